@@ -1,0 +1,132 @@
+# pcsv - one non-recursive Makefile. `make help` lists the targets.
+# Honours CC, CFLAGS, LDFLAGS; V=1 shows the full commands.
+
+CC      ?= cc
+ARCH    ?= -march=native
+OPT     ?= -O2
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
+CFLAGS  ?=
+LDFLAGS ?=
+DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libomp-dev
+ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
+LIBS    := -lcsv -lm
+
+LIB_SRC := $(wildcard io/*.c pipeline/*.c)
+CMD_SRC := $(wildcard cmd/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+B       ?= build
+OBJ     := $(B)/obj
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all deps test check test-unit test-cli test-asan test-tsan bench demo clean format help install
+
+all: $(B)/pcsv
+
+help:
+	@echo "make            build $(B)/pcsv (release, for this machine's CPU)"
+	@echo "make demo       install what is missing, build, aggregate a generated sample"
+	@echo "make test       install what is missing, build, run every test (unit, CLI,"
+	@echo "                ASan/UBSan build of both, TSan build of queue and pipeline)"
+	@echo "make test-unit | test-cli | test-asan | test-tsan   one layer"
+	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
+	@echo "make format     clang-format the sources"
+	@echo "make install PREFIX=/usr/local DESTDIR="
+	@echo "make clean"
+
+# ---- dependencies: install missing Debian packages (needs root and apt) ----
+$(B)/.deps:
+	@mkdir -p $(B)
+	@missing=""; for p in $(DEPS_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "pcsv: installing missing Debian packages:$$missing"; \
+	    if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	        echo "pcsv: cannot install them: run as root on Debian, or install by hand:"; \
+	        echo "    apt-get install$$missing"; exit 1; \
+	    fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	        { echo "pcsv: apt-get install$$missing failed"; exit 1; }; \
+	fi; touch $@
+deps: $(B)/.deps
+
+# ---- the binary ----
+$(OBJ)/%.o: %.c $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/pcsv: $(LIB_SRC:%.c=$(OBJ)/%.o) $(CMD_SRC:%.c=$(OBJ)/%.o)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIBS)
+
+# ---- tests ----
+$(B)/test_unit: $(LIB_SRC:%.c=$(OBJ)/%.o) $(UNIT_SRC:%.c=$(OBJ)/%.o)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIBS) -lcriterion
+
+test-unit: $(B)/test_unit
+	$(B)/test_unit --jobs 2
+
+test-cli: $(B)/pcsv
+	bash tests/cli/run.sh $(B)/pcsv
+
+# ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
+test-asan: $(B)/.deps
+	$(MAKE) --no-print-directory B=build/asan OPT=-O1 \
+	    CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/pcsv build/asan/test_unit
+	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
+	ASAN_OPTIONS=detect_leaks=1 bash tests/cli/run.sh build/asan/pcsv
+
+# TSan: GCC's libgomp is not instrumented, so this build uses clang and
+# LLVM's libomp. It runs the queue and scanner unit tests and the CLI suite
+# (the worker team, chain and queue under --jobs 2 and 4).
+test-tsan: $(B)/.deps
+	$(MAKE) --no-print-directory B=build/tsan CC=clang OPT=-O1 ARCH=-march=native \
+	    CFLAGS="-fsanitize=thread -Wno-unused-command-line-argument" LDFLAGS="-fsanitize=thread" \
+	    build/tsan/pcsv build/tsan/test_unit
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" STRESS_SCALE=4 \
+	    build/tsan/test_unit --jobs 1
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	    bash tests/cli/run.sh build/tsan/pcsv
+
+test check: $(B)/.deps
+	$(MAKE) --no-print-directory test-unit test-cli
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
+	@echo "make test: all layers passed"
+
+# ---- demo and bench ----
+$(B)/gen: tests/bench/gen.c
+	@mkdir -p $(B)
+	$(Q)$(CC) -O2 -o $@ $<
+
+demo: $(B)/pcsv $(B)/gen
+	@mkdir -p $(B)/demo
+	@test -s $(B)/demo/sales.csv || $(B)/gen 1000000 7 > $(B)/demo/sales.csv
+	@echo "== $(B)/demo/sales.csv: $$(wc -c < $(B)/demo/sales.csv) bytes, 1,000,000 rows =="
+	@echo "$$ pcsv aggregate $(B)/demo/sales.csv --by category --agg count,sum:price,mean:quantity,min:price,max:price"
+	@$(B)/pcsv aggregate $(B)/demo/sales.csv --by category --agg count,sum:price,mean:quantity,min:price,max:price
+
+bench: $(B)/pcsv
+	bash tests/bench/bench.sh $(B)/pcsv
+
+# ---- housekeeping ----
+PREFIX ?= /usr/local
+install: $(B)/pcsv
+	install -D -m 755 $(B)/pcsv $(DESTDIR)$(PREFIX)/bin/pcsv
+
+format:
+	clang-format -i $(LIB_SRC) $(CMD_SRC) $(wildcard io/*.h pipeline/*.h cmd/*.h) $(UNIT_SRC)
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d)

@@ -1,0 +1,66 @@
+/* cmd.h - what the command files share: parsed options, input opening,
+ * error display and exit codes. Only cmd/ prints or exits. */
+#ifndef PCSV_CMD_H
+#define PCSV_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../io/outsink.h"
+#include "../io/status.h"
+#include "../pipeline/pipeline.h"
+
+#define PCSV_VERSION "0.1.0"
+
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+struct pcsv_opts {
+    const char *command;
+    int jobs;
+    unsigned char delim, quote;
+    bool header;
+    const char *output;
+    enum out_format format;
+    const char *where;
+    enum pipe_bad_mode bad_mode;
+    const char *rejects;
+    size_t chunk_size;
+    bool quiet;
+    const char *by, *agg, *sort;
+    bool partial;
+    bool ref_parser; /* --parser libcsv */
+    char **files;
+    int nfiles;
+};
+
+/* argv (after the command word) -> opts. Prints help/usage itself:
+ * returns -1 to exit 0 (help shown), 0 to go on, or EXIT_USAGE. */
+int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv);
+
+/* Print "pcsv: ..." for err; returns the exit status for its code. */
+int report_error(const struct pcsv_error *err);
+/* Print a usage error and "Try 'pcsv --help'."; returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The inputs of a run: every FILE (or standard input) opened and mapped,
+ * with the same header. */
+struct inputs {
+    struct pipe_input *in;
+    int n;
+};
+int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error *err);
+void inputs_close(struct inputs *ins);
+/* Run the pipeline over every input in order. 0 or the first error. */
+int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err);
+
+/* The pipeline configuration the options ask for. */
+struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o);
+
+/* Print the summary (and warnings) of dropped bad rows. */
+void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o);
+
+int cmd_aggregate(struct pcsv_opts *o);
+int cmd_count(struct pcsv_opts *o);
+int cmd_headers(struct pcsv_opts *o);
+
+#endif

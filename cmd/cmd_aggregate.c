@@ -1,0 +1,144 @@
+/* cmd_aggregate.c - pcsv aggregate: group by keys, compute aggregates. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../pipeline/agg.h"
+#include "../pipeline/refparse.h"
+#include "cmd.h"
+
+static void *agg_create(void *ctx) { return agg_part_create(ctx); }
+
+static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
+{
+    return pipe_bad_value(ctx, row, col, val, len);
+}
+
+static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
+                     const uint8_t *skip, struct pipe_worker *w)
+{
+    return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
+}
+
+/* The reference path: libcsv rows straight into one partial. */
+struct refagg {
+    const struct agg_plan *plan;
+    struct agg_part *part;
+    struct agg_val *vals;
+    const char *path;
+    uint64_t line;
+    int ncols;
+    struct pcsv_error *err;
+};
+
+static bool ref_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
+{
+    (void)row;
+    struct refagg *r = ctx;
+    pcsv_error_set(r->err, PCSV_EDATA, 0, r->path, r->line, "column '%s': not a number: \"%.*s\"",
+                   r->plan->colnames[col], (int)(len > 200 ? 200 : len), (const char *)val);
+    return false;
+}
+
+static int ref_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+{
+    struct refagg *r = ctx;
+    r->line = line;
+    if (nf != (size_t)r->ncols) {
+        pcsv_error_set(r->err, PCSV_EDATA, 0, r->path, line, "expected %d fields, found %zu",
+                       r->ncols, nf);
+        return PCSV_EDATA;
+    }
+    for (int c = 0; c < r->plan->nselcols; c++) {
+        int s = r->plan->sel[c];
+        if (s >= 0) {
+            r->vals[s].p = v[c];
+            r->vals[s].len = l[c];
+        }
+    }
+    int rc = agg_part_row(r->part, r->vals, 0, ref_bad, r);
+    return rc < 0 ? PCSV_ENOMEM : rc > 0 ? PCSV_EDATA : 0;
+}
+
+static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct agg_plan *plan,
+                   struct agg_part *part, struct pcsv_error *err)
+{
+    struct agg_val *vals = calloc((size_t)plan->nsel + 1, sizeof *vals);
+    if (!vals)
+        return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < ins->n && !rc; i++) {
+        struct pipe_input *in = &ins->in[i];
+        struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
+                           .ncols = ins->in[0].ncols, .err = err};
+        if (in->data_begin < in->map.size)
+            rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
+                              in->header_lines + 1, o->delim, o->quote, ref_row, &r, in->path, err);
+    }
+    free(vals);
+    return rc;
+}
+
+int cmd_aggregate(struct pcsv_opts *o)
+{
+    struct pcsv_error err = {0};
+    struct inputs ins;
+    if (inputs_open(&ins, o, &err))
+        return report_error(&err);
+    int rc = 0;
+    struct pipeline *p = NULL;
+    struct agg_part *total = NULL;
+    struct outsink *out = NULL;
+    struct agg_plan *plan = agg_plan_create(ins.in[0].names, ins.in[0].ncols, o->by, o->agg, &err);
+    if (!plan) {
+        rc = err.code;
+        goto out;
+    }
+    if (o->ref_parser) {
+        total = agg_part_create(plan);
+        rc = total ? run_ref(&ins, o, plan, total, &err)
+                   : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    } else {
+        struct pipe_cfg cfg = opts_pipe_cfg(o);
+        struct pipe_consumer c = {.ctx = plan, .nsel = plan->nsel, .sel = plan->sel,
+                                  .nselcols = plan->nselcols, .worker_create = agg_create,
+                                  .batch = agg_batch};
+        p = pipeline_create(&cfg, &c, &err);
+        rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+        /* merge the workers' partials in worker order */
+        for (int i = 0; p && i < pipeline_nworkers(p); i++) {
+            struct agg_part *part = pipeline_worker_state(p, i);
+            if (!part)
+                continue;
+            if (!total)
+                total = part;
+            else {
+                if (!rc && agg_part_merge(total, part) < 0)
+                    rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+                agg_part_destroy(part);
+            }
+        }
+        if (!rc && !total && !(total = agg_part_create(plan)))
+            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    }
+    if (rc)
+        goto out;
+    out = outsink_open(o->output, o->format, &err);
+    if (!out) {
+        rc = err.code;
+        goto out;
+    }
+    rc = agg_part_write(total, out, &err);
+    if (rc) {
+        outsink_abort(out);
+        goto out;
+    }
+    rc = outsink_commit(out, &err);
+    if (!rc && p)
+        report_bad_rows(p, &ins, o);
+out:
+    agg_part_destroy(total);
+    pipeline_destroy(p);
+    agg_plan_destroy(plan);
+    inputs_close(&ins);
+    return rc ? report_error(&err) : EXIT_OK;
+}

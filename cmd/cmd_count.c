@@ -1,0 +1,94 @@
+/* cmd_count.c - pcsv count: the number of data rows, as a bare number. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../pipeline/refparse.h"
+#include "cmd.h"
+
+static void *count_create(void *ctx)
+{
+    (void)ctx;
+    return calloc(1, sizeof(uint64_t));
+}
+
+static int count_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
+                       const uint8_t *skip, struct pipe_worker *w)
+{
+    (void)data, (void)quote, (void)w;
+    uint64_t n = b->nrows;
+    if (skip)
+        for (size_t r = 0; r < b->nrows; r++)
+            n -= skip[r] != 0;
+    *(uint64_t *)state += n;
+    return 0;
+}
+
+struct refcount {
+    uint64_t n;
+    int ncols;
+    const char *path;
+    struct pcsv_error *err;
+};
+
+static int ref_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+{
+    (void)v, (void)l;
+    struct refcount *c = ctx;
+    if (nf != (size_t)c->ncols) {
+        pcsv_error_set(c->err, PCSV_EDATA, 0, c->path, line, "expected %d fields, found %zu",
+                       c->ncols, nf);
+        return PCSV_EDATA;
+    }
+    c->n++;
+    return 0;
+}
+
+int cmd_count(struct pcsv_opts *o)
+{
+    struct pcsv_error err = {0};
+    struct inputs ins;
+    if (inputs_open(&ins, o, &err))
+        return report_error(&err);
+    uint64_t total = 0;
+    int rc = 0;
+    struct pipeline *p = NULL;
+    if (o->ref_parser) {
+        for (int i = 0; i < ins.n && !rc; i++) {
+            struct pipe_input *in = &ins.in[i];
+            struct refcount c = {.ncols = ins.in[0].ncols, .path = in->path, .err = &err};
+            if (in->data_begin < in->map.size)
+                rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
+                                  in->header_lines + 1, o->delim, o->quote, ref_row, &c, in->path,
+                                  &err);
+            total += c.n;
+        }
+    } else {
+        struct pipe_cfg cfg = opts_pipe_cfg(o);
+        struct pipe_consumer c = {.worker_create = count_create, .batch = count_batch};
+        p = pipeline_create(&cfg, &c, &err);
+        rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+        for (int i = 0; p && i < pipeline_nworkers(p); i++) {
+            uint64_t *n = pipeline_worker_state(p, i);
+            if (n) {
+                total += *n;
+                free(n);
+            }
+        }
+    }
+    if (!rc) {
+        struct outsink *out = outsink_open(o->output, o->format, &err);
+        if (!out) {
+            rc = PCSV_EIO;
+        } else {
+            char buf[32];
+            int n = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)total);
+            outsink_raw(out, buf, (size_t)n);
+            rc = outsink_commit(out, &err);
+        }
+    }
+    if (!rc && p)
+        report_bad_rows(p, &ins, o);
+    pipeline_destroy(p);
+    inputs_close(&ins);
+    return rc ? report_error(&err) : EXIT_OK;
+}

@@ -1,0 +1,83 @@
+/* inputs.c - opening every FILE argument as one table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+
+static const char *stdin_name = "<stdin>";
+
+static int open_one(struct pipe_input *in, const char *file, const struct pipe_cfg *cfg,
+                    struct pcsv_error *err)
+{
+    if (strcmp(file, "-") == 0) {
+        struct stat st;
+        if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+            int rc = pipe_input_open(in, "/dev/stdin", cfg, err);
+            in->path = stdin_name;
+            if (rc && err->path[0])
+                snprintf(err->path, sizeof err->path, "%s", stdin_name);
+            return rc;
+        }
+        return pcsv_error_set(err, PCSV_EIO, 0, stdin_name, 0,
+                              "reading a pipe is not supported by this version yet; give a file");
+    }
+    return pipe_input_open(in, file, cfg, err);
+}
+
+static bool same_header(const struct pipe_input *a, const struct pipe_input *b)
+{
+    if (a->ncols != b->ncols)
+        return false;
+    for (int i = 0; i < a->ncols; i++)
+        if (strcmp(a->names[i], b->names[i]) != 0)
+            return false;
+    return true;
+}
+
+int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error *err)
+{
+    static char *dash[] = {"-"};
+    char **files = o->nfiles ? o->files : dash;
+    int n = o->nfiles ? o->nfiles : 1;
+    ins->in = calloc((size_t)n, sizeof *ins->in);
+    ins->n = 0;
+    if (!ins->in)
+        return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    struct pipe_cfg cfg = opts_pipe_cfg(o);
+    for (int i = 0; i < n; i++) {
+        int rc = open_one(&ins->in[i], files[i], &cfg, err);
+        if (rc) {
+            inputs_close(ins);
+            return rc;
+        }
+        ins->n++;
+        if (i > 0 && !same_header(&ins->in[0], &ins->in[i])) {
+            pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "%s and %s have different headers",
+                           ins->in[0].path, ins->in[i].path);
+            inputs_close(ins);
+            return PCSV_EUSAGE;
+        }
+    }
+    return 0;
+}
+
+void inputs_close(struct inputs *ins)
+{
+    for (int i = 0; i < ins->n; i++)
+        pipe_input_close(&ins->in[i]);
+    free(ins->in);
+    ins->in = NULL;
+    ins->n = 0;
+}
+
+int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
+{
+    for (int i = 0; i < ins->n; i++) {
+        int rc = pipeline_run(p, &ins->in[i], (uint32_t)i, ins->in[0].ncols, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

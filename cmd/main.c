@@ -1,0 +1,51 @@
+/* main.c - pcsv's entry point: dispatch to a command, map status to exit. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct {
+    const char *name;
+    int (*run)(struct pcsv_opts *);
+} commands[] = {
+    {"aggregate", cmd_aggregate},
+    {"count", cmd_count},
+    {"headers", cmd_headers},
+};
+
+int main(int argc, char **argv)
+{
+    /* A closed stdout (pcsv ... | head) ends us by SIGPIPE, quietly, as it
+     * does cat and grep: keep the default action even if the parent
+     * ignored it. */
+    signal(SIGPIPE, SIG_DFL);
+    if (argc < 2) {
+        char *h[] = {argv[0], "--help"};
+        struct pcsv_opts o;
+        opts_parse(&o, "", 2, h);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (cmd[0] == '-') {
+        /* pcsv --help, pcsv --version, or an option before the command */
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--version") == 0) {
+            struct pcsv_opts o;
+            return opts_parse(&o, "", argc, argv) == -1 ? EXIT_OK : EXIT_USAGE;
+        }
+        return usage_error("expected a command before '%s'", cmd);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        struct pcsv_opts o;
+        int rc = opts_parse(&o, cmd, argc - 1, argv + 1);
+        if (rc == -1)
+            return fflush(stdout) == 0 ? EXIT_OK : EXIT_DATA;
+        if (rc)
+            return rc;
+        outsink_install_signal_cleanup();
+        return commands[i].run(&o);
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

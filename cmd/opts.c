@@ -1,0 +1,282 @@
+/* opts.c - the command line: argv -> struct pcsv_opts, and the help text. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const char main_help[] =
+    "pcsv - aggregate, filter and summarise large CSV files on every core\n"
+    "\n"
+    "Usage: pcsv COMMAND [OPTIONS] [FILE...]\n"
+    "\n"
+    "Commands:\n"
+    "  aggregate   group rows by key columns and compute aggregates\n"
+    "  count       print the number of data rows\n"
+    "  headers     print each column's 1-based index and name\n"
+    "\n"
+    "Options shared by all commands:\n"
+    "  -j, --jobs N           worker threads (default: online CPUs; 1 = serial)\n"
+    "  -d, --delimiter C      field delimiter, one byte ('\\t' or 'tab' for tab)\n"
+    "  -t, --tsv              tab-separated input\n"
+    "      --quote C          quote byte (default \")\n"
+    "  -H, --no-header        the first row is data; columns are named 1, 2, ...\n"
+    "  -o, --output FILE      write the result to FILE, atomically\n"
+    "      --format F         csv (default), tsv or jsonl\n"
+    "      --on-bad-row M     fail (default), skip or warn\n"
+    "      --chunk-size SIZE  bytes per work unit, e.g. 256K, 8M\n"
+    "      --parser libcsv    use the serial reference parser (cross-check)\n"
+    "  -q, --quiet            no warnings or summaries on stderr\n"
+    "  -h, --help             this help; pcsv COMMAND --help for a command\n"
+    "      --version          print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 bad data or I/O failure, 2 usage error.\n";
+
+static const char aggregate_help[] =
+    "Usage: pcsv aggregate [FILE...] [--by COLS] [--agg SPECS] [OPTIONS]\n"
+    "\n"
+    "Group rows by the key columns and compute aggregates; one output row per\n"
+    "group, sorted by key (numeric key columns numerically, empty keys last).\n"
+    "\n"
+    "  --by COLS     key columns, comma-separated names or 1-based indexes\n"
+    "  --agg SPECS   comma-separated; default count:\n"
+    "                count        rows in the group\n"
+    "                count:C      non-empty values of C\n"
+    "                sum:C        exact sum (integers and decimals)\n"
+    "                mean:C       mean of the non-empty values\n"
+    "                min:C max:C  numeric when every value of C is a number\n"
+    "\n"
+    "An empty field is a null: skipped by every function but count.\n"
+    "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
+
+static const char count_help[] =
+    "Usage: pcsv count [FILE...] [OPTIONS]\n"
+    "\n"
+    "Print the number of data rows (not counting the header) as a bare number.\n";
+
+static const char headers_help[] =
+    "Usage: pcsv headers [FILE...] [OPTIONS]\n"
+    "\n"
+    "Print each column's 1-based index and name, separated by a tab.\n";
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return -1;
+    unsigned long long mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1ULL << 10; break;
+        case 'm': case 'M': mul = 1ULL << 20; break;
+        case 'g': case 'G': mul = 1ULL << 30; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'B' || *end == 'b' || *end == 'i')
+            end += (*end == 'i' && (end[1] == 'B' || end[1] == 'b')) ? 2 : 1;
+        if (*end)
+            return -1;
+    }
+    if (v == 0 || v > (~0ULL) / mul)
+        return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+static int parse_byte(const char *s, unsigned char *out)
+{
+    if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0) {
+        *out = '\t';
+        return 0;
+    }
+    if (strlen(s) != 1 || s[0] == '\n' || s[0] == '\r' || s[0] == 0)
+        return -1;
+    *out = (unsigned char)s[0];
+    return 0;
+}
+
+enum {
+    O_QUOTE = 256, O_FORMAT, O_WHERE, O_BAD, O_REJECTS, O_CHUNK, O_MEMLIMIT, O_PROGRESS,
+    O_NOPROGRESS, O_BY, O_AGG, O_SORT, O_PARTIAL, O_PARSER, O_VERSION, O_TMPDIR, O_RANGE,
+};
+
+static const struct option longopts[] = {
+    {"jobs", required_argument, 0, 'j'},
+    {"delimiter", required_argument, 0, 'd'},
+    {"tsv", no_argument, 0, 't'},
+    {"quote", required_argument, 0, O_QUOTE},
+    {"no-header", no_argument, 0, 'H'},
+    {"output", required_argument, 0, 'o'},
+    {"format", required_argument, 0, O_FORMAT},
+    {"where", required_argument, 0, O_WHERE},
+    {"on-bad-row", required_argument, 0, O_BAD},
+    {"rejects", required_argument, 0, O_REJECTS},
+    {"chunk-size", required_argument, 0, O_CHUNK},
+    {"memory-limit", required_argument, 0, O_MEMLIMIT},
+    {"tmpdir", required_argument, 0, O_TMPDIR},
+    {"progress", no_argument, 0, O_PROGRESS},
+    {"no-progress", no_argument, 0, O_NOPROGRESS},
+    {"quiet", no_argument, 0, 'q'},
+    {"by", required_argument, 0, O_BY},
+    {"agg", required_argument, 0, O_AGG},
+    {"sort", required_argument, 0, O_SORT},
+    {"partial", no_argument, 0, O_PARTIAL},
+    {"range", required_argument, 0, O_RANGE},
+    {"parser", required_argument, 0, O_PARSER},
+    {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, O_VERSION},
+    {0, 0, 0, 0},
+};
+
+static const char *help_for(const char *command)
+{
+    if (strcmp(command, "aggregate") == 0)
+        return aggregate_help;
+    if (strcmp(command, "count") == 0)
+        return count_help;
+    if (strcmp(command, "headers") == 0)
+        return headers_help;
+    return main_help;
+}
+
+int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->command = command;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = n > 0 ? (int)n : 1;
+    o->delim = ',';
+    o->quote = '"';
+    o->header = true;
+    o->format = OUT_CSV;
+    o->bad_mode = PIPE_FAIL;
+    o->chunk_size = 512 * 1024;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":j:d:tHo:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': {
+            char *end;
+            long j = strtol(optarg, &end, 10);
+            if (*end || j < 1 || j > 1024)
+                return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
+            o->jobs = (int)j;
+            break;
+        }
+        case 'd':
+            if (parse_byte(optarg, &o->delim))
+                return usage_error("--delimiter takes one byte (or '\\t'), not '%s'", optarg);
+            break;
+        case 't':
+            o->delim = '\t';
+            break;
+        case O_QUOTE:
+            if (parse_byte(optarg, &o->quote))
+                return usage_error("--quote takes one byte, not '%s'", optarg);
+            break;
+        case 'H':
+            o->header = false;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "csv") == 0)
+                o->format = OUT_CSV;
+            else if (strcmp(optarg, "tsv") == 0)
+                o->format = OUT_TSV;
+            else if (strcmp(optarg, "jsonl") == 0)
+                o->format = OUT_JSONL;
+            else
+                return usage_error("--format takes csv, tsv or jsonl, not '%s'", optarg);
+            break;
+        case O_WHERE:
+            o->where = optarg;
+            break;
+        case O_BAD:
+            if (strcmp(optarg, "fail") == 0)
+                o->bad_mode = PIPE_FAIL;
+            else if (strcmp(optarg, "skip") == 0)
+                o->bad_mode = PIPE_SKIP;
+            else if (strcmp(optarg, "warn") == 0)
+                o->bad_mode = PIPE_WARN;
+            else
+                return usage_error("--on-bad-row takes fail, skip or warn, not '%s'", optarg);
+            break;
+        case O_REJECTS:
+            o->rejects = optarg;
+            break;
+        case O_CHUNK:
+            if (parse_size(optarg, &o->chunk_size))
+                return usage_error("--chunk-size takes a size like 65536, 256K or 8M, not '%s'",
+                                   optarg);
+            break;
+        case O_MEMLIMIT:
+        case O_TMPDIR:
+        case O_RANGE:
+            return usage_error("%s is not supported by this version yet", argv[optind - 1]);
+        case O_PROGRESS:
+        case O_NOPROGRESS:
+            break; /* progress display comes with streamed input */
+        case 'q':
+            o->quiet = true;
+            break;
+        case O_BY:
+            o->by = optarg;
+            break;
+        case O_AGG:
+            o->agg = optarg;
+            break;
+        case O_SORT:
+            o->sort = optarg;
+            break;
+        case O_PARTIAL:
+            o->partial = true;
+            break;
+        case O_PARSER:
+            if (strcmp(optarg, "libcsv") == 0)
+                o->ref_parser = true;
+            else if (strcmp(optarg, "fast") != 0)
+                return usage_error("--parser takes fast or libcsv, not '%s'", optarg);
+            break;
+        case 'h':
+            fputs(help_for(command), stdout);
+            return -1;
+        case O_VERSION:
+            printf("pcsv %s\n", PCSV_VERSION);
+            return -1;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                return usage_error("unknown option '-%c'", optopt);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (o->where)
+        return usage_error("--where is not supported by this version yet");
+    if (o->rejects)
+        return usage_error("--rejects is not supported by this version yet");
+    if (o->sort)
+        return usage_error("--sort is not supported by this version yet");
+    if (o->partial)
+        return usage_error("--partial is not supported by this version yet");
+    if (o->delim == o->quote)
+        return usage_error("the delimiter and the quote must differ");
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
+    return 0;
+}
+
+struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o)
+{
+    return (struct pipe_cfg){.jobs = o->jobs, .chunk_size = o->chunk_size, .delim = o->delim,
+                             .quote = o->quote, .header = o->header, .bad_mode = o->bad_mode};
+}

@@ -1,0 +1,91 @@
+/* mapfile.c - read-only memory maps with populate/release windows. */
+#include "mapfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static size_t page_size(void)
+{
+    static size_t ps;
+    if (!ps)
+        ps = (size_t)sysconf(_SC_PAGESIZE);
+    return ps;
+}
+
+int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
+{
+    m->fd = -1;
+    m->data = NULL;
+    m->size = 0;
+    m->path = path;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pcsv_error_set(err, PCSV_EIO, errno, path, 0, "%s", "");
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return pcsv_error_set(err, PCSV_EIO, e, path, 0, "%s", "");
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return pcsv_error_set(err, PCSV_EIO, EISDIR, path, 0, "%s", "");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return pcsv_error_set(err, PCSV_EIO, 0, path, 0,
+                              "not a regular file (streams come in a later version)");
+    }
+    m->fd = fd;
+    m->size = (size_t)st.st_size;
+    if (m->size) {
+        void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            m->fd = -1;
+            return pcsv_error_set(err, PCSV_EIO, e, path, 0, "cannot map");
+        }
+        m->data = p;
+        madvise(p, m->size, MADV_SEQUENTIAL);
+    }
+    return 0;
+}
+
+void mapfile_close(struct mapfile *m)
+{
+    if (m->data)
+        munmap((void *)m->data, m->size);
+    if (m->fd >= 0)
+        close(m->fd);
+    m->data = NULL;
+    m->fd = -1;
+}
+
+void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
+{
+    if (!m->data || off >= m->size)
+        return;
+    size_t ps = page_size();
+    size_t a = off & ~(ps - 1);
+    size_t b = off + len > m->size ? m->size : off + len;
+    madvise((void *)(m->data + a), b - a, MADV_POPULATE_READ);
+}
+
+void mapfile_release(const struct mapfile *m, size_t off, size_t len)
+{
+    if (!m->data)
+        return;
+    size_t ps = page_size();
+    size_t a = (off + ps - 1) & ~(ps - 1);
+    size_t b = (off + len) & ~(ps - 1);
+    if (b > a)
+        madvise((void *)(m->data + a), b - a, MADV_DONTNEED);
+}

@@ -1,0 +1,36 @@
+/* mapfile.h - a regular file, memory-mapped read-only, with page control.
+ *
+ * The whole file is mapped once; readers ask for the pages of a range to be
+ * populated ahead of use (one system call instead of a fault per page) and
+ * release the pages of ranges they are done with, so the resident set stays
+ * bounded by the work in flight, not by the file size.
+ *
+ * Threading: after mapfile_open, populate and release may be called from
+ * any thread; the mapping is read-only.
+ */
+#ifndef PCSV_MAPFILE_H
+#define PCSV_MAPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+struct mapfile {
+    int fd;
+    const uint8_t *data; /* NULL for an empty file */
+    size_t size;
+    const char *path; /* borrowed */
+};
+
+/* Open and map path. PCSV_EIO with the OS reason when it cannot be opened,
+ * is a directory, or is not a regular file. */
+int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err);
+void mapfile_close(struct mapfile *m);
+/* Fault in the pages of [off, off + len) now (best effort). */
+void mapfile_populate(const struct mapfile *m, size_t off, size_t len);
+/* Drop the pages of [off, off + len) from this process (page-aligned
+ * inward; the page cache keeps them). */
+void mapfile_release(const struct mapfile *m, size_t off, size_t len);
+
+#endif

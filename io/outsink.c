@@ -1,0 +1,289 @@
+/* outsink.c - buffered, format-aware, atomic output (see outsink.h). */
+#include "outsink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef OUTSINK_BUF
+#define OUTSINK_BUF (1 << 16)
+#endif
+
+struct outsink {
+    int fd;
+    enum out_format fmt;
+    int werr; /* first write errno */
+    char *path, *tmp;
+    char **names;
+    int nnames, col;
+    size_t n;
+    char buf[OUTSINK_BUF];
+};
+
+/* The temporary file a signal must remove: a fixed buffer, since only
+ * async-signal-safe work (unlink) happens in the handler. */
+static char sig_tmp[PATH_MAX];
+static volatile sig_atomic_t sig_tmp_set;
+
+static void on_signal(int sig)
+{
+    if (sig_tmp_set)
+        unlink(sig_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void outsink_install_signal_cleanup(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void flush(struct outsink *o)
+{
+    size_t off = 0;
+    while (off < o->n && !o->werr) {
+        ssize_t w = write(o->fd, o->buf + off, o->n - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            o->werr = errno;
+            break;
+        }
+        off += (size_t)w;
+    }
+    o->n = 0;
+}
+
+static inline void put(struct outsink *o, const void *p, size_t n)
+{
+    if (o->n + n > sizeof o->buf) {
+        flush(o);
+        if (n > sizeof o->buf) {
+            /* larger than the buffer: write it through */
+            size_t off = 0;
+            while (off < n && !o->werr) {
+                ssize_t w = write(o->fd, (const char *)p + off, n - off);
+                if (w < 0) {
+                    if (errno != EINTR)
+                        o->werr = errno;
+                    continue;
+                }
+                off += (size_t)w;
+            }
+            return;
+        }
+    }
+    memcpy(o->buf + o->n, p, n);
+    o->n += n;
+}
+
+static inline void putc1(struct outsink *o, char c)
+{
+    if (o->n == sizeof o->buf)
+        flush(o);
+    o->buf[o->n++] = c;
+}
+
+struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
+{
+    struct outsink *o = calloc(1, sizeof *o);
+    if (!o) {
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    o->fmt = fmt;
+    if (!path || strcmp(path, "-") == 0) {
+        o->fd = 1;
+        return o;
+    }
+    o->path = strdup(path);
+    size_t n = strlen(path);
+    o->tmp = malloc(n + 32);
+    if (!o->path || !o->tmp) {
+        free(o->path);
+        free(o->tmp);
+        free(o);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    /* dir/.name.pcsv-XXXXXX: beside the target, hidden, unique */
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    snprintf(o->tmp, n + 32, "%.*s.%s.pcsv-XXXXXX", (int)dl, path, path + dl);
+    mode_t um = umask(0);
+    umask(um);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        pcsv_error_set(err, PCSV_EIO, errno, path, 0, "cannot create output");
+        free(o->path);
+        free(o->tmp);
+        free(o);
+        return NULL;
+    }
+    fchmod(o->fd, 0666 & ~um);
+    if (strlen(o->tmp) < sizeof sig_tmp) {
+        memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
+        sig_tmp_set = 1;
+    }
+    return o;
+}
+
+void outsink_header(struct outsink *o, char *const *names, int n)
+{
+    o->names = (char **)names;
+    o->nnames = n;
+    if (o->fmt == OUT_JSONL)
+        return;
+    for (int i = 0; i < n; i++)
+        outsink_field(o, names[i], strlen(names[i]), OUT_STR);
+    outsink_end_row(o);
+}
+
+static void json_string(struct outsink *o, const unsigned char *p, size_t len)
+{
+    putc1(o, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            putc1(o, '\\');
+            putc1(o, (char)c);
+        } else if (c < 0x20) {
+            char e[8];
+            const char *s = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+            if (!s) {
+                snprintf(e, sizeof e, "\\u%04x", c);
+                s = e;
+            }
+            put(o, s, strlen(s));
+        } else {
+            putc1(o, (char)c);
+        }
+    }
+    putc1(o, '"');
+}
+
+void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind kind)
+{
+    const unsigned char *p = vp;
+    switch (o->fmt) {
+    case OUT_CSV:
+        if (o->col++)
+            putc1(o, ',');
+        if (kind == OUT_STR) {
+            bool q = false;
+            for (size_t i = 0; i < len && !q; i++)
+                q = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+            if (q) {
+                putc1(o, '"');
+                for (size_t i = 0; i < len; i++) {
+                    if (p[i] == '"')
+                        putc1(o, '"');
+                    putc1(o, (char)p[i]);
+                }
+                putc1(o, '"');
+                return;
+            }
+        }
+        put(o, p, len);
+        return;
+    case OUT_TSV:
+        if (o->col++)
+            putc1(o, '\t');
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = p[i];
+            const char *e = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
+            if (e)
+                put(o, e, 2);
+            else
+                putc1(o, (char)c);
+        }
+        return;
+    case OUT_JSONL: {
+        int c = o->col++;
+        putc1(o, c ? ',' : '{');
+        if (c < o->nnames)
+            json_string(o, (const unsigned char *)o->names[c], strlen(o->names[c]));
+        else
+            json_string(o, (const unsigned char *)"?", 1);
+        putc1(o, ':');
+        if (kind == OUT_NULL)
+            put(o, "null", 4);
+        else if (kind == OUT_NUM)
+            put(o, p, len);
+        else
+            json_string(o, p, len);
+        return;
+    }
+    }
+}
+
+void outsink_end_row(struct outsink *o)
+{
+    if (o->fmt == OUT_JSONL) {
+        if (!o->col)
+            putc1(o, '{');
+        putc1(o, '}');
+    }
+    putc1(o, '\n');
+    o->col = 0;
+}
+
+void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
+
+static void release(struct outsink *o)
+{
+    sig_tmp_set = 0;
+    free(o->path);
+    free(o->tmp);
+    free(o);
+}
+
+int outsink_commit(struct outsink *o, struct pcsv_error *err)
+{
+    flush(o);
+    int rc = 0;
+    if (o->werr) {
+        rc = pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
+                            "cannot write");
+    } else if (o->path) {
+        if (fsync(o->fd) < 0 && errno != EINVAL)
+            rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
+        if (close(o->fd) < 0 && !rc)
+            rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
+        o->fd = -1;
+        if (!rc && rename(o->tmp, o->path) < 0)
+            rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot replace");
+        if (rc)
+            unlink(o->tmp);
+    }
+    if (o->path && o->fd >= 0) {
+        close(o->fd);
+        unlink(o->tmp);
+    }
+    release(o);
+    return rc;
+}
+
+void outsink_abort(struct outsink *o)
+{
+    if (!o)
+        return;
+    if (o->path) {
+        close(o->fd);
+        unlink(o->tmp);
+    }
+    release(o);
+}

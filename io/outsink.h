@@ -1,0 +1,46 @@
+/* outsink.h - where results go: buffered stdout or an atomic -o FILE, in
+ * CSV, TSV or JSON Lines.
+ *
+ * With a path, output goes to a temporary file beside it (same directory,
+ * so the rename is atomic) that replaces the path only at outsink_commit.
+ * outsink_abort, a failed commit, and SIGINT/SIGTERM (after
+ * outsink_install_signal_cleanup) remove the temporary file: a failed run
+ * never leaves a partial result, and never touches an existing one.
+ *
+ * Formats: csv quotes a field only when it holds the delimiter, a quote, CR
+ * or LF; tsv writes \t \n \r \\ as escapes; jsonl writes one object per row
+ * keyed by the header names, numbers unquoted, null for empty values.
+ *
+ * Threading: one thread writes to a sink.
+ */
+#ifndef PCSV_OUTSINK_H
+#define PCSV_OUTSINK_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+enum out_format { OUT_CSV, OUT_TSV, OUT_JSONL };
+enum out_kind { OUT_STR, OUT_NUM, OUT_NULL };
+
+struct outsink;
+
+/* path NULL or "-" means stdout. NULL on failure (err: PCSV_EIO). */
+struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err);
+/* Remember the column names (for jsonl keys) and write the header line
+ * (csv/tsv). */
+void outsink_header(struct outsink *o, char *const *names, int n);
+/* One field of the current row. */
+void outsink_field(struct outsink *o, const void *p, size_t len, enum out_kind kind);
+void outsink_end_row(struct outsink *o);
+/* Bytes as they are (the count command's bare number). */
+void outsink_raw(struct outsink *o, const void *p, size_t n);
+/* Flush; for a file, fsync and rename over the path. Frees o. */
+int outsink_commit(struct outsink *o, struct pcsv_error *err);
+/* Drop everything written; remove the temporary file. Frees o. */
+void outsink_abort(struct outsink *o);
+/* Remove the pending temporary file on SIGINT, SIGTERM, SIGHUP, then die
+ * of the signal as usual. */
+void outsink_install_signal_cleanup(void);
+
+#endif

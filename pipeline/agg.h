@@ -1,0 +1,102 @@
+/* agg.h - group-by aggregation: plans, partial aggregates, merge, result.
+ *
+ * A plan (from --by and --agg, resolved against the header) says which
+ * columns the scanner must deliver (selection slots) and what to keep per
+ * group. A partial (struct agg_part) is one thread's group table with the
+ * state of every function for every group. Every state is exact and
+ * order-independent (integer counts, 128-bit scaled decimal sums, an exact
+ * accumulator for doubles, min/max with total orders), so partials filled
+ * from any chunks in any order merge to the same result: that is the
+ * determinism contract of SPEC section 3. Merging is still done in a fixed
+ * order (worker 0, 1, ...) so that the group order before sorting, and
+ * anything added later that is order-sensitive, stays reproducible.
+ *
+ * Decisions that cover the whole input (a column's decimal scale, whether it
+ * had exponent notation, whether min/max compare as numbers) are taken at
+ * agg_part_write time from the merged partial, never per chunk.
+ *
+ * Threading: a plan is read-only once made and may be shared; a partial
+ * belongs to one thread until it is merged.
+ */
+#ifndef PCSV_AGG_H
+#define PCSV_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/outsink.h"
+#include "../io/status.h"
+#include "scan.h"
+
+enum agg_fn { AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX };
+
+struct agg_spec {
+    enum agg_fn fn;
+    int col;  /* input column, -1 for count */
+    int vcol; /* index into plan->vcols, -1 for count */
+    char *name; /* result column name */
+};
+
+/* A value column: an input column some function reads. */
+struct agg_vcol {
+    int col, slot;
+    bool sum;    /* sum or mean: needs numbers; a non-number is a bad row */
+    bool minmax; /* min or max */
+};
+
+struct agg_plan {
+    int ncols;
+    char **colnames; /* borrowed from the caller */
+    int nkeys;
+    int *key_cols, *key_slot;
+    int nspecs;
+    struct agg_spec *specs;
+    int nvcols;
+    struct agg_vcol *vcols;
+    /* the scanner's selection: sel[col] = slot or -1 */
+    int nsel;
+    int16_t *sel;
+    int nselcols;
+};
+
+/* Build a plan. by and aggs are the option texts (by may be NULL; aggs
+ * NULL means "count"). Errors are PCSV_EUSAGE (unknown column, bad spec). */
+struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
+                                 struct pcsv_error *err);
+void agg_plan_destroy(struct agg_plan *p);
+
+/* A value of a selected column, already unquoted. */
+struct agg_val {
+    const uint8_t *p;
+    size_t len;
+};
+
+/* Told about a row whose value cannot be used (col: the input column;
+ * val: the value). Returns true to drop the row and go on, false to stop. */
+typedef bool (*agg_bad_fn)(void *ctx, size_t row, int col, const uint8_t *val, size_t len);
+
+struct agg_part;
+struct agg_part *agg_part_create(const struct agg_plan *plan);
+void agg_part_destroy(struct agg_part *p);
+
+/* Add the rows of a scanned batch, skipping those with skip[r] != 0 (skip
+ * may be NULL). Returns 0, 1 when bad() asked to stop (rows before the bad
+ * one are added), or -1 on ENOMEM. */
+int agg_part_batch(struct agg_part *p, const uint8_t *data, uint8_t quote,
+                   const struct scan_batch *b, const uint8_t *skip, agg_bad_fn bad, void *ctx);
+/* Add one row given as values per selection slot (the reference parser's
+ * path). Same returns as agg_part_batch; row is passed through to bad(). */
+int agg_part_row(struct agg_part *p, const struct agg_val *vals, size_t row, agg_bad_fn bad,
+                 void *ctx);
+
+/* Merge from into into (from is left unchanged). -1 on ENOMEM. */
+int agg_part_merge(struct agg_part *into, const struct agg_part *from);
+
+size_t agg_part_groups(const struct agg_part *p);
+
+/* Sort the groups and write the result table (header and rows) to out.
+ * PCSV_EDATA if a sum overflowed the exact range. */
+int agg_part_write(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
+
+#endif

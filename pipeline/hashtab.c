@@ -1,0 +1,130 @@
+/* hashtab.c - open-addressing group table (see hashtab.h). */
+#include "hashtab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HASHTAB_INITIAL
+#define HASHTAB_INITIAL 256
+#endif
+
+struct slot {
+    uint64_t hash; /* 0: empty */
+    uint32_t group;
+    uint32_t len; /* key length, checked before memcmp */
+};
+
+struct group {
+    uint64_t off; /* of the key in the arena */
+    uint64_t hash;
+    uint32_t len;
+};
+
+struct hashtab {
+    struct slot *slots;
+    size_t mask; /* slots - 1 */
+    struct group *groups;
+    size_t ngroups, capgroups;
+    uint8_t *arena;
+    size_t used, cap;
+};
+
+struct hashtab *hashtab_create(void)
+{
+    struct hashtab *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->slots = calloc(HASHTAB_INITIAL, sizeof *t->slots);
+    if (!t->slots) {
+        free(t);
+        return NULL;
+    }
+    t->mask = HASHTAB_INITIAL - 1;
+    return t;
+}
+
+void hashtab_destroy(struct hashtab *t)
+{
+    if (!t)
+        return;
+    free(t->slots);
+    free(t->groups);
+    free(t->arena);
+    free(t);
+}
+
+static int grow(struct hashtab *t)
+{
+    size_t n = (t->mask + 1) * 2;
+    struct slot *s = calloc(n, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i <= t->mask; i++) {
+        struct slot *o = &t->slots[i];
+        if (!o->hash)
+            continue;
+        size_t j = o->hash & (n - 1);
+        while (s[j].hash)
+            j = (j + 1) & (n - 1);
+        s[j] = *o;
+    }
+    free(t->slots);
+    t->slots = s;
+    t->mask = n - 1;
+    return 0;
+}
+
+int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted)
+{
+    size_t i = hash & t->mask;
+    for (;;) {
+        struct slot *s = &t->slots[i];
+        if (s->hash == hash && s->len == len &&
+            memcmp(t->arena + t->groups[s->group].off, key, len) == 0) {
+            *inserted = false;
+            return s->group;
+        }
+        if (!s->hash)
+            break;
+        i = (i + 1) & t->mask;
+    }
+    /* insert */
+    if (t->ngroups == t->capgroups) {
+        size_t nc = t->capgroups ? t->capgroups * 2 : 64;
+        struct group *g = realloc(t->groups, nc * sizeof *g);
+        if (!g)
+            return -1;
+        t->groups = g;
+        t->capgroups = nc;
+    }
+    if (t->used + len > t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 4096;
+        while (nc < t->used + len)
+            nc *= 2;
+        uint8_t *a = realloc(t->arena, nc);
+        if (!a)
+            return -1;
+        t->arena = a;
+        t->cap = nc;
+    }
+    if (len)
+        memcpy(t->arena + t->used, key, len);
+    uint32_t g = (uint32_t)t->ngroups++;
+    t->groups[g] = (struct group){.off = t->used, .hash = hash, .len = (uint32_t)len};
+    t->used += len;
+    t->slots[i] = (struct slot){.hash = hash, .group = g, .len = (uint32_t)len};
+    *inserted = true;
+    if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
+        return -1;
+    return g;
+}
+
+size_t hashtab_size(const struct hashtab *t) { return t->ngroups; }
+
+const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len)
+{
+    *len = t->groups[g].len;
+    return t->arena + t->groups[g].off;
+}
+
+uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g) { return t->groups[g].hash; }

@@ -1,0 +1,43 @@
+/* hashtab.h - the group table: key bytes -> dense group number.
+ *
+ * Open addressing with linear probing over (hash, group) slots; the keys
+ * live once, in an append-only arena, in group order. Group numbers are
+ * dense (0, 1, 2, ... in insertion order), so the aggregate states of a
+ * group sit in plain arrays indexed by it. The hash is XXH3-64 of the key
+ * bytes; a slot keeps the full hash, so a probe compares keys only when
+ * 64 hash bits agree. The table doubles at half full.
+ *
+ * Threading: one table per thread; no internal locking.
+ */
+#ifndef PCSV_HASHTAB_H
+#define PCSV_HASHTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+struct hashtab;
+
+static inline uint64_t hashtab_hash(const void *key, size_t len)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* NULL on ENOMEM. */
+struct hashtab *hashtab_create(void);
+void hashtab_destroy(struct hashtab *t);
+
+/* The group of key (hash = hashtab_hash(key, len)), inserting it when new
+ * (*inserted = true). Returns -1 on ENOMEM. */
+int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted);
+
+size_t hashtab_size(const struct hashtab *t);
+/* Key bytes of group g, valid until the next upsert. */
+const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len);
+uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g);
+
+#endif

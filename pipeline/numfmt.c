@@ -1,0 +1,348 @@
+/* numfmt.c - locale-free number parsing, exact sums, shortest real output. */
+#include "numfmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static i128 pow10_tab[39];
+static double dpow10[23];
+
+__attribute__((constructor)) static void numfmt_tables(void)
+{
+    i128 v = 1;
+    for (int k = 0; k <= 38; k++, v *= 10)
+        pow10_tab[k] = v;
+    double d = 1;
+    for (int k = 0; k <= 22; k++, d *= 10)
+        dpow10[k] = d;
+}
+
+i128 num_pow10(int k) { return pow10_tab[k]; }
+
+/* The exact decimal text to the nearest double, by the C library (always
+ * the "C" locale: pcsv never calls setlocale). Slow path only. */
+static double text_to_double(const char *s) { return strtod(s, NULL); }
+
+int num_parse(const uint8_t *p, size_t n, struct num *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (n == 0)
+        return out->kind = NUM_NONE;
+    if (p[0] == '-' || p[0] == '+') {
+        neg = p[0] == '-';
+        i = 1;
+    }
+    /* Common path: up to 18 digits fit a uint64 without overflow checks. */
+    uint64_t m = 0;
+    size_t nd = 0, nfrac = 0;
+    size_t start = i;
+    while (i < n && (unsigned)(p[i] - '0') < 10 && i - start < 18) {
+        m = m * 10 + (uint64_t)(p[i] - '0');
+        i++;
+    }
+    nd = i - start;
+    i128 big = (i128)m;
+    bool toolong = false;
+    while (i < n && (unsigned)(p[i] - '0') < 10) { /* digits 19.. */
+        if (nd < 38)
+            big = big * 10 + (p[i] - '0');
+        else
+            toolong = true;
+        nd++;
+        i++;
+    }
+    if (i < n && p[i] == '.') {
+        i++;
+        size_t fs = i;
+        while (i < n && (unsigned)(p[i] - '0') < 10) {
+            if (nd < 38)
+                big = big * 10 + (p[i] - '0');
+            else
+                toolong = true;
+            nd++;
+            i++;
+        }
+        nfrac = i - fs;
+    }
+    if (nd == 0)
+        return out->kind = NUM_NONE;
+    if (i == n && !toolong && nfrac <= NUM_MAX_SCALE) {
+        out->kind = NUM_DEC;
+        out->mant = neg ? -big : big;
+        out->scale = (int16_t)nfrac;
+        return NUM_DEC;
+    }
+    if (i < n) { /* exponent */
+        if (p[i] != 'e' && p[i] != 'E')
+            return out->kind = NUM_NONE;
+        i++;
+        if (i < n && (p[i] == '-' || p[i] == '+'))
+            i++;
+        size_t es = i;
+        while (i < n && (unsigned)(p[i] - '0') < 10)
+            i++;
+        if (i == es || i != n)
+            return out->kind = NUM_NONE;
+    }
+    char tmp[512];
+    if (n >= sizeof tmp) {
+        char *h = malloc(n + 1);
+        if (!h)
+            return out->kind = NUM_NONE;
+        memcpy(h, p, n);
+        h[n] = 0;
+        out->d = text_to_double(h);
+        free(h);
+    } else {
+        memcpy(tmp, p, n);
+        tmp[n] = 0;
+        out->d = text_to_double(tmp);
+    }
+    out->kind = NUM_DBL;
+    out->scale = 0;
+    out->mant = 0;
+    return NUM_DBL;
+}
+
+double num_dec_to_double(i128 mant, int scale)
+{
+    i128 a = mant < 0 ? -mant : mant;
+    if (a < ((i128)1 << 53) && scale <= 22) /* both exact: one rounding */
+        return (double)mant / dpow10[scale];
+    char buf[64];
+    num_fmt_dec(buf, mant, scale);
+    return text_to_double(buf);
+}
+
+double num_to_double(const struct num *x)
+{
+    return x->kind == NUM_DEC ? num_dec_to_double(x->mant, x->scale) : x->d;
+}
+
+int num_cmp(const struct num *a, const struct num *b)
+{
+    if (a->kind == NUM_DEC && b->kind == NUM_DEC) {
+        i128 x = a->mant, y = b->mant;
+        int s = a->scale > b->scale ? a->scale : b->scale;
+        /* rescale to the common scale when that cannot overflow */
+        i128 fx = pow10_tab[s - a->scale], fy = pow10_tab[s - b->scale];
+        i128 lim = pow10_tab[38 - (s > 38 ? 38 : s)];
+        i128 ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+        if (ax < lim && ay < lim) {
+            x *= fx;
+            y *= fy;
+            return x < y ? -1 : x > y;
+        }
+    }
+    double x = num_to_double(a), y = num_to_double(b);
+    return x < y ? -1 : x > y;
+}
+
+size_t num_fmt_dec(char *buf, i128 mant, int scale)
+{
+    char tmp[48];
+    size_t n = 0;
+    bool neg = mant < 0;
+    unsigned __int128 u = neg ? -(unsigned __int128)mant : (unsigned __int128)mant;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= (size_t)scale) /* at least one digit before the point */
+        tmp[n++] = '0';
+    size_t o = 0;
+    if (neg)
+        buf[o++] = '-';
+    for (size_t i = n; i-- > 0;) {
+        buf[o++] = tmp[i];
+        if (i == (size_t)scale && scale > 0)
+            buf[o++] = '.';
+    }
+    buf[o] = 0;
+    return o;
+}
+
+size_t num_fmt_double(char *buf, double x)
+{
+    if (x == 0) {
+        strcpy(buf, "0");
+        return 1;
+    }
+    if (isnan(x)) {
+        strcpy(buf, "nan");
+        return 3;
+    }
+    if (isinf(x)) {
+        strcpy(buf, x < 0 ? "-inf" : "inf");
+        return strlen(buf);
+    }
+    char e[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, x);
+        if (strtod(e, NULL) == x)
+            break;
+    }
+    /* e is [-]D[.DDD]e[+-]XX: take the digits and the exponent apart */
+    char digits[24];
+    size_t nd = 0;
+    const char *q = e;
+    bool neg = *q == '-';
+    if (neg)
+        q++;
+    for (; *q && *q != 'e'; q++)
+        if (*q != '.')
+            digits[nd++] = *q;
+    int ex = atoi(q + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    size_t o = 0;
+    if (neg)
+        buf[o++] = '-';
+    double ax = fabs(x);
+    if (ax >= 1e-6 && ax < 1e15) {
+        if (ex < 0) {
+            buf[o++] = '0';
+            buf[o++] = '.';
+            for (int k = -1; k > ex; k--)
+                buf[o++] = '0';
+            memcpy(buf + o, digits, nd);
+            o += nd;
+        } else {
+            for (int k = 0; k <= ex; k++)
+                buf[o++] = (size_t)k < nd ? digits[k] : '0';
+            if ((size_t)ex + 1 < nd) {
+                buf[o++] = '.';
+                memcpy(buf + o, digits + ex + 1, nd - (size_t)ex - 1);
+                o += nd - (size_t)ex - 1;
+            }
+        }
+    } else {
+        buf[o++] = digits[0];
+        if (nd > 1) {
+            buf[o++] = '.';
+            memcpy(buf + o, digits + 1, nd - 1);
+            o += nd - 1;
+        }
+        o += (size_t)sprintf(buf + o, "e%c%d", ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
+    }
+    buf[o] = 0;
+    return o;
+}
+
+/* ---- exact accumulation of doubles ----
+ * The value is sum(limb[i] * 2^(32 i - 1074)). A double m * 2^(e-1075)
+ * lands on three consecutive limbs. Limbs are signed 64-bit so that up to
+ * 2^30 additions of 32-bit pieces never overflow between normalisations. */
+
+void xsum_init(struct xsum *s) { memset(s, 0, sizeof *s); }
+
+static void xsum_norm(int64_t *l)
+{
+    for (int i = 0; i < XSUM_LIMBS - 1; i++) {
+        int64_t c = l[i] >> 32; /* arithmetic: floor division by 2^32 */
+        l[i] -= c * ((int64_t)1 << 32);
+        l[i + 1] += c;
+    }
+}
+
+void xsum_add(struct xsum *s, double x)
+{
+    if (x == 0)
+        return;
+    if (!isfinite(x)) {
+        if (isnan(x))
+            s->nan = 1;
+        else if (x > 0)
+            s->pinf = 1;
+        else
+            s->ninf = 1;
+        return;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exp = (int)(bits >> 52 & 0x7ff);
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    int off = 0;
+    if (exp) {
+        m |= (uint64_t)1 << 52;
+        off = exp - 1;
+    }
+    int idx = off >> 5, sh = off & 31;
+    unsigned __int128 v = (unsigned __int128)m << sh;
+    int64_t p0 = (int64_t)(uint32_t)v, p1 = (int64_t)(uint32_t)(v >> 32), p2 = (int64_t)(uint32_t)(v >> 64);
+    if (bits >> 63) {
+        s->limb[idx] -= p0;
+        s->limb[idx + 1] -= p1;
+        s->limb[idx + 2] -= p2;
+    } else {
+        s->limb[idx] += p0;
+        s->limb[idx + 1] += p1;
+        s->limb[idx + 2] += p2;
+    }
+    if (++s->adds >= (1u << 30)) {
+        xsum_norm(s->limb);
+        s->adds = 0;
+    }
+}
+
+void xsum_merge(struct xsum *into, const struct xsum *from)
+{
+    struct xsum f = *from;
+    xsum_norm(f.limb);
+    xsum_norm(into->limb);
+    for (int i = 0; i < XSUM_LIMBS; i++)
+        into->limb[i] += f.limb[i];
+    into->adds = 1;
+    into->nan |= f.nan;
+    into->pinf |= f.pinf;
+    into->ninf |= f.ninf;
+}
+
+double xsum_round(const struct xsum *s)
+{
+    if (s->nan || (s->pinf && s->ninf))
+        return NAN;
+    if (s->pinf)
+        return INFINITY;
+    if (s->ninf)
+        return -INFINITY;
+    int64_t l[XSUM_LIMBS];
+    memcpy(l, s->limb, sizeof l);
+    xsum_norm(l);
+    bool neg = l[XSUM_LIMBS - 1] < 0;
+    if (neg) {
+        for (int i = 0; i < XSUM_LIMBS; i++)
+            l[i] = -l[i];
+        xsum_norm(l);
+    }
+    int t = XSUM_LIMBS - 1;
+    while (t >= 0 && l[t] == 0)
+        t--;
+    if (t < 0)
+        return 0.0;
+    /* top 96 bits (limbs t, t-1, t-2) and a sticky bit for the rest */
+    unsigned __int128 hi = 0;
+    int base = 32 * (t - 2) - 1074;
+    for (int i = t; i >= t - 2; i--)
+        hi = (hi << 32) | (uint64_t)(i >= 0 ? (uint32_t)l[i] : 0);
+    bool sticky = false;
+    for (int i = t - 3; i >= 0; i--)
+        sticky |= l[i] != 0;
+    int nb = 128 - (int)(hi >> 64 ? __builtin_clzll((uint64_t)(hi >> 64)) : 64 + __builtin_clzll((uint64_t)hi));
+    double r;
+    if (nb > 53) {
+        int shift = nb - 53;
+        unsigned __int128 mant = hi >> shift;
+        unsigned __int128 rem = hi & (((unsigned __int128)1 << shift) - 1);
+        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+        if (rem > half || (rem == half && (sticky || (mant & 1))))
+            mant++;
+        r = ldexp((double)(uint64_t)mant, base + shift);
+    } else {
+        r = ldexp((double)(uint64_t)hi, base); /* exact: sticky is then 0 */
+    }
+    return neg ? -r : r;
+}

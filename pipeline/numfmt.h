@@ -1,0 +1,73 @@
+/* numfmt.h - numbers in and out: parsing fields, exact sums, shortest reals.
+ *
+ * A field is a number when it is an optional sign, digits with an optional
+ * fraction (`12`, `-3.50`, `.5`, `7.`) and an optional exponent (`1e5`).
+ * Nothing else is: no spaces, no thousands separators, no `nan` or `inf`.
+ * Integers and decimals become an exact scaled 128-bit integer (value =
+ * mant / 10^scale); exponent notation, and decimals too long for that, become
+ * a double. Nothing here depends on the C library's locale.
+ *
+ * Exact sums of doubles use a long fixed-point accumulator (struct xsum)
+ * covering every double's range, so the rounded total does not depend on the
+ * order of the additions: that is what keeps sums byte-identical for every
+ * --jobs and --chunk-size.
+ *
+ * Threading: all functions are pure or touch only their arguments.
+ */
+#ifndef PCSV_NUMFMT_H
+#define PCSV_NUMFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef __int128 i128;
+
+enum num_kind { NUM_NONE = 0, NUM_DEC, NUM_DBL };
+
+struct num {
+    i128 mant;   /* NUM_DEC: value = mant / 10^scale */
+    double d;    /* NUM_DBL: the value */
+    int16_t scale;
+    uint8_t kind; /* enum num_kind */
+};
+
+/* The largest decimal scale kept exactly; longer fractions are doubles. */
+#define NUM_MAX_SCALE 30
+
+/* 10^k for 0 <= k <= 38. */
+i128 num_pow10(int k);
+
+/* Parse p[0, n). Returns the kind (NUM_NONE when not a number, also for an
+ * empty field). */
+int num_parse(const uint8_t *p, size_t n, struct num *out);
+
+/* The nearest double to mant / 10^scale. */
+double num_dec_to_double(i128 mant, int scale);
+/* The value of a parsed number as the nearest double. */
+double num_to_double(const struct num *x);
+
+/* Compare two parsed numbers: <0, 0, >0. Exact between decimals. */
+int num_cmp(const struct num *a, const struct num *b);
+
+/* Write mant / 10^scale with exactly `scale` fraction digits. Returns the
+ * length written; buf needs 48 bytes. */
+size_t num_fmt_dec(char *buf, i128 mant, int scale);
+/* Shortest text that reads back as x: plain for 1e-6 <= |x| < 1e15 (no
+ * trailing ".0"), else d.ddde+N / d.ddde-N; never "-0". buf needs 40 bytes. */
+size_t num_fmt_double(char *buf, double x);
+
+/* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
+#define XSUM_LIMBS 70
+struct xsum {
+    int64_t limb[XSUM_LIMBS]; /* 32-bit digits with room for carries */
+    uint32_t adds;            /* additions since the last carry propagation */
+    uint8_t nan, pinf, ninf;
+};
+void xsum_init(struct xsum *s);
+void xsum_add(struct xsum *s, double x);
+void xsum_merge(struct xsum *into, const struct xsum *from);
+/* The exact total rounded to the nearest double (ties to even). */
+double xsum_round(const struct xsum *s);
+
+#endif

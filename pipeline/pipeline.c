@@ -1,0 +1,678 @@
+/* pipeline.c - source, chunk chain and worker team (see pipeline.h). */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpmc.h"
+
+#ifndef PIPE_QUEUE_CAP
+#define PIPE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
+#endif
+#ifndef PIPE_MAX_CHUNKS
+#define PIPE_MAX_CHUNKS ((size_t)1 << 26)
+#endif
+#define MAX_BAD_VALUE 200
+
+/* ------------------------------------------------------------ input/header */
+
+struct fieldlist {
+    char **v;
+    int n, cap;
+};
+
+static int fl_push(struct fieldlist *f, const uint8_t *p, size_t len)
+{
+    if (f->n == f->cap) {
+        int nc = f->cap ? f->cap * 2 : 16;
+        char **v = realloc(f->v, (size_t)nc * sizeof *v);
+        if (!v)
+            return -1;
+        f->v = v;
+        f->cap = nc;
+    }
+    char *s = malloc(len + 1);
+    if (!s)
+        return -1;
+    memcpy(s, p, len);
+    s[len] = 0;
+    f->v[f->n++] = s;
+    return 0;
+}
+
+/* Parse the row at data[pos] byte by byte (only for the header). Returns
+ * the offset after its line end; -1 unterminated quote; -2 no memory. */
+static int64_t serial_row(const uint8_t *d, size_t len, size_t pos, uint8_t delim, uint8_t quote,
+                          struct fieldlist *out)
+{
+    uint8_t *buf = malloc(len - pos + 1);
+    if (!buf)
+        return -2;
+    size_t n = 0;
+    bool inq = false;
+    size_t i = pos;
+    for (; i < len; i++) {
+        uint8_t c = d[i];
+        if (inq) {
+            if (c == quote) {
+                if (i + 1 < len && d[i + 1] == quote)
+                    buf[n++] = quote, i++;
+                else
+                    inq = false;
+            } else {
+                buf[n++] = c;
+            }
+        } else if (c == quote) {
+            inq = true;
+        } else if (c == delim) {
+            if (fl_push(out, buf, n))
+                goto nomem;
+            n = 0;
+        } else if (c == '\n') {
+            break;
+        } else {
+            buf[n++] = c;
+        }
+    }
+    if (inq) {
+        free(buf);
+        return -1;
+    }
+    if (n && buf[n - 1] == '\r' && i < len)
+        n--;
+    if (fl_push(out, buf, n))
+        goto nomem;
+    free(buf);
+    return (int64_t)(i < len ? i + 1 : i);
+nomem:
+    free(buf);
+    return -2;
+}
+
+int pipe_input_open(struct pipe_input *in, const char *path, const struct pipe_cfg *cfg,
+                    struct pcsv_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->path = path;
+    int rc = mapfile_open(&in->map, path, err);
+    if (rc)
+        return rc;
+    const uint8_t *d = in->map.data;
+    size_t len = in->map.size, pos = 0;
+    if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+        pos = 3;
+    /* skip blank lines before the header, as everywhere else */
+    while (pos < len && (d[pos] == '\n' || (d[pos] == '\r' && pos + 1 < len && d[pos + 1] == '\n')))
+        pos += d[pos] == '\n' ? 1 : 2;
+    in->data_begin = pos;
+    if (pos >= len)
+        return 0; /* empty: no columns, no rows */
+    struct fieldlist f = {0};
+    int64_t end = serial_row(d, len, pos, cfg->delim, cfg->quote, &f);
+    if (end == -1) {
+        uint64_t line = 1;
+        for (size_t i = 0; i < pos; i++)
+            line += d[i] == '\n';
+        return pcsv_error_set(err, PCSV_EDATA, 0, path, line, "unterminated quoted field");
+    }
+    if (end == -2)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    if (cfg->header) {
+        in->names = f.v;
+        in->ncols = f.n;
+        for (size_t i = 0; i < (size_t)end; i++)
+            in->header_lines += d[i] == '\n';
+        in->data_begin = (size_t)end;
+    } else {
+        in->ncols = f.n;
+        for (int i = 0; i < f.n; i++) {
+            free(f.v[i]);
+            char num[16];
+            snprintf(num, sizeof num, "%d", i + 1);
+            f.v[i] = strdup(num);
+            if (!f.v[i])
+                return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        }
+        in->names = f.v;
+        for (size_t i = 0; i < pos; i++)
+            in->header_lines += d[i] == '\n';
+    }
+    return 0;
+}
+
+void pipe_input_close(struct pipe_input *in)
+{
+    for (int i = 0; i < in->ncols; i++)
+        free(in->names[i]);
+    free(in->names);
+    in->names = NULL;
+    mapfile_close(&in->map);
+}
+
+/* ------------------------------------------------------------ the chain */
+
+/* Per-chunk facts, published by the worker that counted the chunk. */
+struct chunkrec {
+    uint64_t quotes, nl;
+};
+
+struct chain {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int waiters;
+    struct chunkrec *rec;
+    uint8_t *ready;  /* rec[k] published */
+    uint8_t *inq;    /* quote state at chunk k's start (valid below known) */
+    uint64_t *nlb;   /* line ends before chunk k, from data_begin */
+    size_t known;    /* chunks 0..known-1 have inq/nlb */
+    uint64_t parity, lines; /* running sums at chunk `known` */
+    uint8_t *done;
+    size_t done_upto; /* chunks 0..done_upto-1 are finished */
+    size_t released;  /* bytes below this were released */
+};
+
+struct pipe_worker {
+    struct pipeline *p;
+    int id;
+    void *state;
+    /* the chunk being scanned */
+    size_t k, a;
+    uint64_t nl_before; /* line ends before row data, at chunk start (absolute) */
+    uint64_t cur_off, cur_nl; /* line-count cursor inside the chunk */
+    const struct scan_batch *batch;
+    /* bad rows */
+    struct pipe_bad *bad;
+    size_t nbad, capbad;
+    struct pipe_bad first; /* fail mode: the first bad row this worker met */
+    bool has_first;
+    size_t first_chunk;
+    int fatal; /* PCSV_ENOMEM or 0 */
+    uint8_t skip[SCAN_BATCH_ROWS];
+    struct scan_batch b;
+};
+
+struct pipeline {
+    struct pipe_cfg cfg;
+    struct pipe_consumer c;
+    int nworkers;
+    struct pipe_worker *w;
+    /* per run */
+    struct pipe_input *in;
+    uint32_t file;
+    int ncols;
+    size_t nchunks;
+    struct chain ch;
+    _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
+    /* merged bad rows */
+    struct pipe_bad *bad;
+    size_t nbad, capbad;
+};
+
+struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
+                                 struct pcsv_error *err)
+{
+    struct pipeline *p = calloc(1, sizeof *p);
+    int n = cfg->jobs < 1 ? 1 : cfg->jobs;
+    if (p)
+        p->w = calloc((size_t)n, sizeof *p->w);
+    if (!p || !p->w) {
+        free(p);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    p->cfg = *cfg;
+    p->c = *c;
+    p->nworkers = n;
+    for (int i = 0; i < n; i++) {
+        p->w[i].p = p;
+        p->w[i].id = i;
+        p->w[i].b.fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(c->nsel ? c->nsel : 1),
+                                  sizeof(struct scan_field));
+        if (!p->w[i].b.fields) {
+            pipeline_destroy(p);
+            pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            return NULL;
+        }
+    }
+    return p;
+}
+
+static void free_bad(struct pipe_bad *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(b[i].value);
+    free(b);
+}
+
+void pipeline_destroy(struct pipeline *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->nworkers; i++) {
+        free(p->w[i].b.fields);
+        free_bad(p->w[i].bad, p->w[i].nbad);
+        free(p->w[i].first.value);
+    }
+    free_bad(p->bad, p->nbad);
+    free(p->w);
+    free(p);
+}
+
+int pipeline_nworkers(const struct pipeline *p) { return p->nworkers; }
+void *pipeline_worker_state(const struct pipeline *p, int i) { return p->w[i].state; }
+
+static inline size_t chunk_start(const struct pipeline *p, size_t k)
+{
+    return p->in->data_begin + k * p->cfg.chunk_size;
+}
+
+static inline size_t chunk_end(const struct pipeline *p, size_t k)
+{
+    size_t e = chunk_start(p, k) + p->cfg.chunk_size;
+    return e > p->in->map.size ? p->in->map.size : e;
+}
+
+/* Publish chunk k's counts; advance the known prefix. */
+static void chain_publish(struct pipeline *p, size_t k, uint64_t quotes, uint64_t nl)
+{
+    struct chain *c = &p->ch;
+    pthread_mutex_lock(&c->mu);
+    c->rec[k].quotes = quotes;
+    c->rec[k].nl = nl;
+    c->ready[k] = 1;
+    bool moved = false;
+    while (c->known < p->nchunks && c->ready[c->known]) {
+        c->inq[c->known] = c->parity & 1;
+        c->nlb[c->known] = c->lines;
+        c->parity += c->rec[c->known].quotes;
+        c->lines += c->rec[c->known].nl;
+        c->known++;
+        moved = true;
+    }
+    if (moved && c->waiters)
+        pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Wait (asleep) until chunk k's start state is known. */
+static void chain_wait(struct pipeline *p, size_t k, bool *inq, uint64_t *nlb)
+{
+    struct chain *c = &p->ch;
+    pthread_mutex_lock(&c->mu);
+    while (c->known <= k) {
+        c->waiters++;
+        pthread_cond_wait(&c->cv, &c->mu);
+        c->waiters--;
+    }
+    *inq = c->inq[k];
+    *nlb = c->nlb[k];
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Chunk k is finished: release the pages nobody will read again. A chunk's
+ * rows may run into later chunks, so only bytes before the first unfinished
+ * chunk (less the one byte of look-behind) are safe to drop. */
+static void chain_done(struct pipeline *p, size_t k)
+{
+    struct chain *c = &p->ch;
+    size_t from = 0, to = 0;
+    pthread_mutex_lock(&c->mu);
+    c->done[k] = 1;
+    while (c->done_upto < p->nchunks && c->done[c->done_upto])
+        c->done_upto++;
+    size_t safe = c->done_upto < p->nchunks ? chunk_start(p, c->done_upto) : p->in->map.size;
+    if (safe > 0)
+        safe--;
+    /* release in steps of at least 4 MiB: fewer system calls */
+    if (safe > c->released + ((size_t)4 << 20) || c->done_upto == p->nchunks) {
+        from = c->released;
+        to = safe;
+        c->released = safe;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (to > from)
+        mapfile_release(&p->in->map, from, to - from);
+}
+
+/* ------------------------------------------------------------ bad rows */
+
+static uint64_t line_of(struct pipe_worker *w, uint64_t off)
+{
+    const uint8_t *d = w->p->in->map.data;
+    if (off > w->cur_off) {
+        uint64_t q, nl;
+        scan_count(d + w->cur_off, (size_t)(off - w->cur_off), w->p->cfg.quote, &q, &nl);
+        w->cur_nl += nl;
+        w->cur_off = off;
+    }
+    return w->nl_before + w->cur_nl + 1;
+}
+
+/* Which column of the row [s, e) has the misplaced quote (slow; rare). */
+static int bad_quote_col(const uint8_t *d, uint64_t s, uint64_t e, uint8_t delim, uint8_t quote)
+{
+    int col = 0;
+    uint64_t fs = s;
+    bool inq = false, quoted = false;
+    for (uint64_t i = s; i < e; i++) {
+        uint8_t c = d[i];
+        if (inq) {
+            if (c == quote) {
+                if (i + 1 < e && d[i + 1] == quote)
+                    i++;
+                else {
+                    inq = false;
+                    /* a closing quote must end the field */
+                    if (i + 1 < e && d[i + 1] != delim && !(d[i + 1] == '\r' && i + 2 == e))
+                        return col;
+                }
+            }
+        } else if (c == quote) {
+            if (i != fs || quoted)
+                return col;
+            inq = quoted = true;
+        } else if (c == delim) {
+            col++;
+            fs = i + 1;
+            quoted = false;
+        }
+    }
+    return col;
+}
+
+static bool record_bad(struct pipe_worker *w, enum pipe_bad_kind kind, uint64_t off, int col,
+                       uint32_t nfound, const uint8_t *val, size_t vlen)
+{
+    struct pipeline *p = w->p;
+    struct pipe_bad b = {.file = p->file, .line = line_of(w, off), .offset = off, .kind = kind,
+                         .col = col, .nfound = nfound};
+    if (val) {
+        size_t n = vlen > MAX_BAD_VALUE ? MAX_BAD_VALUE : vlen;
+        b.value = malloc(n + 1);
+        if (b.value) {
+            memcpy(b.value, val, n);
+            b.value[n] = 0;
+        }
+    }
+    if (p->cfg.bad_mode == PIPE_FAIL || kind == BAD_UNTERMINATED) {
+        if (!w->has_first || w->k < w->first_chunk ||
+            (w->k == w->first_chunk && off < w->first.offset)) {
+            free(w->first.value);
+            w->first = b;
+            w->has_first = true;
+            w->first_chunk = w->k;
+        } else {
+            free(b.value);
+        }
+        /* lower the global error chunk: chunks after it need no parsing */
+        size_t cur = atomic_load(&p->err_chunk);
+        while (w->k < cur && !atomic_compare_exchange_weak(&p->err_chunk, &cur, w->k))
+            ;
+        return false;
+    }
+    if (w->nbad == w->capbad) {
+        size_t nc = w->capbad ? w->capbad * 2 : 64;
+        struct pipe_bad *nb = realloc(w->bad, nc * sizeof *nb);
+        if (!nb) {
+            free(b.value);
+            w->fatal = PCSV_ENOMEM;
+            return false;
+        }
+        w->bad = nb;
+        w->capbad = nc;
+    }
+    w->bad[w->nbad++] = b;
+    return true;
+}
+
+bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len)
+{
+    return record_bad(w, BAD_VALUE, w->batch->row_start[row], col, 0, val, len);
+}
+
+/* ------------------------------------------------------------ workers */
+
+static void run_chunk(struct pipe_worker *w, size_t k)
+{
+    struct pipeline *p = w->p;
+    const struct pipe_input *in = p->in;
+    const uint8_t *d = in->map.data;
+    size_t a = chunk_start(p, k), e = chunk_end(p, k);
+    /* pass 1: quotes and line ends; also pulls the chunk into this core's cache */
+    mapfile_populate(&in->map, a, e - a);
+    uint64_t q, nl;
+    scan_count(d + a, e - a, p->cfg.quote, &q, &nl);
+    chain_publish(p, k, q, nl);
+    bool inq;
+    uint64_t nlb;
+    chain_wait(p, k, &inq, &nlb);
+    if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal)
+        goto done;
+    if (!w->state) {
+        w->state = p->c.worker_create(p->c.ctx);
+        if (!w->state) {
+            w->fatal = PCSV_ENOMEM;
+            goto done;
+        }
+    }
+    w->k = k;
+    w->a = a;
+    w->nl_before = in->header_lines + nlb;
+    w->cur_off = a;
+    w->cur_nl = 0;
+    struct scan s;
+    scan_init(&s, d, in->map.size, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,
+              p->c.nsel, p->c.sel, p->c.nselcols);
+    struct scan_batch *b = &w->b;
+    w->batch = b;
+    const uint32_t ncols = (uint32_t)p->ncols;
+    while (scan_next(&s, b)) {
+        /* rows with the wrong shape never reach the consumer */
+        uint8_t *skip = NULL;
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (b->nfields[r] == ncols && !b->bad_quote[r])
+                continue;
+            if (!skip) {
+                skip = w->skip;
+                memset(skip, 0, b->nrows);
+            }
+            skip[r] = 1;
+            bool go_on;
+            if (b->bad_quote[r])
+                go_on = record_bad(w, BAD_QUOTE, b->row_start[r],
+                                   bad_quote_col(d, b->row_start[r], b->row_end[r], p->cfg.delim,
+                                                 p->cfg.quote),
+                                   0, NULL, 0);
+            else
+                go_on = record_bad(w, BAD_FIELDS, b->row_start[r], -1, b->nfields[r], NULL, 0);
+            if (!go_on) {
+                /* fail mode: the rows before this one still count, for
+                 * nothing: the run fails. Stop the chunk. */
+                goto done;
+            }
+        }
+        int rc = p->c.batch(w->state, d, p->cfg.quote, b, skip, w);
+        if (rc < 0) {
+            w->fatal = PCSV_ENOMEM;
+            goto done;
+        }
+        if (rc > 0)
+            goto done;
+    }
+    if (s.unterminated)
+        record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);
+done:
+    chain_done(p, k);
+}
+
+static void worker_loop(struct pipe_worker *w, struct mpmc *q)
+{
+    void *item;
+    while (mpmc_pop(q, &item))
+        run_chunk(w, (size_t)(uintptr_t)item - 1);
+}
+
+static int cmp_bad(const void *x, const void *y)
+{
+    const struct pipe_bad *a = x, *b = y;
+    if (a->file != b->file)
+        return a->file < b->file ? -1 : 1;
+    return (a->offset > b->offset) - (a->offset < b->offset);
+}
+
+int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+                 struct pcsv_error *err)
+{
+    p->in = in;
+    p->file = file;
+    p->ncols = ncols;
+    size_t len = in->map.size, begin = in->data_begin;
+    if (begin >= len)
+        return 0;
+    size_t cs = p->cfg.chunk_size ? p->cfg.chunk_size : 1;
+    p->cfg.chunk_size = cs;
+    p->nchunks = (len - begin + cs - 1) / cs;
+    if (p->nchunks > PIPE_MAX_CHUNKS)
+        return pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
+                              "--chunk-size %zu cuts this file into more than %zu chunks; use a "
+                              "larger one",
+                              cs, (size_t)PIPE_MAX_CHUNKS);
+    struct chain *c = &p->ch;
+    memset(c, 0, sizeof *c);
+    size_t n = p->nchunks;
+    c->rec = calloc(n, sizeof *c->rec);
+    c->ready = calloc(n, 1);
+    c->inq = calloc(n, 1);
+    c->nlb = calloc(n, sizeof *c->nlb);
+    c->done = calloc(n, 1);
+    c->released = 0;
+    int rc = 0;
+    struct mpmc q;
+    bool have_q = false;
+    if (!c->rec || !c->ready || !c->inq || !c->nlb || !c->done) {
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    atomic_store(&p->err_chunk, SIZE_MAX);
+
+    if (p->nworkers == 1) {
+        /* --jobs 1: fully serial, the same per-chunk code in order */
+        for (size_t k = 0; k < n && k <= atomic_load(&p->err_chunk); k++)
+            run_chunk(&p->w[0], k);
+    } else {
+        if (mpmc_init(&q, PIPE_QUEUE_CAP) < 0) {
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            goto out_sync;
+        }
+        have_q = true;
+        /* Thread 0 is the source: it only sleeps on a full queue. */
+#pragma omp parallel num_threads(p->nworkers + 1)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            if (t == 0) {
+                for (size_t k = 0; k < n; k++) {
+                    if (k > atomic_load(&p->err_chunk))
+                        break; /* nothing after the first bad row matters */
+                    if (!mpmc_push(&q, (void *)(uintptr_t)(k + 1)))
+                        break;
+                }
+                mpmc_close(&q);
+                if (nt == 1) /* no team (thread limit): do the work here */
+                    worker_loop(&p->w[0], &q);
+            } else if (t - 1 < p->nworkers) {
+                worker_loop(&p->w[t - 1], &q);
+            }
+        }
+    }
+
+    /* Collect: fatal errors first, then the first bad row (fail mode), then
+     * the dropped rows in input order. */
+    for (int i = 0; i < p->nworkers; i++)
+        if (p->w[i].fatal) {
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            goto out_sync;
+        }
+    struct pipe_bad *first = NULL;
+    for (int i = 0; i < p->nworkers; i++) {
+        struct pipe_worker *w = &p->w[i];
+        if (w->has_first && (!first || cmp_bad(&w->first, first) < 0))
+            first = &w->first;
+    }
+    for (int i = 0; i < p->nworkers; i++) {
+        struct pipe_worker *w = &p->w[i];
+        if (!w->nbad)
+            continue;
+        if (p->nbad + w->nbad > p->capbad) {
+            size_t nc = (p->nbad + w->nbad) * 2;
+            struct pipe_bad *nb = realloc(p->bad, nc * sizeof *nb);
+            if (!nb) {
+                rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+                goto out_sync;
+            }
+            p->bad = nb;
+            p->capbad = nc;
+        }
+        memcpy(p->bad + p->nbad, w->bad, w->nbad * sizeof *w->bad);
+        p->nbad += w->nbad;
+        w->nbad = 0;
+    }
+    qsort(p->bad, p->nbad, sizeof *p->bad, cmp_bad);
+    if (first) {
+        /* the fatal row may come after rows dropped in skip mode: then the
+         * dropped ones were fine to drop, and this one still fails */
+        char reason[1200];
+        pipe_bad_reason(first, in->names, in->ncols, ncols, reason, sizeof reason);
+        rc = pcsv_error_set(err, PCSV_EDATA, 0, in->path, first->line, "%s", reason);
+        err->offset = first->offset;
+    }
+    for (int i = 0; i < p->nworkers; i++) {
+        free(p->w[i].first.value);
+        p->w[i].first.value = NULL;
+        p->w[i].has_first = false;
+    }
+out_sync:
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+out:
+    if (have_q)
+        mpmc_fini(&q);
+    free(c->rec);
+    free(c->ready);
+    free(c->inq);
+    free(c->nlb);
+    free(c->done);
+    return rc;
+}
+
+const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n)
+{
+    *n = p->nbad;
+    return p->bad;
+}
+
+void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,
+                     char *buf, size_t cap)
+{
+    const char *col = b->col >= 0 && b->col < ncols ? names[b->col] : "?";
+    switch (b->kind) {
+    case BAD_FIELDS:
+        snprintf(buf, cap, "expected %d fields, found %u", expected, b->nfound);
+        break;
+    case BAD_QUOTE:
+        snprintf(buf, cap, "column '%s': misplaced quote", col);
+        break;
+    case BAD_VALUE:
+        snprintf(buf, cap, "column '%s': not a number: \"%s\"", col, b->value ? b->value : "");
+        break;
+    case BAD_UNTERMINATED:
+        snprintf(buf, cap, "unterminated quoted field");
+        break;
+    }
+}

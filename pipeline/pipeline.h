@@ -1,0 +1,122 @@
+/* pipeline.h - the worker team: chunks of a mapped file through the scanner
+ * into a consumer (aggregate, count, ...), in parallel, deterministically.
+ *
+ * Flow (SPEC section 8): a source thread cuts the data into fixed-size byte
+ * ranges (chunks) and pushes their numbers into the bounded MPMC queue; each
+ * worker pops a chunk, counts its quotes and line ends (one fast vector pass
+ * that also brings the chunk into the worker's cache), publishes them, then
+ * waits for the quote state at the chunk's start, which is the parity of all
+ * quotes before it: known as soon as every earlier chunk has published its
+ * count. It then scans the rows that start in the chunk and hands batches of
+ * them to the consumer while they are still in cache. Chunk boundaries depend
+ * only on the input and --chunk-size, never on --jobs.
+ *
+ * Line numbers: the published line-end counts give each chunk its number of
+ * lines before it (a prefix sum), so a worker reports the true line of a bad
+ * row even in the middle of the file.
+ *
+ * Bad rows: wrong field count and misplaced quotes are found here; values a
+ * consumer cannot use are reported by it through pipe_bad_value. In fail
+ * mode the first bad row in input order wins (workers keep scanning chunks
+ * before the failing one, and skip those after). An unterminated quote at
+ * the end of input is always fatal.
+ *
+ * Threading: pipeline_run runs the team and returns when it is joined; the
+ * consumer's callbacks run on worker threads, one worker state per thread.
+ */
+#ifndef PCSV_PIPELINE_H
+#define PCSV_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/mapfile.h"
+#include "../io/status.h"
+#include "scan.h"
+
+enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
+
+struct pipe_cfg {
+    int jobs;
+    size_t chunk_size;
+    uint8_t delim, quote;
+    bool header;
+    enum pipe_bad_mode bad_mode;
+};
+
+/* One input file, mapped, with its header parsed. */
+struct pipe_input {
+    const char *path;
+    struct mapfile map;
+    size_t data_begin;     /* first byte after the BOM and the header row */
+    uint64_t header_lines; /* line ends before data_begin */
+    char **names;          /* column names (unquoted), ncols of them */
+    int ncols;
+};
+
+/* Open, map and read the header of path (with header == false, names are
+ * "1", "2", ... from the first row's field count). */
+int pipe_input_open(struct pipe_input *in, const char *path, const struct pipe_cfg *cfg,
+                    struct pcsv_error *err);
+void pipe_input_close(struct pipe_input *in);
+
+struct pipe_worker;
+
+/* What the workers feed. */
+struct pipe_consumer {
+    void *ctx;
+    int nsel;            /* selection slots per row */
+    const int16_t *sel;  /* sel[col] = slot or -1, for col < nselcols */
+    int nselcols;
+    /* One state per worker, made on the worker's own thread before its first
+     * batch (so its memory is local to that thread). NULL: out of memory. */
+    void *(*worker_create)(void *ctx);
+    /* Consume a batch; rows with skip[r] set (skip may be NULL) are bad and
+     * must be ignored. Report unusable values with pipe_bad_value. Returns 0,
+     * 1 to stop this chunk (pipe_bad_value said so), -1 for out of memory. */
+    int (*batch)(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
+                 const uint8_t *skip, struct pipe_worker *w);
+};
+
+enum pipe_bad_kind { BAD_FIELDS, BAD_QUOTE, BAD_VALUE, BAD_UNTERMINATED };
+
+struct pipe_bad {
+    uint32_t file;   /* index of the input */
+    uint64_t line;   /* 1-based physical line where the row starts */
+    uint64_t offset; /* byte offset of the row start */
+    enum pipe_bad_kind kind;
+    int col;         /* 0-based column, or -1 */
+    uint32_t nfound; /* BAD_FIELDS: fields found */
+    char *value;     /* BAD_VALUE: the value (truncated), owned */
+};
+
+/* For consumers: row r of the current batch has an unusable value in col.
+ * Returns true to drop the row and go on, false to stop (fail mode). */
+bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
+
+struct pipeline;
+struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
+                                 struct pcsv_error *err);
+void pipeline_destroy(struct pipeline *p);
+
+/* Run the team over one input (file number `file` of the table). ncols is
+ * the field count every row must have. Returns 0, or PCSV_EDATA with err
+ * set (the first bad row in fail mode, an unterminated quote), or
+ * PCSV_ENOMEM. Worker states persist across runs. */
+int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+                 struct pcsv_error *err);
+
+int pipeline_nworkers(const struct pipeline *p);
+/* Worker i's consumer state (NULL if that worker never ran). */
+void *pipeline_worker_state(const struct pipeline *p, int i);
+
+/* Bad rows dropped so far (skip/warn modes), in input order. *total is
+ * their number. Valid until the next run. */
+const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n);
+
+/* "expected 3 fields, found 2" and the like, for a bad row. */
+void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,
+                     char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,114 @@
+/* refparse.c - libcsv as the serial reference parser (see refparse.h). */
+#include "refparse.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rp {
+    refparse_row_fn cb;
+    void *ctx;
+    uint8_t **vals;
+    size_t *lens;
+    size_t n, cap;
+    uint64_t seg_line;  /* line of the segment being fed */
+    uint64_t embedded;  /* line ends inside the fields of the current row */
+    int stop;
+    int nomem;
+};
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    struct rp *r = data;
+    if (r->stop || r->nomem)
+        return;
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        uint8_t **v = realloc(r->vals, nc * sizeof *v);
+        size_t *l = v ? realloc(r->lens, nc * sizeof *l) : NULL;
+        if (v)
+            r->vals = v;
+        if (!v || !l) {
+            r->nomem = 1;
+            return;
+        }
+        r->lens = l;
+        for (size_t i = r->cap; i < nc; i++)
+            r->vals[i] = NULL;
+        r->cap = nc;
+    }
+    uint8_t *copy = realloc(r->vals[r->n], len + 1);
+    if (!copy) {
+        r->nomem = 1;
+        return;
+    }
+    if (len)
+        memcpy(copy, s, len);
+    for (size_t i = 0; i < len; i++)
+        r->embedded += copy[i] == '\n';
+    r->vals[r->n] = copy;
+    r->lens[r->n++] = len;
+}
+
+static void on_row(int c, void *data)
+{
+    (void)c;
+    struct rp *r = data;
+    if (!r->stop && !r->nomem)
+        r->stop = r->cb(r->ctx, r->seg_line - r->embedded, r->n, (const uint8_t *const *)r->vals,
+                        r->lens);
+    r->n = 0;
+    r->embedded = 0;
+}
+
+int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim, uint8_t quote,
+                 refparse_row_fn cb, void *ctx, const char *path, struct pcsv_error *err)
+{
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    csv_set_delim(&p, delim);
+    csv_set_quote(&p, quote);
+    csv_set_space_func(&p, no_space);
+    struct rp r = {.cb = cb, .ctx = ctx, .seg_line = line0};
+    int rc = 0;
+    /* Feed one physical line at a time: a row callback then fires at the
+     * end of the segment it ends in, so seg_line minus the line ends inside
+     * the row's fields is the line where the row started. */
+    size_t pos = 0;
+    while (pos < len && !r.stop && !r.nomem) {
+        const uint8_t *nl = memchr(data + pos, '\n', len - pos);
+        size_t seg = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+        if (csv_parse(&p, data + pos, seg, on_field, on_row, &r) != seg) {
+            rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.seg_line - r.embedded,
+                                "malformed quoted field");
+            goto out;
+        }
+        pos += seg;
+        if (nl)
+            r.seg_line++;
+    }
+    if (!r.stop && !r.nomem && csv_fini(&p, on_field, on_row, &r) != 0) {
+        rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.seg_line - r.embedded,
+                            "unterminated quoted field");
+        goto out;
+    }
+    if (r.nomem)
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    else if (r.stop)
+        rc = r.stop;
+out:
+    csv_free(&p);
+    for (size_t i = 0; i < r.cap; i++)
+        free(r.vals[i]);
+    free(r.vals);
+    free(r.lens);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* refparse.h - the reference parser: libcsv, serial, strict RFC 4180.
+ *
+ * `--parser libcsv` runs this instead of the vectorised scanner, so a user
+ * can cross-check a result, and the tests compare the two. libcsv is set up
+ * to agree with pcsv's dialect: no trimming of spaces, strict quotes, an
+ * unterminated quote at the end is an error. Unlike the fast path, any
+ * malformed quote stops the run (libcsv cannot resynchronise), whatever
+ * --on-bad-row says.
+ *
+ * Threading: single-threaded; the callback runs on the caller's thread.
+ */
+#ifndef PCSV_REFPARSE_H
+#define PCSV_REFPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/status.h"
+
+/* One row: nfields values (unquoted). line is the 1-based physical line
+ * where the row starts, counting from line0 at the first byte. Return 0 to
+ * go on, non-zero to stop the parse (refparse_run then returns that). */
+typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields,
+                               const uint8_t *const *vals, const size_t *lens);
+
+/* Parse data[0, len). Returns 0, the callback's non-zero value, or
+ * PCSV_EDATA (err: path, line, "malformed quoted field" / "unterminated
+ * quoted field"), PCSV_ENOMEM. */
+int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim, uint8_t quote,
+                 refparse_row_fn cb, void *ctx, const char *path, struct pcsv_error *err);
+
+#endif
