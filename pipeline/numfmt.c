@@ -35,46 +35,70 @@ int num_parse(const uint8_t *p, size_t n, struct num *out)
         neg = p[0] == '-';
         i = 1;
     }
-    /* Common path: up to 18 digits fit a uint64 without overflow checks. */
+    /* Common path: up to 19 significant digits (integer and fraction
+     * together) accumulate in a uint64 with no overflow check. */
     uint64_t m = 0;
     size_t nd = 0, nfrac = 0;
-    size_t start = i;
-    while (i < n && (unsigned)(p[i] - '0') < 10 && i - start < 18) {
+    while (i < n && (unsigned)(p[i] - '0') < 10 && nd < 19) {
         m = m * 10 + (uint64_t)(p[i] - '0');
-        i++;
+        i++, nd++;
     }
-    nd = i - start;
-    i128 big = (i128)m;
-    bool toolong = false;
-    while (i < n && (unsigned)(p[i] - '0') < 10) { /* digits 19.. */
-        if (nd < 38)
-            big = big * 10 + (p[i] - '0');
-        else
-            toolong = true;
-        nd++;
-        i++;
-    }
-    if (i < n && p[i] == '.') {
+    if (i < n && p[i] == '.' && nd < 19) {
         i++;
         size_t fs = i;
-        while (i < n && (unsigned)(p[i] - '0') < 10) {
-            if (nd < 38)
-                big = big * 10 + (p[i] - '0');
-            else
-                toolong = true;
-            nd++;
-            i++;
+        while (i < n && (unsigned)(p[i] - '0') < 10 && nd < 19) {
+            m = m * 10 + (uint64_t)(p[i] - '0');
+            i++, nd++;
         }
         nfrac = i - fs;
+        if (i == n && nd) {
+            out->kind = NUM_DEC;
+            out->mant = neg ? -(i128)m : (i128)m;
+            out->scale = (int16_t)nfrac;
+            return NUM_DEC;
+        }
+        if (i < n && (unsigned)(p[i] - '0') < 10)
+            goto longer;
+    } else if (i == n && nd) {
+        out->kind = NUM_DEC;
+        out->mant = neg ? -(i128)m : (i128)m;
+        out->scale = 0;
+        return NUM_DEC;
+    } else if (i < n && ((unsigned)(p[i] - '0') < 10 || p[i] == '.')) {
+        goto longer; /* 19 digits and more to come */
     }
+    if (nd == 0 && !(i < n && p[i] == '.'))
+        return out->kind = NUM_NONE;
+    goto tail;
+longer:;
+    /* More than 19 digits: up to 38 exactly in 128 bits. */
+    {
+        i128 big = (i128)m;
+        bool toolong = false, infrac = nfrac > 0 || (i > 0 && p[i - 1] == '.');
+        for (; i < n; i++) {
+            if ((unsigned)(p[i] - '0') < 10) {
+                if (nd < 38)
+                    big = big * 10 + (p[i] - '0');
+                else
+                    toolong = true;
+                nd++;
+                nfrac += infrac;
+            } else if (p[i] == '.' && !infrac) {
+                infrac = true;
+            } else {
+                break;
+            }
+        }
+        if (i == n && !toolong && nfrac <= NUM_MAX_SCALE) {
+            out->kind = NUM_DEC;
+            out->mant = neg ? -big : big;
+            out->scale = (int16_t)nfrac;
+            return NUM_DEC;
+        }
+    }
+tail:
     if (nd == 0)
         return out->kind = NUM_NONE;
-    if (i == n && !toolong && nfrac <= NUM_MAX_SCALE) {
-        out->kind = NUM_DEC;
-        out->mant = neg ? -big : big;
-        out->scale = (int16_t)nfrac;
-        return NUM_DEC;
-    }
     if (i < n) { /* exponent */
         if (p[i] != 'e' && p[i] != 'E')
             return out->kind = NUM_NONE;

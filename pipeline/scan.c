@@ -104,6 +104,10 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
     s->nsel = nsel;
     s->sel = sel;
     s->nselcols = nselcols;
+    s->need_cols = 0;
+    for (int c = 0; c < nselcols; c++)
+        if (sel[c] >= 0)
+            s->need_cols = (uint32_t)c + 1;
     s->pos = start;
     s->iq_carry = in_quote ? ~(uint64_t)0 : 0;
     if (start == data_begin) {
@@ -119,82 +123,133 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
     s->done = start >= stop || start >= len;
 }
 
-static inline void put_field(struct scan *s, struct scan_batch *b, uint64_t fs, uint64_t fe)
-{
-    if (s->field_idx < (uint32_t)s->nselcols) {
-        int slot = s->sel[s->field_idx];
-        if (slot >= 0) {
-            struct scan_field *f = &b->fields[b->nrows * (size_t)s->nsel + (size_t)slot];
-            f->start = fs;
-            f->end = fe;
-        }
-    }
-}
-
-/* Walk the structural bits of one block (already positioned at s->pos).
- * Returns false when the batch filled up (state saved in s->p_*). */
-static bool walk(struct scan *s, struct scan_batch *b, uint64_t bits, uint64_t bad, uint64_t nl)
+/* Walk the structural bits of one block (at s->pos): delimiters and line
+ * ends outside quotes, in order. nl marks which of them are line ends; bad
+ * the misplaced quotes. The row state lives in locals here (the compiler
+ * cannot keep s->... in registers across the stores into the batch) and is
+ * written back on every exit. Returns false when the batch filled up (the
+ * rest of the block is saved in s->p_*). */
+static inline __attribute__((always_inline)) bool walk(struct scan *s, struct scan_batch *b, uint64_t bits, uint64_t bad, uint64_t nl)
 {
     const uint8_t *data = s->data;
-    size_t pos = s->pos;
+    const uint64_t pos = s->pos;
+    const int16_t *sel = s->sel;
+    const uint32_t nsel = (uint32_t)s->nsel, need = s->need_cols;
+    uint64_t rstart = s->row_start, fstart = s->field_start;
+    uint32_t fidx = s->field_idx;
+    uint8_t rbad = s->row_bad;
+    size_t nrows = b->nrows;
+    struct scan_field *rowf = b->fields + nrows * nsel;
+    bool ok = true;
+
+    if (s->skipping) {
+        uint64_t n = bits & nl;
+        if (!n)
+            return true;
+        unsigned j = (unsigned)__builtin_ctzll(n);
+        uint64_t below = ((uint64_t)2 << j) - 1;
+        bits &= ~below;
+        bad &= ~below;
+        s->skipping = false;
+        rstart = fstart = pos + j + 1;
+        fidx = 0;
+        rbad = 0;
+        if (rstart >= s->stop) {
+            s->done = true;
+            goto out;
+        }
+    }
     while (bits) {
         unsigned j = (unsigned)__builtin_ctzll(bits);
-        uint64_t below = ((uint64_t)2 << j) - 1; /* bits 0..j */
-        bits &= bits - 1;
-        uint64_t at = pos + j;
-        if (s->skipping) {
-            if (!(nl >> j & 1))
-                continue;
-            /* first row start of this range */
-            bad &= ~below;
-            s->skipping = false;
-            s->row_start = s->field_start = at + 1;
-            s->field_idx = 0;
-            s->row_bad = 0;
-            if (at + 1 >= s->stop) {
-                s->done = true;
-                return true;
+        if (fidx >= need) {
+            /* No selected column is left in this row: jump to its line end,
+             * counting the delimiters on the way with one popcount. */
+            uint64_t n = bits & nl;
+            if (!n) {
+                uint64_t last = 63 - (unsigned)__builtin_clzll(bits);
+                fidx += (uint32_t)__builtin_popcountll(bits);
+                fstart = pos + last + 1;
+                bits = 0;
+                break;
             }
-            continue;
+            unsigned jn = (unsigned)__builtin_ctzll(n);
+            uint64_t before = bits & (((uint64_t)1 << jn) - 1);
+            if (before) {
+                fidx += (uint32_t)__builtin_popcountll(before);
+                fstart = pos + (63 - (unsigned)__builtin_clzll(before)) + 1;
+                bits &= ~before;
+            }
+            j = jn;
         }
+        uint64_t at = pos + j;
+        bits &= bits - 1;
         if (!(nl >> j & 1)) {
-            put_field(s, b, s->field_start, at);
-            s->field_idx++;
-            s->field_start = at + 1;
+            if (fidx < need && sel[fidx] >= 0)
+                rowf[sel[fidx]] = (struct scan_field){fstart, at};
+            fidx++;
+            fstart = at + 1;
             continue;
         }
         /* line end: the row is complete */
+        uint64_t below = ((uint64_t)2 << j) - 1;
         uint64_t fe = at;
-        if (fe > s->field_start && data[fe - 1] == '\r')
+        if (fe > fstart && data[fe - 1] == '\r')
             fe--;
-        s->row_bad |= (bad & below) != 0;
+        rbad |= (bad & below) != 0;
         bad &= ~below;
-        if (!(s->field_idx == 0 && fe == s->row_start)) { /* not a blank line */
-            put_field(s, b, s->field_start, fe);
-            size_t r = b->nrows++;
-            b->row_start[r] = s->row_start;
-            b->row_end[r] = fe;
-            b->nfields[r] = s->field_idx + 1;
-            b->bad_quote[r] = s->row_bad;
+        if (!(fidx == 0 && fe == rstart)) { /* not a blank line */
+            if (fidx < need && sel[fidx] >= 0)
+                rowf[sel[fidx]] = (struct scan_field){fstart, fe};
+            b->row_start[nrows] = rstart;
+            b->row_end[nrows] = fe;
+            b->nfields[nrows] = fidx + 1;
+            b->bad_quote[nrows] = rbad;
+            nrows++;
+            rowf += nsel;
         }
-        s->row_start = s->field_start = at + 1;
-        s->field_idx = 0;
-        s->row_bad = 0;
-        if (at + 1 >= s->stop) {
+        rstart = fstart = at + 1;
+        fidx = 0;
+        rbad = 0;
+        if (rstart >= s->stop) {
             s->done = true;
-            return true;
+            goto out;
         }
-        if (b->nrows == SCAN_BATCH_ROWS) {
+        if (nrows == SCAN_BATCH_ROWS) {
             s->pending = true;
             s->p_bits = bits;
             s->p_bad = bad;
             s->p_nl = nl;
-            return false;
+            ok = false;
+            goto out;
         }
     }
-    if (!s->skipping)
-        s->row_bad |= bad != 0;
-    return true;
+    rbad |= bad != 0;
+out:
+    s->row_start = rstart;
+    s->field_start = fstart;
+    s->field_idx = fidx;
+    s->row_bad = rbad;
+    b->nrows = nrows;
+    return ok;
+}
+
+/* The last row at the end of the input, without a line end. */
+static void final_row(struct scan *s, struct scan_batch *b)
+{
+    const uint8_t *data = s->data;
+    uint64_t fe = s->len;
+    if (fe > s->field_start && data[fe - 1] == '\r')
+        fe--;
+    if (s->field_idx == 0 && fe == s->row_start)
+        return;
+    size_t r = b->nrows++;
+    uint32_t fidx = s->field_idx;
+    if (fidx < s->need_cols && s->sel[fidx] >= 0)
+        b->fields[r * (size_t)s->nsel + (size_t)s->sel[fidx]] = (struct scan_field){s->field_start, fe};
+    b->row_start[r] = s->row_start;
+    b->row_end[r] = fe;
+    b->nfields[r] = fidx + 1;
+    b->bad_quote[r] = s->row_bad;
 }
 
 size_t scan_next(struct scan *s, struct scan_batch *b)
@@ -254,17 +309,7 @@ size_t scan_next(struct scan *s, struct scan_batch *b)
             s->unterminated_row = s->row_start;
             return b->nrows;
         }
-        uint64_t fe = len;
-        if (fe > s->field_start && data[fe - 1] == '\r')
-            fe--;
-        if (!(s->field_idx == 0 && fe == s->row_start)) {
-            put_field(s, b, s->field_start, fe);
-            size_t r = b->nrows++;
-            b->row_start[r] = s->row_start;
-            b->row_end[r] = fe;
-            b->nfields[r] = s->field_idx + 1;
-            b->bad_quote[r] = s->row_bad;
-        }
+        final_row(s, b);
     }
     return b->nrows;
 }

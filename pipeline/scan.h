@@ -61,6 +61,7 @@ struct scan {
     int nsel;             /* selection slots per row */
     const int16_t *sel;   /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
+    uint32_t need_cols;   /* 1 + the last column with a slot */
     /* position */
     size_t pos;           /* offset of the block being (or next to be) walked */
     uint64_t iq_carry;    /* all ones when the byte before pos is inside quotes */
