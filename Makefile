@@ -69,6 +69,7 @@ $(B)/pcsv: $(LIB_SRC:%.c=$(OBJ)/%.o) $(CMD_SRC:%.c=$(OBJ)/%.o)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIBS)
 
 # ---- tests ----
+$(OBJ)/tests/%.o: ALL_CFLAGS += -Ipipeline -Iio -Werror
 $(B)/test_unit: $(LIB_SRC:%.c=$(OBJ)/%.o) $(UNIT_SRC:%.c=$(OBJ)/%.o)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIBS) -lcriterion

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
             struct pcsv_opts o;
             return opts_parse(&o, "", argc, argv) == -1 ? EXIT_OK : EXIT_USAGE;
         }
-        return usage_error("expected a command before '%s'", cmd);
+        return usage_error("unknown option '%s'", cmd);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) != 0)

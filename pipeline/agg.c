@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "colref.h"
 #include "hashtab.h"
 #include "numfmt.h"
@@ -155,40 +156,39 @@ struct sbuf {
     uint32_t len, cap;
 };
 
-/* Per value column, per group state; arrays are indexed by group. */
+/* A group's state is one record (struct agg_part.recs, rec_size bytes a
+ * group): the row count, then per value column the fields its functions
+ * need, at offsets fixed by the plan. One record per group keeps an update
+ * to one or two cache lines: with a million groups, every separate array
+ * would be another miss per row. */
 struct vstate {
-    int64_t *n;          /* non-null values */
-    i128 *sum;           /* at scale `scale` (sum/mean columns) */
-    struct xsum **dsum;  /* exponent-notation values, exactly (lazy) */
-    struct num *nmin, *nmax; /* numeric min/max (kind NUM_NONE: none yet) */
-    struct sbuf *smin, *smax; /* byte-string min/max */
+    /* offsets into the record; -1 when the column does not need it */
+    int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
     /* whole-column facts, merged with max / or */
-    int scale;
+    int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
 };
+
+#define F(a, g, off, type) ((type *)((a)->recs + (size_t)(g) * (a)->rec_size + (off)))
 
 struct agg_part {
     const struct agg_plan *plan;
     struct hashtab *ht;
-    size_t cap; /* groups the arrays have room for */
-    int64_t *count;
+    size_t cap; /* groups recs has room for */
+    size_t rec_size;
+    uint8_t *recs;
     struct vstate *vs;
-    /* scratch */
-    uint8_t **unq; /* per slot, for unquoting */
-    size_t *unqcap;
-    uint8_t *keybuf;
-    size_t keycap;
-    struct num *nums; /* per vcol, the row's parsed values */
-    struct agg_val *vals;
+    /* per-batch scratch */
+    uint8_t *arena; /* unquoted values and composite keys of the batch */
+    size_t arena_cap;
+    struct agg_val *vals;  /* [row * nsel + slot] */
+    struct num *nums;      /* [row * nvcols + vcol] */
+    const uint8_t **kp;    /* [row] key */
+    size_t *kl;
+    uint64_t *kh;
+    int64_t *grp;
+    uint8_t *drop;
 };
-
-static void *grow_array(void *p, size_t elem, size_t newcap, size_t oldcap)
-{
-    uint8_t *q = realloc(p, elem * newcap);
-    if (q)
-        memset(q + elem * oldcap, 0, elem * (newcap - oldcap));
-    return q;
-}
 
 static int ensure_groups(struct agg_part *a, size_t n)
 {
@@ -197,33 +197,20 @@ static int ensure_groups(struct agg_part *a, size_t n)
     size_t nc = a->cap ? a->cap : 64;
     while (nc < n)
         nc *= 2;
-    size_t oc = a->cap;
-#define G(ptr)                                                                                     \
-    do {                                                                                           \
-        void *t_ = grow_array((ptr), sizeof *(ptr), nc, oc);                                       \
-        if (!t_)                                                                                   \
-            return -1;                                                                             \
-        (ptr) = t_;                                                                                \
-    } while (0)
-    G(a->count);
-    for (int i = 0; i < a->plan->nvcols; i++) {
-        const struct agg_vcol *v = &a->plan->vcols[i];
-        struct vstate *s = &a->vs[i];
-        G(s->n);
-        if (v->sum) {
-            G(s->sum);
-            G(s->dsum);
-        }
-        if (v->minmax) {
-            G(s->nmin);
-            G(s->nmax);
-            G(s->smin);
-            G(s->smax);
-        }
-    }
-#undef G
+    uint8_t *r = bigmem_grow(a->recs, a->cap * a->rec_size, nc * a->rec_size);
+    if (!r)
+        return -1;
+    a->recs = r;
     a->cap = nc;
     return 0;
+}
+
+static int field_at(size_t *off, size_t size, size_t align)
+{
+    *off = (*off + align - 1) & ~(align - 1);
+    int at = (int)*off;
+    *off += size;
+    return at;
 }
 
 struct agg_part *agg_part_create(const struct agg_plan *plan)
@@ -234,11 +221,37 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
     a->plan = plan;
     a->ht = hashtab_create();
     a->vs = calloc((size_t)plan->nvcols + 1, sizeof *a->vs);
-    a->unq = calloc((size_t)plan->nsel + 1, sizeof *a->unq);
-    a->unqcap = calloc((size_t)plan->nsel + 1, sizeof *a->unqcap);
-    a->nums = calloc((size_t)plan->nvcols + 1, sizeof *a->nums);
-    a->vals = calloc((size_t)plan->nsel + 1, sizeof *a->vals);
-    if (!a->ht || !a->vs || !a->unq || !a->unqcap || !a->nums || !a->vals || ensure_groups(a, 64)) {
+    size_t nsel = (size_t)plan->nsel + 1, nv = (size_t)plan->nvcols + 1;
+    a->vals = calloc(SCAN_BATCH_ROWS * nsel, sizeof *a->vals);
+    a->nums = calloc(SCAN_BATCH_ROWS * nv, sizeof *a->nums);
+    a->kp = calloc(SCAN_BATCH_ROWS, sizeof *a->kp);
+    a->kl = calloc(SCAN_BATCH_ROWS, sizeof *a->kl);
+    a->kh = calloc(SCAN_BATCH_ROWS, sizeof *a->kh);
+    a->grp = calloc(SCAN_BATCH_ROWS, sizeof *a->grp);
+    a->drop = calloc(SCAN_BATCH_ROWS, 1);
+    if (!a->ht || !a->vs || !a->vals || !a->nums || !a->kp || !a->kl || !a->kh || !a->grp || !a->drop) {
+        agg_part_destroy(a);
+        return NULL;
+    }
+    size_t off = sizeof(int64_t); /* the row count at 0 */
+    for (int i = 0; i < plan->nvcols; i++) {
+        const struct agg_vcol *v = &plan->vcols[i];
+        struct vstate *s = &a->vs[i];
+        s->o_n = field_at(&off, sizeof(int64_t), 8);
+        s->o_sum = s->o_dsum = s->o_nmin = s->o_nmax = s->o_smin = s->o_smax = -1;
+        if (v->sum) {
+            s->o_sum = field_at(&off, sizeof(i128), 16);
+            s->o_dsum = field_at(&off, sizeof(struct xsum *), 8);
+        }
+        if (v->minmax) {
+            s->o_nmin = field_at(&off, sizeof(struct num), 16);
+            s->o_nmax = field_at(&off, sizeof(struct num), 16);
+            s->o_smin = field_at(&off, sizeof(struct sbuf), 8);
+            s->o_smax = field_at(&off, sizeof(struct sbuf), 8);
+        }
+    }
+    a->rec_size = (off + 15) & ~(size_t)15;
+    if (ensure_groups(a, 64)) {
         agg_part_destroy(a);
         return NULL;
     }
@@ -250,60 +263,60 @@ void agg_part_destroy(struct agg_part *a)
     if (!a)
         return;
     size_t ng = a->ht ? hashtab_size(a->ht) : 0;
-    for (int i = 0; a->vs && i < a->plan->nvcols; i++) {
-        struct vstate *s = &a->vs[i];
-        for (size_t g = 0; s->dsum && g < ng; g++)
-            free(s->dsum[g]);
-        for (size_t g = 0; s->smin && g < ng; g++) {
-            free(s->smin[g].p);
-            free(s->smax[g].p);
+    for (int i = 0; a->vs && a->recs && i < a->plan->nvcols; i++) {
+        const struct vstate *s = &a->vs[i];
+        for (size_t g = 0; g < ng; g++) {
+            if (s->o_dsum >= 0)
+                free(*F(a, g, s->o_dsum, struct xsum *));
+            if (s->o_smin >= 0) {
+                free(F(a, g, s->o_smin, struct sbuf)->p);
+                free(F(a, g, s->o_smax, struct sbuf)->p);
+            }
         }
-        free(s->n);
-        free(s->sum);
-        free(s->dsum);
-        free(s->nmin);
-        free(s->nmax);
-        free(s->smin);
-        free(s->smax);
     }
-    for (int i = 0; a->unq && i < a->plan->nsel; i++)
-        free(a->unq[i]);
-    free(a->unq);
-    free(a->unqcap);
+    bigmem_free(a->recs, a->cap * a->rec_size);
     free(a->vs);
-    free(a->nums);
+    free(a->arena);
     free(a->vals);
-    free(a->keybuf);
-    free(a->count);
+    free(a->nums);
+    free(a->kp);
+    free(a->kl);
+    free(a->kh);
+    free(a->grp);
+    free(a->drop);
     hashtab_destroy(a->ht);
     free(a);
 }
 
 size_t agg_part_groups(const struct agg_part *a) { return hashtab_size(a->ht); }
 
-/* Rescale every group's sum of column s to scale ns (> s->scale). */
-static void rescale(struct agg_part *a, struct vstate *s, int ns)
+/* Rescale every group's sum of column i to scale ns (> its scale). */
+static void rescale(struct agg_part *a, int i, int ns)
 {
-    if (s->sum) {
+    struct vstate *s = &a->vs[i];
+    if (s->o_sum >= 0) {
         i128 f = num_pow10(ns - s->scale);
         size_t ng = hashtab_size(a->ht);
-        for (size_t g = 0; g < ng; g++)
-            if (__builtin_mul_overflow(s->sum[g], f, &s->sum[g]))
+        for (size_t g = 0; g < ng; g++) {
+            i128 *sum = F(a, g, s->o_sum, i128);
+            if (__builtin_mul_overflow(*sum, f, sum))
                 s->overflow = true;
+        }
     }
     s->scale = ns;
 }
 
 static int sbuf_set(struct sbuf *b, const uint8_t *p, size_t len)
 {
-    if (len > b->cap) {
-        uint8_t *q = realloc(b->p, len);
+    if (len > b->cap || !b->p) {
+        uint8_t *q = realloc(b->p, len ? len : 1);
         if (!q)
             return -1;
         b->p = q;
-        b->cap = (uint32_t)len;
+        b->cap = (uint32_t)(len ? len : 1);
     }
-    memcpy(b->p, p, len);
+    if (len)
+        memcpy(b->p, p, len);
     b->len = (uint32_t)len;
     return 0;
 }
@@ -314,156 +327,243 @@ static inline int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_
     return c ? c : (la > lb) - (la < lb);
 }
 
-static int key_of(struct agg_part *a, const struct agg_val *vals, const uint8_t **key, size_t *len)
+/* Room for n more bytes in the batch arena. Values already placed there are
+ * referenced by pointer, so the arena is sized before a batch starts and
+ * only ever grows between batches. */
+static int arena_reserve(struct agg_part *a, size_t n)
 {
-    const struct agg_plan *p = a->plan;
-    if (p->nkeys == 1) {
-        *key = vals[p->key_slot[0]].p;
-        *len = vals[p->key_slot[0]].len;
+    if (n <= a->arena_cap)
         return 0;
-    }
-    size_t need = 0;
-    for (int k = 0; k < p->nkeys; k++)
-        need += 4 + vals[p->key_slot[k]].len;
-    if (need > a->keycap) {
-        size_t nc = need * 2 + 64;
-        uint8_t *q = realloc(a->keybuf, nc);
-        if (!q)
-            return -1;
-        a->keybuf = q;
-        a->keycap = nc;
-    }
-    size_t o = 0;
-    for (int k = 0; k < p->nkeys; k++) {
-        uint32_t l = (uint32_t)vals[p->key_slot[k]].len;
-        memcpy(a->keybuf + o, &l, 4);
-        if (l)
-            memcpy(a->keybuf + o + 4, vals[p->key_slot[k]].p, l);
-        o += 4 + l;
-    }
-    *key = a->keybuf;
-    *len = o;
-    return 0;
+    size_t nc = a->arena_cap ? a->arena_cap : 4096;
+    while (nc < n)
+        nc *= 2;
+    free(a->arena);
+    a->arena = malloc(nc);
+    a->arena_cap = a->arena ? nc : 0;
+    return a->arena ? 0 : -1;
 }
 
-int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg_bad_fn bad,
-                 void *ctx)
+/* Phase 1 of a row: parse and check its values, find its key. Returns 0,
+ * 1 when the row is bad (bad() decides: *stop), -1 on ENOMEM. */
+static int row_prepare(struct agg_part *a, const struct agg_val *vals, struct num *nums, size_t row,
+                       uint8_t **arena, const uint8_t **key, size_t *klen, agg_bad_fn bad,
+                       void *ctx, bool *stop)
 {
     const struct agg_plan *p = a->plan;
-    /* Parse and check every value first: a bad row must leave no trace. */
     for (int i = 0; i < p->nvcols; i++) {
         const struct agg_vcol *v = &p->vcols[i];
         const struct agg_val *x = &vals[v->slot];
         if (x->len == 0) {
-            a->nums[i].kind = NUM_NONE;
+            nums[i].kind = NUM_NONE;
             continue;
         }
-        if (num_parse(x->p, x->len, &a->nums[i]) == NUM_NONE && v->sum)
-            return bad(ctx, row, v->col, x->p, x->len) ? 0 : 1;
+        if (num_parse(x->p, x->len, &nums[i]) == NUM_NONE && v->sum) {
+            *stop = !bad(ctx, row, v->col, x->p, x->len);
+            return 1;
+        }
     }
-    const uint8_t *key = (const uint8_t *)"";
-    size_t klen = 0;
-    if (p->nkeys && key_of(a, vals, &key, &klen) < 0)
-        return -1;
-    bool ins;
-    int64_t g = hashtab_upsert(a->ht, key, klen, hashtab_hash(key, klen), &ins);
-    if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
-        return -1;
-    a->count[g]++;
+    if (p->nkeys == 0) {
+        *key = (const uint8_t *)"";
+        *klen = 0;
+    } else if (p->nkeys == 1) {
+        *key = vals[p->key_slot[0]].p;
+        *klen = vals[p->key_slot[0]].len;
+    } else {
+        /* composite key: (u32 length, bytes) per column, in the arena */
+        uint8_t *o = *arena;
+        for (int k = 0; k < p->nkeys; k++) {
+            uint32_t l = (uint32_t)vals[p->key_slot[k]].len;
+            memcpy(o, &l, 4);
+            if (l)
+                memcpy(o + 4, vals[p->key_slot[k]].p, l);
+            o += 4 + l;
+        }
+        *key = *arena;
+        *klen = (size_t)(o - *arena);
+        *arena = o;
+    }
+    return 0;
+}
+
+/* Phase 3 of a row: fold its values into group g. */
+static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
+                      const struct num *nums)
+{
+    const struct agg_plan *p = a->plan;
+    uint8_t *rec = a->recs + (size_t)g * a->rec_size;
+    (*(int64_t *)rec)++;
     for (int i = 0; i < p->nvcols; i++) {
         const struct agg_vcol *v = &p->vcols[i];
         const struct agg_val *x = &vals[v->slot];
         if (x->len == 0)
             continue;
         struct vstate *s = &a->vs[i];
-        struct num *nv = &a->nums[i];
-        s->n[g]++;
+        const struct num *nv = &nums[i];
+        (*(int64_t *)(rec + s->o_n))++;
         if (nv->kind == NUM_DEC && nv->scale > s->scale)
-            rescale(a, s, nv->scale);
+            rescale(a, i, nv->scale);
         if (v->sum) {
+            i128 *sum = (i128 *)(rec + s->o_sum);
             if (nv->kind == NUM_DEC) {
                 i128 add = nv->mant;
                 if (nv->scale < s->scale &&
                     __builtin_mul_overflow(add, num_pow10(s->scale - nv->scale), &add))
                     s->overflow = true;
-                if (__builtin_add_overflow(s->sum[g], add, &s->sum[g]))
+                if (__builtin_add_overflow(*sum, add, sum))
                     s->overflow = true;
             } else {
+                struct xsum **ds = (struct xsum **)(rec + s->o_dsum);
                 s->has_dbl = true;
-                if (!s->dsum[g] && !(s->dsum[g] = calloc(1, sizeof(struct xsum))))
+                if (!*ds && !(*ds = calloc(1, sizeof(struct xsum))))
                     return -1;
-                xsum_add(s->dsum[g], nv->d);
+                xsum_add(*ds, nv->d);
             }
         }
         if (v->minmax) {
+            struct num *mn = (struct num *)(rec + s->o_nmin), *mx = (struct num *)(rec + s->o_nmax);
             if (nv->kind != NUM_NONE) {
                 if (nv->kind == NUM_DBL)
                     s->has_dbl = true;
-                if (s->nmin[g].kind == NUM_NONE || num_cmp(nv, &s->nmin[g]) < 0)
-                    s->nmin[g] = *nv;
-                if (s->nmax[g].kind == NUM_NONE || num_cmp(nv, &s->nmax[g]) > 0)
-                    s->nmax[g] = *nv;
+                if (mn->kind == NUM_NONE || num_cmp(nv, mn) < 0)
+                    *mn = *nv;
+                if (mx->kind == NUM_NONE || num_cmp(nv, mx) > 0)
+                    *mx = *nv;
             } else {
                 s->nonnum = true;
             }
             /* byte order too: whether the column is numeric is only known
              * at the end of the whole input */
-            struct sbuf *mn = &s->smin[g], *mx = &s->smax[g];
-            if ((!mn->p || bytes_cmp(x->p, x->len, mn->p, mn->len) < 0) && sbuf_set(mn, x->p, x->len))
+            struct sbuf *smn = (struct sbuf *)(rec + s->o_smin), *smx = (struct sbuf *)(rec + s->o_smax);
+            if ((!smn->p || bytes_cmp(x->p, x->len, smn->p, smn->len) < 0) &&
+                sbuf_set(smn, x->p, x->len))
                 return -1;
-            if ((!mx->p || bytes_cmp(x->p, x->len, mx->p, mx->len) > 0) && sbuf_set(mx, x->p, x->len))
+            if ((!smx->p || bytes_cmp(x->p, x->len, smx->p, smx->len) > 0) &&
+                sbuf_set(smx, x->p, x->len))
                 return -1;
         }
     }
     return 0;
 }
 
+static int64_t group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
+{
+    bool ins;
+    int64_t g = hashtab_upsert(a->ht, key, klen, h, &ins);
+    if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
+        return -1;
+    return g;
+}
+
+int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg_bad_fn bad,
+                 void *ctx)
+{
+    size_t need = 0;
+    for (int k = 0; k < a->plan->nkeys; k++)
+        need += 4 + vals[a->plan->key_slot[k]].len;
+    if (arena_reserve(a, need + 1) < 0)
+        return -1;
+    uint8_t *arena = a->arena;
+    const uint8_t *key;
+    size_t klen;
+    bool stop = false;
+    int rc = row_prepare(a, vals, a->nums, row, &arena, &key, &klen, bad, ctx, &stop);
+    if (rc)
+        return rc < 0 ? -1 : stop ? 1 : 0;
+    int64_t g = group_of(a, key, klen, hashtab_hash(key, klen));
+    if (g < 0)
+        return -1;
+    return row_update(a, g, vals, a->nums);
+}
+
+/* A batch goes through in three passes so that the cache misses of a large
+ * group table overlap instead of queueing: (1) values, keys and hashes, with
+ * a prefetch of each key's slot; (2) the group of each row, with a prefetch
+ * of its record; (3) the updates. */
 int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
                    const struct scan_batch *b, const uint8_t *skip, agg_bad_fn bad, void *ctx)
 {
-    const int nsel = a->plan->nsel;
-    struct agg_val *vals = a->vals;
-    for (size_t r = 0; r < b->nrows; r++) {
-        if (skip && skip[r])
-            continue;
-        const struct scan_field *f = &b->fields[r * (size_t)nsel];
-        for (int s = 0; s < nsel; s++) {
-            const uint8_t *p = data + f[s].start;
-            size_t n = (size_t)(f[s].end - f[s].start);
-            if (n && p[0] == quote) {
-                if (n > a->unqcap[s]) {
-                    uint8_t *q = realloc(a->unq[s], n);
-                    if (!q)
-                        return -1;
-                    a->unq[s] = q;
-                    a->unqcap[s] = n;
-                }
-                p = scan_unquote(data, f[s], quote, a->unq[s], &n);
-            }
-            vals[s].p = p;
-            vals[s].len = n;
-        }
-        int rc = agg_part_row(a, vals, r, bad, ctx);
-        if (rc)
-            return rc;
+    const struct agg_plan *p = a->plan;
+    const size_t nsel = (size_t)p->nsel, nv = (size_t)p->nvcols;
+    const size_t n = b->nrows;
+    /* arena room: every quoted value unquoted, plus composite keys */
+    size_t need = 1;
+    for (size_t r = 0; r < n; r++) {
+        const struct scan_field *f = &b->fields[r * nsel];
+        for (size_t s = 0; s < nsel; s++)
+            if (f[s].end > f[s].start && data[f[s].start] == quote)
+                need += (size_t)(f[s].end - f[s].start);
     }
+    if (p->nkeys > 1)
+        for (size_t r = 0; r < n; r++) {
+            const struct scan_field *f = &b->fields[r * nsel];
+            for (int k = 0; k < p->nkeys; k++)
+                need += 4 + (size_t)(f[p->key_slot[k]].end - f[p->key_slot[k]].start);
+        }
+    if (arena_reserve(a, need) < 0)
+        return -1;
+    uint8_t *arena = a->arena;
+    for (size_t r = 0; r < n; r++) {
+        a->drop[r] = skip && skip[r];
+        if (a->drop[r])
+            continue;
+        const struct scan_field *f = &b->fields[r * nsel];
+        struct agg_val *vals = &a->vals[r * nsel];
+        for (size_t s = 0; s < nsel; s++) {
+            const uint8_t *v = data + f[s].start;
+            size_t len = (size_t)(f[s].end - f[s].start);
+            if (len && v[0] == quote) {
+                v = scan_unquote(data, f[s], quote, arena, &len);
+                arena += len;
+            }
+            vals[s].p = v;
+            vals[s].len = len;
+        }
+        bool stop = false;
+        int rc = row_prepare(a, vals, &a->nums[r * nv], r, &arena, &a->kp[r], &a->kl[r], bad, ctx,
+                             &stop);
+        if (rc < 0)
+            return -1;
+        if (rc) {
+            if (stop)
+                return 1;
+            a->drop[r] = 1;
+            continue;
+        }
+        a->kh[r] = hashtab_hash(a->kp[r], a->kl[r]);
+        hashtab_prefetch(a->ht, a->kh[r]);
+    }
+    for (size_t r = 0; r < n; r++) {
+        if (a->drop[r])
+            continue;
+        a->grp[r] = group_of(a, a->kp[r], a->kl[r], a->kh[r]);
+        if (a->grp[r] < 0)
+            return -1;
+        __builtin_prefetch(a->recs + (size_t)a->grp[r] * a->rec_size, 1);
+    }
+    for (size_t r = 0; r < n; r++)
+        if (!a->drop[r] && row_update(a, a->grp[r], &a->vals[r * nsel], &a->nums[r * nv]) < 0)
+            return -1;
     return 0;
 }
 
-static int minmax_merge(struct vstate *d, size_t gd, const struct vstate *s, size_t gs)
+static int minmax_merge(struct agg_part *into, int64_t gd, const struct agg_part *from, size_t gs,
+                        const struct vstate *s)
 {
-    if (s->nmin[gs].kind != NUM_NONE) {
-        if (d->nmin[gd].kind == NUM_NONE || num_cmp(&s->nmin[gs], &d->nmin[gd]) < 0)
-            d->nmin[gd] = s->nmin[gs];
-        if (d->nmax[gd].kind == NUM_NONE || num_cmp(&s->nmax[gs], &d->nmax[gd]) > 0)
-            d->nmax[gd] = s->nmax[gs];
+    struct num *dmn = F(into, gd, s->o_nmin, struct num), *dmx = F(into, gd, s->o_nmax, struct num);
+    const struct num *smn = F(from, gs, s->o_nmin, struct num), *smx = F(from, gs, s->o_nmax, struct num);
+    if (smn->kind != NUM_NONE) {
+        if (dmn->kind == NUM_NONE || num_cmp(smn, dmn) < 0)
+            *dmn = *smn;
+        if (dmx->kind == NUM_NONE || num_cmp(smx, dmx) > 0)
+            *dmx = *smx;
     }
-    const struct sbuf *a = &s->smin[gs], *b = &s->smax[gs];
-    if (a->p && (!d->smin[gd].p || bytes_cmp(a->p, a->len, d->smin[gd].p, d->smin[gd].len) < 0) &&
-        sbuf_set(&d->smin[gd], a->p, a->len))
+    struct sbuf *dsn = F(into, gd, s->o_smin, struct sbuf), *dsx = F(into, gd, s->o_smax, struct sbuf);
+    const struct sbuf *ssn = F(from, gs, s->o_smin, struct sbuf), *ssx = F(from, gs, s->o_smax, struct sbuf);
+    if (ssn->p && (!dsn->p || bytes_cmp(ssn->p, ssn->len, dsn->p, dsn->len) < 0) &&
+        sbuf_set(dsn, ssn->p, ssn->len))
         return -1;
-    if (b->p && (!d->smax[gd].p || bytes_cmp(b->p, b->len, d->smax[gd].p, d->smax[gd].len) > 0) &&
-        sbuf_set(&d->smax[gd], b->p, b->len))
+    if (ssx->p && (!dsx->p || bytes_cmp(ssx->p, ssx->len, dsx->p, dsx->len) > 0) &&
+        sbuf_set(dsx, ssx->p, ssx->len))
         return -1;
     return 0;
 }
@@ -475,7 +575,7 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from)
         struct vstate *d = &into->vs[i];
         const struct vstate *s = &from->vs[i];
         if (s->scale > d->scale)
-            rescale(into, d, s->scale);
+            rescale(into, i, s->scale);
         d->has_dbl |= s->has_dbl;
         d->nonnum |= s->nonnum;
         d->overflow |= s->overflow;
@@ -484,30 +584,32 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from)
     for (size_t gs = 0; gs < ng; gs++) {
         size_t klen;
         const uint8_t *key = hashtab_key(from->ht, (uint32_t)gs, &klen);
-        bool ins;
-        int64_t gd = hashtab_upsert(into->ht, key, klen, hashtab_key_hash(from->ht, (uint32_t)gs), &ins);
-        if (gd < 0 || (ins && ensure_groups(into, (size_t)gd + 1) < 0))
+        int64_t gd = group_of(into, key, klen, hashtab_key_hash(from->ht, (uint32_t)gs));
+        if (gd < 0)
             return -1;
-        into->count[gd] += from->count[gs];
+        *F(into, gd, 0, int64_t) += *F(from, gs, 0, int64_t);
         for (int i = 0; i < p->nvcols; i++) {
             const struct agg_vcol *v = &p->vcols[i];
             struct vstate *d = &into->vs[i];
             const struct vstate *s = &from->vs[i];
-            d->n[gd] += s->n[gs];
+            *F(into, gd, d->o_n, int64_t) += *F(from, gs, s->o_n, int64_t);
             if (v->sum) {
-                i128 add = s->sum[gs];
+                i128 add = *F(from, gs, s->o_sum, i128);
+                i128 *sum = F(into, gd, d->o_sum, i128);
                 if (d->scale > s->scale &&
                     __builtin_mul_overflow(add, num_pow10(d->scale - s->scale), &add))
                     d->overflow = true;
-                if (__builtin_add_overflow(d->sum[gd], add, &d->sum[gd]))
+                if (__builtin_add_overflow(*sum, add, sum))
                     d->overflow = true;
-                if (s->dsum[gs]) {
-                    if (!d->dsum[gd] && !(d->dsum[gd] = calloc(1, sizeof(struct xsum))))
+                struct xsum *sd = *F(from, gs, s->o_dsum, struct xsum *);
+                if (sd) {
+                    struct xsum **dd = F(into, gd, d->o_dsum, struct xsum *);
+                    if (!*dd && !(*dd = calloc(1, sizeof(struct xsum))))
                         return -1;
-                    xsum_merge(d->dsum[gd], s->dsum[gs]);
+                    xsum_merge(*dd, sd);
                 }
             }
-            if (v->minmax && minmax_merge(d, (size_t)gd, s, gs) < 0)
+            if (v->minmax && minmax_merge(into, gd, from, gs, s) < 0)
                 return -1;
         }
     }
@@ -519,6 +621,7 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from)
 struct keyinfo {
     const uint8_t *p;
     size_t len;
+    double d; /* numeric key columns: the nearest double, compared first */
     struct num num;
 };
 
@@ -545,14 +648,91 @@ static int cmp_groups(const void *x, const void *y)
             continue;
         }
         int r = 0;
-        if (c->numeric[k])
-            r = num_cmp(&a->num, &b->num);
+        if (c->numeric[k]) {
+            r = (a->d > b->d) - (a->d < b->d);
+            if (!r) /* equal doubles may still differ exactly */
+                r = num_cmp(&a->num, &b->num);
+        }
         if (!r)
             r = bytes_cmp(a->p, a->len, b->p, b->len);
         if (r)
             return r;
     }
     return (g > h) - (g < h);
+}
+
+/* An order-preserving 64-bit image of a group's first key: the nearest
+ * double's bits (numeric column) or the first 8 bytes, big-endian. Equal
+ * images are resolved by the full comparison. */
+static uint64_t sort_prefix(const struct keyinfo *k, bool numeric)
+{
+    if (!k->len)
+        return UINT64_MAX; /* nulls last (ties with real keys are resolved exactly) */
+    if (numeric) {
+        uint64_t b;
+        double d = k->d == 0 ? 0.0 : k->d; /* -0 and 0 are equal */
+        memcpy(&b, &d, sizeof b);
+        return b >> 63 ? ~b : b | ((uint64_t)1 << 63);
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < k->len ? k->p[i] : 0);
+    return v;
+}
+
+/* Sort group numbers: an LSD radix sort on the 64-bit prefix of the first
+ * key (linear, no comparison calls), then the full comparison inside runs
+ * of equal prefixes. */
+static int sort_groups(uint32_t *order, size_t n, struct sortctx *c)
+{
+    struct item {
+        uint64_t key;
+        uint32_t g;
+    } *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    size_t *cnt = malloc(256 * sizeof *cnt);
+    if (!x || !y || !cnt) {
+        free(x);
+        free(y);
+        free(cnt);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x[i].key = sort_prefix(&c->ki[(size_t)order[i] * c->nkeys], c->numeric[0]);
+        x[i].g = order[i];
+    }
+    for (int pass = 0; pass < 8; pass++) {
+        int sh = pass * 8;
+        memset(cnt, 0, 256 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[x[i].key >> sh & 255]++;
+        if (cnt[x[0].key >> sh & 255] == n)
+            continue; /* this byte is the same everywhere */
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t t = cnt[b];
+            cnt[b] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++)
+            y[cnt[x[i].key >> sh & 255]++] = x[i];
+        struct item *t = x;
+        x = y;
+        y = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = x[i].g;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && x[j].key == x[i].key)
+            j++;
+        if (j - i > 1)
+            qsort(order + i, j - i, sizeof *order, cmp_groups);
+        i = j;
+    }
+    free(x);
+    free(y);
+    free(cnt);
+    return 0;
 }
 
 static void split_key(const struct agg_part *a, uint32_t g, struct keyinfo *out)
@@ -599,14 +779,15 @@ static void put_int(struct outsink *out, int64_t v)
 }
 
 /* The exact total of a sum column for group g, as a double. */
-static double sum_double(const struct vstate *s, size_t g)
+static double sum_double(const struct agg_part *a, const struct vstate *s, size_t g)
 {
     struct xsum x;
-    if (s->dsum[g])
-        x = *s->dsum[g];
+    const struct xsum *d = *F(a, g, s->o_dsum, struct xsum *);
+    if (d)
+        x = *d;
     else
         xsum_init(&x);
-    xsum_add(&x, num_dec_to_double(s->sum[g], s->scale));
+    xsum_add(&x, num_dec_to_double(*F(a, g, s->o_sum, i128), s->scale));
     return xsum_round(&x);
 }
 
@@ -650,10 +831,19 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
             if (row[k].len && numeric[k] && num_parse(row[k].p, row[k].len, &row[k].num) == NUM_NONE)
                 numeric[k] = false;
     }
+    for (size_t g = 0; g < ng && nk; g++)
+        for (int k = 0; k < nk; k++)
+            if (numeric[k] && ki[g * (size_t)nk + k].len)
+                ki[g * (size_t)nk + k].d = num_to_double(&ki[g * (size_t)nk + k].num);
     struct sortctx sc = {.a = a, .ki = ki, .numeric = numeric, .nkeys = nk};
     sort_ctx = &sc;
-    if (nk)
-        qsort(order, ng, sizeof *order, cmp_groups);
+    if (nk && sort_groups(order, ng, &sc) < 0) {
+        free(order);
+        free(ki);
+        free(numeric);
+        free(names);
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    }
     sort_ctx = NULL;
 
     for (int k = 0; k < nk; k++)
@@ -671,31 +861,33 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
         for (int i = 0; i < p->nspecs; i++) {
             const struct agg_spec *sp = &p->specs[i];
             const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
+            int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
             switch (sp->fn) {
             case AGG_COUNT:
-                put_int(out, a->count[g]);
+                put_int(out, *F(a, g, 0, int64_t));
                 break;
             case AGG_COUNT_COL:
-                put_int(out, s->n[g]);
+                put_int(out, *F(a, g, s->o_n, int64_t));
                 break;
             case AGG_SUM:
             case AGG_MEAN:
-                if (!s->n[g]) {
+                if (!nn) {
                     outsink_field(out, "", 0, OUT_NULL);
                 } else if (sp->fn == AGG_MEAN) {
-                    double t = s->has_dbl ? sum_double(s, g) : num_dec_to_double(s->sum[g], s->scale);
-                    put_double(out, t / (double)s->n[g]);
+                    double t = s->has_dbl ? sum_double(a, s, g)
+                                          : num_dec_to_double(*F(a, g, s->o_sum, i128), s->scale);
+                    put_double(out, t / (double)nn);
                 } else if (s->has_dbl) {
-                    put_double(out, sum_double(s, g));
+                    put_double(out, sum_double(a, s, g));
                 } else {
-                    put_num_dec(out, s->sum[g], s->scale, s->scale);
+                    put_num_dec(out, *F(a, g, s->o_sum, i128), s->scale, s->scale);
                 }
                 break;
             case AGG_MIN:
             case AGG_MAX: {
-                const struct sbuf *sb = sp->fn == AGG_MIN ? &s->smin[g] : &s->smax[g];
-                const struct num *nv = sp->fn == AGG_MIN ? &s->nmin[g] : &s->nmax[g];
-                if (!s->n[g])
+                const struct sbuf *sb = F(a, g, sp->fn == AGG_MIN ? s->o_smin : s->o_smax, struct sbuf);
+                const struct num *nv = F(a, g, sp->fn == AGG_MIN ? s->o_nmin : s->o_nmax, struct num);
+                if (!nn)
                     outsink_field(out, "", 0, OUT_NULL);
                 else if (s->nonnum)
                     outsink_field(out, sb->p, sb->len, OUT_STR);

@@ -1,6 +1,8 @@
 /* hashtab.c - open-addressing group table (see hashtab.h). */
 #include "hashtab.h"
 
+#include "bigmem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,11 +10,16 @@
 #define HASHTAB_INITIAL 256
 #endif
 
+/* 32 bytes: two slots a cache line. Keys of up to 16 bytes are also kept
+ * in the slot (zero-padded), so a hit on a short key touches one line. */
 struct slot {
     uint64_t hash; /* 0: empty */
     uint32_t group;
-    uint32_t len; /* key length, checked before memcmp */
+    uint32_t len; /* key length */
+    uint64_t k0, k1; /* first 16 key bytes, zero-padded */
 };
+
+#define INLINE_KEY 16
 
 struct group {
     uint64_t off; /* of the key in the arena */
@@ -34,7 +41,7 @@ struct hashtab *hashtab_create(void)
     struct hashtab *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->slots = calloc(HASHTAB_INITIAL, sizeof *t->slots);
+    t->slots = bigmem_alloc(HASHTAB_INITIAL * sizeof *t->slots);
     if (!t->slots) {
         free(t);
         return NULL;
@@ -47,7 +54,7 @@ void hashtab_destroy(struct hashtab *t)
 {
     if (!t)
         return;
-    free(t->slots);
+    bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     free(t->groups);
     free(t->arena);
     free(t);
@@ -56,7 +63,7 @@ void hashtab_destroy(struct hashtab *t)
 static int grow(struct hashtab *t)
 {
     size_t n = (t->mask + 1) * 2;
-    struct slot *s = calloc(n, sizeof *s);
+    struct slot *s = bigmem_alloc(n * sizeof *s);
     if (!s)
         return -1;
     for (size_t i = 0; i <= t->mask; i++) {
@@ -68,7 +75,7 @@ static int grow(struct hashtab *t)
             j = (j + 1) & (n - 1);
         s[j] = *o;
     }
-    free(t->slots);
+    bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     t->slots = s;
     t->mask = n - 1;
     return 0;
@@ -76,13 +83,19 @@ static int grow(struct hashtab *t)
 
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted)
 {
+    uint64_t kw[2] = {0, 0};
+    if (len <= INLINE_KEY && len)
+        memcpy(kw, key, len);
     size_t i = hash & t->mask;
     for (;;) {
         struct slot *s = &t->slots[i];
-        if (s->hash == hash && s->len == len &&
-            memcmp(t->arena + t->groups[s->group].off, key, len) == 0) {
-            *inserted = false;
-            return s->group;
+        if (s->hash == hash && s->len == len) {
+            bool eq = len <= INLINE_KEY ? (s->k0 == kw[0] && s->k1 == kw[1])
+                                        : memcmp(t->arena + t->groups[s->group].off, key, len) == 0;
+            if (eq) {
+                *inserted = false;
+                return s->group;
+            }
         }
         if (!s->hash)
             break;
@@ -112,11 +125,16 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
     uint32_t g = (uint32_t)t->ngroups++;
     t->groups[g] = (struct group){.off = t->used, .hash = hash, .len = (uint32_t)len};
     t->used += len;
-    t->slots[i] = (struct slot){.hash = hash, .group = g, .len = (uint32_t)len};
+    t->slots[i] = (struct slot){.hash = hash, .group = g, .len = (uint32_t)len, .k0 = kw[0], .k1 = kw[1]};
     *inserted = true;
     if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
         return -1;
     return g;
+}
+
+void hashtab_prefetch(const struct hashtab *t, uint64_t hash)
+{
+    __builtin_prefetch(&t->slots[hash & t->mask]);
 }
 
 size_t hashtab_size(const struct hashtab *t) { return t->ngroups; }

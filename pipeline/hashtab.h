@@ -35,6 +35,10 @@ void hashtab_destroy(struct hashtab *t);
  * (*inserted = true). Returns -1 on ENOMEM. */
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted);
 
+/* Hint: the slot of hash will be probed soon (the batched lookups of
+ * agg_part_batch overlap their cache misses this way). */
+void hashtab_prefetch(const struct hashtab *t, uint64_t hash);
+
 size_t hashtab_size(const struct hashtab *t);
 /* Key bytes of group g, valid until the next upsert. */
 const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len);

@@ -171,10 +171,19 @@ size_t num_fmt_dec(char *buf, i128 mant, int scale)
     size_t n = 0;
     bool neg = mant < 0;
     unsigned __int128 u = neg ? -(unsigned __int128)mant : (unsigned __int128)mant;
+    /* 128-bit division is a library call per digit: peel 19 digits at a
+     * time and finish in 64 bits. */
+    while (u >> 64) {
+        uint64_t low = (uint64_t)(u % 10000000000000000000ULL);
+        u /= 10000000000000000000ULL;
+        for (int k = 0; k < 19; k++, low /= 10)
+            tmp[n++] = (char)('0' + (int)(low % 10));
+    }
+    uint64_t v = (uint64_t)u;
     do {
-        tmp[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u);
+        tmp[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
     while (n <= (size_t)scale) /* at least one digit before the point */
         tmp[n++] = '0';
     size_t o = 0;

@@ -344,6 +344,10 @@ static void chain_done(struct pipeline *p, size_t k)
 static uint64_t line_of(struct pipe_worker *w, uint64_t off)
 {
     const uint8_t *d = w->p->in->map.data;
+    if (off < w->cur_off) { /* reported out of order: count again from the chunk start */
+        w->cur_off = w->a;
+        w->cur_nl = 0;
+    }
     if (off > w->cur_off) {
         uint64_t q, nl;
         scan_count(d + w->cur_off, (size_t)(off - w->cur_off), w->p->cfg.quote, &q, &nl);
@@ -435,6 +439,19 @@ bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *v
     return record_bad(w, BAD_VALUE, w->batch->row_start[row], col, 0, val, len);
 }
 
+/* Record row r of b, which has the wrong field count or a misplaced
+ * quote. Returns false to stop (fail mode). */
+static bool record_structural(struct pipe_worker *w, const struct scan_batch *b, size_t r)
+{
+    const struct pipe_cfg *cfg = &w->p->cfg;
+    if (b->bad_quote[r])
+        return record_bad(w, BAD_QUOTE, b->row_start[r],
+                          bad_quote_col(w->p->in->map.data, b->row_start[r], b->row_end[r],
+                                        cfg->delim, cfg->quote),
+                          0, NULL, 0);
+    return record_bad(w, BAD_FIELDS, b->row_start[r], -1, b->nfields[r], NULL, 0);
+}
+
 /* ------------------------------------------------------------ workers */
 
 static void run_chunk(struct pipe_worker *w, size_t k)
@@ -472,30 +489,35 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     w->batch = b;
     const uint32_t ncols = (uint32_t)p->ncols;
     while (scan_next(&s, b)) {
-        /* rows with the wrong shape never reach the consumer */
+        /* Rows with the wrong shape never reach the consumer. In fail mode
+         * the consumer first sees the rows before the first such row, so
+         * that a bad value earlier in the batch is the one reported. */
+        const size_t n = b->nrows;
+        size_t first_bad = n;
         uint8_t *skip = NULL;
-        for (size_t r = 0; r < b->nrows; r++) {
+        for (size_t r = 0; r < n; r++) {
             if (b->nfields[r] == ncols && !b->bad_quote[r])
                 continue;
             if (!skip) {
                 skip = w->skip;
-                memset(skip, 0, b->nrows);
+                memset(skip, 0, n);
+                first_bad = r;
             }
             skip[r] = 1;
-            bool go_on;
-            if (b->bad_quote[r])
-                go_on = record_bad(w, BAD_QUOTE, b->row_start[r],
-                                   bad_quote_col(d, b->row_start[r], b->row_end[r], p->cfg.delim,
-                                                 p->cfg.quote),
-                                   0, NULL, 0);
-            else
-                go_on = record_bad(w, BAD_FIELDS, b->row_start[r], -1, b->nfields[r], NULL, 0);
-            if (!go_on) {
-                /* fail mode: the rows before this one still count, for
-                 * nothing: the run fails. Stop the chunk. */
-                goto done;
-            }
         }
+        if (first_bad < n && p->cfg.bad_mode == PIPE_FAIL) {
+            b->nrows = first_bad;
+            int rc = p->c.batch(w->state, d, p->cfg.quote, b, NULL, w);
+            b->nrows = n;
+            if (rc < 0)
+                w->fatal = PCSV_ENOMEM;
+            if (rc == 0)
+                record_structural(w, b, first_bad);
+            goto done;
+        }
+        for (size_t r = first_bad; r < n; r++)
+            if (skip[r] && !record_structural(w, b, r))
+                goto done;
         int rc = p->c.batch(w->state, d, p->cfg.quote, b, skip, w);
         if (rc < 0) {
             w->fatal = PCSV_ENOMEM;

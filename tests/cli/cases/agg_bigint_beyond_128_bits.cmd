@@ -1,0 +1,1 @@
+aggregate bigint_huge.csv --by g --agg sum:n,min:n,max:n

@@ -1,0 +1,1 @@
+aggregate bigint.csv --agg count,sum:n,min:n,max:n

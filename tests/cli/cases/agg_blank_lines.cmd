@@ -1,0 +1,1 @@
+aggregate blank_lines.csv --by region --agg count,sum:qty

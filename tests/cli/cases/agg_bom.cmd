@@ -1,0 +1,1 @@
+aggregate bom.csv --by region --agg count,sum:qty

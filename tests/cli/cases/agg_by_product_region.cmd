@@ -1,0 +1,1 @@
+aggregate sales.csv --by product,region --agg sum:qty,max:price

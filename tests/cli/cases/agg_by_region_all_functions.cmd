@@ -1,0 +1,1 @@
+aggregate sales.csv --by region --agg count,count:price,sum:qty,sum:price,mean:price,min:price,max:price

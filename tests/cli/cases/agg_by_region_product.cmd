@@ -1,0 +1,1 @@
+aggregate sales.csv --by region,product --agg count,sum:qty,sum:price,mean:qty

@@ -1,0 +1,1 @@
+aggregate mixedkey.csv --by k --agg count,sum:v

@@ -1,0 +1,1 @@
+aggregate crlf.csv --by region --agg count,sum:qty,sum:price,max:price,max:note

@@ -1,0 +1,1 @@
+aggregate hugedecimal.csv --by g --agg sum:v,min:v,max:v

@@ -1,0 +1,1 @@
+aggregate --by region --agg sum:qty sales.csv

@@ -1,0 +1,1 @@
+aggregate header_only.csv --by region --agg count,sum:qty

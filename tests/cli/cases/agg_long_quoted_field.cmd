@@ -1,0 +1,1 @@
+aggregate long_field.csv --by id --agg count,sum:v,count:blob

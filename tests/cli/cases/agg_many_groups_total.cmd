@@ -1,0 +1,1 @@
+aggregate groups_many.csv --agg count,sum:v,mean:v,min:v,max:v

@@ -1,0 +1,1 @@
+aggregate meanfmt.csv --by g --agg mean:v,sum:v,min:v,max:v

@@ -1,0 +1,1 @@
+aggregate mixed_eol.csv --by region --agg count,sum:qty,sum:price,min:note

@@ -1,0 +1,1 @@
+aggregate noeol_quoted.csv --by name --agg sum:qty,max:comment

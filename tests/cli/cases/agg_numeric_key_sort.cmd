@@ -1,0 +1,1 @@
+aggregate numkey.csv --by k --agg count,sum:v

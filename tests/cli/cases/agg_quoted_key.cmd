@@ -1,0 +1,1 @@
+aggregate quoted.csv --by name --agg count,sum:qty,sum:4,max:comment

@@ -1,0 +1,1 @@
+aggregate notnum.csv --by id --agg min:price,max:price

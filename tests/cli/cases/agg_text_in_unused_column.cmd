@@ -1,0 +1,1 @@
+aggregate notnum.csv --by id --agg count,sum:qty

@@ -1,0 +1,1 @@
+aggregate sales.csv --by region --agg min:note,max:note,min:product,max:product

@@ -1,0 +1,1 @@
+aggregate multikey.csv --by b,a --agg count,sum:v

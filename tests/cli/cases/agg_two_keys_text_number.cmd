@@ -1,0 +1,1 @@
+aggregate multikey.csv --by a,b --agg count,sum:v

@@ -1,0 +1,1 @@
+aggregate blank_lines_bad.csv --by region

@@ -1,0 +1,1 @@
+aggregate quoted_lines_bad.csv --by id --agg sum:v

@@ -1,0 +1,1 @@
+aggregate many_bad.csv --agg count,sum:v --on-bad-row warn

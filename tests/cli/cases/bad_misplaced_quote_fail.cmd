@@ -1,0 +1,1 @@
+aggregate misplaced_quote.csv --by name

@@ -1,0 +1,1 @@
+aggregate misplaced_quote_single.csv --by name

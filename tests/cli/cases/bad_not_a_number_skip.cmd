@@ -1,0 +1,1 @@
+aggregate notnum.csv --by id --agg sum:price,count --on-bad-row skip

@@ -1,0 +1,1 @@
+aggregate notnumbers.csv --by k --agg count,sum:v,mean:v --on-bad-row warn

@@ -1,0 +1,1 @@
+aggregate ragged.csv --by name --agg sum:qty

@@ -1,0 +1,1 @@
+aggregate ragged.csv --by name --agg sum:qty --on-bad-row skip --quiet

@@ -1,0 +1,1 @@
+aggregate unterminated.csv --by name --on-bad-row skip

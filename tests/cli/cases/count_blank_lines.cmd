@@ -1,0 +1,1 @@
+count blank_lines.csv

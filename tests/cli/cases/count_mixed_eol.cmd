@@ -1,0 +1,1 @@
+count mixed_eol.csv

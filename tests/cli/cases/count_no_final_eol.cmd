@@ -1,0 +1,1 @@
+count no_final_eol.csv

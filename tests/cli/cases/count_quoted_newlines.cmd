@@ -1,0 +1,1 @@
+count quoted.csv

@@ -1,0 +1,1 @@
+count tricky_quotes.csv

@@ -1,0 +1,1 @@
+aggregate semicolon.csv -d ';' --by region --agg count,sum:qty,sum:price

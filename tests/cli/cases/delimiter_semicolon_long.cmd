@@ -1,0 +1,1 @@
+aggregate semicolon.csv --delimiter ';' --agg sum:price

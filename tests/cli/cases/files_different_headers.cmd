@@ -1,0 +1,1 @@
+aggregate part1.csv other_header.csv --by region

@@ -1,0 +1,1 @@
+count part1.csv part2.csv

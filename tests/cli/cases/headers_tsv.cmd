@@ -1,0 +1,1 @@
+headers -t sales.tsv

@@ -1,0 +1,1 @@
+count -H noheader.csv

@@ -1,0 +1,1 @@
+aggregate sales.tsv -d '\t' --by product --agg sum:qty

@@ -1,0 +1,1 @@
+aggregate sales.tsv -d tab --by region,product --agg sum:price

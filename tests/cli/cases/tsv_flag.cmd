@@ -1,0 +1,1 @@
+aggregate sales.tsv -t --by region --agg count,sum:qty,sum:price

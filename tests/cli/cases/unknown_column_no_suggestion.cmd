@@ -1,0 +1,1 @@
+aggregate events.csv --by customer
