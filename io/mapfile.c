@@ -11,20 +11,13 @@
 #define MADV_POPULATE_READ 22
 #endif
 
-static size_t page_size(void)
-{
-    static size_t ps;
-    if (!ps)
-        ps = (size_t)sysconf(_SC_PAGESIZE);
-    return ps;
-}
-
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
 {
     m->fd = -1;
     m->data = NULL;
     m->size = 0;
     m->path = path;
+    m->page = (size_t)sysconf(_SC_PAGESIZE);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return pcsv_error_set(err, PCSV_EIO, errno, path, 0, "%s", "");
@@ -73,7 +66,7 @@ void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
 {
     if (!m->data || off >= m->size)
         return;
-    size_t ps = page_size();
+    size_t ps = m->page;
     size_t a = off & ~(ps - 1);
     size_t b = off + len > m->size ? m->size : off + len;
     madvise((void *)(m->data + a), b - a, MADV_POPULATE_READ);
@@ -83,7 +76,7 @@ void mapfile_release(const struct mapfile *m, size_t off, size_t len)
 {
     if (!m->data)
         return;
-    size_t ps = page_size();
+    size_t ps = m->page;
     size_t a = (off + ps - 1) & ~(ps - 1);
     size_t b = (off + len) & ~(ps - 1);
     if (b > a)

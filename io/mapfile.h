@@ -21,6 +21,7 @@ struct mapfile {
     const uint8_t *data; /* NULL for an empty file */
     size_t size;
     const char *path; /* borrowed */
+    size_t page;      /* the page size, read once at open: workers only read it */
 };
 
 /* Open and map path. PCSV_EIO with the OS reason when it cannot be opened,

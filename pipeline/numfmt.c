@@ -11,9 +11,9 @@ static double dpow10[23];
 
 __attribute__((constructor)) static void numfmt_tables(void)
 {
-    i128 v = 1;
-    for (int k = 0; k <= 38; k++, v *= 10)
-        pow10_tab[k] = v;
+    pow10_tab[0] = 1;
+    for (int k = 1; k <= 38; k++)
+        pow10_tab[k] = pow10_tab[k - 1] * 10;
     double d = 1;
     for (int k = 0; k <= 22; k++, d *= 10)
         dpow10[k] = d;
@@ -149,17 +149,16 @@ double num_to_double(const struct num *x)
 int num_cmp(const struct num *a, const struct num *b)
 {
     if (a->kind == NUM_DEC && b->kind == NUM_DEC) {
-        i128 x = a->mant, y = b->mant;
+        /* Exact: integer parts first, then the fractions at a common scale
+         * (a fraction below 10^s times 10^(S-s) stays below 10^38). */
+        i128 pa = pow10_tab[a->scale], pb = pow10_tab[b->scale];
+        i128 ia = a->mant / pa, ib = b->mant / pb;
+        if (ia != ib)
+            return ia < ib ? -1 : 1;
         int s = a->scale > b->scale ? a->scale : b->scale;
-        /* rescale to the common scale when that cannot overflow */
-        i128 fx = pow10_tab[s - a->scale], fy = pow10_tab[s - b->scale];
-        i128 lim = pow10_tab[38 - (s > 38 ? 38 : s)];
-        i128 ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
-        if (ax < lim && ay < lim) {
-            x *= fx;
-            y *= fy;
-            return x < y ? -1 : x > y;
-        }
+        i128 fa = (a->mant % pa) * pow10_tab[s - a->scale];
+        i128 fb = (b->mant % pb) * pow10_tab[s - b->scale];
+        return fa < fb ? -1 : fa > fb;
     }
     double x = num_to_double(a), y = num_to_double(b);
     return x < y ? -1 : x > y;
@@ -198,6 +197,59 @@ size_t num_fmt_dec(char *buf, i128 mant, int scale)
     return o;
 }
 
+/* The nearest p-digit decimal to x may miss x's rounding interval while its
+ * neighbour one unit in the last digit away (on x's side) is inside it: that
+ * neighbour is then the shortest text (as Python's repr and Ryu find).
+ * e is "[-]D.DDDe[+-]X" from %.*e; on success e is replaced. */
+static bool neighbour_round_trips(char *e, double x)
+{
+    double near = strtod(e, NULL);
+    char *ep = strchr(e, 'e');
+    if (!ep)
+        return false;
+    char d[24];
+    size_t nd = 0;
+    char *q = e + (e[0] == '-');
+    for (char *c = q; c < ep; c++)
+        if (*c != '.')
+            d[nd++] = *c;
+    int ex = atoi(ep + 1);
+    bool up = (near < x) == (x > 0); /* move the magnitude towards |x| */
+    if (up) {
+        size_t i = nd;
+        while (i > 0 && d[i - 1] == '9')
+            d[--i] = '0';
+        if (i == 0) {
+            d[0] = '1';
+            ex++;
+        } else {
+            d[i - 1]++;
+        }
+    } else {
+        size_t i = nd;
+        while (i > 0 && d[i - 1] == '0')
+            d[--i] = '9';
+        if (i == 0 || (i == 1 && d[0] == '1'))
+            return false; /* crosses a power of ten: leave it to more digits */
+        d[i - 1]--;
+    }
+    char t[48];
+    size_t o = 0;
+    if (x < 0)
+        t[o++] = '-';
+    t[o++] = d[0];
+    if (nd > 1) {
+        t[o++] = '.';
+        memcpy(t + o, d + 1, nd - 1);
+        o += nd - 1;
+    }
+    snprintf(t + o, sizeof t - o, "e%d", ex);
+    if (strtod(t, NULL) != x)
+        return false;
+    strcpy(e, t);
+    return true;
+}
+
 size_t num_fmt_double(char *buf, double x)
 {
     if (x == 0) {
@@ -215,7 +267,7 @@ size_t num_fmt_double(char *buf, double x)
     char e[40];
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec - 1, x);
-        if (strtod(e, NULL) == x)
+        if (strtod(e, NULL) == x || (prec < 17 && neighbour_round_trips(e, x)))
             break;
     }
     /* e is [-]D[.DDD]e[+-]XX: take the digits and the exponent apart */
