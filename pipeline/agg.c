@@ -240,7 +240,7 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         s->o_n = field_at(&off, sizeof(int64_t), 8);
         s->o_sum = s->o_dsum = s->o_nmin = s->o_nmax = s->o_smin = s->o_smax = -1;
         if (v->sum) {
-            s->o_sum = field_at(&off, sizeof(i128), 16);
+            s->o_sum = field_at(&off, sizeof(struct wide), 16);
             s->o_dsum = field_at(&off, sizeof(struct xsum *), 8);
         }
         if (v->minmax) {
@@ -295,13 +295,10 @@ static void rescale(struct agg_part *a, int i, int ns)
 {
     struct vstate *s = &a->vs[i];
     if (s->o_sum >= 0) {
-        i128 f = num_pow10(ns - s->scale);
         size_t ng = hashtab_size(a->ht);
-        for (size_t g = 0; g < ng; g++) {
-            i128 *sum = F(a, g, s->o_sum, i128);
-            if (__builtin_mul_overflow(*sum, f, sum))
+        for (size_t g = 0; g < ng; g++)
+            if (!wide_mul_pow10(F(a, g, s->o_sum, struct wide), ns - s->scale))
                 s->overflow = true;
-        }
     }
     s->scale = ns;
 }
@@ -403,14 +400,17 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         if (nv->kind == NUM_DEC && nv->scale > s->scale)
             rescale(a, i, nv->scale);
         if (v->sum) {
-            i128 *sum = (i128 *)(rec + s->o_sum);
+            struct wide *sum = (struct wide *)(rec + s->o_sum);
             if (nv->kind == NUM_DEC) {
-                i128 add = nv->mant;
-                if (nv->scale < s->scale &&
-                    __builtin_mul_overflow(add, num_pow10(s->scale - nv->scale), &add))
-                    s->overflow = true;
-                if (__builtin_add_overflow(*sum, add, sum))
-                    s->overflow = true;
+                if (nv->scale == s->scale) {
+                    wide_add_i128(sum, nv->mant);
+                } else {
+                    struct wide w = {{0, 0, 0, 0}};
+                    wide_add_i128(&w, nv->mant);
+                    if (!wide_mul_pow10(&w, s->scale - nv->scale))
+                        s->overflow = true;
+                    wide_add(sum, &w);
+                }
             } else {
                 struct xsum **ds = (struct xsum **)(rec + s->o_dsum);
                 s->has_dbl = true;
@@ -594,13 +594,10 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from)
             const struct vstate *s = &from->vs[i];
             *F(into, gd, d->o_n, int64_t) += *F(from, gs, s->o_n, int64_t);
             if (v->sum) {
-                i128 add = *F(from, gs, s->o_sum, i128);
-                i128 *sum = F(into, gd, d->o_sum, i128);
-                if (d->scale > s->scale &&
-                    __builtin_mul_overflow(add, num_pow10(d->scale - s->scale), &add))
+                struct wide add = *F(from, gs, s->o_sum, struct wide);
+                if (d->scale > s->scale && !wide_mul_pow10(&add, d->scale - s->scale))
                     d->overflow = true;
-                if (__builtin_add_overflow(*sum, add, sum))
-                    d->overflow = true;
+                wide_add(F(into, gd, d->o_sum, struct wide), &add);
                 struct xsum *sd = *F(from, gs, s->o_dsum, struct xsum *);
                 if (sd) {
                     struct xsum **dd = F(into, gd, d->o_dsum, struct xsum *);
@@ -755,12 +752,25 @@ static void split_key(const struct agg_part *a, uint32_t g, struct keyinfo *out)
     }
 }
 
+/* mant / 10^from_scale shown with to_scale (>= from_scale) fraction digits:
+ * zeros are appended as text, so no rescaling can overflow. */
 static void put_num_dec(struct outsink *out, i128 mant, int from_scale, int to_scale)
 {
-    char buf[64];
-    if (to_scale > from_scale)
-        mant *= num_pow10(to_scale - from_scale);
-    size_t n = num_fmt_dec(buf, mant, to_scale);
+    char buf[128];
+    size_t n = num_fmt_dec(buf, mant, from_scale);
+    if (to_scale > from_scale) {
+        if (from_scale == 0)
+            buf[n++] = '.';
+        for (int k = from_scale; k < to_scale; k++)
+            buf[n++] = '0';
+    }
+    outsink_field(out, buf, n, OUT_NUM);
+}
+
+static void put_wide(struct outsink *out, const struct wide *w, int scale)
+{
+    char buf[128];
+    size_t n = wide_fmt_dec(buf, w, scale);
     outsink_field(out, buf, n, OUT_NUM);
 }
 
@@ -787,7 +797,7 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
         x = *d;
     else
         xsum_init(&x);
-    xsum_add(&x, num_dec_to_double(*F(a, g, s->o_sum, i128), s->scale));
+    xsum_add(&x, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
     return xsum_round(&x);
 }
 
@@ -797,7 +807,7 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
     for (int i = 0; i < p->nvcols; i++)
         if (a->vs[i].overflow)
             return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
-                                  "column '%s': sum outside the exact range (38 digits)",
+                                  "column '%s': sum outside the exact range (76 digits)",
                                   p->colnames[p->vcols[i].col]);
     size_t ng = hashtab_size(a->ht);
     /* no --by: one row for the whole input, even an empty one */
@@ -875,12 +885,12 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
                     outsink_field(out, "", 0, OUT_NULL);
                 } else if (sp->fn == AGG_MEAN) {
                     double t = s->has_dbl ? sum_double(a, s, g)
-                                          : num_dec_to_double(*F(a, g, s->o_sum, i128), s->scale);
+                                          : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
                     put_double(out, t / (double)nn);
                 } else if (s->has_dbl) {
                     put_double(out, sum_double(a, s, g));
                 } else {
-                    put_num_dec(out, *F(a, g, s->o_sum, i128), s->scale, s->scale);
+                    put_wide(out, F(a, g, s->o_sum, struct wide), s->scale);
                 }
                 break;
             case AGG_MIN:

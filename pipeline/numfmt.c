@@ -317,6 +317,116 @@ size_t num_fmt_double(char *buf, double x)
     return o;
 }
 
+/* ---- 256-bit exact decimal sums ---- */
+
+static bool wide_neg(const struct wide *a) { return a->w[3] >> 63; }
+
+static void wide_negate(struct wide *a)
+{
+    uint64_t carry = 1;
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 t = (unsigned __int128)(~a->w[i]) + carry;
+        a->w[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+}
+
+void wide_add(struct wide *a, const struct wide *b)
+{
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 t = (unsigned __int128)a->w[i] + b->w[i] + carry;
+        a->w[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+}
+
+/* |a| *= m (m < 2^32); false on overflow past 255 bits. */
+static bool mag_mul_small(struct wide *a, uint64_t m)
+{
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 t = (unsigned __int128)a->w[i] * m + carry;
+        a->w[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+    return carry == 0 && !(a->w[3] >> 63);
+}
+
+bool wide_mul_pow10(struct wide *a, int k)
+{
+    bool neg = wide_neg(a);
+    if (neg)
+        wide_negate(a);
+    bool ok = true;
+    while (k > 0 && ok) {
+        int step = k > 9 ? 9 : k;
+        ok = mag_mul_small(a, (uint64_t)pow10_tab[step]);
+        k -= step;
+    }
+    if (neg)
+        wide_negate(a);
+    return ok;
+}
+
+/* |a| /= d, returning the remainder (d < 2^64). */
+static uint64_t mag_div_small(struct wide *a, uint64_t d)
+{
+    unsigned __int128 r = 0;
+    for (int i = 3; i >= 0; i--) {
+        unsigned __int128 cur = r << 64 | a->w[i];
+        a->w[i] = (uint64_t)(cur / d);
+        r = cur % d;
+    }
+    return (uint64_t)r;
+}
+
+size_t wide_fmt_dec(char *buf, const struct wide *src, int scale)
+{
+    struct wide a = *src;
+    bool neg = wide_neg(&a);
+    if (neg)
+        wide_negate(&a);
+    char tmp[100];
+    size_t n = 0;
+    do {
+        uint64_t r = mag_div_small(&a, 10000000000000000000ULL);
+        bool more = a.w[0] | a.w[1] | a.w[2] | a.w[3];
+        for (int k = 0; k < 19 && (more || r); k++, r /= 10)
+            tmp[n++] = (char)('0' + (int)(r % 10));
+        if (!more)
+            break;
+    } while (1);
+    if (n == 0)
+        tmp[n++] = '0';
+    while (n <= (size_t)scale)
+        tmp[n++] = '0';
+    size_t o = 0;
+    bool zero = n == 1 && tmp[0] == '0';
+    for (size_t i = 0; i < n && zero; i++)
+        zero = tmp[i] == '0';
+    if (neg && !zero)
+        buf[o++] = '-';
+    for (size_t i = n; i-- > 0;) {
+        buf[o++] = tmp[i];
+        if (i == (size_t)scale && scale > 0)
+            buf[o++] = '.';
+    }
+    buf[o] = 0;
+    return o;
+}
+
+double wide_to_double(const struct wide *a, int scale)
+{
+    /* fits 128 bits: the fast path of num_dec_to_double */
+    uint64_t ext = a->w[1] >> 63 ? ~(uint64_t)0 : 0;
+    if (a->w[2] == ext && a->w[3] == ext)
+        return num_dec_to_double((i128)((unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64), scale);
+    char buf[100];
+    wide_fmt_dec(buf, a, scale);
+    return text_to_double(buf);
+}
+
 /* ---- exact accumulation of doubles ----
  * The value is sum(limb[i] * 2^(32 i - 1074)). A double m * 2^(e-1075)
  * lands on three consecutive limbs. Limbs are signed 64-bit so that up to

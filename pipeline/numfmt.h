@@ -57,6 +57,34 @@ size_t num_fmt_dec(char *buf, i128 mant, int scale);
  * trailing ".0"), else d.ddde+N / d.ddde-N; never "-0". buf needs 40 bytes. */
 size_t num_fmt_double(char *buf, double x);
 
+/* A 256-bit two's complement integer: the exact sum of decimal values.
+ * Addition is exact and associative (so any grouping of partial sums gives
+ * the same total, and whether a total fits 128 bits does not depend on how
+ * the rows were split); 2^255 is out of reach of sums of 38-digit values. */
+struct wide {
+    uint64_t w[4]; /* little-endian limbs */
+};
+static inline void wide_add_i128(struct wide *a, i128 v)
+{
+    unsigned __int128 lo = (unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64;
+    unsigned __int128 s = lo + (unsigned __int128)v;
+    uint64_t ext = v < 0 ? ~(uint64_t)0 : 0; /* sign extension of v */
+    uint64_t carry = s < lo;
+    unsigned __int128 hi = (unsigned __int128)a->w[2] + ext + carry;
+    a->w[0] = (uint64_t)s;
+    a->w[1] = (uint64_t)(s >> 64);
+    a->w[2] = (uint64_t)hi;
+    a->w[3] += ext + (uint64_t)(hi >> 64);
+}
+void wide_add(struct wide *a, const struct wide *b);
+/* a *= 10^k (0 <= k <= 38). false if the result left 256 bits. */
+bool wide_mul_pow10(struct wide *a, int k);
+/* Decimal text of a / 10^scale with exactly scale fraction digits; buf
+ * needs 100 bytes. Returns the length. */
+size_t wide_fmt_dec(char *buf, const struct wide *a, int scale);
+/* The nearest double to a / 10^scale. */
+double wide_to_double(const struct wide *a, int scale);
+
 /* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
 #define XSUM_LIMBS 70
 struct xsum {

@@ -677,6 +677,25 @@ Test(numfmt, shortest_round_trip_text)
     }
 }
 
+/* Significant digits of a num_fmt_double text: no leading zeros, nor the
+ * trailing zeros of a plain integer. */
+static int sig_digits(const char *buf)
+{
+    const char *e = strchr(buf, 'e');
+    const char *end = e ? e : buf + strlen(buf);
+    const char *first = buf;
+    while (first < end && (*first < '1' || *first > '9'))
+        first++;
+    const char *last = end;
+    if (!e && !strchr(buf, '.'))
+        while (last > first && last[-1] == '0')
+            last--;
+    int sig = 0;
+    for (const char *q = first; q < last; q++)
+        sig += *q >= '0' && *q <= '9';
+    return sig;
+}
+
 /* Random bit patterns: the text reads back as x, follows the notation rule,
  * and no shorter %.*e rendering reads back (shortest, up to the tie cases
  * the table above covers). */
@@ -710,18 +729,7 @@ Test(numfmt, random_doubles_round_trip)
         if (e)
             cr_assert(buf[x < 0] != '0' && (e - buf - (x < 0) == 1 || buf[1 + (x < 0)] == '.'),
                       "%a printed as '%s'", x, buf);
-        /* significant digits: no leading zeros, nor trailing zeros of an integer */
-        const char *end_m = e ? e : buf + n;
-        const char *first = buf;
-        while (first < end_m && (*first < '1' || *first > '9'))
-            first++;
-        const char *last_d = end_m;
-        if (!dot && !e)
-            while (last_d > first && last_d[-1] == '0')
-                last_d--;
-        int sig = 0;
-        for (const char *q = first; q < last_d; q++)
-            sig += *q >= '0' && *q <= '9';
+        int sig = sig_digits(buf);
         int shortest = 17;
         for (int p = 1; p <= 17; p++) {
             char t[40];
@@ -732,6 +740,62 @@ Test(numfmt, random_doubles_round_trip)
             }
         }
         cr_assert(sig <= shortest, "%a printed as '%s' (%d digits; %d suffice)", x, buf, sig, shortest);
+    }
+}
+
+/* Python 3.11: significant digits of repr(2^e), for e = -1074 ... 1023,,
+ * one character per e: '1'-'9', then 'a' = 10 ... 'h' = 17. */
+static const char pow2_digits[] =
+    "111112324334554655777787788999abaaaccbcdcdeddfedddghhgghhgggghhh"
+    "ghgghgghhhghhghhghhgghhghhggggghgffffggghggghhghhhhhhghgghgghhhg"
+    "gffggghggghgghhggggghhghhghggghgghhggggghgghgghhgghgghhghhgghhgg"
+    "ffgggghhghhghhghhgghhghhhhhgfggghhghgffggghgfgggghgghhghhhghhggg"
+    "ghhhghhghhghhgghhgggghhgghhghhggggghgghhghhhhhhghgghhghhhghhgggg"
+    "hhhgggghhghggghgghhhhhhgggghhghhgghhgggghhggggghhggfeefffggghhgg"
+    "hhggffgggghgghhghhggggghgghgghhgghhghhghhgggffggghggghgfggghhhgh"
+    "hgggghhhghhghgghhgghhghgfgggghgfggghhgghhghhgggghhgfggghgfgggggg"
+    "ghhghhgfggghhghggghhghgghhgfggghhhhhgghgghgghhgghhghgghhhgggghgf"
+    "ggggggghhghhhhggghhghhhhhgghhgggghhhghhghhghhgghhghhghhhgggghggh"
+    "hhghgghhggggghhghhghhgghhggffgggghhghhghhhgggghhghhghhgghgghgfff"
+    "ffggghhhhhgghhghhghhhghgghhhhhgghhghhggfeefffggghhhghgghgghhgghg"
+    "ghgghhgghhghgfggghgggggghhghhgghhghgghhhghhgggghhhgggghhggggghhg"
+    "hhggggghgfggghhgghhghgghhhghhghhghhgghhghgghhhghgghhghhhhggghhgg"
+    "ffgggghhghhghhgghhghhghhhghggggghhgfggghhghhgghhghgghgfefffggghg"
+    "ffggghhggggghgghhgggghhhghhghhghhhghgghhghggghhghgghgggggghhghgg"
+    "ghgghgghhgghgghhghhggggghhghgfeedccbaa98776554332111112223334444"
+    "5556667777888999aaaabbbcccddddeeefffgggghgghhggggghhghhghhgfgggh"
+    "gghhgghhghgghhgghgghhghgghggghhgggghggggffggghhgghgfggghhhggffgg"
+    "ghhgffeefffgggghhgggghhhghhghhghhgggggggghhhghhghhghhggggghhghhg"
+    "hhgfggghhhhhhggffggghhhgggghhghhgghgghgfgggghgghgfgggghhghhghhhg"
+    "hggggghhggggghhghhhghgghhghhgggggggghhhhhhgggghhggfffggghgfggggh"
+    "gghhghhhghgghhghhgghhghhghhhghgghhghhhghhghgghgffggghhghhhhhgfgg"
+    "ghhghggghgghhghhgghgghhghhgghhghgfgggghgghhghhgghhghhggggghhgggg"
+    "hhhghhghgghggghhghhggggggffggghgghhhgggghhghggghhghhghhgghgfgggh"
+    "gffgggggghhhghggggghhgghhghhghhgghhghgghhgghhghgghhgghhgggghhghh"
+    "gfggghhghhgghhghhghhgghhghhggggghgfggghhgffffggghhgfggghgfgggghh"
+    "gggghhgghgghgghhhgggghgghhghhgfggghgghhgghhghgghhgghgghhgggggggg"
+    "hhghgffggghhggggghhghgfgggghgfggghhgfgggggghhhghhgggghhgghgfgggh"
+    "hghhhghhghgghhgghggggghhgghhghhghhhghgghhghhgggffggghggghgfggghg"
+    "gggfefffgggghhghhghhhghgghgghhghhhgggghhghhgfggghhghggghhgggghgf"
+    "fggghhghhgghhggffgggghhggffgggggggggghggghgffeddcbbcccdddeeeefff"
+    "ggghhghggghgfggghhgghhghhghhhghhghhghhgghgghhghgff"
+    ;
+
+/* Every power of two (where the rounding interval is lopsided, so the
+ * nearest decimal of a length may miss it while a neighbour does not):
+ * exactly as many digits as Python's repr, and it reads back. */
+Test(numfmt, powers_of_two_shortest)
+{
+    cr_assert_eq(strlen(pow2_digits), 1023 + 1074 + 1);
+    for (int e = -1074; e <= 1023; e++) {
+        double x = ldexp(1.0, e);
+        char buf[40];
+        num_fmt_double(buf, x);
+        cr_assert(strtod(buf, NULL) == x, "2^%d printed as '%s' does not read back", e, buf);
+        char c = pow2_digits[e + 1074];
+        int want = c <= '9' ? c - '0' : c - 'a' + 10;
+        cr_expect_eq(sig_digits(buf), want, "2^%d printed as '%s': %d digits, repr has %d", e, buf,
+                     sig_digits(buf), want);
     }
 }
 

@@ -1,0 +1,765 @@
+/* test_agg.c - partial aggregates: merging partials in any grouping and
+ * order gives the serial result byte for byte (SPEC section 3, determinism),
+ * and known answers for sums, means, nulls and bad values.
+ *
+ * The property test feeds random rows (a small key set with the null key,
+ * integers, decimals of scales 0-3, exponent notation, empty values, and in
+ * some runs words in the min/max column) once into a single partial through
+ * agg_part_row, then again split into random consecutive pieces, one partial
+ * per piece, merged in a random grouping and order. It also renders the rows
+ * as CSV and feeds random byte ranges of it through the scanner and
+ * agg_part_batch (the production path). Every result is written with
+ * agg_part_write to a file and the files must be identical.
+ */
+#include <criterion/criterion.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../io/outsink.h"
+#include "../../pipeline/agg.h"
+#include "../../pipeline/scan.h"
+
+/* ---- small utilities ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static size_t rng_below(uint64_t *s, size_t n)
+{
+    return (size_t)(rng_next(s) % n);
+}
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void buf_put(struct buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        cr_assert_not_null(b->p);
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+/* A scratch directory for result files: tmpfs when there is one, since
+ * every outsink_commit fsyncs. */
+static char tmpdir[64];
+
+static void tmpdir_make(void)
+{
+    strcpy(tmpdir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/pcsv-agg-XXXXXX" : "/tmp/pcsv-agg-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp");
+}
+
+static void tmpdir_remove(void)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/out.csv", tmpdir);
+    unlink(p);
+    rmdir(tmpdir);
+}
+
+TestSuite(agg, .init = tmpdir_make, .fini = tmpdir_remove);
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "open %s", path);
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    buf_put(&b, "", 0);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_put(&b, chunk, n);
+    fclose(f);
+    return b.p;
+}
+
+/* The result table of a, as text; NULL when agg_part_write fails (*code
+ * then says why). */
+static char *result_of(struct agg_part *a, enum pcsv_status *code)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.csv", tmpdir);
+    unlink(path);
+    struct pcsv_error err;
+    memset(&err, 0, sizeof err);
+    struct outsink *o = outsink_open(path, OUT_CSV, &err);
+    cr_assert_not_null(o, "outsink_open: %s", err.msg);
+    int rc = agg_part_write(a, o, &err);
+    if (code)
+        *code = (enum pcsv_status)rc;
+    if (rc) {
+        outsink_abort(o);
+        return NULL;
+    }
+    cr_assert_eq(outsink_commit(o, &err), 0, "outsink_commit: %s", err.msg);
+    char *s = read_file(path);
+    unlink(path);
+    return s;
+}
+
+static char *result_ok(struct agg_part *a)
+{
+    enum pcsv_status code = PCSV_OK;
+    char *s = result_of(a, &code);
+    cr_assert_not_null(s, "agg_part_write failed: %d", code);
+    return s;
+}
+
+/* ---- rows ---- */
+
+#define NCOLS 4
+static char *colnames[NCOLS] = {"k", "k2", "x", "y"};
+
+struct row {
+    const char *v[NCOLS];
+};
+
+static struct agg_plan *plan_make(const char *by, const char *aggs)
+{
+    struct pcsv_error err;
+    memset(&err, 0, sizeof err);
+    struct agg_plan *p = agg_plan_create(colnames, NCOLS, by, aggs, &err);
+    cr_assert_not_null(p, "agg_plan_create(%s, %s): %s", by ? by : "NULL", aggs ? aggs : "NULL", err.msg);
+    return p;
+}
+
+struct badlog {
+    int calls;
+    size_t row;
+    int col;
+    char val[64];
+    bool answer; /* what bad() returns */
+};
+
+static bool on_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
+{
+    struct badlog *b = ctx;
+    b->calls++;
+    b->row = row;
+    b->col = col;
+    snprintf(b->val, sizeof b->val, "%.*s", (int)len, (const char *)val);
+    return b->answer;
+}
+
+/* No bad values expected. */
+static bool no_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
+{
+    (void)ctx;
+    cr_assert_fail("unexpected bad value row %zu col %d '%.*s'", row, col, (int)len, (const char *)val);
+    return false;
+}
+
+static int feed(struct agg_part *a, const struct agg_plan *p, const struct row *r, size_t idx,
+                agg_bad_fn bad, void *ctx)
+{
+    struct agg_val vals[NCOLS + 1];
+    memset(vals, 0, sizeof vals);
+    for (int c = 0; c < NCOLS; c++)
+        if (p->sel[c] >= 0) {
+            vals[p->sel[c]].p = (const uint8_t *)r->v[c];
+            vals[p->sel[c]].len = strlen(r->v[c]);
+        }
+    return agg_part_row(a, vals, idx, bad, ctx);
+}
+
+static char *aggregate_rows(const struct agg_plan *p, const struct row *rows, size_t n)
+{
+    struct agg_part *a = agg_part_create(p);
+    cr_assert_not_null(a);
+    struct badlog log = {.answer = true};
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(feed(a, p, &rows[i], i, on_bad, &log), 0);
+    char *s = result_ok(a);
+    agg_part_destroy(a);
+    return s;
+}
+
+/* ---- known answers ---- */
+
+#define ALL_AGGS "count,count:x,sum:x,mean:x,min:x,max:x,min:y,max:y"
+
+Test(agg, sum_of_a_million_tenths_is_exact)
+{
+    struct agg_plan *p = plan_make(NULL, "sum:x,count");
+    struct agg_part *a = agg_part_create(p);
+    cr_assert_not_null(a);
+    struct row r = {{"", "", "0.10", ""}};
+    for (size_t i = 0; i < 1000000; i++)
+        cr_assert_eq(feed(a, p, &r, i, no_bad, NULL), 0);
+    char *s = result_ok(a);
+    cr_assert_str_eq(s, "x_sum,count\n100000.00,1000000\n");
+    free(s);
+    agg_part_destroy(a);
+    agg_plan_destroy(p);
+}
+
+Test(agg, int64_overflow_widens)
+{
+    struct agg_plan *p = plan_make("k", "sum:x,min:x,max:x");
+    const struct row rows[] = {
+        {{"a", "", "9223372036854775807", ""}},
+        {{"a", "", "9223372036854775807", ""}},
+        {{"a", "", "2", ""}},
+        {{"b", "", "-9223372036854775808", ""}},
+        {{"b", "", "-9223372036854775808", ""}},
+        {{"b", "", "-9223372036854775808", ""}},
+    };
+    char *s = aggregate_rows(p, rows, sizeof rows / sizeof rows[0]);
+    cr_assert_str_eq(s, "k,x_sum,x_min,x_max\n"
+                        "a,18446744073709551616,2,9223372036854775807\n"
+                        "b,-27670116110564327424,-9223372036854775808,-9223372036854775808\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+Test(agg, all_null_group_gives_empty_cells)
+{
+    struct agg_plan *p = plan_make("k", ALL_AGGS);
+    const struct row rows[] = {
+        {{"a", "", "", ""}},
+        {{"b", "", "1", "z"}},
+        {{"a", "", "", ""}},
+    };
+    char *s = aggregate_rows(p, rows, 3);
+    cr_assert_str_eq(s, "k,count,x_count,x_sum,x_mean,x_min,x_max,y_min,y_max\n"
+                        "a,2,0,,,,,,\n"
+                        "b,1,1,1,1,1,1,z,z\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+Test(agg, mean_of_one_and_two)
+{
+    struct agg_plan *p = plan_make(NULL, "mean:x,sum:x,min:x,max:x,count:x");
+    const struct row rows[] = {{{"", "", "1", ""}}, {{"", "", "", ""}}, {{"", "", "2", ""}}};
+    char *s = aggregate_rows(p, rows, 3);
+    cr_assert_str_eq(s, "x_mean,x_sum,x_min,x_max,x_count\n1.5,3,1,2,2\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+/* SPEC section 3: 12.30 + 1.2 -> 13.50; integers count as scale 0. */
+Test(agg, sum_keeps_most_fraction_digits)
+{
+    struct agg_plan *p = plan_make("k", "sum:x,min:x,max:x,mean:x");
+    const struct row rows[] = {
+        {{"a", "", "12.30", ""}}, {{"a", "", "1.2", ""}}, {{"b", "", "7", ""}}, {{"c", "", "-0.001", ""}},
+    };
+    char *s = aggregate_rows(p, rows, 4);
+    cr_assert_str_eq(s, "k,x_sum,x_min,x_max,x_mean\n"
+                        "a,13.500,1.200,12.300,6.75\n"
+                        "b,7.000,7.000,7.000,7\n"
+                        "c,-0.001,-0.001,-0.001,-0.001\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+/* Any exponent-notation value makes the column a double column: exact sum,
+ * rounded once, shortest text. */
+Test(agg, exponent_column_sums_as_doubles)
+{
+    struct agg_plan *p = plan_make("k", "sum:x,max:x");
+    const struct row rows[] = {
+        {{"a", "", "1e0", ""}}, {{"a", "", "0.1", ""}}, {{"a", "", "0.2", ""}},
+        {{"b", "", "1.5e2", ""}}, {{"b", "", "1e100", ""}}, {{"b", "", "-1e100", ""}},
+        {{"c", "", "3", ""}},
+    };
+    char *s = aggregate_rows(p, rows, sizeof rows / sizeof rows[0]);
+    cr_assert_str_eq(s, "k,x_sum,x_max\n"
+                        "a,1.3,1\n"
+                        "b,150,1e+100\n"
+                        "c,3,3\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+/* A non-number in a sum column: bad() hears the input column and the
+ * value, and the row leaves no trace (its key, counts, its other values,
+ * their decimal scale). */
+Test(agg, bad_value_reported_and_dropped)
+{
+    struct agg_plan *p = plan_make("k", "min:y,count,sum:x,max:y,count:y");
+    struct agg_part *a = agg_part_create(p);
+    cr_assert_not_null(a);
+    struct badlog log = {.answer = true};
+    const struct row rows[] = {
+        {{"a", "", "1", "2"}},
+        {{"b", "", "zz", "9"}},          /* b's only row */
+        {{"a", "", "1.5.5", "0.500"}},   /* would lower a's y_min and widen y's scale */
+        {{"a", "", "2", ""}},
+        {{"c", "", " 3", "1"}},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        int before = log.calls;
+        cr_assert_eq(feed(a, p, &rows[i], 100 + i, on_bad, &log), 0);
+        bool is_bad = i == 1 || i == 2 || i == 4;
+        cr_assert_eq(log.calls, before + is_bad, "row %zu: %d calls", i, log.calls);
+        if (is_bad) {
+            cr_assert_eq(log.row, 100 + i);
+            cr_assert_eq(log.col, 2, "row %zu: column %d", i, log.col);
+            cr_assert_str_eq(log.val, rows[i].v[2]);
+        }
+    }
+    cr_assert_eq(agg_part_groups(a), 1);
+    char *s = result_ok(a);
+    cr_assert_str_eq(s, "k,y_min,count,x_sum,y_max,y_count\na,2,2,3,2,1\n");
+    free(s);
+
+    /* bad() answering false: stop, and still nothing of the row */
+    log.answer = false;
+    const struct row stop = {{"d", "", "x1", "5"}};
+    cr_assert_eq(feed(a, p, &stop, 7, on_bad, &log), 1);
+    cr_assert_eq(log.row, 7);
+    cr_assert_eq(agg_part_groups(a), 1);
+    agg_part_destroy(a);
+    agg_plan_destroy(p);
+}
+
+/* min/max columns are not sum columns: a word there is no bad row, it
+ * turns the column's comparison into bytes, over the whole input. */
+Test(agg, word_in_minmax_column_compares_bytes)
+{
+    struct agg_plan *p = plan_make("k", "min:y,max:y");
+    const struct row rows[] = {
+        {{"a", "", "", "10"}}, {{"a", "", "", "9"}}, {{"b", "", "", "NA"}}, {{"b", "", "", "-1"}},
+    };
+    char *s = aggregate_rows(p, rows, 4);
+    cr_assert_str_eq(s, "k,y_min,y_max\na,10,9\nb,-1,NA\n");
+    free(s);
+    /* without the word: numeric */
+    s = aggregate_rows(p, rows, 2);
+    cr_assert_str_eq(s, "k,y_min,y_max\na,9,10\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+Test(agg, numeric_keys_sort_numerically)
+{
+    struct agg_plan *p = plan_make("k", "count");
+    const struct row rows[] = {
+        {{"10", "", "", ""}}, {{"9", "", "", ""}}, {{"-1", "", "", ""}}, {{"1.5", "", "", ""}},
+        {{"2e0", "", "", ""}}, {{"9", "", "", ""}},
+    };
+    char *s = aggregate_rows(p, rows, 6);
+    cr_assert_str_eq(s, "k,count\n-1,1\n1.5,1\n2e0,1\n9,2\n10,1\n");
+    free(s);
+    const struct row rows2[] = {{{"10", "", "", ""}}, {{"9", "", "", ""}}, {{"a", "", "", ""}}};
+    s = aggregate_rows(p, rows2, 3);
+    cr_assert_str_eq(s, "k,count\n10,1\n9,1\na,1\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
+/* No rows at all: the header, and without --by the one row of the whole
+ * (empty) input. */
+Test(agg, empty_input)
+{
+    struct agg_plan *p = plan_make("k", "count,sum:x");
+    struct agg_part *a = agg_part_create(p);
+    cr_assert_not_null(a);
+    char *s = result_ok(a);
+    cr_assert_str_eq(s, "k,count,x_sum\n");
+    free(s);
+    agg_part_destroy(a);
+    agg_plan_destroy(p);
+
+    p = plan_make(NULL, "count,count:x,sum:x");
+    a = agg_part_create(p);
+    cr_assert_not_null(a);
+    s = result_ok(a);
+    cr_assert_str_eq(s, "count,x_count,x_sum\n0,0,\n");
+    free(s);
+    agg_part_destroy(a);
+    agg_plan_destroy(p);
+}
+
+/* min/max compare numerically (SPEC section 3), exactly for decimals:
+ * here rescaling both values to one scale does not fit in 128 bits. */
+Test(agg, min_max_exact_for_long_decimals)
+{
+    struct agg_plan *p = plan_make(NULL, "min:y,max:y");
+    const char *lo = "10000000", *hi = "10000000.000000000000000000000000000001";
+    for (int order = 0; order < 2; order++) {
+        const struct row rows[] = {{{"", "", "", order ? hi : lo}}, {{"", "", "", order ? lo : hi}}};
+        char *s = aggregate_rows(p, rows, 2);
+        cr_assert_str_eq(s, "y_min,y_max\n10000000.000000000000000000000000000000,"
+                            "10000000.000000000000000000000000000001\n",
+                         "rows in order %d: %s", order, s);
+        free(s);
+    }
+    agg_plan_destroy(p);
+}
+
+/* A 38-digit minimum in a column whose scale is 1 elsewhere: whatever the
+ * number of fraction digits shown, the value is exact. */
+Test(agg, min_max_of_38_digit_value_in_scaled_column)
+{
+    struct agg_plan *p = plan_make(NULL, "max:y");
+    const struct row rows[] = {{{"", "", "", "99999999999999999999999999999999999999"}},
+                               {{"", "", "", "0.5"}}};
+    char *s = aggregate_rows(p, rows, 2);
+    cr_assert(strcmp(s, "y_max\n99999999999999999999999999999999999999\n") == 0 ||
+                  strcmp(s, "y_max\n99999999999999999999999999999999999999.0\n") == 0,
+              "got %s", s);
+    free(s);
+    agg_plan_destroy(p);
+}
+
+/* Whether a sum overflowed the exact range must not depend on how the rows
+ * were split: serially 9e37 + 9e37 leaves 128 bits before -9e37 comes back,
+ * in two pieces it never does. */
+Test(agg, sum_overflow_verdict_independent_of_split)
+{
+    struct agg_plan *p = plan_make(NULL, "sum:x");
+    const char *big = "90000000000000000000000000000000000000";
+    const struct row rows[] = {{{"", "", big, ""}}, {{"", "", big, ""}}, {{"", "", "-90000000000000000000000000000000000000", ""}}};
+    struct agg_part *serial = agg_part_create(p), *p1 = agg_part_create(p), *p2 = agg_part_create(p);
+    cr_assert(serial && p1 && p2);
+    for (size_t i = 0; i < 3; i++)
+        cr_assert_eq(feed(serial, p, &rows[i], i, no_bad, NULL), 0);
+    cr_assert_eq(feed(p1, p, &rows[0], 0, no_bad, NULL), 0);
+    cr_assert_eq(feed(p2, p, &rows[1], 1, no_bad, NULL), 0);
+    cr_assert_eq(feed(p2, p, &rows[2], 2, no_bad, NULL), 0);
+    cr_assert_eq(agg_part_merge(p1, p2), 0);
+    enum pcsv_status c1 = PCSV_OK, c2 = PCSV_OK;
+    char *s1 = result_of(serial, &c1), *s2 = result_of(p1, &c2);
+    cr_assert_eq(c1, c2, "serial: %s, split: %s", s1 ? s1 : "error", s2 ? s2 : "error");
+    if (s1 || s2)
+        cr_assert_str_eq(s1, s2);
+    free(s1);
+    free(s2);
+    agg_part_destroy(serial);
+    agg_part_destroy(p1);
+    agg_part_destroy(p2);
+    agg_plan_destroy(p);
+}
+
+/* Merging leaves the source partial as it was. */
+Test(agg, merge_leaves_source_unchanged)
+{
+    struct agg_plan *p = plan_make("k", ALL_AGGS);
+    const struct row rows[] = {
+        {{"a", "", "1.5", "w"}}, {{"b", "", "2e1", "3"}}, {{"a", "", "-4", "v"}}, {{"", "", "", ""}},
+    };
+    struct agg_part *a = agg_part_create(p), *b = agg_part_create(p);
+    cr_assert(a && b);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(feed(b, p, &rows[i], i, no_bad, NULL), 0);
+    char *before = result_ok(b);
+    cr_assert_eq(agg_part_merge(a, b), 0);
+    char *after = result_ok(b), *merged = result_ok(a);
+    cr_assert_str_eq(after, before);
+    cr_assert_str_eq(merged, before);
+    free(before);
+    free(after);
+    free(merged);
+    agg_part_destroy(a);
+    agg_part_destroy(b);
+    agg_plan_destroy(p);
+}
+
+/* ---- the merge property ---- */
+
+struct gen {
+    uint64_t seed;
+    int keyset;    /* which key values */
+    bool x_exp;    /* exponent notation in x */
+    bool x_bad;    /* non-numbers in x (bad rows, dropped) */
+    bool y_words;  /* words in y */
+    char **pool;   /* every generated string, freed at the end */
+    size_t npool, cappool;
+};
+
+static const char *keep(struct gen *g, const char *s)
+{
+    if (g->npool == g->cappool) {
+        g->cappool = g->cappool ? g->cappool * 2 : 1024;
+        g->pool = realloc(g->pool, g->cappool * sizeof *g->pool);
+        cr_assert_not_null(g->pool);
+    }
+    char *c = strdup(s);
+    cr_assert_not_null(c);
+    g->pool[g->npool++] = c;
+    return c;
+}
+
+static const char *gen_key(struct gen *g)
+{
+    static const char *letters[] = {"a", "b", "c", "", "ab", "a,b", "B", "q\"uote", "two\nlines"};
+    static const char *numbers[] = {"1", "2", "10", "-3", "1.0", "", "0.5", "1e1", "007"};
+    static const char *mixed[] = {"1", "x", "", "10", "-"};
+    switch (g->keyset) {
+    case 0:
+        return letters[rng_below(&g->seed, 9)];
+    case 1:
+        return numbers[rng_below(&g->seed, 9)];
+    default:
+        return mixed[rng_below(&g->seed, 5)];
+    }
+}
+
+/* A random number as text: integer, decimal of scale 0-3 in various
+ * spellings, or exponent notation. */
+static const char *gen_number(struct gen *g, bool exp_ok)
+{
+    char t[64];
+    uint64_t *s = &g->seed;
+    size_t kind = rng_below(s, 10);
+    const char *sign = rng_below(s, 3) == 0 ? "-" : rng_below(s, 8) == 0 ? "+" : "";
+    if (kind < 3) {
+        long long v = (long long)rng_below(s, 1000);
+        if (kind == 0)
+            v = (long long)rng_below(s, 2000000000000ull);
+        if (rng_below(s, 40) == 0)
+            v = (long long)(9223372036854775807ull - rng_below(s, 1000)); /* near 2^63 */
+        snprintf(t, sizeof t, "%s%lld", sign, v);
+    } else if (kind < 8 || !exp_ok) {
+        int scale = (int)rng_below(s, 4);
+        long long ip = (long long)rng_below(s, 100000), fp = (long long)rng_below(s, 1000);
+        static const long long p10[] = {1, 10, 100, 1000};
+        fp %= p10[scale];
+        switch (rng_below(s, 6)) {
+        case 0: /* ".5" */
+            if (scale) {
+                snprintf(t, sizeof t, "%s.%0*lld", sign, scale, fp);
+                break;
+            }
+            /* fall through */
+        case 1: /* "7." */
+            if (!scale) {
+                snprintf(t, sizeof t, "%s%lld.", sign, ip);
+                break;
+            }
+            /* fall through */
+        default:
+            if (scale)
+                snprintf(t, sizeof t, "%s%lld.%0*lld", sign, ip, scale, fp);
+            else
+                snprintf(t, sizeof t, "%s%lld", sign, ip);
+        }
+    } else {
+        static const char *e[] = {"1.5e2", "2E-3", "3e0", "-7.25e1", "1e5", "4.4e-1", "6e+2", ".5e1"};
+        snprintf(t, sizeof t, "%s", e[rng_below(s, 8)]);
+    }
+    return keep(g, t);
+}
+
+static void gen_rows(struct gen *g, struct row *rows, size_t n)
+{
+    static const char *words[] = {"apple", "NA", "b", "Zed", "10a", "nan", " 5", "a,b"};
+    for (size_t i = 0; i < n; i++) {
+        struct row *r = &rows[i];
+        r->v[0] = gen_key(g);
+        r->v[1] = (const char *[]){"x", "y", ""}[rng_below(&g->seed, 3)];
+        size_t k = rng_below(&g->seed, 20);
+        if (k == 0)
+            r->v[2] = "";
+        else if (k == 1 && g->x_bad)
+            r->v[2] = (const char *[]){"oops", "1.2.3", "1,5", ""}[rng_below(&g->seed, 4)];
+        else
+            r->v[2] = gen_number(g, g->x_exp);
+        k = rng_below(&g->seed, 12);
+        if (k == 0)
+            r->v[3] = "";
+        else if (k == 1 && g->y_words)
+            r->v[3] = words[rng_below(&g->seed, 8)];
+        else
+            r->v[3] = gen_number(g, rng_below(&g->seed, 4) == 0);
+    }
+}
+
+/* Merge parts[0, n) into one in a random grouping and order; destroys the
+ * others. */
+static struct agg_part *merge_randomly(uint64_t *seed, struct agg_part **parts, size_t n)
+{
+    while (n > 1) {
+        size_t a = rng_below(seed, n), b = rng_below(seed, n - 1);
+        if (b >= a)
+            b++;
+        cr_assert_eq(agg_part_merge(parts[a], parts[b]), 0);
+        agg_part_destroy(parts[b]);
+        parts[b] = parts[n - 1];
+        n--;
+    }
+    return parts[0];
+}
+
+/* Random cut points: piece j is rows [cut[j], cut[j + 1]). */
+static size_t random_cuts(uint64_t *seed, size_t n, size_t *cut, size_t maxpieces)
+{
+    size_t np = 1 + rng_below(seed, maxpieces);
+    cut[0] = 0;
+    for (size_t j = 1; j < np; j++)
+        cut[j] = rng_below(seed, n + 1);
+    cut[np] = n;
+    /* sort (insertion: np is small) */
+    for (size_t j = 1; j < np; j++)
+        for (size_t m = j; m > 0 && cut[m] < cut[m - 1]; m--) {
+            size_t t = cut[m];
+            cut[m] = cut[m - 1];
+            cut[m - 1] = t;
+        }
+    return np;
+}
+
+/* The rows as CSV text (no header): fields that need it, and now and then
+ * one that does not, are quoted. */
+static void rows_csv(struct gen *g, const struct row *rows, size_t n, struct buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int c = 0; c < NCOLS; c++) {
+            const char *v = rows[i].v[c];
+            if (c)
+                buf_puts(out, ",");
+            bool q = strpbrk(v, ",\"\n\r") != NULL || rng_below(&g->seed, 10) == 0;
+            if (!q) {
+                buf_puts(out, v);
+                continue;
+            }
+            buf_puts(out, "\"");
+            for (const char *s = v; *s; s++)
+                buf_put(out, s, *s == '"' ? 0 : 1), buf_puts(out, *s == '"' ? "\"\"" : "");
+            buf_puts(out, "\"");
+        }
+        buf_puts(out, rng_below(&g->seed, 5) == 0 ? "\r\n" : "\n");
+    }
+}
+
+/* The CSV text fed through the scanner and agg_part_batch, in random byte
+ * ranges, one partial per range, merged randomly. */
+static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const char *csv, size_t len)
+{
+    uint8_t *data = malloc(len ? len : 1);
+    cr_assert_not_null(data);
+    memcpy(data, csv, len);
+    size_t cut[17];
+    size_t np = random_cuts(seed, len, cut, 16);
+    struct agg_part *parts[16];
+    struct scan_field *fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(p->nsel + 1), sizeof *fields);
+    struct scan_batch *b = calloc(1, sizeof *b);
+    cr_assert(fields && b);
+    b->fields = fields;
+    struct badlog log = {.answer = true};
+    for (size_t j = 0; j < np; j++) {
+        parts[j] = agg_part_create(p);
+        cr_assert_not_null(parts[j]);
+        bool inq = false;
+        for (size_t i = 0; i < cut[j]; i++)
+            inq ^= data[i] == '"';
+        struct scan s;
+        scan_init(&s, data, len, 0, cut[j], cut[j + 1], inq, ',', '"', p->nsel, p->sel, p->nselcols);
+        while (scan_next(&s, b)) {
+            for (size_t r = 0; r < b->nrows; r++)
+                cr_assert(b->nfields[r] == NCOLS && !b->bad_quote[r], "scanner: row shape");
+            cr_assert_eq(agg_part_batch(parts[j], data, '"', b, NULL, on_bad, &log), 0);
+        }
+        cr_assert(!s.unterminated);
+    }
+    struct agg_part *m = merge_randomly(seed, parts, np);
+    char *res = result_ok(m);
+    agg_part_destroy(m);
+    free(fields);
+    free(b);
+    free(data);
+    return res;
+}
+
+Test(agg, merge_in_any_grouping_equals_serial)
+{
+    static const char *bys[] = {"k", "k,k2", NULL, "k2,k"};
+    struct agg_plan *plans[4];
+    for (int i = 0; i < 4; i++)
+        plans[i] = plan_make(bys[i], ALL_AGGS);
+    enum { MAXROWS = 1500 };
+    struct row *rows = calloc(MAXROWS, sizeof *rows);
+    cr_assert_not_null(rows);
+    for (int t = 0; t < 300; t++) {
+        struct gen g = {.seed = 1000 + (uint64_t)t};
+        g.keyset = (int)rng_below(&g.seed, 3);
+        g.x_exp = rng_below(&g.seed, 3) == 0;
+        g.x_bad = rng_below(&g.seed, 4) == 0;
+        g.y_words = rng_below(&g.seed, 3) == 0;
+        size_t n = rng_below(&g.seed, 8) == 0 ? rng_below(&g.seed, 4) : rng_below(&g.seed, MAXROWS);
+        gen_rows(&g, rows, n);
+        const struct agg_plan *p = plans[t % 4];
+
+        /* serial */
+        struct agg_part *serial = agg_part_create(p);
+        cr_assert_not_null(serial);
+        struct badlog slog = {.answer = true};
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(feed(serial, p, &rows[i], i, on_bad, &slog), 0);
+        char *want = result_ok(serial);
+        agg_part_destroy(serial);
+
+        /* pieces, merged in a random grouping and order */
+        size_t cut[13];
+        size_t np = random_cuts(&g.seed, n, cut, 12);
+        struct agg_part *parts[13];
+        struct badlog plog = {.answer = true};
+        for (size_t j = 0; j < np; j++) {
+            parts[j] = agg_part_create(p);
+            cr_assert_not_null(parts[j]);
+            for (size_t i = cut[j]; i < cut[j + 1]; i++)
+                cr_assert_eq(feed(parts[j], p, &rows[i], i, on_bad, &plog), 0);
+        }
+        if (rng_below(&g.seed, 4) == 0) { /* into a fresh, empty partial */
+            parts[np] = agg_part_create(p);
+            cr_assert_not_null(parts[np]);
+            cr_assert_eq(agg_part_merge(parts[np], parts[0]), 0);
+            agg_part_destroy(parts[0]);
+            parts[0] = parts[np];
+        }
+        struct agg_part *m = merge_randomly(&g.seed, parts, np);
+        char *got = result_ok(m);
+        agg_part_destroy(m);
+        cr_assert_eq(plog.calls, slog.calls);
+        cr_assert_str_eq(got, want, "case %d (by %s, %zu rows, %zu pieces): merged result differs:\n%s\n--- serial:\n%s",
+                         t, bys[t % 4] ? bys[t % 4] : "-", n, np, got, want);
+        free(got);
+
+        /* the scanner and agg_part_batch over random byte ranges */
+        struct buf csv = {0};
+        buf_put(&csv, "", 0);
+        rows_csv(&g, rows, n, &csv);
+        got = aggregate_scanned(&g.seed, p, csv.p, csv.len);
+        cr_assert_str_eq(got, want, "case %d (by %s, %zu rows): scanned result differs:\n%s\n--- serial:\n%s",
+                         t, bys[t % 4] ? bys[t % 4] : "-", n, got, want);
+        free(got);
+        free(csv.p);
+        free(want);
+        for (size_t i = 0; i < g.npool; i++)
+            free(g.pool[i]);
+        free(g.pool);
+    }
+    free(rows);
+    for (int i = 0; i < 4; i++)
+        agg_plan_destroy(plans[i]);
+}
