@@ -485,20 +485,13 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
     const struct agg_plan *p = a->plan;
     const size_t nsel = (size_t)p->nsel, nv = (size_t)p->nvcols;
     const size_t n = b->nrows;
-    /* arena room: every quoted value unquoted, plus composite keys */
-    size_t need = 1;
-    for (size_t r = 0; r < n; r++) {
-        const struct scan_field *f = &b->fields[r * nsel];
-        for (size_t s = 0; s < nsel; s++)
-            if (f[s].end > f[s].start && data[f[s].start] == quote)
-                need += (size_t)(f[s].end - f[s].start);
-    }
-    if (p->nkeys > 1)
-        for (size_t r = 0; r < n; r++) {
-            const struct scan_field *f = &b->fields[r * nsel];
-            for (int k = 0; k < p->nkeys; k++)
-                need += 4 + (size_t)(f[p->key_slot[k]].end - f[p->key_slot[k]].start);
-        }
+    if (n == 0)
+        return 0;
+    /* Arena room: unquoted values are never longer than their raw bytes,
+     * which all lie in the batch's span; composite keys add 4 bytes a key. */
+    size_t span = (size_t)(b->row_end[n - 1] - b->row_start[0]) + 1, need = span;
+    if (p->nkeys > 1) /* a column may be named more than once in --by */
+        need += span * (size_t)p->nkeys + n * 4 * (size_t)p->nkeys;
     if (arena_reserve(a, need) < 0)
         return -1;
     uint8_t *arena = a->arena;
@@ -682,6 +675,8 @@ static uint64_t sort_prefix(const struct keyinfo *k, bool numeric)
  * of equal prefixes. */
 static int sort_groups(uint32_t *order, size_t n, struct sortctx *c)
 {
+    if (n < 2)
+        return 0;
     struct item {
         uint64_t key;
         uint32_t g;

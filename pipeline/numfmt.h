@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 typedef __int128 i128;
 
@@ -66,15 +69,25 @@ struct wide {
 };
 static inline void wide_add_i128(struct wide *a, i128 v)
 {
-    unsigned __int128 lo = (unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64;
-    unsigned __int128 s = lo + (unsigned __int128)v;
-    uint64_t ext = v < 0 ? ~(uint64_t)0 : 0; /* sign extension of v */
-    uint64_t carry = s < lo;
-    unsigned __int128 hi = (unsigned __int128)a->w[2] + ext + carry;
-    a->w[0] = (uint64_t)s;
-    a->w[1] = (uint64_t)(s >> 64);
-    a->w[2] = (uint64_t)hi;
-    a->w[3] += ext + (uint64_t)(hi >> 64);
+    uint64_t v0 = (uint64_t)v, v1 = (uint64_t)((unsigned __int128)v >> 64);
+    uint64_t ext = (uint64_t)((int64_t)v1 >> 63); /* sign extension of v */
+#if defined(__x86_64__)
+    unsigned long long r0, r1, r2, r3;
+    unsigned char c = _addcarry_u64(0, a->w[0], v0, &r0);
+    c = _addcarry_u64(c, a->w[1], v1, &r1);
+    c = _addcarry_u64(c, a->w[2], ext, &r2);
+    _addcarry_u64(c, a->w[3], ext, &r3);
+    a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
+#else
+    uint64_t c, r = a->w[0] + v0;
+    c = r < v0;
+    a->w[0] = r;
+    unsigned __int128 t = (unsigned __int128)a->w[1] + v1 + c;
+    a->w[1] = (uint64_t)t;
+    t = (unsigned __int128)a->w[2] + ext + (uint64_t)(t >> 64);
+    a->w[2] = (uint64_t)t;
+    a->w[3] += ext + (uint64_t)(t >> 64);
+#endif
 }
 void wide_add(struct wide *a, const struct wide *b);
 /* a *= 10^k (0 <= k <= 38). false if the result left 256 bits. */

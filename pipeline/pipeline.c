@@ -645,7 +645,8 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         p->nbad += w->nbad;
         w->nbad = 0;
     }
-    qsort(p->bad, p->nbad, sizeof *p->bad, cmp_bad);
+    if (p->nbad > 1)
+        qsort(p->bad, p->nbad, sizeof *p->bad, cmp_bad);
     if (first) {
         /* the fatal row may come after rows dropped in skip mode: then the
          * dropped ones were fine to drop, and this one still fails */
