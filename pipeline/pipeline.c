@@ -163,8 +163,6 @@ struct chunkrec {
 
 struct chain {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int waiters;
     struct chunkrec *rec;
     uint8_t *ready;  /* rec[k] published */
     uint8_t *inq;    /* quote state at chunk k's start (valid below known) */
@@ -282,32 +280,48 @@ static void chain_publish(struct pipeline *p, size_t k, uint64_t quotes, uint64_
 {
     struct chain *c = &p->ch;
     pthread_mutex_lock(&c->mu);
+    if (c->ready[k]) { /* counted twice (see chain_wait): same numbers */
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
     c->rec[k].quotes = quotes;
     c->rec[k].nl = nl;
     c->ready[k] = 1;
-    bool moved = false;
     while (c->known < p->nchunks && c->ready[c->known]) {
         c->inq[c->known] = c->parity & 1;
         c->nlb[c->known] = c->lines;
         c->parity += c->rec[c->known].quotes;
         c->lines += c->rec[c->known].nl;
         c->known++;
-        moved = true;
     }
-    if (moved && c->waiters)
-        pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
 
-/* Wait (asleep) until chunk k's start state is known. */
+/* Count chunk k: quotes and line ends (also pulls it into this core's cache). */
+static void count_chunk(struct pipeline *p, size_t k, uint64_t *q, uint64_t *nl)
+{
+    size_t a = chunk_start(p, k), e = chunk_end(p, k);
+    mapfile_populate(&p->in->map, a, e - a);
+    scan_count(p->in->map.data + a, e - a, p->cfg.quote, q, nl);
+}
+
+/* Until chunk k's start state is known. A worker never waits for another:
+ * if an earlier chunk's counts are missing (its worker was descheduled
+ * between taking it and counting it), this one counts that chunk itself and
+ * publishes the same numbers. Counting is cheap next to parsing, and on a
+ * busy two-core machine a sleeping waiter behind a descheduled counter was
+ * the difference between 1.0 s and 3 s. */
 static void chain_wait(struct pipeline *p, size_t k, bool *inq, uint64_t *nlb)
 {
     struct chain *c = &p->ch;
     pthread_mutex_lock(&c->mu);
     while (c->known <= k) {
-        c->waiters++;
-        pthread_cond_wait(&c->cv, &c->mu);
-        c->waiters--;
+        size_t j = c->known;
+        pthread_mutex_unlock(&c->mu);
+        uint64_t q, nl;
+        count_chunk(p, j, &q, &nl);
+        chain_publish(p, j, q, nl);
+        pthread_mutex_lock(&c->mu);
     }
     *inq = c->inq[k];
     *nlb = c->nlb[k];
@@ -460,10 +474,9 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     const struct pipe_input *in = p->in;
     const uint8_t *d = in->map.data;
     size_t a = chunk_start(p, k), e = chunk_end(p, k);
-    /* pass 1: quotes and line ends; also pulls the chunk into this core's cache */
-    mapfile_populate(&in->map, a, e - a);
+    /* pass 1: quotes and line ends, published for the chunks after this one */
     uint64_t q, nl;
-    scan_count(d + a, e - a, p->cfg.quote, &q, &nl);
+    count_chunk(p, k, &q, &nl);
     chain_publish(p, k, q, nl);
     bool inq;
     uint64_t nlb;
@@ -581,7 +594,6 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         goto out;
     }
     pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
     atomic_store(&p->err_chunk, SIZE_MAX);
 
     if (p->nworkers == 1) {
@@ -662,7 +674,6 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
     }
 out_sync:
     pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
 out:
     if (have_q)
         mpmc_fini(&q);

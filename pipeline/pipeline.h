@@ -5,9 +5,11 @@
  * ranges (chunks) and pushes their numbers into the bounded MPMC queue; each
  * worker pops a chunk, counts its quotes and line ends (one fast vector pass
  * that also brings the chunk into the worker's cache), publishes them, then
- * waits for the quote state at the chunk's start, which is the parity of all
+ * needs the quote state at the chunk's start, which is the parity of all
  * quotes before it: known as soon as every earlier chunk has published its
- * count. It then scans the rows that start in the chunk and hands batches of
+ * count. A worker never sleeps on that: if an earlier chunk is not counted
+ * yet, it counts that chunk itself (the same numbers, published once). It
+ * then scans the rows that start in the chunk and hands batches of
  * them to the consumer while they are still in cache. Chunk boundaries depend
  * only on the input and --chunk-size, never on --jobs.
  *

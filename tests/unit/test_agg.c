@@ -150,6 +150,16 @@ static struct agg_plan *plan_make(const char *by, const char *aggs)
     return p;
 }
 
+/* A plan, or NULL when the options are refused as a usage error. */
+static struct agg_plan *plan_try(const char *by, const char *aggs)
+{
+    struct pcsv_error err;
+    memset(&err, 0, sizeof err);
+    struct agg_plan *p = agg_plan_create(colnames, NCOLS, by, aggs, &err);
+    cr_assert(p || err.code == PCSV_EUSAGE, "agg_plan_create(%s): %s", by ? by : "NULL", err.msg);
+    return p;
+}
+
 struct badlog {
     int calls;
     size_t row;
@@ -417,6 +427,25 @@ Test(agg, min_max_exact_for_long_decimals)
     agg_plan_destroy(p);
 }
 
+/* Decimal sums are exact past 38 digits ("widened on overflow, never
+ * wrapped"), also when a finer scale elsewhere in the column rescales them. */
+Test(agg, sum_beyond_38_digits_exact)
+{
+    struct agg_plan *p = plan_make("k", "sum:x,mean:x");
+    const char *m = "99999999999999999999999999999999999999";
+    const struct row rows[] = {
+        {{"a", "", m, ""}}, {{"a", "", m, ""}}, {{"a", "", m, ""}},
+        {{"b", "", m, ""}}, {{"c", "", "-0.5", ""}}, {{"b", "", "1", ""}},
+    };
+    char *s = aggregate_rows(p, rows, sizeof rows / sizeof rows[0]);
+    cr_assert_str_eq(s, "k,x_sum,x_mean\n"
+                        "a,299999999999999999999999999999999999997.0,1e+38\n"
+                        "b,100000000000000000000000000000000000000.0,5e+37\n"
+                        "c,-0.5,-0.5\n");
+    free(s);
+    agg_plan_destroy(p);
+}
+
 /* A 38-digit minimum in a column whose scale is 1 elsewhere: whatever the
  * number of fraction digits shown, the value is exact. */
 Test(agg, min_max_of_38_digit_value_in_scaled_column)
@@ -520,8 +549,18 @@ static const char *gen_key(struct gen *g)
         return letters[rng_below(&g->seed, 9)];
     case 1:
         return numbers[rng_below(&g->seed, 9)];
-    default:
+    case 2:
         return mixed[rng_below(&g->seed, 5)];
+    default: { /* long keys, quoted when rendered as CSV */
+        char t[300];
+        size_t n = 100 + rng_below(&g->seed, 150);
+        memset(t, "LQ\"q"[rng_below(&g->seed, 4)], n);
+        t[n] = 0;
+        t[n / 2] = (char)('a' + rng_below(&g->seed, 3));
+        if (rng_next(&g->seed) & 1)
+            t[n / 3] = ','; /* must be quoted */
+        return keep(g, t);
+    }
     }
 }
 
@@ -645,7 +684,7 @@ static void rows_csv(struct gen *g, const struct row *rows, size_t n, struct buf
             }
             buf_puts(out, "\"");
             for (const char *s = v; *s; s++)
-                buf_put(out, s, *s == '"' ? 0 : 1), buf_puts(out, *s == '"' ? "\"\"" : "");
+                buf_puts(out, *s == '"' ? "\"\"" : (char[]){*s, 0});
             buf_puts(out, "\"");
         }
         buf_puts(out, rng_below(&g->seed, 5) == 0 ? "\r\n" : "\n");
@@ -693,22 +732,26 @@ static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const c
 
 Test(agg, merge_in_any_grouping_equals_serial)
 {
-    static const char *bys[] = {"k", "k,k2", NULL, "k2,k"};
-    struct agg_plan *plans[4];
-    for (int i = 0; i < 4; i++)
-        plans[i] = plan_make(bys[i], ALL_AGGS);
+    static const char *bys[] = {"k", "k,k2", NULL, "k2,k", "k,k"};
+    enum { NPLANS = sizeof bys / sizeof bys[0] };
+    struct agg_plan *plans[NPLANS];
+    for (int i = 0; i < NPLANS; i++)
+        plans[i] = plan_try(bys[i], ALL_AGGS); /* "k,k" may be refused */
+    cr_assert(plans[0] && plans[1] && plans[2] && plans[3]);
     enum { MAXROWS = 1500 };
     struct row *rows = calloc(MAXROWS, sizeof *rows);
     cr_assert_not_null(rows);
-    for (int t = 0; t < 300; t++) {
+    for (int t = 0; t < 500; t++) {
         struct gen g = {.seed = 1000 + (uint64_t)t};
-        g.keyset = (int)rng_below(&g.seed, 3);
+        g.keyset = (int)rng_below(&g.seed, 4);
         g.x_exp = rng_below(&g.seed, 3) == 0;
         g.x_bad = rng_below(&g.seed, 4) == 0;
         g.y_words = rng_below(&g.seed, 3) == 0;
         size_t n = rng_below(&g.seed, 8) == 0 ? rng_below(&g.seed, 4) : rng_below(&g.seed, MAXROWS);
         gen_rows(&g, rows, n);
-        const struct agg_plan *p = plans[t % 4];
+        const struct agg_plan *p = plans[t % NPLANS];
+        if (!p)
+            continue;
 
         /* serial */
         struct agg_part *serial = agg_part_create(p);
@@ -742,7 +785,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
         agg_part_destroy(m);
         cr_assert_eq(plog.calls, slog.calls);
         cr_assert_str_eq(got, want, "case %d (by %s, %zu rows, %zu pieces): merged result differs:\n%s\n--- serial:\n%s",
-                         t, bys[t % 4] ? bys[t % 4] : "-", n, np, got, want);
+                         t, bys[t % NPLANS] ? bys[t % NPLANS] : "-", n, np, got, want);
         free(got);
 
         /* the scanner and agg_part_batch over random byte ranges */
@@ -751,7 +794,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
         rows_csv(&g, rows, n, &csv);
         got = aggregate_scanned(&g.seed, p, csv.p, csv.len);
         cr_assert_str_eq(got, want, "case %d (by %s, %zu rows): scanned result differs:\n%s\n--- serial:\n%s",
-                         t, bys[t % 4] ? bys[t % 4] : "-", n, got, want);
+                         t, bys[t % NPLANS] ? bys[t % NPLANS] : "-", n, got, want);
         free(got);
         free(csv.p);
         free(want);
@@ -760,6 +803,45 @@ Test(agg, merge_in_any_grouping_equals_serial)
         free(g.pool);
     }
     free(rows);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NPLANS; i++)
         agg_plan_destroy(plans[i]);
+}
+
+/* A key column named twice (--by k,k): either refused as a usage error or
+ * grouped like --by k, through the scanner and agg_part_batch too, with
+ * long quoted keys filling whole batches. */
+Test(agg, repeated_key_column)
+{
+    struct agg_plan *p = plan_try("k,k", "count,sum:x");
+    if (!p)
+        return;
+    enum { N = 600 };
+    struct row *rows = calloc(N, sizeof *rows);
+    struct gen g = {.seed = 42};
+    cr_assert_not_null(rows);
+    for (size_t i = 0; i < N; i++) {
+        char t[260];
+        memset(t, 'k', 250);
+        t[250] = 0;
+        t[10] = ',';
+        t[20] = (char)('a' + i % 3);
+        rows[i] = (struct row){{keep(&g, t), "", "1", ""}};
+    }
+    char *want = aggregate_rows(p, rows, N);
+    cr_assert(strstr(want, "k,k,count,x_sum\n") == want, "%s", want);
+    struct buf csv = {0};
+    buf_put(&csv, "", 0);
+    rows_csv(&g, rows, N, &csv);
+    for (int round = 0; round < 4; round++) {
+        char *got = aggregate_scanned(&g.seed, p, csv.p, csv.len);
+        cr_assert_str_eq(got, want);
+        free(got);
+    }
+    free(want);
+    free(csv.p);
+    for (size_t i = 0; i < g.npool; i++)
+        free(g.pool[i]);
+    free(g.pool);
+    free(rows);
+    agg_plan_destroy(p);
 }

@@ -1,5 +1,6 @@
 /* test_numfmt.c - number parsing, decimal and shortest-real printing,
- * comparison, and the exact double accumulator (struct xsum).
+ * comparison, 256-bit decimal sums (struct wide) and the exact double
+ * accumulator (struct xsum).
  *
  * Expected texts of num_fmt_double come from Python's repr (shortest
  * round-trip digits) rewritten to pcsv's notation; expected sums come from
@@ -294,8 +295,11 @@ Test(numfmt, random_decimals_parse_and_convert)
 Test(numfmt, pow10_table)
 {
     i128 v = 1;
-    for (int k = 0; k <= 38; k++, v *= 10)
+    for (int k = 0; k <= 38; k++) {
         cr_assert(num_pow10(k) == v, "10^%d", k);
+        if (k < 38)
+            v *= 10;
+    }
 }
 
 /* ---- num_fmt_dec ---- */
@@ -829,6 +833,97 @@ Test(numfmt, plain_notation_bounds)
     cr_assert_str_eq(buf, "1.7976931348623157e+308");
     num_fmt_double(buf, 5e-324);
     cr_assert_str_eq(buf, "5e-324");
+}
+
+/* ---- struct wide: 256-bit exact decimal sums ---- */
+
+static const char *wide_text(const struct wide *w, int scale, char *buf)
+{
+    size_t n = wide_fmt_dec(buf, w, scale);
+    cr_assert_eq(n, strlen(buf));
+    return buf;
+}
+
+/* Values of any size that cancel except for a small target, added in any
+ * order (the running sum leaves 128 bits on the way): the target, as text
+ * (against num_fmt_dec) and as a double (against strtod). */
+Test(numfmt, wide_sum_cancels_exactly)
+{
+    uint64_t seed = 3;
+    for (int t = 0; t < 2000; t++) {
+        i128 v[130];
+        size_t k = 1 + rng_below(&seed, 64), n = 0;
+        for (size_t i = 0; i < k; i++) {
+            unsigned __int128 r = (unsigned __int128)rng_next(&seed) << 64 | rng_next(&seed);
+            i128 x = (i128)(r >> (1 + rng_below(&seed, 127))); /* 0 <= x < 2^127 */
+            if (rng_next(&seed) & 1)
+                x = -x;
+            v[n++] = x;
+            v[n++] = -x;
+        }
+        i128 target = (i128)(rng_next(&seed) >> 1) - (i128)(rng_next(&seed) >> 1);
+        if (t % 3 == 0)
+            target *= (i128)1 << 60; /* beyond 64 bits */
+        v[n++] = target;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = rng_below(&seed, i);
+            i128 tmp = v[i - 1];
+            v[i - 1] = v[j];
+            v[j] = tmp;
+        }
+        struct wide sum = {{0, 0, 0, 0}}, merged = {{0, 0, 0, 0}}, part = {{0, 0, 0, 0}};
+        size_t cut = rng_below(&seed, n + 1);
+        for (size_t i = 0; i < n; i++) {
+            wide_add_i128(&sum, v[i]);
+            wide_add_i128(i < cut ? &merged : &part, v[i]);
+        }
+        wide_add(&merged, &part);
+        char a[100], b[100], c[100];
+        int scale = (int)rng_below(&seed, NUM_MAX_SCALE + 1);
+        num_fmt_dec(c, target, scale);
+        cr_assert_str_eq(wide_text(&sum, scale, a), c);
+        cr_assert_str_eq(wide_text(&merged, scale, b), c);
+        cr_assert(wide_to_double(&sum, scale) == strtod(c, NULL), "%s", c);
+    }
+}
+
+Test(numfmt, wide_beyond_128_bits)
+{
+    char buf[100];
+    const i128 m = num_pow10(38) - 1;
+    struct wide w = {{0, 0, 0, 0}};
+    for (int i = 0; i < 3; i++)
+        wide_add_i128(&w, m);
+    cr_assert_str_eq(wide_text(&w, 0, buf), "299999999999999999999999999999999999997");
+    cr_assert_str_eq(wide_text(&w, 1, buf), "29999999999999999999999999999999999999.7");
+    cr_assert(wide_to_double(&w, 0) == 299999999999999999999999999999999999997.0);
+    cr_assert(wide_mul_pow10(&w, 30));
+    cr_assert_str_eq(wide_text(&w, 30, buf),
+                     "299999999999999999999999999999999999997.000000000000000000000000000000");
+
+    struct wide n = {{0, 0, 0, 0}};
+    for (int i = 0; i < 4; i++)
+        wide_add_i128(&n, -m);
+    cr_assert_str_eq(wide_text(&n, 0, buf), "-399999999999999999999999999999999999996");
+    cr_assert(wide_to_double(&n, 2) == -3999999999999999999999999999999999999.96);
+    for (int i = 0; i < 4; i++)
+        wide_add_i128(&n, m);
+    cr_assert_str_eq(wide_text(&n, 2, buf), "0.00");
+
+    struct wide f = {{0, 0, 0, 0}};
+    wide_add_i128(&f, -5);
+    cr_assert_str_eq(wide_text(&f, 2, buf), "-0.05");
+    cr_assert(wide_mul_pow10(&f, 3));
+    cr_assert_str_eq(wide_text(&f, 5, buf), "-0.05000");
+
+    /* 10^76 fits 255 bits, 10^77 does not */
+    struct wide big = {{0, 0, 0, 0}};
+    wide_add_i128(&big, -1);
+    cr_assert(wide_mul_pow10(&big, 38));
+    cr_assert(wide_mul_pow10(&big, 38));
+    cr_assert_str_eq(wide_text(&big, 0, buf),
+                     "-10000000000000000000000000000000000000000000000000000000000000000000000000000");
+    cr_assert(!wide_mul_pow10(&big, 1));
 }
 
 /* ---- xsum ---- */
