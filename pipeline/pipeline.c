@@ -9,13 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk.h"
 #include "mpmc.h"
 
 #ifndef PIPE_QUEUE_CAP
 #define PIPE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
-#endif
-#ifndef PIPE_MAX_CHUNKS
-#define PIPE_MAX_CHUNKS ((size_t)1 << 26)
 #endif
 #define MAX_BAD_VALUE 200
 
@@ -154,26 +152,6 @@ void pipe_input_close(struct pipe_input *in)
     mapfile_close(&in->map);
 }
 
-/* ------------------------------------------------------------ the chain */
-
-/* Per-chunk facts, published by the worker that counted the chunk. */
-struct chunkrec {
-    uint64_t quotes, nl;
-};
-
-struct chain {
-    pthread_mutex_t mu;
-    struct chunkrec *rec;
-    uint8_t *ready;  /* rec[k] published */
-    uint8_t *inq;    /* quote state at chunk k's start (valid below known) */
-    uint64_t *nlb;   /* line ends before chunk k, from data_begin */
-    size_t known;    /* chunks 0..known-1 have inq/nlb */
-    uint64_t parity, lines; /* running sums at chunk `known` */
-    uint8_t *done;
-    size_t done_upto; /* chunks 0..done_upto-1 are finished */
-    size_t released;  /* bytes below this were released */
-};
-
 struct pipe_worker {
     struct pipeline *p;
     int id;
@@ -203,8 +181,7 @@ struct pipeline {
     struct pipe_input *in;
     uint32_t file;
     int ncols;
-    size_t nchunks;
-    struct chain ch;
+    struct chunker *ch;
     _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
     /* merged bad rows */
     struct pipe_bad *bad;
@@ -263,95 +240,6 @@ void pipeline_destroy(struct pipeline *p)
 
 int pipeline_nworkers(const struct pipeline *p) { return p->nworkers; }
 void *pipeline_worker_state(const struct pipeline *p, int i) { return p->w[i].state; }
-
-static inline size_t chunk_start(const struct pipeline *p, size_t k)
-{
-    return p->in->data_begin + k * p->cfg.chunk_size;
-}
-
-static inline size_t chunk_end(const struct pipeline *p, size_t k)
-{
-    size_t e = chunk_start(p, k) + p->cfg.chunk_size;
-    return e > p->in->map.size ? p->in->map.size : e;
-}
-
-/* Publish chunk k's counts; advance the known prefix. */
-static void chain_publish(struct pipeline *p, size_t k, uint64_t quotes, uint64_t nl)
-{
-    struct chain *c = &p->ch;
-    pthread_mutex_lock(&c->mu);
-    if (c->ready[k]) { /* counted twice (see chain_wait): same numbers */
-        pthread_mutex_unlock(&c->mu);
-        return;
-    }
-    c->rec[k].quotes = quotes;
-    c->rec[k].nl = nl;
-    c->ready[k] = 1;
-    while (c->known < p->nchunks && c->ready[c->known]) {
-        c->inq[c->known] = c->parity & 1;
-        c->nlb[c->known] = c->lines;
-        c->parity += c->rec[c->known].quotes;
-        c->lines += c->rec[c->known].nl;
-        c->known++;
-    }
-    pthread_mutex_unlock(&c->mu);
-}
-
-/* Count chunk k: quotes and line ends (also pulls it into this core's cache). */
-static void count_chunk(struct pipeline *p, size_t k, uint64_t *q, uint64_t *nl)
-{
-    size_t a = chunk_start(p, k), e = chunk_end(p, k);
-    mapfile_populate(&p->in->map, a, e - a);
-    scan_count(p->in->map.data + a, e - a, p->cfg.quote, q, nl);
-}
-
-/* Until chunk k's start state is known. A worker never waits for another:
- * if an earlier chunk's counts are missing (its worker was descheduled
- * between taking it and counting it), this one counts that chunk itself and
- * publishes the same numbers. Counting is cheap next to parsing, and on a
- * busy two-core machine a sleeping waiter behind a descheduled counter was
- * the difference between 1.0 s and 3 s. */
-static void chain_wait(struct pipeline *p, size_t k, bool *inq, uint64_t *nlb)
-{
-    struct chain *c = &p->ch;
-    pthread_mutex_lock(&c->mu);
-    while (c->known <= k) {
-        size_t j = c->known;
-        pthread_mutex_unlock(&c->mu);
-        uint64_t q, nl;
-        count_chunk(p, j, &q, &nl);
-        chain_publish(p, j, q, nl);
-        pthread_mutex_lock(&c->mu);
-    }
-    *inq = c->inq[k];
-    *nlb = c->nlb[k];
-    pthread_mutex_unlock(&c->mu);
-}
-
-/* Chunk k is finished: release the pages nobody will read again. A chunk's
- * rows may run into later chunks, so only bytes before the first unfinished
- * chunk (less the one byte of look-behind) are safe to drop. */
-static void chain_done(struct pipeline *p, size_t k)
-{
-    struct chain *c = &p->ch;
-    size_t from = 0, to = 0;
-    pthread_mutex_lock(&c->mu);
-    c->done[k] = 1;
-    while (c->done_upto < p->nchunks && c->done[c->done_upto])
-        c->done_upto++;
-    size_t safe = c->done_upto < p->nchunks ? chunk_start(p, c->done_upto) : p->in->map.size;
-    if (safe > 0)
-        safe--;
-    /* release in steps of at least 4 MiB: fewer system calls */
-    if (safe > c->released + ((size_t)4 << 20) || c->done_upto == p->nchunks) {
-        from = c->released;
-        to = safe;
-        c->released = safe;
-    }
-    pthread_mutex_unlock(&c->mu);
-    if (to > from)
-        mapfile_release(&p->in->map, from, to - from);
-}
 
 /* ------------------------------------------------------------ bad rows */
 
@@ -473,14 +361,13 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     struct pipeline *p = w->p;
     const struct pipe_input *in = p->in;
     const uint8_t *d = in->map.data;
-    size_t a = chunk_start(p, k), e = chunk_end(p, k);
+    size_t a, e;
+    chunker_range(p->ch, k, &a, &e);
     /* pass 1: quotes and line ends, published for the chunks after this one */
-    uint64_t q, nl;
-    count_chunk(p, k, &q, &nl);
-    chain_publish(p, k, q, nl);
+    chunker_count(p->ch, k);
     bool inq;
     uint64_t nlb;
-    chain_wait(p, k, &inq, &nlb);
+    chunker_state(p->ch, k, &inq, &nlb);
     if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal)
         goto done;
     if (!w->state) {
@@ -542,7 +429,7 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     if (s.unterminated)
         record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);
 done:
-    chain_done(p, k);
+    chunker_done(p->ch, k);
 }
 
 static void worker_loop(struct pipe_worker *w, struct mpmc *q)
@@ -569,31 +456,13 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
     size_t len = in->map.size, begin = in->data_begin;
     if (begin >= len)
         return 0;
-    size_t cs = p->cfg.chunk_size ? p->cfg.chunk_size : 1;
-    p->cfg.chunk_size = cs;
-    p->nchunks = (len - begin + cs - 1) / cs;
-    if (p->nchunks > PIPE_MAX_CHUNKS)
-        return pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
-                              "--chunk-size %zu cuts this file into more than %zu chunks; use a "
-                              "larger one",
-                              cs, (size_t)PIPE_MAX_CHUNKS);
-    struct chain *c = &p->ch;
-    memset(c, 0, sizeof *c);
-    size_t n = p->nchunks;
-    c->rec = calloc(n, sizeof *c->rec);
-    c->ready = calloc(n, 1);
-    c->inq = calloc(n, 1);
-    c->nlb = calloc(n, sizeof *c->nlb);
-    c->done = calloc(n, 1);
-    c->released = 0;
+    p->ch = chunker_create(&in->map, begin, p->cfg.chunk_size, p->cfg.quote, err);
+    if (!p->ch)
+        return err->code;
+    const size_t n = chunker_nchunks(p->ch);
     int rc = 0;
     struct mpmc q;
     bool have_q = false;
-    if (!c->rec || !c->ready || !c->inq || !c->nlb || !c->done) {
-        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
-    pthread_mutex_init(&c->mu, NULL);
     atomic_store(&p->err_chunk, SIZE_MAX);
 
     if (p->nworkers == 1) {
@@ -603,7 +472,7 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
     } else {
         if (mpmc_init(&q, PIPE_QUEUE_CAP) < 0) {
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-            goto out_sync;
+            goto out;
         }
         have_q = true;
         /* Thread 0 is the source: it only sleeps on a full queue. */
@@ -631,7 +500,7 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
     for (int i = 0; i < p->nworkers; i++)
         if (p->w[i].fatal) {
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-            goto out_sync;
+            goto out;
         }
     struct pipe_bad *first = NULL;
     for (int i = 0; i < p->nworkers; i++) {
@@ -648,7 +517,7 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
             struct pipe_bad *nb = realloc(p->bad, nc * sizeof *nb);
             if (!nb) {
                 rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-                goto out_sync;
+                goto out;
             }
             p->bad = nb;
             p->capbad = nc;
@@ -672,16 +541,11 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         p->w[i].first.value = NULL;
         p->w[i].has_first = false;
     }
-out_sync:
-    pthread_mutex_destroy(&c->mu);
 out:
     if (have_q)
         mpmc_fini(&q);
-    free(c->rec);
-    free(c->ready);
-    free(c->inq);
-    free(c->nlb);
-    free(c->done);
+    chunker_destroy(p->ch);
+    p->ch = NULL;
     return rc;
 }
 

@@ -1,8 +1,8 @@
 /* pipeline.h - the worker team: chunks of a mapped file through the scanner
  * into a consumer (aggregate, count, ...), in parallel, deterministically.
  *
- * Flow (SPEC section 8): a source thread cuts the data into fixed-size byte
- * ranges (chunks) and pushes their numbers into the bounded MPMC queue; each
+ * Flow (SPEC section 8): a source thread pushes the numbers of the chunks
+ * (chunk.h: fixed-size byte ranges) into the bounded MPMC queue; each
  * worker pops a chunk, counts its quotes and line ends (one fast vector pass
  * that also brings the chunk into the worker's cache), publishes them, then
  * needs the quote state at the chunk's start, which is the parity of all

@@ -1,0 +1,109 @@
+/* test_chunk.c - the chunker: ranges tile the data, and every chunk's quote
+ * state and line count equal a byte-by-byte count, whichever order chunks
+ * are counted and asked for (including asking before anything is counted,
+ * which makes the asker count the earlier chunks itself). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chunk.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* A temp file of n random bytes from a CSV-ish alphabet; mapped into m. */
+static char *make_file(size_t n, struct mapfile *m)
+{
+    static const char alpha[] = "ab,\"\n\r,\"\n";
+    char *path = strdup("/tmp/pcsv-test-chunk-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    char *buf = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = alpha[next() % (sizeof alpha - 1)];
+    cr_assert_eq(write(fd, buf, n), (ssize_t)n);
+    close(fd);
+    free(buf);
+    struct pcsv_error err;
+    cr_assert_eq(mapfile_open(m, path, &err), 0);
+    return path;
+}
+
+static void check(const struct mapfile *m, size_t begin, size_t size, bool ask_first)
+{
+    struct pcsv_error err;
+    struct chunker *c = chunker_create(m, begin, size, '"', &err);
+    cr_assert_not_null(c);
+    size_t n = chunker_nchunks(c);
+    cr_assert_eq(n, (m->size - begin + size - 1) / size);
+    /* ranges tile [begin, size) */
+    size_t at = begin;
+    for (size_t k = 0; k < n; k++) {
+        size_t a, e;
+        chunker_range(c, k, &a, &e);
+        cr_assert_eq(a, at);
+        cr_assert(e > a && e <= m->size);
+        at = e;
+    }
+    cr_assert_eq(at, m->size);
+    /* count in a random order (or not at all), ask in another */
+    size_t *order = malloc(n * sizeof *order);
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    for (size_t k = n; k > 1; k--) {
+        size_t j = next() % k, t = order[k - 1];
+        order[k - 1] = order[j];
+        order[j] = t;
+    }
+    if (!ask_first)
+        for (size_t i = 0; i < n; i++)
+            chunker_count(c, order[i]);
+    for (size_t i = n; i-- > 0;) {
+        size_t k = order[i], a, e;
+        chunker_range(c, k, &a, &e);
+        uint64_t q = 0, nl = 0;
+        for (size_t b = begin; b < a; b++) {
+            q += m->data[b] == '"';
+            nl += m->data[b] == '\n';
+        }
+        bool inq;
+        uint64_t lines;
+        chunker_state(c, k, &inq, &lines);
+        cr_assert_eq(inq, (bool)(q & 1), "chunk %zu of size %zu", k, size);
+        cr_assert_eq(lines, nl, "chunk %zu of size %zu", k, size);
+    }
+    for (size_t k = 0; k < n; k++)
+        chunker_done(c, k);
+    free(order);
+    chunker_destroy(c);
+}
+
+Test(chunk, states_and_line_counts_match_a_byte_count_for_any_size_and_order)
+{
+    struct mapfile m;
+    char *path = make_file(3000, &m);
+    static const size_t sizes[] = {1, 2, 3, 7, 63, 64, 65, 500, 2999, 3000, 1 << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        check(&m, 0, sizes[i], false);
+        check(&m, 17, sizes[i], true);
+    }
+    mapfile_close(&m);
+    unlink(path);
+    free(path);
+}
+
+Test(chunk, refuses_more_chunks_than_the_limit)
+{
+    struct mapfile m = {.size = CHUNK_MAX_CHUNKS + 2, .path = "big.csv"};
+    struct pcsv_error err;
+    cr_assert_null(chunker_create(&m, 0, 1, '"', &err));
+    cr_assert_eq(err.code, PCSV_EUSAGE);
+}
