@@ -78,6 +78,22 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
     return rc;
 }
 
+/* The parallel merge: partition i gathers its share of every worker's
+ * groups, worker by worker. */
+struct pmerge {
+    struct agg_part **from, **into;
+    int nfrom, ninto;
+};
+
+static int merge_one(void *ctx, int i)
+{
+    struct pmerge *m = ctx;
+    for (int w = 0; w < m->nfrom; w++)
+        if (agg_part_merge_partition(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
+            return PCSV_ENOMEM;
+    return 0;
+}
+
 int cmd_aggregate(struct pcsv_opts *o)
 {
     struct pcsv_error err = {0};
@@ -86,17 +102,24 @@ int cmd_aggregate(struct pcsv_opts *o)
         return report_error(&err);
     int rc = 0;
     struct pipeline *p = NULL;
-    struct agg_part *total = NULL;
+    struct agg_part **parts = NULL;
+    int nparts = 0;
     struct outsink *out = NULL;
     struct agg_plan *plan = agg_plan_create(ins.in[0].names, ins.in[0].ncols, o->by, o->agg, &err);
     if (!plan) {
         rc = err.code;
         goto out;
     }
+    parts = calloc((size_t)o->jobs + 1, sizeof *parts);
+    if (!parts) {
+        rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        goto out;
+    }
     if (o->ref_parser) {
-        total = agg_part_create(plan);
-        rc = total ? run_ref(&ins, o, plan, total, &err)
-                   : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        parts[0] = agg_part_create(plan);
+        nparts = parts[0] ? 1 : 0;
+        rc = parts[0] ? run_ref(&ins, o, plan, parts[0], &err)
+                      : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     } else {
         struct pipe_cfg cfg = opts_pipe_cfg(o);
         struct pipe_consumer c = {.ctx = plan, .nsel = plan->nsel, .sel = plan->sel,
@@ -104,20 +127,32 @@ int cmd_aggregate(struct pcsv_opts *o)
                                   .batch = agg_batch};
         p = pipeline_create(&cfg, &c, &err);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
-        /* merge the workers' partials in worker order */
+        /* the workers' partials: merged in parallel by hash partition */
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             struct agg_part *part = pipeline_worker_state(p, i);
-            if (!part)
-                continue;
-            if (!total)
-                total = part;
-            else {
-                if (!rc && agg_part_merge(total, part) < 0)
-                    rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-                agg_part_destroy(part);
-            }
+            if (part)
+                parts[nparts++] = part;
         }
-        if (!rc && !total && !(total = agg_part_create(plan)))
+        if (!rc && nparts > 1) {
+            struct agg_part **into = calloc((size_t)nparts, sizeof *into);
+            int ninto = 0;
+            for (; into && ninto < nparts && (into[ninto] = agg_part_create(plan)); ninto++)
+                ;
+            for (int i = 0; i < nparts; i++)
+                agg_part_seal(parts[i]);
+            struct pmerge m = {.from = parts, .into = into, .nfrom = nparts, .ninto = ninto};
+            if (!into || ninto < nparts || pipeline_parallel(ninto, merge_one, &m) != 0)
+                rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+            for (int i = 0; i < nparts; i++)
+                agg_part_destroy(parts[i]);
+            for (int i = 0; i < ninto; i++)
+                parts[i] = into[i];
+            nparts = ninto;
+            free(into);
+        }
+        if (!rc && !nparts && (parts[0] = agg_part_create(plan)))
+            nparts = 1;
+        if (!rc && !nparts)
             rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     }
     if (rc)
@@ -127,7 +162,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    rc = agg_part_write(total, out, &err);
+    rc = agg_write(parts, nparts, out, &err);
     if (rc) {
         outsink_abort(out);
         goto out;
@@ -136,7 +171,9 @@ int cmd_aggregate(struct pcsv_opts *o)
     if (!rc && p)
         report_bad_rows(p, &ins, o);
 out:
-    agg_part_destroy(total);
+    for (int i = 0; i < nparts; i++)
+        agg_part_destroy(parts[i]);
+    free(parts);
     pipeline_destroy(p);
     agg_plan_destroy(plan);
     inputs_close(&ins);

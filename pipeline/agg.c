@@ -290,6 +290,8 @@ void agg_part_destroy(struct agg_part *a)
 
 size_t agg_part_groups(const struct agg_part *a) { return hashtab_size(a->ht); }
 
+void agg_part_seal(struct agg_part *a) { hashtab_drop_index(a->ht); }
+
 /* Rescale every group's sum of column i to scale ns (> its scale). */
 static void rescale(struct agg_part *a, int i, int ns)
 {
@@ -561,7 +563,23 @@ static int minmax_merge(struct agg_part *into, int64_t gd, const struct agg_part
     return 0;
 }
 
+/* The partition (of nparts) a group hash belongs to: high bits, since the
+ * low bits pick the slot in every table. */
+static inline unsigned partition_of(uint64_t h, unsigned nparts)
+{
+    return (unsigned)((h >> 32) % nparts);
+}
+
+static int merge_groups(struct agg_part *into, const struct agg_part *from, unsigned part,
+                        unsigned nparts);
+
 int agg_part_merge(struct agg_part *into, const struct agg_part *from)
+{
+    return merge_groups(into, from, 0, 1);
+}
+
+static int merge_groups(struct agg_part *into, const struct agg_part *from, unsigned part,
+                        unsigned nparts)
 {
     const struct agg_plan *p = into->plan;
     for (int i = 0; i < p->nvcols; i++) {
@@ -575,9 +593,12 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from)
     }
     size_t ng = hashtab_size(from->ht);
     for (size_t gs = 0; gs < ng; gs++) {
+        uint64_t h = hashtab_key_hash(from->ht, (uint32_t)gs);
+        if (nparts > 1 && partition_of(h, nparts) != part)
+            continue;
         size_t klen;
         const uint8_t *key = hashtab_key(from->ht, (uint32_t)gs, &klen);
-        int64_t gd = group_of(into, key, klen, hashtab_key_hash(from->ht, (uint32_t)gs));
+        int64_t gd = group_of(into, key, klen, h);
         if (gd < 0)
             return -1;
         *F(into, gd, 0, int64_t) += *F(from, gs, 0, int64_t);
@@ -616,8 +637,7 @@ struct keyinfo {
 };
 
 struct sortctx {
-    const struct agg_part *a;
-    struct keyinfo *ki; /* [group * nkeys + k] */
+    struct keyinfo *ki; /* [entry * nkeys + k] */
     bool *numeric;      /* per key column */
     int nkeys;
 };
@@ -798,20 +818,69 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
 
 int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *err)
 {
-    const struct agg_plan *p = a->plan;
-    for (int i = 0; i < p->nvcols; i++)
-        if (a->vs[i].overflow)
+    return agg_write(&a, 1, out, err);
+}
+
+int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
+                             unsigned nparts)
+{
+    return merge_groups(into, from, part, nparts);
+}
+
+int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
+{
+    const struct agg_plan *p = parts[0]->plan;
+    /* Whole-input column facts: the same in every part before formatting. */
+    for (int i = 0; i < p->nvcols; i++) {
+        int scale = 0;
+        bool has_dbl = false, nonnum = false, overflow = false;
+        for (int j = 0; j < nparts; j++) {
+            const struct vstate *s = &parts[j]->vs[i];
+            scale = s->scale > scale ? s->scale : scale;
+            has_dbl |= s->has_dbl;
+            nonnum |= s->nonnum;
+            overflow |= s->overflow;
+        }
+        for (int j = 0; j < nparts; j++) {
+            struct vstate *s = &parts[j]->vs[i];
+            if (s->scale < scale)
+                rescale(parts[j], i, scale);
+            overflow |= s->overflow;
+        }
+        for (int j = 0; j < nparts; j++) {
+            parts[j]->vs[i].has_dbl = has_dbl;
+            parts[j]->vs[i].nonnum = nonnum;
+        }
+        if (overflow)
             return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
                                   "column '%s': sum outside the exact range (76 digits)",
                                   p->colnames[p->vcols[i].col]);
-    size_t ng = hashtab_size(a->ht);
+    }
+    size_t ng = 0;
+    for (int j = 0; j < nparts; j++)
+        ng += hashtab_size(parts[j]->ht);
     /* no --by: one row for the whole input, even an empty one */
     if (p->nkeys == 0 && ng == 0) {
         bool ins;
-        if (hashtab_upsert(a->ht, "", 0, hashtab_hash("", 0), &ins) < 0 || ensure_groups(a, 1) < 0)
+        if (hashtab_upsert(parts[0]->ht, "", 0, hashtab_hash("", 0), &ins) < 0 ||
+            ensure_groups(parts[0], 1) < 0)
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         ng = 1;
     }
+    /* entries: (part, group) of every group of every part */
+    uint16_t *ep = malloc((ng + 1) * sizeof *ep);
+    uint32_t *eg = malloc((ng + 1) * sizeof *eg);
+    if (!ep || !eg) {
+        free(ep);
+        free(eg);
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    }
+    size_t ne = 0;
+    for (int j = 0; j < nparts; j++)
+        for (size_t g = 0; g < hashtab_size(parts[j]->ht); g++, ne++) {
+            ep[ne] = (uint16_t)j;
+            eg[ne] = (uint32_t)g;
+        }
     int nk = p->nkeys;
     uint32_t *order = malloc((ng + 1) * sizeof *order);
     struct keyinfo *ki = calloc(ng * (size_t)(nk ? nk : 1) + 1, sizeof *ki);
@@ -822,6 +891,8 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
         free(ki);
         free(numeric);
         free(names);
+        free(ep);
+        free(eg);
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
     for (int k = 0; k < nk; k++)
@@ -831,7 +902,7 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
         if (!nk)
             continue;
         struct keyinfo *row = &ki[g * (size_t)nk];
-        split_key(a, (uint32_t)g, row);
+        split_key(parts[ep[g]], eg[g], row);
         for (int k = 0; k < nk; k++)
             if (row[k].len && numeric[k] && num_parse(row[k].p, row[k].len, &row[k].num) == NUM_NONE)
                 numeric[k] = false;
@@ -840,13 +911,15 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
         for (int k = 0; k < nk; k++)
             if (numeric[k] && ki[g * (size_t)nk + k].len)
                 ki[g * (size_t)nk + k].d = num_to_double(&ki[g * (size_t)nk + k].num);
-    struct sortctx sc = {.a = a, .ki = ki, .numeric = numeric, .nkeys = nk};
+    struct sortctx sc = {.ki = ki, .numeric = numeric, .nkeys = nk};
     sort_ctx = &sc;
     if (nk && sort_groups(order, ng, &sc) < 0) {
         free(order);
         free(ki);
         free(numeric);
         free(names);
+        free(ep);
+        free(eg);
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
     sort_ctx = NULL;
@@ -858,9 +931,11 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
     outsink_header(out, names, nk + p->nspecs);
 
     for (size_t oi = 0; oi < ng; oi++) {
-        uint32_t g = order[oi];
+        uint32_t e = order[oi];
+        const struct agg_part *a = parts[ep[e]];
+        uint32_t g = eg[e];
         for (int k = 0; k < nk; k++) {
-            const struct keyinfo *x = &ki[(size_t)g * nk + k];
+            const struct keyinfo *x = &ki[(size_t)e * nk + k];
             outsink_field(out, x->p, x->len, x->len ? (numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
         }
         for (int i = 0; i < p->nspecs; i++) {
@@ -910,5 +985,7 @@ int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *e
     free(ki);
     free(numeric);
     free(names);
+    free(ep);
+    free(eg);
     return 0;
 }

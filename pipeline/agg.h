@@ -93,10 +93,24 @@ int agg_part_row(struct agg_part *p, const struct agg_val *vals, size_t row, agg
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
+/* Merge only the groups of from whose key hash falls in partition part of
+ * nparts: nparts threads can then merge every worker's partial into nparts
+ * disjoint results at once (see agg_write). */
+int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
+                             unsigned nparts);
+
+/* p will only be merged from from now on: free its lookup index (a third
+ * of its memory with many groups). */
+void agg_part_seal(struct agg_part *p);
+
 size_t agg_part_groups(const struct agg_part *p);
 
-/* Sort the groups and write the result table (header and rows) to out.
- * PCSV_EDATA if a sum overflowed the exact range. */
+/* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
+ * partitions of agg_part_merge_partition) and write the result table
+ * (header and rows) to out. Column-wide facts are first made the same in
+ * every part. PCSV_EDATA if a sum overflowed the exact range. */
+int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err);
+/* agg_write of one part. */
 int agg_part_write(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
 
 #endif

@@ -54,7 +54,8 @@ void hashtab_destroy(struct hashtab *t)
 {
     if (!t)
         return;
-    bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    if (t->slots)
+        bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     free(t->groups);
     free(t->arena);
     free(t);
@@ -135,6 +136,13 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
 void hashtab_prefetch(const struct hashtab *t, uint64_t hash)
 {
     __builtin_prefetch(&t->slots[hash & t->mask]);
+}
+
+void hashtab_drop_index(struct hashtab *t)
+{
+    bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+    t->slots = NULL;
+    t->mask = 0;
 }
 
 size_t hashtab_size(const struct hashtab *t) { return t->ngroups; }

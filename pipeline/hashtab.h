@@ -39,6 +39,11 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
  * agg_part_batch overlap their cache misses this way). */
 void hashtab_prefetch(const struct hashtab *t, uint64_t hash);
 
+/* Free the index (the slots) but keep the keys: after this, only
+ * hashtab_size/key/key_hash may be called. A partial about to be merged
+ * away needs its keys, not its index. */
+void hashtab_drop_index(struct hashtab *t);
+
 size_t hashtab_size(const struct hashtab *t);
 /* Key bytes of group g, valid until the next upsert. */
 const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len);

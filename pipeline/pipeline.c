@@ -549,6 +549,21 @@ out:
     return rc;
 }
 
+int pipeline_parallel(int n, int (*fn)(void *ctx, int i), void *ctx)
+{
+    int *rc = calloc((size_t)n + 1, sizeof *rc);
+    if (!rc)
+        return -1;
+#pragma omp parallel for num_threads(n) schedule(static, 1)
+    for (int i = 0; i < n; i++)
+        rc[i] = fn(ctx, i);
+    int r = 0;
+    for (int i = 0; i < n && !r; i++)
+        r = rc[i];
+    free(rc);
+    return r;
+}
+
 const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n)
 {
     *n = p->nbad;

@@ -117,6 +117,10 @@ void *pipeline_worker_state(const struct pipeline *p, int i);
  * their number. Valid until the next run. */
 const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n);
 
+/* Run fn(ctx, i) for i in [0, n) on a team of n threads (OpenMP lives in
+ * this module only). Returns 0, or the first non-zero fn result by i. */
+int pipeline_parallel(int n, int (*fn)(void *ctx, int i), void *ctx);
+
 /* "expected 3 fields, found 2" and the like, for a bad row. */
 void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,
                      char *buf, size_t cap);
