@@ -29,6 +29,8 @@ struct pcsv_opts {
     const char *by, *agg, *sort;
     bool partial;
     bool ref_parser; /* --parser libcsv */
+    const char *select; /* filter --select, select's COLS */
+    long long head_n;   /* head -n */
     char **files;
     int nfiles;
 };
@@ -62,5 +64,8 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
 int cmd_aggregate(struct pcsv_opts *o);
 int cmd_count(struct pcsv_opts *o);
 int cmd_headers(struct pcsv_opts *o);
+int cmd_filter(struct pcsv_opts *o);
+int cmd_select(struct pcsv_opts *o);
+int cmd_head(struct pcsv_opts *o);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../pipeline/agg.h"
+#include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
 #include "cmd.h"
 
@@ -102,6 +103,8 @@ int cmd_aggregate(struct pcsv_opts *o)
         return report_error(&err);
     int rc = 0;
     struct pipeline *p = NULL;
+    struct expr *where = NULL;
+    int *wslots = NULL;
     struct agg_part **parts = NULL;
     int nparts = 0;
     struct outsink *out = NULL;
@@ -109,6 +112,25 @@ int cmd_aggregate(struct pcsv_opts *o)
     if (!plan) {
         rc = err.code;
         goto out;
+    }
+    if (o->where) {
+        if (o->ref_parser) {
+            rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, NULL, 0,
+                                "--where does not go with --parser libcsv yet");
+            goto out;
+        }
+        if (!(where = expr_compile(o->where, ins.in[0].names, ins.in[0].ncols, &err))) {
+            rc = err.code;
+            goto out;
+        }
+        const int *wc;
+        int nw = expr_columns(where, &wc);
+        if (!(wslots = malloc(((size_t)nw + 1) * sizeof *wslots))) {
+            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+            goto out;
+        }
+        for (int i = 0; i < nw; i++)
+            wslots[i] = agg_plan_slot(plan, wc[i]);
     }
     parts = calloc((size_t)o->jobs + 1, sizeof *parts);
     if (!parts) {
@@ -122,6 +144,8 @@ int cmd_aggregate(struct pcsv_opts *o)
                       : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     } else {
         struct pipe_cfg cfg = opts_pipe_cfg(o);
+        cfg.where = where;
+        cfg.where_slots = wslots;
         struct pipe_consumer c = {.ctx = plan, .nsel = plan->nsel, .sel = plan->sel,
                                   .nselcols = plan->nselcols, .worker_create = agg_create,
                                   .batch = agg_batch};
@@ -176,6 +200,8 @@ out:
     free(parts);
     pipeline_destroy(p);
     agg_plan_destroy(plan);
+    expr_destroy(where);
+    free(wslots);
     inputs_close(&ins);
     return rc ? report_error(&err) : EXIT_OK;
 }

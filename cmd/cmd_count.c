@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
 #include "cmd.h"
 
@@ -52,6 +53,9 @@ int cmd_count(struct pcsv_opts *o)
     uint64_t total = 0;
     int rc = 0;
     struct pipeline *p = NULL;
+    struct expr *where = NULL;
+    int16_t *sel = NULL;
+    int *wslots = NULL;
     if (o->ref_parser) {
         for (int i = 0; i < ins.n && !rc; i++) {
             struct pipe_input *in = &ins.in[i];
@@ -65,6 +69,30 @@ int cmd_count(struct pcsv_opts *o)
     } else {
         struct pipe_cfg cfg = opts_pipe_cfg(o);
         struct pipe_consumer c = {.worker_create = count_create, .batch = count_batch};
+        if (o->where) {
+            int ncols = ins.in[0].ncols;
+            where = expr_compile(o->where, ins.in[0].names, ncols, &err);
+            sel = malloc(((size_t)ncols + 1) * sizeof *sel);
+            wslots = malloc(((size_t)ncols + 1) * sizeof *wslots);
+            if (!where || !sel || !wslots) {
+                rc = where ? (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory")
+                           : (int)err.code;
+                goto done;
+            }
+            const int *wc;
+            int nw = expr_columns(where, &wc);
+            for (int i = 0; i < ncols; i++)
+                sel[i] = -1;
+            for (int i = 0; i < nw; i++) {
+                if (sel[wc[i]] < 0)
+                    sel[wc[i]] = (int16_t)c.nsel++;
+                wslots[i] = sel[wc[i]];
+            }
+            c.sel = sel;
+            c.nselcols = ncols;
+            cfg.where = where;
+            cfg.where_slots = wslots;
+        }
         p = pipeline_create(&cfg, &c, &err);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
@@ -75,6 +103,7 @@ int cmd_count(struct pcsv_opts *o)
             }
         }
     }
+done:
     if (!rc) {
         struct outsink *out = outsink_open(o->output, o->format, &err);
         if (!out) {
@@ -89,6 +118,9 @@ int cmd_count(struct pcsv_opts *o)
     if (!rc && p)
         report_bad_rows(p, &ins, o);
     pipeline_destroy(p);
+    expr_destroy(where);
+    free(sel);
+    free(wslots);
     inputs_close(&ins);
     return rc ? report_error(&err) : EXIT_OK;
 }

@@ -12,6 +12,9 @@ static const struct {
     {"aggregate", cmd_aggregate},
     {"count", cmd_count},
     {"headers", cmd_headers},
+    {"filter", cmd_filter},
+    {"select", cmd_select},
+    {"head", cmd_head},
 };
 
 int main(int argc, char **argv)

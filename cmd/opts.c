@@ -17,6 +17,9 @@ static const char main_help[] =
     "  aggregate   group rows by key columns and compute aggregates\n"
     "  count       print the number of data rows\n"
     "  headers     print each column's 1-based index and name\n"
+    "  filter      print the header and the rows that match --where, in order\n"
+    "  select      pcsv select COLS [FILE...]: chosen columns (names, 2-5, !C)\n"
+    "  head        the header and the first -n N rows (default 10)\n"
     "\n"
     "Options shared by all commands:\n"
     "  -j, --jobs N           worker threads (default: online CPUs; 1 = serial)\n"
@@ -26,6 +29,7 @@ static const char main_help[] =
     "  -H, --no-header        the first row is data; columns are named 1, 2, ...\n"
     "  -o, --output FILE      write the result to FILE, atomically\n"
     "      --format F         csv (default), tsv or jsonl\n"
+    "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
     "      --on-bad-row M     fail (default), skip or warn\n"
     "      --chunk-size SIZE  bytes per work unit, e.g. 256K, 8M\n"
     "      --parser libcsv    use the serial reference parser (cross-check)\n"
@@ -104,6 +108,7 @@ static int parse_byte(const char *s, unsigned char *out)
 enum {
     O_QUOTE = 256, O_FORMAT, O_WHERE, O_BAD, O_REJECTS, O_CHUNK, O_MEMLIMIT, O_PROGRESS,
     O_NOPROGRESS, O_BY, O_AGG, O_SORT, O_PARTIAL, O_PARSER, O_VERSION, O_TMPDIR, O_RANGE,
+    O_SELECT,
 };
 
 static const struct option longopts[] = {
@@ -129,6 +134,7 @@ static const struct option longopts[] = {
     {"partial", no_argument, 0, O_PARTIAL},
     {"range", required_argument, 0, O_RANGE},
     {"parser", required_argument, 0, O_PARSER},
+    {"select", required_argument, 0, O_SELECT},
     {"help", no_argument, 0, 'h'},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0},
@@ -157,10 +163,11 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->format = OUT_CSV;
     o->bad_mode = PIPE_FAIL;
     o->chunk_size = 512 * 1024;
+    o->head_n = 10;
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":j:d:tHo:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:d:tHo:qhn:", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': {
             char *end;
@@ -228,6 +235,17 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         case 'q':
             o->quiet = true;
             break;
+        case O_SELECT:
+            o->select = optarg;
+            break;
+        case 'n': {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (*end || v < 0)
+                return usage_error("-n takes a number of rows, not '%s'", optarg);
+            o->head_n = v;
+            break;
+        }
         case O_BY:
             o->by = optarg;
             break;
@@ -260,14 +278,14 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (o->where)
-        return usage_error("--where is not supported by this version yet");
     if (o->rejects)
         return usage_error("--rejects is not supported by this version yet");
     if (o->sort)
         return usage_error("--sort is not supported by this version yet");
     if (o->partial)
         return usage_error("--partial is not supported by this version yet");
+    if (o->where && o->ref_parser)
+        return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)
         return usage_error("the delimiter and the quote must differ");
     o->files = argv + optind;

@@ -17,7 +17,9 @@
 #endif
 
 struct outsink {
-    int fd;
+    int fd; /* -1: a memory sink */
+    char *mem;
+    size_t memlen, memcap;
     enum out_format fmt;
     int werr; /* first write errno */
     char *path, *tmp;
@@ -53,6 +55,25 @@ void outsink_install_signal_cleanup(void)
 
 static void flush(struct outsink *o)
 {
+    if (o->fd < 0) { /* memory sink: append to mem */
+        if (o->memlen + o->n > o->memcap) {
+            size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
+            while (nc < o->memlen + o->n)
+                nc *= 2;
+            char *m = realloc(o->mem, nc);
+            if (!m) {
+                o->werr = ENOMEM;
+                o->n = 0;
+                return;
+            }
+            o->mem = m;
+            o->memcap = nc;
+        }
+        memcpy(o->mem + o->memlen, o->buf, o->n);
+        o->memlen += o->n;
+        o->n = 0;
+        return;
+    }
     size_t off = 0;
     while (off < o->n && !o->werr) {
         ssize_t w = write(o->fd, o->buf + off, o->n - off);
@@ -71,7 +92,15 @@ static inline void put(struct outsink *o, const void *p, size_t n)
 {
     if (o->n + n > sizeof o->buf) {
         flush(o);
-        if (n > sizeof o->buf) {
+        if (n > sizeof o->buf && o->fd < 0) {
+            while (n > sizeof o->buf) { /* through the buffer, in pieces */
+                memcpy(o->buf, p, sizeof o->buf);
+                o->n = sizeof o->buf;
+                flush(o);
+                p = (const char *)p + sizeof o->buf;
+                n -= sizeof o->buf;
+            }
+        } else if (n > sizeof o->buf) {
             /* larger than the buffer: write it through */
             size_t off = 0;
             while (off < n && !o->werr) {
@@ -95,6 +124,30 @@ static inline void putc1(struct outsink *o, char c)
     if (o->n == sizeof o->buf)
         flush(o);
     o->buf[o->n++] = c;
+}
+
+struct outsink *outsink_open_mem(enum out_format fmt)
+{
+    struct outsink *o = calloc(1, sizeof *o);
+    if (o) {
+        o->fd = -1;
+        o->fmt = fmt;
+    }
+    return o;
+}
+
+const void *outsink_take(struct outsink *o, size_t *len)
+{
+    flush(o);
+    *len = o->memlen;
+    o->memlen = 0;
+    return o->mem;
+}
+
+void outsink_names(struct outsink *o, char *const *names, int n)
+{
+    o->names = (char **)names;
+    o->nnames = n;
 }
 
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
@@ -245,6 +298,11 @@ void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
 
 static void release(struct outsink *o)
 {
+    if (o->fd < 0) {
+        free(o->mem);
+        free(o);
+        return;
+    }
     sig_tmp_set = 0;
     free(o->path);
     free(o->tmp);
@@ -281,7 +339,7 @@ void outsink_abort(struct outsink *o)
 {
     if (!o)
         return;
-    if (o->path) {
+    if (o->path && o->fd >= 0) {
         close(o->fd);
         unlink(o->tmp);
     }

@@ -25,6 +25,15 @@ enum out_kind { OUT_STR, OUT_NUM, OUT_NULL };
 
 struct outsink;
 
+/* A sink into memory (a worker formatting its chunk's rows): outsink_take
+ * hands over what was written. NULL on ENOMEM. */
+struct outsink *outsink_open_mem(enum out_format fmt);
+/* The bytes written to a memory sink since the last take; the sink keeps
+ * ownership and reuses the buffer after the next write. */
+const void *outsink_take(struct outsink *o, size_t *len);
+/* Remember names (jsonl keys) without writing a header line. */
+void outsink_names(struct outsink *o, char *const *names, int n);
+
 /* path NULL or "-" means stdout. NULL on failure (err: PCSV_EIO). */
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err);
 /* Remember the column names (for jsonl keys) and write the header line

@@ -37,6 +37,8 @@ static int slot_of(struct agg_plan *p, int col)
     return p->sel[col];
 }
 
+int agg_plan_slot(struct agg_plan *p, int col) { return slot_of(p, col); }
+
 static int vcol_of(struct agg_plan *p, int col)
 {
     for (int i = 0; i < p->nvcols; i++)

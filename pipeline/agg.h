@@ -65,6 +65,9 @@ struct agg_plan {
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
                                  struct pcsv_error *err);
 void agg_plan_destroy(struct agg_plan *p);
+/* The selection slot of column col, adding one (e.g. for a --where
+ * column). Only before any partial is created from the plan. */
+int agg_plan_slot(struct agg_plan *p, int col);
 
 /* A value of a selected column, already unquoted. */
 struct agg_val {

@@ -10,12 +10,16 @@
 #include <string.h>
 
 #include "chunk.h"
+#include "expr.h"
 #include "mpmc.h"
 
 #ifndef PIPE_QUEUE_CAP
 #define PIPE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
 #endif
 #define MAX_BAD_VALUE 200
+#ifndef PIPE_WINDOW
+#define PIPE_WINDOW 16 /* chunks of output a worker may finish ahead of the writer */
+#endif
 
 /* ------------------------------------------------------------ input/header */
 
@@ -170,6 +174,27 @@ struct pipe_worker {
     int fatal; /* PCSV_ENOMEM or 0 */
     uint8_t skip[SCAN_BATCH_ROWS];
     struct scan_batch b;
+    /* --where */
+    struct expr_ctx *ectx;
+    struct expr_val *evals;
+    uint8_t *escratch;
+    size_t escratch_cap;
+    /* row-emitting consumers */
+    struct outsink *out;
+};
+
+/* The reorder window of the ordered writer. */
+struct owriter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t next;  /* the chunk to write next */
+    bool writing; /* a thread is writing (outside the lock) */
+    int rc;       /* first non-zero write() result */
+    struct oslot {
+        bool ready;
+        char *buf;
+        size_t len;
+    } slot[PIPE_WINDOW];
 };
 
 struct pipeline {
@@ -183,6 +208,8 @@ struct pipeline {
     int ncols;
     struct chunker *ch;
     _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
+    _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
+    struct owriter ow;
     /* merged bad rows */
     struct pipe_bad *bad;
     size_t nbad, capbad;
@@ -231,6 +258,10 @@ void pipeline_destroy(struct pipeline *p)
     for (int i = 0; i < p->nworkers; i++) {
         free(p->w[i].b.fields);
         free_bad(p->w[i].bad, p->w[i].nbad);
+        expr_ctx_destroy(p->w[i].ectx);
+        free(p->w[i].evals);
+        free(p->w[i].escratch);
+        outsink_abort(p->w[i].out);
         free(p->w[i].first.value);
     }
     free_bad(p->bad, p->nbad);
@@ -354,6 +385,123 @@ static bool record_structural(struct pipe_worker *w, const struct scan_batch *b,
     return record_bad(w, BAD_FIELDS, b->row_start[r], -1, b->nfields[r], NULL, 0);
 }
 
+/* ------------------------------------------------------------ --where */
+
+/* Mark the rows of b that --where rejects (allocating the skip mask when
+ * the batch had none). -1 on ENOMEM. */
+static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct scan_batch *b,
+                        uint8_t **skip)
+{
+    const struct pipeline *p = w->p;
+    const int *cols;
+    int nc = expr_columns(p->cfg.where, &cols);
+    if (!w->ectx) {
+        w->ectx = expr_ctx_create(p->cfg.where);
+        w->evals = calloc((size_t)nc + 1, sizeof *w->evals);
+        if (!w->ectx || !w->evals)
+            return -1;
+    }
+    const size_t stride = (size_t)p->c.nsel;
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (*skip && (*skip)[r])
+            continue;
+        const struct scan_field *f = &b->fields[r * stride];
+        size_t used = 0;
+        for (int i = 0; i < nc; i++) {
+            struct scan_field x = f[p->cfg.where_slots[i]];
+            size_t len = (size_t)(x.end - x.start);
+            const uint8_t *v = d + x.start;
+            if (len && v[0] == p->cfg.quote) {
+                if (used + len > w->escratch_cap) {
+                    /* grow between rows only: values already placed stay valid
+                     * because we restart this row after growing */
+                    size_t ncap = (used + len) * 2 + 256;
+                    uint8_t *q = realloc(w->escratch, ncap);
+                    if (!q)
+                        return -1;
+                    w->escratch = q;
+                    w->escratch_cap = ncap;
+                    i = -1;
+                    used = 0;
+                    continue;
+                }
+                v = scan_unquote(d, x, p->cfg.quote, w->escratch + used, &len);
+                used += len;
+            }
+            w->evals[i].p = v;
+            w->evals[i].len = len;
+        }
+        if (!expr_eval(p->cfg.where, w->ectx, w->evals)) {
+            if (!*skip) {
+                *skip = w->skip;
+                memset(*skip, 0, b->nrows);
+            }
+            (*skip)[r] = 1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ ordered output */
+
+struct outsink *pipe_out(struct pipe_worker *w)
+{
+    if (!w->out && (w->out = outsink_open_mem(w->p->c.out_format)))
+        outsink_names(w->out, w->p->c.out_names, w->p->c.nout_names);
+    return w->out;
+}
+
+void *pipe_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
+
+/* Hand chunk k's output to the writer. Sleeps while k is more than
+ * PIPE_WINDOW chunks ahead of the next chunk to write (back-pressure: the
+ * memory held does not grow however far a slow chunk falls behind). Whoever
+ * finds nobody writing becomes the writer and writes every consecutive
+ * ready chunk, outside the lock. */
+static void ordered_put(struct pipe_worker *w, size_t k)
+{
+    struct pipeline *p = w->p;
+    struct owriter *o = &p->ow;
+    size_t len = 0;
+    const void *bytes = w->out ? outsink_take(w->out, &len) : NULL;
+    char *copy = NULL;
+    if (len && !(copy = malloc(len)))
+        w->fatal = PCSV_ENOMEM;
+    else if (len)
+        memcpy(copy, bytes, len);
+    pthread_mutex_lock(&o->mu);
+    while (k >= o->next + PIPE_WINDOW)
+        pthread_cond_wait(&o->cv, &o->mu);
+    struct oslot *sl = &o->slot[k % PIPE_WINDOW];
+    sl->ready = true;
+    sl->buf = copy;
+    sl->len = copy ? len : 0;
+    while (!o->writing && o->slot[o->next % PIPE_WINDOW].ready) {
+        o->writing = true;
+        while (o->slot[o->next % PIPE_WINDOW].ready) {
+            struct oslot *x = &o->slot[o->next % PIPE_WINDOW];
+            char *buf = x->buf;
+            size_t n = x->len;
+            x->ready = false;
+            x->buf = NULL;
+            pthread_mutex_unlock(&o->mu);
+            int rc = 0;
+            if (n && !atomic_load(&p->stop_all))
+                rc = p->c.write(p->c.ctx, buf, n);
+            free(buf);
+            pthread_mutex_lock(&o->mu);
+            if (rc && !o->rc)
+                o->rc = rc;
+            if (rc)
+                atomic_store(&p->stop_all, 1);
+            o->next++;
+            pthread_cond_broadcast(&o->cv);
+        }
+        o->writing = false;
+    }
+    pthread_mutex_unlock(&o->mu);
+}
+
 /* ------------------------------------------------------------ workers */
 
 static void run_chunk(struct pipe_worker *w, size_t k)
@@ -368,7 +516,8 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     bool inq;
     uint64_t nlb;
     chunker_state(p->ch, k, &inq, &nlb);
-    if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal)
+    if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal ||
+        atomic_load_explicit(&p->stop_all, memory_order_relaxed))
         goto done;
     if (!w->state) {
         w->state = p->c.worker_create(p->c.ctx);
@@ -418,6 +567,12 @@ static void run_chunk(struct pipe_worker *w, size_t k)
         for (size_t r = first_bad; r < n; r++)
             if (skip[r] && !record_structural(w, b, r))
                 goto done;
+        if (p->cfg.where) {
+            if (where_filter(w, d, b, &skip) < 0) {
+                w->fatal = PCSV_ENOMEM;
+                goto done;
+            }
+        }
         int rc = p->c.batch(w->state, d, p->cfg.quote, b, skip, w);
         if (rc < 0) {
             w->fatal = PCSV_ENOMEM;
@@ -430,6 +585,8 @@ static void run_chunk(struct pipe_worker *w, size_t k)
         record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);
 done:
     chunker_done(p->ch, k);
+    if (p->c.write)
+        ordered_put(w, k);
 }
 
 static void worker_loop(struct pipe_worker *w, struct mpmc *q)
@@ -461,13 +618,18 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         return err->code;
     const size_t n = chunker_nchunks(p->ch);
     int rc = 0;
+    memset(&p->ow, 0, sizeof p->ow);
+    pthread_mutex_init(&p->ow.mu, NULL);
+    pthread_cond_init(&p->ow.cv, NULL);
+    atomic_store(&p->stop_all, 0);
     struct mpmc q;
     bool have_q = false;
     atomic_store(&p->err_chunk, SIZE_MAX);
 
     if (p->nworkers == 1) {
         /* --jobs 1: fully serial, the same per-chunk code in order */
-        for (size_t k = 0; k < n && k <= atomic_load(&p->err_chunk); k++)
+        for (size_t k = 0; k < n && k <= atomic_load(&p->err_chunk) && !atomic_load(&p->stop_all);
+             k++)
             run_chunk(&p->w[0], k);
     } else {
         if (mpmc_init(&q, PIPE_QUEUE_CAP) < 0) {
@@ -481,8 +643,8 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             if (t == 0) {
                 for (size_t k = 0; k < n; k++) {
-                    if (k > atomic_load(&p->err_chunk))
-                        break; /* nothing after the first bad row matters */
+                    if (k > atomic_load(&p->err_chunk) || atomic_load(&p->stop_all))
+                        break; /* nothing after the first bad row (or head's rows) matters */
                     if (!mpmc_push(&q, (void *)(uintptr_t)(k + 1)))
                         break;
                 }
@@ -541,7 +703,13 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         p->w[i].first.value = NULL;
         p->w[i].has_first = false;
     }
+    if (!rc && p->ow.rc < 0)
+        rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0, "cannot write");
 out:
+    for (int i = 0; i < PIPE_WINDOW; i++)
+        free(p->ow.slot[i].buf);
+    pthread_mutex_destroy(&p->ow.mu);
+    pthread_cond_destroy(&p->ow.cv);
     if (have_q)
         mpmc_fini(&q);
     chunker_destroy(p->ch);

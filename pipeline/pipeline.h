@@ -34,10 +34,13 @@
 #include <stdint.h>
 
 #include "../io/mapfile.h"
+#include "../io/outsink.h"
 #include "../io/status.h"
 #include "scan.h"
 
 enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
+
+struct expr;
 
 struct pipe_cfg {
     int jobs;
@@ -45,6 +48,11 @@ struct pipe_cfg {
     uint8_t delim, quote;
     bool header;
     enum pipe_bad_mode bad_mode;
+    /* --where: rows for which it is false never reach the consumer. Its
+     * columns must be in the consumer's selection: where_slots[i] is the
+     * slot of the expression's i-th column (expr_columns order). */
+    const struct expr *where;
+    const int *where_slots;
 };
 
 /* One input file, mapped, with its header parsed. */
@@ -79,7 +87,23 @@ struct pipe_consumer {
      * 1 to stop this chunk (pipe_bad_value said so), -1 for out of memory. */
     int (*batch)(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                  const uint8_t *skip, struct pipe_worker *w);
+    /* Row-emitting commands: each chunk's output (written with pipe_out)
+     * reaches write() in input order, from one thread at a time, through a
+     * bounded reorder window (a worker that gets too far ahead of the
+     * oldest unfinished chunk sleeps). write returns 0, 1 to stop the whole
+     * run early (head has its rows), or -1 for an I/O error. NULL: no
+     * ordered output. */
+    int (*write)(void *ctx, const void *p, size_t n);
+    enum out_format out_format;
+    char *const *out_names; /* jsonl keys of the chunk sinks */
+    int nout_names;
 };
+
+/* The consumer's ctx, from a worker (for batch callbacks). */
+void *pipe_consumer_ctx(struct pipe_worker *w);
+
+/* The memory sink for the current chunk's output (row-emitting consumers). */
+struct outsink *pipe_out(struct pipe_worker *w);
 
 enum pipe_bad_kind { BAD_FIELDS, BAD_QUOTE, BAD_VALUE, BAD_UNTERMINATED };
 

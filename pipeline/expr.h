@@ -1,0 +1,99 @@
+/* expr.h - the --where language: compile an expression once, test rows with it.
+ *
+ * expr_compile turns the text into an array of typed nodes (a tree whose
+ * children are indexes; `and`/`or` chains are flattened into one node with
+ * a list of operands) plus a table of literals, each with its number
+ * already parsed, and a table of PCRE2 regular expressions compiled and
+ * JIT-compiled once. Column references are resolved against the header at
+ * compile time and numbered in "slots": the caller hands expr_eval just the
+ * values of the columns the expression reads, in slot order.
+ *
+ * Values (SPEC section 4). A field is a string; it is also a number when
+ * num_parse accepts it. An empty string is null: an empty field, the
+ * literal "" and a function result such as trim("  ") alike. A comparison
+ * is numeric (num_cmp: exact between decimals) when both sides are
+ * numbers, else a byte-string compare (memcmp, then length). A null
+ * compares false with everything (==, !=, <, in, not in, =~, !~) and only
+ * `is null` / `is not null` see it. A boolean compared with a non-boolean
+ * is compared with that value's truth. Truth: null is false; a number is
+ * true when it is not 0 (so the fields "0", "0.0", "-0" are false); any
+ * other string is true unless it is "false" (ASCII case-insensitive).
+ * Arithmetic on a null or a non-number gives null; + - * of two exact
+ * decimals are exact (scale: the larger for + -, the sum for *), % of two
+ * exact decimals is the exact remainder (sign of the dividend); / and the
+ * cases that would overflow 128 bits or NUM_MAX_SCALE give doubles; / or %
+ * by zero, and a NaN, give null. Functions of a null give null; string
+ * functions of a number use its text (a computed number's shortest text).
+ *
+ * Evaluation walks the tree recursively (compile bounds its depth), keeps
+ * each slot's parsed number in the per-thread context for the current row
+ * (so a field is parsed at most once per expr_eval, however often it is
+ * referenced), and takes the results of lower()/upper() and the text of
+ * computed numbers from a scratch arena in the context that is reset per
+ * row and grows only when a row needs more than any row before it.
+ *
+ * Threading: a compiled struct expr is read-only and may be shared by any
+ * number of threads evaluating at once, each with its own struct expr_ctx.
+ * A context belongs to one thread at a time. expr_destroy must not race
+ * with anything using the expression or one of its contexts.
+ */
+#ifndef PCSV_EXPR_H
+#define PCSV_EXPR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/status.h"
+
+struct expr;     /* compiled, read-only after compile: shared by all threads */
+struct expr_ctx; /* per-thread scratch (PCRE2 match data, per-row caches) */
+
+/* An unquoted field; len 0 = null (p is then not read). */
+struct expr_val {
+    const uint8_t *p;
+    size_t len;
+};
+
+/* Compile text against the header names (borrowed for the call only).
+ * Returns the expression, owned by the caller (expr_destroy), or NULL with
+ * err filled: PCSV_EUSAGE for every mistake in the text, PCSV_ENOMEM.
+ * A syntax error's message is three lines: `--where: WHAT at column N`
+ * (N 1-based, in bytes of text; at the end of the text it is the last
+ * non-blank byte), the text indented by two spaces, and a caret under the
+ * spot. An unknown column gives colref_resolve's message (with the list of
+ * columns and a did-you-mean) as is. */
+struct expr *expr_compile(const char *text, char *const *colnames, int ncols,
+                          struct pcsv_error *err);
+
+/* Free e (NULL is fine). Its contexts must be destroyed first or after,
+ * but not used afterwards. */
+void expr_destroy(struct expr *e);
+
+/* The input columns (0-based) the expression reads, in slot order, each
+ * once: the caller passes their values as vals[slot]. Returns the count
+ * (0 for an expression of constants); *cols points into e. */
+int expr_columns(const struct expr *e, const int **cols);
+
+/* A context for one thread's evaluations of e. NULL on ENOMEM. */
+struct expr_ctx *expr_ctx_create(const struct expr *e);
+void expr_ctx_destroy(struct expr_ctx *c);
+
+/* 1 if the row matches, 0 if not. vals[slot] for each slot of
+ * expr_columns. Does not allocate once the context's scratch arena has
+ * grown to the largest row's needs; never blocks. When growing fails, the
+ * result of the function that needed the space is taken as null and
+ * expr_ctx_status reports it. */
+int expr_eval(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals);
+
+/* 0, or PCSV_ENOMEM once an expr_eval with c could not grow its scratch
+ * space (that row's answer may then be wrong: treat the run as failed).
+ * Sticky. */
+int expr_ctx_status(const struct expr_ctx *c);
+
+/* The compiled tree as text, fully parenthesised and with canonical
+ * operators: `a or b and c` gives "(a or (b and c))". For tests and
+ * debugging. Writes at most cap bytes including the NUL (like snprintf)
+ * and returns the length of the whole description. */
+size_t expr_describe(const struct expr *e, char *buf, size_t cap);
+
+#endif

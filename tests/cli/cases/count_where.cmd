@@ -1,0 +1,1 @@
+count sales.csv --where 'price * qty >= 50 or note is null'

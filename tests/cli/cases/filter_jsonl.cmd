@@ -1,0 +1,1 @@
+filter quoted.csv --where 'qty <= 2' --select name,comment --format jsonl

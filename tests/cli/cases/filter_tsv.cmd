@@ -1,0 +1,1 @@
+filter quoted.csv --where 'qty == 1' --format tsv

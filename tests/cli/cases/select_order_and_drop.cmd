@@ -1,0 +1,1 @@
+select 3,region,!qty sales.csv

@@ -1,0 +1,1 @@
+count sales.csv --where 'price > (3 + 4'
