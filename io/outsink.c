@@ -17,7 +17,8 @@
 #endif
 
 struct outsink {
-    int fd; /* -1: a memory sink */
+    int fd;
+    bool is_mem; /* a memory sink (fd unused) */
     char *mem;
     size_t memlen, memcap;
     enum out_format fmt;
@@ -55,7 +56,9 @@ void outsink_install_signal_cleanup(void)
 
 static void flush(struct outsink *o)
 {
-    if (o->fd < 0) { /* memory sink: append to mem */
+    if (o->is_mem) { /* memory sink: append to mem */
+        if (!o->n)
+            return;
         if (o->memlen + o->n > o->memcap) {
             size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
             while (nc < o->memlen + o->n)
@@ -92,7 +95,7 @@ static inline void put(struct outsink *o, const void *p, size_t n)
 {
     if (o->n + n > sizeof o->buf) {
         flush(o);
-        if (n > sizeof o->buf && o->fd < 0) {
+        if (n > sizeof o->buf && o->is_mem) {
             while (n > sizeof o->buf) { /* through the buffer, in pieces */
                 memcpy(o->buf, p, sizeof o->buf);
                 o->n = sizeof o->buf;
@@ -115,7 +118,8 @@ static inline void put(struct outsink *o, const void *p, size_t n)
             return;
         }
     }
-    memcpy(o->buf + o->n, p, n);
+    if (n)
+        memcpy(o->buf + o->n, p, n);
     o->n += n;
 }
 
@@ -131,6 +135,7 @@ struct outsink *outsink_open_mem(enum out_format fmt)
     struct outsink *o = calloc(1, sizeof *o);
     if (o) {
         o->fd = -1;
+        o->is_mem = true;
         o->fmt = fmt;
     }
     return o;
@@ -298,7 +303,7 @@ void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
 
 static void release(struct outsink *o)
 {
-    if (o->fd < 0) {
+    if (o->is_mem) {
         free(o->mem);
         free(o);
         return;
@@ -345,3 +350,4 @@ void outsink_abort(struct outsink *o)
     }
     release(o);
 }
+
