@@ -8,6 +8,17 @@
  * compile time and numbered in "slots": the caller hands expr_eval just the
  * values of the columns the expression reads, in slot order.
  *
+ * Syntax (SPEC section 4). A bare word [A-Za-z_][A-Za-z0-9_]* is a header
+ * name, unless it is a keyword (and or not in is null true false, in any
+ * case) or is followed by `(` (a function: len lower upper trim contains
+ * starts_with ends_with abs, in any case); any other name, and a header
+ * named like a keyword, is written `in backquotes` (`` for a backquote);
+ * $N is the N-th column. Strings take \" \' \\ \n \t \r; any other
+ * backslash is kept as written, so "\d+" reaches PCRE2 as \d+. The right
+ * side of =~ and !~ must be a string literal: it is compiled once with
+ * PCRE2_UTF | PCRE2_MATCH_INVALID_UTF (fields need not be valid UTF-8)
+ * and JIT-compiled.
+ *
  * Values (SPEC section 4). A field is a string; it is also a number when
  * num_parse accepts it. An empty string is null: an empty field, the
  * literal "" and a function result such as trim("  ") alike. A comparison
@@ -15,7 +26,8 @@
  * numbers, else a byte-string compare (memcmp, then length). A null
  * compares false with everything (==, !=, <, in, not in, =~, !~) and only
  * `is null` / `is not null` see it. A boolean compared with a non-boolean
- * is compared with that value's truth. Truth: null is false; a number is
+ * is compared with that value's truth. Truth (of the whole expression and
+ * of the operands of and, or, not): null is false; a number is
  * true when it is not 0 (so the fields "0", "0.0", "-0" are false); any
  * other string is true unless it is "false" (ASCII case-insensitive).
  * Arithmetic on a null or a non-number gives null; + - * of two exact
@@ -23,7 +35,9 @@
  * exact decimals is the exact remainder (sign of the dividend); / and the
  * cases that would overflow 128 bits or NUM_MAX_SCALE give doubles; / or %
  * by zero, and a NaN, give null. Functions of a null give null; string
- * functions of a number use its text (a computed number's shortest text).
+ * functions of a number use its text: a field's or literal's as written,
+ * a computed decimal's with its scale (1.50 * 2 is "3.00"), a computed
+ * double's shortest round-trip text.
  *
  * Evaluation walks the tree recursively (compile bounds its depth), keeps
  * each slot's parsed number in the per-thread context for the current row

@@ -439,7 +439,7 @@ static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct sc
             (*skip)[r] = 1;
         }
     }
-    return 0;
+    return expr_ctx_status(w->ectx) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ ordered output */

@@ -327,6 +327,12 @@ Test(expr_error, other_mistakes_point_at_the_spot)
     expect_error("$99 > 1", "--where: there is no column $99: the input has 18 columns at column 1\n"
                             "  $99 > 1\n"
                             "  ^");
+    expect_error("$0 > 1", "--where: there is no column $0: the input has 18 columns at column 1\n"
+                           "  $0 > 1\n"
+                           "  ^");
+    expect_error("$ > 1", "--where: unexpected '$' at column 1\n"
+                          "  $ > 1\n"
+                          "  ^");
     expect_error("`unit price > 1", "--where: unterminated backquoted name at column 1\n"
                                     "  `unit price > 1\n"
                                     "  ^");
@@ -365,8 +371,8 @@ Test(expr_error, long_expression_is_cut_around_the_spot)
     size_t n = 3000;
     char *text = malloc(n + 8);
     cr_assert_not_null(text);
-    for (size_t i = 0; i < n; i += 4)
-        memcpy(text + i, "1 + ", 4);
+    for (size_t i = 0; i < n; i += 5)
+        memcpy(text + i, "a or ", 5);
     strcpy(text + n, "1 )");
     struct pcsv_error err;
     memset(&err, 0, sizeof err);
@@ -393,7 +399,15 @@ Test(expr_error, deep_nesting_is_refused)
     memset(&err, 0, sizeof err);
     cr_assert_null(expr_compile(text, hdr, NHDR, &err));
     cr_expect_eq(err.code, PCSV_EUSAGE);
-    cr_expect_not_null(strstr(err.msg, "expression nested too deeply at column 1001"), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "expression nested too deeply at column 513"), "%s", err.msg);
+    /* as deep as allowed, and evaluated */
+    char *neg = malloc(2 * 400 + 8);
+    cr_assert_not_null(neg);
+    for (int i = 0; i < 400; i++)
+        memcpy(neg + 2 * i, "- ", 2);
+    strcpy(neg + 800, "x == 5");
+    cr_expect_eq(where(neg, "x", "5", NULL), 1);
+    free(neg);
     free(text);
     /* a long flat chain is fine */
     char *chain = malloc(40000);

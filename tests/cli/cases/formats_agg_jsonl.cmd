@@ -1,0 +1,1 @@
+aggregate formats.csv --by note --agg count,max:text --format jsonl

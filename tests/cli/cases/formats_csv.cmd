@@ -1,0 +1,1 @@
+select text,note,id formats.csv --format csv
