@@ -108,7 +108,6 @@ test check: $(B)/.deps
 	$(MAKE) --no-print-directory test-unit test-cli
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
-	@echo "make test: all layers passed"
 
 # ---- demo and bench ----
 $(B)/gen: tests/bench/gen.c
