@@ -11,7 +11,7 @@ CFLAGS  ?=
 LDFLAGS ?=
 DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libomp-dev
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
-LIBS    := -lcsv -lpcre2-8 -lm
+LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
 LIB_SRC := $(wildcard io/*.c pipeline/*.c)
 CMD_SRC := $(wildcard cmd/*.c)

@@ -71,7 +71,10 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
         struct pipe_input *in = &ins->in[i];
         struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
                            .ncols = ins->in[0].ncols, .err = err};
-        if (in->data_begin < in->map.size)
+        if (in->is)
+            rc = pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
+                                "--parser libcsv reads files, not pipes or zstd streams");
+        else if (in->data_begin < in->map.size)
             rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
                               in->header_lines + 1, o->delim, o->quote, ref_row, &r, in->path, err);
     }

@@ -60,6 +60,11 @@ int cmd_count(struct pcsv_opts *o)
         for (int i = 0; i < ins.n && !rc; i++) {
             struct pipe_input *in = &ins.in[i];
             struct refcount c = {.ncols = ins.in[0].ncols, .path = in->path, .err = &err};
+            if (in->is) {
+                rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, in->path, 0,
+                                    "--parser libcsv reads files, not pipes or zstd streams");
+                break;
+            }
             if (in->data_begin < in->map.size)
                 rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
                                   in->header_lines + 1, o->delim, o->quote, ref_row, &c, in->path,

@@ -225,7 +225,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         goto out;
     }
     for (int i = 0; i < ins.n && !rc && (limit < 0 || R.emitted < limit); i++)
-        rc = pipeline_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
+        rc = pipe_input_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
     if (!rc) {

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 
@@ -11,19 +10,7 @@ static const char *stdin_name = "<stdin>";
 static int open_one(struct pipe_input *in, const char *file, const struct pipe_cfg *cfg,
                     struct pcsv_error *err)
 {
-    if (strcmp(file, "-") == 0) {
-        struct stat st;
-        if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
-            int rc = pipe_input_open(in, "/dev/stdin", cfg, err);
-            in->path = stdin_name;
-            if (rc && err->path[0])
-                snprintf(err->path, sizeof err->path, "%s", stdin_name);
-            return rc;
-        }
-        return pcsv_error_set(err, PCSV_EIO, 0, stdin_name, 0,
-                              "reading a pipe is not supported by this version yet; give a file");
-    }
-    return pipe_input_open(in, file, cfg, err);
+    return pipe_input_open(in, file, strcmp(file, "-") == 0 ? stdin_name : file, cfg, err);
 }
 
 static bool same_header(const struct pipe_input *a, const struct pipe_input *b)
@@ -75,7 +62,7 @@ void inputs_close(struct inputs *ins)
 int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
 {
     for (int i = 0; i < ins->n; i++) {
-        int rc = pipeline_run(p, &ins->in[i], (uint32_t)i, ins->in[0].ncols, err);
+        int rc = pipe_input_run(p, &ins->in[i], (uint32_t)i, ins->in[0].ncols, err);
         if (rc)
             return rc;
     }

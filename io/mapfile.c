@@ -64,7 +64,7 @@ void mapfile_close(struct mapfile *m)
 
 void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
 {
-    if (!m->data || off >= m->size)
+    if (!m->data || off >= m->size || m->fd < 0)
         return;
     size_t ps = m->page;
     size_t a = off & ~(ps - 1);
@@ -74,7 +74,7 @@ void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
 
 void mapfile_release(const struct mapfile *m, size_t off, size_t len)
 {
-    if (!m->data)
+    if (!m->data || m->fd < 0)
         return;
     size_t ps = m->page;
     size_t a = (off + ps - 1) & ~(ps - 1);

@@ -17,7 +17,7 @@
 #include "status.h"
 
 struct mapfile {
-    int fd;
+    int fd; /* -1: a view of memory that is not a file (a stream's buffer): no page control */
     const uint8_t *data; /* NULL for an empty file */
     size_t size;
     const char *path; /* borrowed */

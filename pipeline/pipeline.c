@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../io/instream.h"
 #include "chunk.h"
 #include "expr.h"
 #include "mpmc.h"
@@ -41,7 +44,8 @@ static int fl_push(struct fieldlist *f, const uint8_t *p, size_t len)
     char *s = malloc(len + 1);
     if (!s)
         return -1;
-    memcpy(s, p, len);
+    if (len)
+        memcpy(s, p, len);
     s[len] = 0;
     f->v[f->n++] = s;
     return 0;
@@ -96,31 +100,44 @@ nomem:
     return -2;
 }
 
-int pipe_input_open(struct pipe_input *in, const char *path, const struct pipe_cfg *cfg,
-                    struct pcsv_error *err)
+#ifndef PIPE_STREAM_BUF
+#define PIPE_STREAM_BUF ((size_t)16 << 20) /* a stream's buffer */
+#endif
+
+/* Read more of a stream into in->buf until it is full or the input ends;
+ * grow the buffer first when asked (or when it has none). -1 on error. */
+static int stream_fill(struct pipe_input *in, bool grow, struct pcsv_error *err)
 {
-    memset(in, 0, sizeof *in);
-    in->path = path;
-    int rc = mapfile_open(&in->map, path, err);
-    if (rc)
-        return rc;
-    const uint8_t *d = in->map.data;
-    size_t len = in->map.size, pos = 0;
-    if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
-        pos = 3;
-    /* skip blank lines before the header, as everywhere else */
-    while (pos < len && (d[pos] == '\n' || (d[pos] == '\r' && pos + 1 < len && d[pos + 1] == '\n')))
-        pos += d[pos] == '\n' ? 1 : 2;
-    in->data_begin = pos;
-    if (pos >= len)
-        return 0; /* empty: no columns, no rows */
+    if (grow || !in->bufcap) {
+        size_t nc = in->bufcap ? in->bufcap * 2 : PIPE_STREAM_BUF;
+        uint8_t *b = realloc(in->buf, nc);
+        if (!b)
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory"), -1;
+        in->buf = b;
+        in->bufcap = nc;
+    }
+    while (in->buflen < in->bufcap && !in->eof) {
+        ssize_t n = instream_read(in->is, in->buf + in->buflen, in->bufcap - in->buflen, err);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            in->eof = true;
+        in->buflen += (size_t)n;
+    }
+    return 0;
+}
+
+/* The header of data[pos, len): names, the offset after it. */
+static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size_t pos,
+                       const struct pipe_cfg *cfg, struct pcsv_error *err)
+{
     struct fieldlist f = {0};
     int64_t end = serial_row(d, len, pos, cfg->delim, cfg->quote, &f);
     if (end == -1) {
         uint64_t line = 1;
         for (size_t i = 0; i < pos; i++)
             line += d[i] == '\n';
-        return pcsv_error_set(err, PCSV_EDATA, 0, path, line, "unterminated quoted field");
+        return pcsv_error_set(err, PCSV_EDATA, 0, in->path, line, "unterminated quoted field");
     }
     if (end == -2)
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -147,13 +164,84 @@ int pipe_input_open(struct pipe_input *in, const char *path, const struct pipe_c
     return 0;
 }
 
+/* Where the data starts: after a BOM and blank lines. */
+static size_t skip_preamble(const uint8_t *d, size_t len)
+{
+    size_t pos = 0;
+    if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+        pos = 3;
+    while (pos < len && (d[pos] == '\n' || (d[pos] == '\r' && pos + 1 < len && d[pos + 1] == '\n')))
+        pos += d[pos] == '\n' ? 1 : 2;
+    return pos;
+}
+
+static bool is_zstd_file(int fd)
+{
+    uint8_t m[4];
+    return pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD;
+}
+
+int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,
+                    const struct pipe_cfg *cfg, struct pcsv_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->path = path_shown;
+    in->map.fd = -1;
+    struct stat st;
+    bool regular = strcmp(path, "-") == 0 ? fstat(0, &st) == 0 && S_ISREG(st.st_mode)
+                                          : stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular) {
+        int rc = mapfile_open(&in->map, strcmp(path, "-") == 0 ? "/dev/stdin" : path, err);
+        if (rc) {
+            snprintf(err->path, sizeof err->path, "%s", path_shown);
+            return rc;
+        }
+        in->map.path = path_shown;
+        if (!is_zstd_file(in->map.fd)) {
+            const uint8_t *d = in->map.data;
+            size_t len = in->map.size, pos = skip_preamble(d, len);
+            in->data_begin = pos;
+            if (pos >= len)
+                return 0; /* empty: no columns, no rows */
+            return read_header(in, d, len, pos, cfg, err);
+        }
+        mapfile_close(&in->map); /* zstd: read it as a stream */
+        in->map.fd = -1;
+    }
+    in->is = instream_open(path, path_shown, err);
+    if (!in->is)
+        return err->code;
+    /* read until the header row is whole */
+    for (;;) {
+        if (stream_fill(in, in->buflen == in->bufcap, err) < 0)
+            return err->code;
+        size_t pos = skip_preamble(in->buf, in->buflen);
+        if (pos >= in->buflen && in->eof) {
+            in->data_begin = in->buflen;
+            return 0;
+        }
+        size_t cut = scan_last_row_end(in->buf + pos, in->buflen - pos, cfg->quote);
+        if (cut || in->eof) {
+            in->data_begin = pos;
+            return read_header(in, in->buf, in->buflen, pos, cfg, err);
+        }
+    }
+}
+
 void pipe_input_close(struct pipe_input *in)
 {
     for (int i = 0; i < in->ncols; i++)
         free(in->names[i]);
     free(in->names);
     in->names = NULL;
-    mapfile_close(&in->map);
+    if (in->is) {
+        instream_close(in->is);
+        in->is = NULL;
+        free(in->buf);
+        in->buf = NULL;
+    } else {
+        mapfile_close(&in->map);
+    }
 }
 
 struct pipe_worker {
@@ -326,7 +414,7 @@ static bool record_bad(struct pipe_worker *w, enum pipe_bad_kind kind, uint64_t 
                        uint32_t nfound, const uint8_t *val, size_t vlen)
 {
     struct pipeline *p = w->p;
-    struct pipe_bad b = {.file = p->file, .line = line_of(w, off), .offset = off, .kind = kind,
+    struct pipe_bad b = {.file = p->file, .line = line_of(w, off), .offset = p->in->offset_base + off, .kind = kind,
                          .col = col, .nfound = nfound};
     if (val) {
         size_t n = vlen > MAX_BAD_VALUE ? MAX_BAD_VALUE : vlen;
@@ -756,4 +844,146 @@ void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, in
         snprintf(buf, cap, "unterminated quoted field");
         break;
     }
+}
+
+/* The stream reader: fills the next buffer while the team works on the
+ * current one (double buffering), so reading a pipe or decompressing zstd
+ * overlaps with parsing. */
+struct reader {
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pipe_input *in;
+    bool busy, quit;
+    int rc;
+    struct pcsv_error err;
+};
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->busy && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->quit)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        int rc = stream_fill(r->in, false, &r->err) < 0 ? -1 : 0;
+        pthread_mutex_lock(&r->mu);
+        r->rc = rc;
+        r->busy = false;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void reader_wait(struct reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->busy)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void reader_start(struct reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->busy = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int pipe_input_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+                   struct pcsv_error *err)
+{
+    if (!in->is)
+        return pipeline_run(p, in, file, ncols, err);
+    /* Two buffers: `in` reads into the spare while the team works on a
+     * region of `cur`. */
+    struct pipe_input spare = *in;
+    spare.buf = NULL;
+    spare.buflen = spare.bufcap = 0;
+    struct reader r = {.in = &spare};
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    bool started = pthread_create(&r.t, NULL, reader_main, &r) == 0;
+    int rc = started ? 0 : pcsv_error_set(err, PCSV_ENOMEM, errno, NULL, 0, "cannot start the reader");
+    size_t start = in->data_begin;
+    uint64_t lines = in->header_lines;
+    bool grow = false;
+    while (!rc) {
+        if (!in->eof && (grow || in->buflen < in->bufcap) && stream_fill(in, grow, err) < 0) {
+            rc = err->code;
+            break;
+        }
+        size_t end = in->eof ? in->buflen
+                             : start + scan_last_row_end(in->buf + start, in->buflen - start,
+                                                         p->cfg.quote);
+        grow = end == start && !in->eof; /* one row longer than the buffer */
+        if (grow)
+            continue;
+        bool last = in->eof && end == in->buflen;
+        /* the unfinished row goes to the spare buffer, which the reader then
+         * fills while the team works on [start, end) */
+        if (!last) {
+            size_t tail = in->buflen - end;
+            if (spare.bufcap < in->bufcap) {
+                uint8_t *b = realloc(spare.buf, in->bufcap);
+                if (!b) {
+                    rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+                    break;
+                }
+                spare.buf = b;
+                spare.bufcap = in->bufcap;
+            }
+            memcpy(spare.buf, in->buf + end, tail);
+            spare.buflen = tail;
+            spare.eof = in->eof;
+            spare.is = in->is;
+            reader_start(&r);
+        }
+        in->map.fd = -1;
+        in->map.data = in->buf;
+        in->map.size = end;
+        in->map.page = 4096;
+        in->data_begin = start;
+        in->header_lines = lines;
+        rc = end > start ? pipeline_run(p, in, file, ncols, err) : 0;
+        if (!last)
+            reader_wait(&r);
+        if (rc || last || atomic_load(&p->stop_all))
+            break; /* an error, the end, or the consumer has what it wanted (head) */
+        if (r.rc) {
+            *err = r.err;
+            rc = err->code;
+            break;
+        }
+        uint64_t q, nl;
+        scan_count(in->buf + start, end - start, p->cfg.quote, &q, &nl);
+        lines += nl;
+        /* swap: the spare (tail + new data) becomes current */
+        uint8_t *b = in->buf;
+        size_t cap = in->bufcap;
+        in->buf = spare.buf;
+        in->buflen = spare.buflen;
+        in->bufcap = spare.bufcap;
+        in->eof = spare.eof;
+        in->offset_base += end;
+        spare.buf = b;
+        spare.bufcap = cap;
+        start = 0;
+    }
+    if (started) {
+        pthread_mutex_lock(&r.mu);
+        r.quit = true;
+        pthread_cond_broadcast(&r.cv);
+        pthread_mutex_unlock(&r.mu);
+        pthread_join(r.t, NULL);
+    }
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    free(spare.buf);
+    return rc;
 }

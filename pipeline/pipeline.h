@@ -41,6 +41,7 @@
 enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
 
 struct expr;
+struct pipeline;
 
 struct pipe_cfg {
     int jobs;
@@ -56,20 +57,37 @@ struct pipe_cfg {
 };
 
 /* One input file, mapped, with its header parsed. */
+/* One input: a mapped regular file, or a stream (pipe, standard input,
+ * zstd) read into a buffer. A stream is processed a buffer at a time: the
+ * reader cuts the buffer after its last whole row (scan_last_row_end), the
+ * team runs over that region exactly as over a mapped file, and the
+ * unfinished row moves to the front for the next read. Memory stays at one
+ * buffer (it grows only for a row longer than the buffer). */
 struct pipe_input {
     const char *path;
-    struct mapfile map;
+    struct mapfile map;    /* the file, or (fd -1) the stream's current region */
     size_t data_begin;     /* first byte after the BOM and the header row */
-    uint64_t header_lines; /* line ends before data_begin */
+    uint64_t header_lines; /* line ends before data_begin (streams: in the whole input) */
+    uint64_t offset_base;  /* input offset of map.data[0] (streams) */
     char **names;          /* column names (unquoted), ncols of them */
     int ncols;
+    /* streams */
+    struct instream *is;
+    uint8_t *buf;
+    size_t buflen, bufcap;
+    bool eof;
 };
 
-/* Open, map and read the header of path (with header == false, names are
- * "1", "2", ... from the first row's field count). */
-int pipe_input_open(struct pipe_input *in, const char *path, const struct pipe_cfg *cfg,
-                    struct pcsv_error *err);
+/* Open and read the header of path ("-" is standard input). Regular files
+ * are mapped; pipes and zstd input are streams. With header == false,
+ * names are "1", "2", ... from the first row's field count. */
+int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,
+                    const struct pipe_cfg *cfg, struct pcsv_error *err);
 void pipe_input_close(struct pipe_input *in);
+/* Run the team over the whole input (pipeline_run for a file, region by
+ * region for a stream). */
+int pipe_input_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+                   struct pcsv_error *err);
 
 struct pipe_worker;
 

@@ -97,6 +97,11 @@ size_t scan_next(struct scan *s, struct scan_batch *b);
  * The parity of the quotes before a position is its in_quote state. */
 void scan_count(const uint8_t *p, size_t n, uint8_t quote, uint64_t *quotes, uint64_t *newlines);
 
+/* The offset just after the last line end outside quotes in p[0, n), for
+ * text that starts outside quotes; 0 if there is none. A stream reader cuts
+ * its buffer there: everything before is whole rows. */
+size_t scan_last_row_end(const uint8_t *p, size_t n, uint8_t quote);
+
 /* The unquoted value of a raw field: a plain field is returned as is; a
  * quoted one has its quotes removed and doubled quotes halved, written to
  * scratch (room for end - start bytes). Sets *len. */

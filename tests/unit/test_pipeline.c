@@ -74,14 +74,14 @@ Test(pipeline, ordered_writer_restores_input_order_from_random_completion)
                                    .quote = '"', .header = true, .bad_mode = PIPE_FAIL};
             struct pcsv_error err;
             struct pipe_input in;
-            cr_assert_eq(pipe_input_open(&in, path, &cfg, &err), 0);
+            cr_assert_eq(pipe_input_open(&in, path, path, &cfg, &err), 0);
             struct sink s = {0};
             struct pipe_consumer c = {.ctx = &s, .worker_create = make_state,
                                       .batch = copy_rows, .write = collect,
                                       .out_format = OUT_CSV};
             struct pipeline *p = pipeline_create(&cfg, &c, &err);
             cr_assert_not_null(p);
-            cr_assert_eq(pipeline_run(p, &in, 0, in.ncols, &err), 0);
+            cr_assert_eq(pipe_input_run(p, &in, 0, in.ncols, &err), 0);
             for (int i = 0; i < pipeline_nworkers(p); i++)
                 free(pipeline_worker_state(p, i));
             pipeline_destroy(p);

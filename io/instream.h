@@ -1,0 +1,36 @@
+/* instream.h - a sequential input: a pipe, standard input, or a zstd file,
+ * read (and decompressed) into the caller's buffers.
+ *
+ * zstd input is recognised by its magic bytes (28 B5 2F FD), on files and on
+ * standard input alike, and decompressed with the streaming API, frame after
+ * frame. A stream that ends inside a frame, or a corrupt frame, is an error
+ * naming the compressed byte offset where it broke, never a short result.
+ *
+ * Threading: one thread reads a stream at a time.
+ */
+#ifndef PCSV_INSTREAM_H
+#define PCSV_INSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "status.h"
+
+struct instream;
+
+/* Open path ("-" is standard input) for sequential reading. path_shown is
+ * the name errors use. NULL with err filled (PCSV_EIO, PCSV_ENOMEM). */
+struct instream *instream_open(const char *path, const char *path_shown, struct pcsv_error *err);
+void instream_close(struct instream *s);
+/* Whether the input is zstd-compressed (known after open). */
+bool instream_is_zstd(const struct instream *s);
+/* Fill buf with up to cap bytes of (decompressed) data. Returns the count,
+ * 0 at the end, or -1 with err filled (PCSV_EIO: read failure, truncated or
+ * corrupt zstd). Blocks until some data or the end. */
+ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err);
+/* Bytes read from the underlying file so far (compressed bytes for zstd). */
+uint64_t instream_raw_offset(const struct instream *s);
+
+#endif
