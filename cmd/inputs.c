@@ -36,6 +36,7 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
     for (int i = 0; i < n; i++) {
         int rc = open_one(&ins->in[i], files[i], &cfg, err);
         if (rc) {
+            pipe_input_close(&ins->in[i]); /* what it had opened before failing */
             inputs_close(ins);
             return rc;
         }
