@@ -27,7 +27,8 @@ static const char main_help[] =
     "  -t, --tsv              tab-separated input\n"
     "      --quote C          quote byte (default \")\n"
     "  -H, --no-header        the first row is data; columns are named 1, 2, ...\n"
-    "  -o, --output FILE      write the result to FILE, atomically\n"
+    "  -o, --output FILE      write the result to FILE, atomically (FILE.zst: zstd)\n"
+    "      --compress-level N zstd level for -o FILE.zst (default 3)\n"
     "      --format F         csv (default), tsv or jsonl\n"
     "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
     "      --on-bad-row M     fail (default), skip or warn\n"
@@ -108,7 +109,7 @@ static int parse_byte(const char *s, unsigned char *out)
 enum {
     O_QUOTE = 256, O_FORMAT, O_WHERE, O_BAD, O_REJECTS, O_CHUNK, O_MEMLIMIT, O_PROGRESS,
     O_NOPROGRESS, O_BY, O_AGG, O_SORT, O_PARTIAL, O_PARSER, O_VERSION, O_TMPDIR, O_RANGE,
-    O_SELECT,
+    O_SELECT, O_LEVEL,
 };
 
 static const struct option longopts[] = {
@@ -135,6 +136,7 @@ static const struct option longopts[] = {
     {"range", required_argument, 0, O_RANGE},
     {"parser", required_argument, 0, O_PARSER},
     {"select", required_argument, 0, O_SELECT},
+    {"compress-level", required_argument, 0, O_LEVEL},
     {"help", no_argument, 0, 'h'},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0},
@@ -238,6 +240,14 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         case O_SELECT:
             o->select = optarg;
             break;
+        case O_LEVEL: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 19)
+                return usage_error("--compress-level takes 1 to 19, not '%s'", optarg);
+            outsink_compress_level((int)v);
+            break;
+        }
         case 'n': {
             char *end;
             long long v = strtoll(optarg, &end, 10);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #ifndef OUTSINK_BUF
 #define OUTSINK_BUF (1 << 16)
@@ -18,6 +19,9 @@
 
 struct outsink {
     int fd;
+    ZSTD_CCtx *zc; /* -o FILE.zst: compress on the way out */
+    char *zbuf;
+    size_t zcap;
     bool is_mem; /* a memory sink (fd unused) */
     char *mem;
     size_t memlen, memcap;
@@ -54,6 +58,41 @@ void outsink_install_signal_cleanup(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+static void write_all(struct outsink *o, const char *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n && !o->werr) {
+        ssize_t w = write(o->fd, p + off, n - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            o->werr = errno;
+            break;
+        }
+        off += (size_t)w;
+    }
+}
+
+/* Compress p[0, n) (mode ZSTD_e_end: and finish the frame) to the file. */
+static void zflush(struct outsink *o, const char *p, size_t n, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {o->zbuf, o->zcap, 0};
+        size_t left = ZSTD_compressStream2(o->zc, &out, &in, mode);
+        if (ZSTD_isError(left)) {
+            o->werr = EIO;
+            return;
+        }
+        write_all(o, o->zbuf, out.pos);
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
+            return;
+    }
+}
+
+static int zstd_level = 3;
+void outsink_compress_level(int level) { zstd_level = level; }
+
 static void flush(struct outsink *o)
 {
     if (o->is_mem) { /* memory sink: append to mem */
@@ -77,17 +116,12 @@ static void flush(struct outsink *o)
         o->n = 0;
         return;
     }
-    size_t off = 0;
-    while (off < o->n && !o->werr) {
-        ssize_t w = write(o->fd, o->buf + off, o->n - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            o->werr = errno;
-            break;
-        }
-        off += (size_t)w;
+    if (o->zc) {
+        zflush(o, o->buf, o->n, ZSTD_e_continue);
+        o->n = 0;
+        return;
     }
+    write_all(o, o->buf, o->n);
     o->n = 0;
 }
 
@@ -192,6 +226,26 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
         return NULL;
     }
     fchmod(o->fd, 0666 & ~um);
+    if (n > 4 && strcmp(path + n - 4, ".zst") == 0) {
+        o->zc = ZSTD_createCCtx();
+        o->zcap = ZSTD_CStreamOutSize();
+        o->zbuf = malloc(o->zcap);
+        if (!o->zc || !o->zbuf) {
+            pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            ZSTD_freeCCtx(o->zc);
+            free(o->zbuf);
+            close(o->fd);
+            unlink(o->tmp);
+            free(o->path);
+            free(o->tmp);
+            free(o);
+            return NULL;
+        }
+        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        /* best effort: a libzstd without threads refuses, and compresses alone */
+        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+    }
     if (strlen(o->tmp) < sizeof sig_tmp) {
         memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
         sig_tmp_set = 1;
@@ -303,6 +357,8 @@ void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
 
 static void release(struct outsink *o)
 {
+    ZSTD_freeCCtx(o->zc);
+    free(o->zbuf);
     if (o->is_mem) {
         free(o->mem);
         free(o);
@@ -317,6 +373,8 @@ static void release(struct outsink *o)
 int outsink_commit(struct outsink *o, struct pcsv_error *err)
 {
     flush(o);
+    if (o->zc && !o->werr)
+        zflush(o, "", 0, ZSTD_e_end);
     int rc = 0;
     if (o->werr) {
         rc = pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,

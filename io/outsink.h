@@ -34,7 +34,12 @@ const void *outsink_take(struct outsink *o, size_t *len);
 /* Remember names (jsonl keys) without writing a header line. */
 void outsink_names(struct outsink *o, char *const *names, int n);
 
-/* path NULL or "-" means stdout. NULL on failure (err: PCSV_EIO). */
+/* The zstd level of files opened later whose name ends in .zst (default 3;
+ * they are compressed with as many threads as there are CPUs). */
+void outsink_compress_level(int level);
+
+/* path NULL or "-" means stdout; a path ending in .zst is written
+ * zstd-compressed. NULL on failure (err: PCSV_EIO). */
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err);
 /* Remember the column names (for jsonl keys) and write the header line
  * (csv/tsv). */

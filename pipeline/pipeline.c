@@ -76,7 +76,7 @@ static int64_t serial_row(const uint8_t *d, size_t len, size_t pos, uint8_t deli
         } else if (c == quote) {
             inq = true;
         } else if (c == delim) {
-            if (fl_push(out, buf, n))
+            if (fl_push(out, n ? buf : (const uint8_t *)"", n))
                 goto nomem;
             n = 0;
         } else if (c == '\n') {
@@ -91,7 +91,7 @@ static int64_t serial_row(const uint8_t *d, size_t len, size_t pos, uint8_t deli
     }
     if (n && buf[n - 1] == '\r' && i < len)
         n--;
-    if (fl_push(out, buf, n))
+    if (fl_push(out, n ? buf : (const uint8_t *)"", n))
         goto nomem;
     free(buf);
     return (int64_t)(i < len ? i + 1 : i);
