@@ -2,6 +2,9 @@
 #include "mapfile.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,6 +13,65 @@
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
+
+/* The SIGBUS guard. Mappings are registered at open (single-threaded,
+ * before any worker starts) so the handler only reads the table. */
+#define GUARD_MAX 64
+static struct {
+    const uint8_t *data;
+    size_t size;
+} guarded[GUARD_MAX];
+static _Atomic int nguarded;
+static volatile sig_atomic_t bus_error;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const uint8_t *a = si->si_addr;
+    int n = atomic_load(&nguarded);
+    for (int i = 0; i < n; i++) {
+        if (a >= guarded[i].data && a < guarded[i].data + guarded[i].size) {
+            /* a page of zeros where the file was: the access then succeeds
+             * and the run reports the change when it ends */
+            uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
+            if (mmap((void *)page, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                     0) != MAP_FAILED) {
+                bus_error = 1;
+                return;
+            }
+        }
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard(const uint8_t *data, size_t size)
+{
+    static bool installed;
+    if (!installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigbus;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGBUS, &sa, NULL);
+        installed = true;
+    }
+    int n = atomic_load(&nguarded);
+    if (n < GUARD_MAX) {
+        guarded[n].data = data;
+        guarded[n].size = size;
+        atomic_store(&nguarded, n + 1);
+    }
+}
+
+bool mapfile_changed(const struct mapfile *m)
+{
+    if (m->fd < 0)
+        return false;
+    struct stat st;
+    return bus_error || (fstat(m->fd, &st) == 0 && (size_t)st.st_size != m->size);
+}
 
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
 {
@@ -48,6 +110,7 @@ int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
         }
         m->data = p;
         madvise(p, m->size, MADV_SEQUENTIAL);
+        guard(m->data, m->size);
     }
     return 0;
 }

@@ -11,6 +11,7 @@
 #ifndef PCSV_MAPFILE_H
 #define PCSV_MAPFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@ struct mapfile {
  * is a directory, or is not a regular file. */
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err);
 void mapfile_close(struct mapfile *m);
+/* Whether the file shrank under the mapping while it was read: a read past
+ * the new end raises SIGBUS, which pcsv's handler (installed by
+ * mapfile_open) turns into a page of zeros plus this flag, so the run ends
+ * with "file changed while reading" instead of a crash. Also true when the
+ * file's size now differs from its size at open. */
+bool mapfile_changed(const struct mapfile *m);
+
 /* Fault in the pages of [off, off + len) now (best effort). */
 void mapfile_populate(const struct mapfile *m, size_t off, size_t len);
 /* Drop the pages of [off, off + len) from this process (page-aligned

@@ -898,8 +898,12 @@ static void reader_start(struct reader *r)
 int pipe_input_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
                    struct pcsv_error *err)
 {
-    if (!in->is)
-        return pipeline_run(p, in, file, ncols, err);
+    if (!in->is) {
+        int rc = pipeline_run(p, in, file, ncols, err);
+        if (mapfile_changed(&in->map))
+            rc = pcsv_error_set(err, PCSV_EIO, 0, in->path, 0, "file changed while reading");
+        return rc;
+    }
     /* Two buffers: `in` reads into the spare while the team works on a
      * region of `cur`. */
     struct pipe_input spare = *in;

@@ -107,3 +107,27 @@ Test(chunk, refuses_more_chunks_than_the_limit)
     cr_assert_null(chunker_create(&m, 0, 1, '"', &err));
     cr_assert_eq(err.code, PCSV_EUSAGE);
 }
+
+Test(mapfile, truncated_while_mapped_reads_zeros_and_reports_a_change)
+{
+    char path[] = "/tmp/pcsv-test-shrink-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    char block[4096];
+    memset(block, 'x', sizeof block);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(write(fd, block, sizeof block), (ssize_t)sizeof block);
+    close(fd);
+    struct mapfile m;
+    struct pcsv_error err;
+    cr_assert_eq(mapfile_open(&m, path, &err), 0);
+    cr_assert_eq(m.data[3 * 4096], 'x');
+    cr_assert(!mapfile_changed(&m));
+    cr_assert_eq(truncate(path, 4096), 0);
+    mapfile_release(&m, 0, m.size); /* drop the cached pages: the next read faults */
+    volatile uint8_t c = m.data[3 * 4096 + 7]; /* past the new end: SIGBUS, handled */
+    cr_assert_eq(c, 0);
+    cr_assert(mapfile_changed(&m));
+    mapfile_close(&m);
+    unlink(path);
+}
