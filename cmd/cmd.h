@@ -31,6 +31,7 @@ struct pcsv_opts {
     bool ref_parser; /* --parser libcsv */
     const char *select; /* filter --select, select's COLS */
     long long head_n;   /* head -n */
+    int progress;       /* 1 --progress, 0 --no-progress, -1 default */
     char **files;
     int nfiles;
 };
@@ -57,6 +58,13 @@ int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err);
 
 /* The pipeline configuration the options ask for. */
 struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o);
+
+/* Progress on stderr while p runs over ins (per --progress / a terminal):
+ * start before the run, stop (clears the line) after it. */
+struct progress;
+struct progress *progress_start(const struct pcsv_opts *o, struct pipeline *p,
+                                const struct inputs *ins);
+void progress_stop(struct progress *g);
 
 /* Print the summary (and warnings) of dropped bad rows. */
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o);

@@ -153,7 +153,9 @@ int cmd_aggregate(struct pcsv_opts *o)
                                   .nselcols = plan->nselcols, .worker_create = agg_create,
                                   .batch = agg_batch};
         p = pipeline_create(&cfg, &c, &err);
+        struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+        progress_stop(prog);
         /* the workers' partials: merged in parallel by hash partition */
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             struct agg_part *part = pipeline_worker_state(p, i);

@@ -99,7 +99,9 @@ int cmd_count(struct pcsv_opts *o)
             cfg.where_slots = wslots;
         }
         p = pipeline_create(&cfg, &c, &err);
+        struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+        progress_stop(prog);
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             uint64_t *n = pipeline_worker_state(p, i);
             if (n) {

@@ -224,8 +224,10 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         rc = err.code;
         goto out;
     }
+    struct progress *prog = progress_start(o, p, &ins);
     for (int i = 0; i < ins.n && !rc && (limit < 0 || R.emitted < limit); i++)
         rc = pipe_input_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
+    progress_stop(prog);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
     if (!rc) {

@@ -34,6 +34,8 @@ static const char main_help[] =
     "      --on-bad-row M     fail (default), skip or warn\n"
     "      --chunk-size SIZE  bytes per work unit, e.g. 256K, 8M\n"
     "      --parser libcsv    use the serial reference parser (cross-check)\n"
+    "      --progress         progress on stderr (default: when it is a terminal)\n"
+    "      --no-progress      no progress display\n"
     "  -q, --quiet            no warnings or summaries on stderr\n"
     "  -h, --help             this help; pcsv COMMAND --help for a command\n"
     "      --version          print the version\n"
@@ -166,6 +168,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->bad_mode = PIPE_FAIL;
     o->chunk_size = 512 * 1024;
     o->head_n = 10;
+    o->progress = -1; /* default: when stderr is a terminal */
     opterr = 0;
     optind = 1;
     int c;
@@ -232,8 +235,11 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         case O_RANGE:
             return usage_error("%s is not supported by this version yet", argv[optind - 1]);
         case O_PROGRESS:
+            o->progress = 1;
+            break;
         case O_NOPROGRESS:
-            break; /* progress display comes with streamed input */
+            o->progress = 0;
+            break;
         case 'q':
             o->quiet = true;
             break;

@@ -297,6 +297,7 @@ struct pipeline {
     struct chunker *ch;
     _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
     _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
+    _Atomic uint64_t bytes_done; /* progress: input bytes of finished chunks */
     struct owriter ow;
     /* merged bad rows */
     struct pipe_bad *bad;
@@ -358,6 +359,11 @@ void pipeline_destroy(struct pipeline *p)
 }
 
 int pipeline_nworkers(const struct pipeline *p) { return p->nworkers; }
+
+uint64_t pipeline_bytes_done(const struct pipeline *p)
+{
+    return atomic_load_explicit(&((struct pipeline *)p)->bytes_done, memory_order_relaxed);
+}
 void *pipeline_worker_state(const struct pipeline *p, int i) { return p->w[i].state; }
 
 /* ------------------------------------------------------------ bad rows */
@@ -672,6 +678,8 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     if (s.unterminated)
         record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);
 done:
+    /* Relaxed: a progress counter, read only for display. */
+    atomic_fetch_add_explicit(&p->bytes_done, e - a, memory_order_relaxed);
     chunker_done(p->ch, k);
     if (p->c.write)
         ordered_put(w, k);

@@ -151,6 +151,10 @@ void pipeline_destroy(struct pipeline *p);
 int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
                  struct pcsv_error *err);
 
+/* Bytes of input finished so far, over every run of p (any thread may call
+ * this at any time: it is an atomic counter). */
+uint64_t pipeline_bytes_done(const struct pipeline *p);
+
 int pipeline_nworkers(const struct pipeline *p);
 /* Worker i's consumer state (NULL if that worker never ran). */
 void *pipeline_worker_state(const struct pipeline *p, int i);
