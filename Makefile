@@ -123,6 +123,7 @@ demo: $(B)/pcsv $(B)/gen
 
 bench: $(B)/pcsv
 	bash tests/bench/bench.sh $(B)/pcsv
+	bash tests/bench/memtest.sh $(B)/pcsv
 
 # ---- housekeeping ----
 PREFIX ?= /usr/local
