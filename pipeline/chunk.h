@@ -13,8 +13,9 @@
  * A worker that needs chunk k's state while an earlier chunk is still
  * uncounted counts that chunk itself instead of waiting (its worker may
  * have been descheduled): counting is idempotent and cheap, and nobody ever
- * sleeps on another worker. Finished chunks are reported (chunker_done) so
- * the pages below the first unfinished chunk can be released.
+ * sleeps on another worker. A finished chunk (chunker_done) releases its own
+ * pages at once (tiny chunks: those below the first unfinished chunk), so
+ * the resident set stays at the chunks in flight.
  *
  * Threading: after chunker_create, every call may be made concurrently from
  * any thread (a mutex guards the prefix sums; it is taken a few times per
