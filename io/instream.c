@@ -75,8 +75,7 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
             break;
         s->rawlen += (size_t)n;
     }
-    static const uint8_t magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    if (s->rawlen == 4 && memcmp(s->raw, magic, 4) == 0) {
+    if (instream_is_zstd_magic(s->raw, s->rawlen)) {
         s->zstd = true;
         s->dctx = ZSTD_createDCtx();
         if (!s->dctx) {
@@ -100,6 +99,15 @@ void instream_close(struct instream *s)
 }
 
 bool instream_is_zstd(const struct instream *s) { return s->zstd; }
+
+bool instream_is_zstd_magic(const uint8_t *p, size_t n)
+{
+    /* a zstd frame, or a skippable frame (pzstd starts with one) */
+    if (n < 4)
+        return false;
+    uint32_t m = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
+}
 uint64_t instream_raw_offset(const struct instream *s) { return s->rawoff; }
 
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)

@@ -1,9 +1,10 @@
 /* instream.h - a sequential input: a pipe, standard input, or a zstd file,
  * read (and decompressed) into the caller's buffers.
  *
- * zstd input is recognised by its magic bytes (28 B5 2F FD), on files and on
- * standard input alike, and decompressed with the streaming API, frame after
- * frame. A stream that ends inside a frame, or a corrupt frame, is an error
+ * zstd input is recognised by its magic bytes (28 B5 2F FD, or a skippable
+ * frame's, as pzstd writes first), on files and on standard input alike, and
+ * decompressed with the streaming API, frame after frame, on the reader
+ * thread (decoding several frames at once is not done yet). A stream that ends inside a frame, or a corrupt frame, is an error
  * naming the compressed byte offset where it broke, never a short result.
  *
  * Threading: one thread reads a stream at a time.
@@ -24,6 +25,8 @@ struct instream;
  * the name errors use. NULL with err filled (PCSV_EIO, PCSV_ENOMEM). */
 struct instream *instream_open(const char *path, const char *path_shown, struct pcsv_error *err);
 void instream_close(struct instream *s);
+/* Whether p[0, n) starts like zstd data (a frame or a skippable frame). */
+bool instream_is_zstd_magic(const uint8_t *p, size_t n);
 /* Whether the input is zstd-compressed (known after open). */
 bool instream_is_zstd(const struct instream *s);
 /* Fill buf with up to cap bytes of (decompressed) data. Returns the count,

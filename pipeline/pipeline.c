@@ -178,7 +178,7 @@ static size_t skip_preamble(const uint8_t *d, size_t len)
 static bool is_zstd_file(int fd)
 {
     uint8_t m[4];
-    return pread(fd, m, 4, 0) == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD;
+    return pread(fd, m, 4, 0) == 4 && instream_is_zstd_magic(m, 4);
 }
 
 int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,

@@ -8,6 +8,8 @@ echo "--- stdin"
 cat sales.csv.zst | "$PCSV" aggregate --by region --agg count,sum:price $VARY
 echo "--- two frames"
 "$PCSV" aggregate sales_2frames.csv.zst --by region --agg count,sum:price $VARY
+echo "--- pzstd (a skippable frame first)"
+"$PCSV" aggregate sales.pz.csv.zst --by region --agg count,sum:price $VARY
 echo "--- plain and zstd files as one table"
 "$PCSV" count sales.csv sales.csv.zst $VARY
 echo "--- quoted line breaks"
