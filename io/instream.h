@@ -3,8 +3,9 @@
  *
  * zstd input is recognised by its magic bytes (28 B5 2F FD, or a skippable
  * frame's, as pzstd writes first), on files and on standard input alike, and
- * decompressed with the streaming API, frame after frame, on the reader
- * thread (decoding several frames at once is not done yet). A stream that ends inside a frame, or a corrupt frame, is an error
+ * decompressed with the streaming API, frame after frame. A regular file of
+ * several frames of at most 64 MiB (as pzstd writes) is decoded by several
+ * threads at once, a few frames ahead of the reader. A stream that ends inside a frame, or a corrupt frame, is an error
  * naming the compressed byte offset where it broke, never a short result.
  *
  * Threading: one thread reads a stream at a time.

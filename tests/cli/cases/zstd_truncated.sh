@@ -8,3 +8,6 @@ cat truncated.csv.zst | "$PCSV" count $VARY
 echo "exit $?"
 "$PCSV" count corrupt.csv.zst $VARY
 echo "exit $?"
+# damaged data inside the second of two frames (decoded in parallel)
+"$PCSV" count corrupt_2frames.csv.zst $VARY
+echo "exit $?"
