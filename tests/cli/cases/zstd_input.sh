@@ -14,3 +14,8 @@ echo "--- plain and zstd files as one table"
 "$PCSV" count sales.csv sales.csv.zst $VARY
 echo "--- quoted line breaks"
 "$PCSV" filter quoted.csv.zst --where 'qty >= 4' $VARY
+echo "--- headers, select, head on zstd and on a pipe"
+"$PCSV" headers sales.csv.zst $VARY
+"$PCSV" select 'region,qty' sales.csv.zst $VARY | tail -2
+cat sales.csv.zst | "$PCSV" head -n 2 $VARY
+cat quoted.csv | "$PCSV" select name $VARY | head -3
