@@ -649,8 +649,14 @@ static void run_chunk(struct pipe_worker *w, size_t k)
             skip[r] = 1;
         }
         if (first_bad < n && p->cfg.bad_mode == PIPE_FAIL) {
+            /* the rows before the bad one, through --where like any others */
             b->nrows = first_bad;
-            int rc = p->c.batch(w->state, d, p->cfg.quote, b, NULL, w);
+            if (p->cfg.where && where_filter(w, d, b, &skip) < 0) {
+                b->nrows = n;
+                w->fatal = PCSV_ENOMEM;
+                goto done;
+            }
+            int rc = p->c.batch(w->state, d, p->cfg.quote, b, skip, w);
             b->nrows = n;
             if (rc < 0)
                 w->fatal = PCSV_ENOMEM;
