@@ -54,7 +54,7 @@ int cmd_count(struct pcsv_opts *o)
     int rc = 0;
     struct pipeline *p = NULL;
     struct expr *where = NULL;
-    int16_t *sel = NULL;
+    int32_t *sel = NULL;
     int *wslots = NULL;
     if (o->ref_parser) {
         for (int i = 0; i < ins.n && !rc; i++) {
@@ -90,7 +90,7 @@ int cmd_count(struct pcsv_opts *o)
                 sel[i] = -1;
             for (int i = 0; i < nw; i++) {
                 if (sel[wc[i]] < 0)
-                    sel[wc[i]] = (int16_t)c.nsel++;
+                    sel[wc[i]] = (int32_t)c.nsel++;
                 wslots[i] = sel[wc[i]];
             }
             c.sel = sel;

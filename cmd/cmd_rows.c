@@ -19,7 +19,7 @@ struct rows {
     int *out_cols;     /* their input columns */
     int *out_slots;    /* their selection slots (-1 when raw) */
     bool raw;          /* copy the row bytes */
-    int16_t *sel;      /* selection for the scanner */
+    int32_t *sel;      /* selection for the scanner */
     int nsel, ncols;
     int *where_slots;
     uint8_t quote;
@@ -195,13 +195,13 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         outnames[i] = in0->names[R.out_cols[i]];
         if (!R.raw) {
             if (R.sel[R.out_cols[i]] < 0)
-                R.sel[R.out_cols[i]] = (int16_t)R.nsel++;
+                R.sel[R.out_cols[i]] = (int32_t)R.nsel++;
             R.out_slots[i] = R.sel[R.out_cols[i]];
         }
     }
     for (int i = 0; i < nw; i++) {
         if (R.sel[wcols[i]] < 0)
-            R.sel[wcols[i]] = (int16_t)R.nsel++;
+            R.sel[wcols[i]] = (int32_t)R.nsel++;
         R.where_slots[i] = R.sel[wcols[i]];
     }
     R.final = outsink_open(o->output, o->format, &err);

@@ -90,7 +90,7 @@ static int parse_size(const char *s, size_t *out)
         if (*end)
             return -1;
     }
-    if (v == 0 || v > (~0ULL) / mul)
+    if (v == 0 || v > ((1ULL << 40) / mul)) /* at most 1 TiB: sizes stay far from wrapping */
         return -1;
     *out = (size_t)(v * mul);
     return 0;

@@ -257,7 +257,7 @@ void outsink_header(struct outsink *o, char *const *names, int n)
 {
     o->names = (char **)names;
     o->nnames = n;
-    if (o->fmt == OUT_JSONL)
+    if (o->fmt == OUT_JSONL || n == 0) /* no columns (empty input): no header line */
         return;
     for (int i = 0; i < n; i++)
         outsink_field(o, names[i], strlen(names[i]), OUT_STR);

@@ -2,6 +2,7 @@
 #include "agg.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ void agg_plan_destroy(struct agg_plan *p)
 static int slot_of(struct agg_plan *p, int col)
 {
     if (p->sel[col] < 0)
-        p->sel[col] = (int16_t)p->nsel++;
+        p->sel[col] = (int32_t)p->nsel++;
     return p->sel[col];
 }
 
@@ -791,8 +792,12 @@ static void put_wide(struct outsink *out, const struct wide *w, int scale)
     outsink_field(out, buf, n, OUT_NUM);
 }
 
+static bool real_overflow; /* a sum or mean of reals left the double range */
+
 static void put_double(struct outsink *out, double x)
 {
+    if (isinf(x))
+        real_overflow = true;
     char buf[48];
     size_t n = num_fmt_double(buf, x);
     outsink_field(out, buf, n, OUT_NUM);
@@ -832,6 +837,7 @@ int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from,
 int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
 {
     const struct agg_plan *p = parts[0]->plan;
+    real_overflow = false;
     /* Whole-input column facts: the same in every part before formatting. */
     for (int i = 0; i < p->nvcols; i++) {
         int scale = 0;
@@ -989,5 +995,8 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     free(names);
     free(ep);
     free(eg);
+    if (real_overflow)
+        return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
+                              "a sum of reals is beyond the largest double (about 1.8e308)");
     return 0;
 }

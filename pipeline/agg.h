@@ -56,7 +56,7 @@ struct agg_plan {
     struct agg_vcol *vcols;
     /* the scanner's selection: sel[col] = slot or -1 */
     int nsel;
-    int16_t *sel;
+    int32_t *sel;
     int nselcols;
 };
 

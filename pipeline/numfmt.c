@@ -125,6 +125,8 @@ tail:
         tmp[n] = 0;
         out->d = text_to_double(tmp);
     }
+    if (isinf(out->d)) /* 1e999: not a number we can hold */
+        return out->kind = NUM_NONE;
     out->kind = NUM_DBL;
     out->scale = 0;
     out->mant = 0;

@@ -95,7 +95,7 @@ struct pipe_worker;
 struct pipe_consumer {
     void *ctx;
     int nsel;            /* selection slots per row */
-    const int16_t *sel;  /* sel[col] = slot or -1, for col < nselcols */
+    const int32_t *sel;  /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
     /* One state per worker, made on the worker's own thread before its first
      * batch (so its memory is local to that thread). NULL: out of memory. */

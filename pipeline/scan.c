@@ -93,7 +93,7 @@ static inline void load_block(const uint8_t *data, size_t len, size_t pos, uint8
 
 void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begin, size_t start,
                size_t stop, bool in_quote, uint8_t delim, uint8_t quote, int nsel,
-               const int16_t *sel, int nselcols)
+               const int32_t *sel, int nselcols)
 {
     memset(s, 0, sizeof *s);
     s->data = data;
@@ -133,7 +133,7 @@ static inline __attribute__((always_inline)) bool walk(struct scan *s, struct sc
 {
     const uint8_t *data = s->data;
     const uint64_t pos = s->pos;
-    const int16_t *sel = s->sel;
+    const int32_t *sel = s->sel;
     const uint32_t nsel = (uint32_t)s->nsel, need = s->need_cols;
     uint64_t rstart = s->row_start, fstart = s->field_start;
     uint32_t fidx = s->field_idx;

@@ -59,7 +59,7 @@ struct scan {
     size_t stop;       /* rows must start before stop */
     uint8_t delim, quote;
     int nsel;             /* selection slots per row */
-    const int16_t *sel;   /* sel[col] = slot or -1, for col < nselcols */
+    const int32_t *sel;   /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
     uint32_t need_cols;   /* 1 + the last column with a slot */
     /* position */
@@ -87,7 +87,7 @@ struct scan {
  * data[len] need not be readable. */
 void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begin, size_t start,
                size_t stop, bool in_quote, uint8_t delim, uint8_t quote, int nsel,
-               const int16_t *sel, int nselcols);
+               const int32_t *sel, int nselcols);
 
 /* Parse up to SCAN_BATCH_ROWS rows into b. Returns the number of rows; 0
  * when the range is finished (then check s->unterminated). */

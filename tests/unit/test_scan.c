@@ -198,7 +198,7 @@ static void libcsv_parse(const uint8_t *data, size_t len, uint8_t delim, uint8_t
 /* ---- the scanner over a tiling ---- */
 
 static struct scan_field *g_fields;   /* SCAN_BATCH_ROWS * MAXCOLS, kept all 0xff between uses */
-static int16_t g_sel[MAXCOLS];
+static int32_t g_sel[MAXCOLS];
 static const uint64_t UNSET = ~(uint64_t)0;
 static char g_ctx[512]; /* what is being tested, for failure messages */
 
@@ -218,7 +218,7 @@ static void fields_setup(void)
         memset(g_fields, 0xff, (size_t)SCAN_BATCH_ROWS * MAXCOLS * sizeof *g_fields);
     }
     for (int i = 0; i < MAXCOLS; i++)
-        g_sel[i] = (int16_t)i;
+        g_sel[i] = (int32_t)i;
 }
 
 /* memcmp, defined for empty (possibly NULL) buffers */
@@ -236,7 +236,7 @@ static void put_u64(struct buf *b, uint64_t v)
  * with it are reduced to: nfields, then per slot US and the value, or GS
  * when the row lacks the slot's column. */
 struct selection {
-    int16_t sel[MAXCOLS];
+    int32_t sel[MAXCOLS];
     int nsel, nselcols;
     int inv[MAXCOLS]; /* slot -> column */
 };
@@ -257,7 +257,7 @@ static void selection_random(struct selection *sl, uint64_t *rng)
         cols[j] = t;
     }
     for (int slot = 0; slot < n; slot++) {
-        sl->sel[cols[slot]] = (int16_t)slot;
+        sl->sel[cols[slot]] = (int32_t)slot;
         sl->inv[slot] = cols[slot];
     }
     sl->nsel = n;
@@ -323,7 +323,7 @@ static void scan_tiled_sel(const uint8_t *data, size_t len, const size_t *cuts, 
                            struct scanned *out)
 {
     fields_setup();
-    const int16_t *sel = sl ? sl->sel : g_sel;
+    const int32_t *sel = sl ? sl->sel : g_sel;
     int nsel = sl ? sl->nsel : MAXCOLS, nselcols = sl ? sl->nselcols : MAXCOLS;
     memset(out, 0, sizeof *out);
     rows_init(&out->rows);
@@ -861,7 +861,7 @@ Test(scan, selection_maps_columns_to_slots)
 {
     const char *in = "a,b,c,d\ne\n\"f\",g\n";
     size_t len = strlen(in);
-    int16_t sel[3] = {-1, 1, 0}; /* col 1 -> slot 1, col 2 -> slot 0, col 0 and 3 unused */
+    int32_t sel[3] = {-1, 1, 0}; /* col 1 -> slot 1, col 2 -> slot 0, col 0 and 3 unused */
     struct scan_field fields[SCAN_BATCH_ROWS * 2];
     memset(fields, 0xff, sizeof fields);
     struct scan_batch b;
@@ -890,7 +890,7 @@ Test(scan, data_begin_after_header)
     const char *in = "h\"1,h2\na,\"b\nc\"\nd,e\n";
     size_t len = strlen(in), db = 7;
     struct scan_field fields[SCAN_BATCH_ROWS * 2];
-    int16_t sel[2] = {0, 1};
+    int32_t sel[2] = {0, 1};
     struct scan_batch b;
     b.fields = fields;
     for (size_t cut = db; cut <= len; cut++) {

@@ -1,0 +1,1 @@
+aggregate real_overflow.csv --agg sum:b

@@ -1,0 +1,1 @@
+count sales.csv --chunk-size 18446744073709551000
