@@ -41,7 +41,9 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
             return rc;
         }
         ins->n++;
-        if (i > 0 && !same_header(&ins->in[0], &ins->in[i])) {
+        /* an empty later file (no header, no rows) adds nothing and is fine */
+        bool empty = ins->in[i].ncols == 0;
+        if (i > 0 && !empty && !same_header(&ins->in[0], &ins->in[i])) {
             pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "%s and %s have different headers",
                            ins->in[0].path, ins->in[i].path);
             inputs_close(ins);
