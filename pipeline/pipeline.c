@@ -295,6 +295,7 @@ struct pipeline {
     uint32_t file;
     int ncols;
     struct chunker *ch;
+    int need_cols; /* 1 + the last selected column: per chunk, nothing costs per column */
     _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
     _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
     _Atomic uint64_t bytes_done; /* progress: input bytes of finished chunks */
@@ -318,6 +319,9 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
     }
     p->cfg = *cfg;
     p->c = *c;
+    for (int col = 0; col < c->nselcols; col++)
+        if (c->sel[col] >= 0)
+            p->need_cols = col + 1;
     p->nworkers = n;
     for (int i = 0; i < n; i++) {
         p->w[i].p = p;
@@ -627,7 +631,7 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     w->cur_nl = 0;
     struct scan s;
     scan_init(&s, d, in->map.size, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,
-              p->c.nsel, p->c.sel, p->c.nselcols);
+              p->c.nsel, p->c.sel, p->need_cols);
     struct scan_batch *b = &w->b;
     w->batch = b;
     const uint32_t ncols = (uint32_t)p->ncols;

@@ -104,10 +104,7 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
     s->nsel = nsel;
     s->sel = sel;
     s->nselcols = nselcols;
-    s->need_cols = 0;
-    for (int c = 0; c < nselcols; c++)
-        if (sel[c] >= 0)
-            s->need_cols = (uint32_t)c + 1;
+    s->need_cols = (uint32_t)nselcols; /* the caller trims it: see scan.h */
     s->pos = start;
     s->iq_carry = in_quote ? ~(uint64_t)0 : 0;
     if (start == data_begin) {

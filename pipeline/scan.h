@@ -84,6 +84,8 @@ struct scan {
  * data_begin is where rows begin at all (after the header); in_quote is the
  * quote state just before start (see scan_count). sel maps the first
  * nselcols columns to selection slots (or -1); nsel is the number of slots.
+ * nselcols should be 1 + the last column with a slot: past it the scanner
+ * only counts fields (a larger value is correct, just slower).
  * data[len] need not be readable. */
 void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begin, size_t start,
                size_t stop, bool in_quote, uint8_t delim, uint8_t quote, int nsel,
