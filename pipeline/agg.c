@@ -894,15 +894,9 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     struct keyinfo *ki = calloc(ng * (size_t)(nk ? nk : 1) + 1, sizeof *ki);
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
-    if (!order || !ki || !numeric || !names) {
-        free(order);
-        free(ki);
-        free(numeric);
-        free(names);
-        free(ep);
-        free(eg);
-        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-    }
+    int rc = 0;
+    if (!order || !ki || !numeric || !names)
+        goto nomem;
     for (int k = 0; k < nk; k++)
         numeric[k] = true;
     for (size_t g = 0; g < ng; g++) {
@@ -922,13 +916,8 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     struct sortctx sc = {.ki = ki, .numeric = numeric, .nkeys = nk};
     sort_ctx = &sc;
     if (nk && sort_groups(order, ng, &sc) < 0) {
-        free(order);
-        free(ki);
-        free(numeric);
-        free(names);
-        free(ep);
-        free(eg);
-        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        sort_ctx = NULL;
+        goto nomem;
     }
     sort_ctx = NULL;
 
@@ -989,14 +978,18 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
         }
         outsink_end_row(out);
     }
+    if (real_overflow)
+        rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
+                            "a sum of reals is beyond the largest double (about 1.8e308)");
+    goto out;
+nomem:
+    rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+out:
     free(order);
     free(ki);
     free(numeric);
     free(names);
     free(ep);
     free(eg);
-    if (real_overflow)
-        return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
-                              "a sum of reals is beyond the largest double (about 1.8e308)");
-    return 0;
+    return rc;
 }

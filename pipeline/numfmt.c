@@ -168,35 +168,9 @@ int num_cmp(const struct num *a, const struct num *b)
 
 size_t num_fmt_dec(char *buf, i128 mant, int scale)
 {
-    char tmp[48];
-    size_t n = 0;
-    bool neg = mant < 0;
-    unsigned __int128 u = neg ? -(unsigned __int128)mant : (unsigned __int128)mant;
-    /* 128-bit division is a library call per digit: peel 19 digits at a
-     * time and finish in 64 bits. */
-    while (u >> 64) {
-        uint64_t low = (uint64_t)(u % 10000000000000000000ULL);
-        u /= 10000000000000000000ULL;
-        for (int k = 0; k < 19; k++, low /= 10)
-            tmp[n++] = (char)('0' + (int)(low % 10));
-    }
-    uint64_t v = (uint64_t)u;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v);
-    while (n <= (size_t)scale) /* at least one digit before the point */
-        tmp[n++] = '0';
-    size_t o = 0;
-    if (neg)
-        buf[o++] = '-';
-    for (size_t i = n; i-- > 0;) {
-        buf[o++] = tmp[i];
-        if (i == (size_t)scale && scale > 0)
-            buf[o++] = '.';
-    }
-    buf[o] = 0;
-    return o;
+    struct wide w = {{0, 0, 0, 0}};
+    wide_add_i128(&w, mant);
+    return wide_fmt_dec(buf, &w, scale); /* one routine writes every decimal */
 }
 
 /* The nearest p-digit decimal to x may miss x's rounding interval while its
