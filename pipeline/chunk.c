@@ -152,7 +152,11 @@ void chunker_done(struct chunker *c, size_t k)
     size_t safe = c->done_upto < c->n ? c->begin + c->done_upto * c->size : c->m->size;
     if (safe > 0)
         safe--;
-    if (safe > c->released + CHUNK_RELEASE_STEP || c->done_upto == c->n) {
+    /* Whole pages only, and `released` stays page-aligned: the page holding
+     * `safe` is released by a later step (rounding it away every time left
+     * one page behind per step: 1 MiB of RSS per GiB of input). */
+    safe &= ~(c->m->page - 1);
+    if (safe > c->released + CHUNK_RELEASE_STEP || (c->done_upto == c->n && safe > c->released)) {
         from = c->released;
         to = safe;
         c->released = safe;
