@@ -116,6 +116,10 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
+    if (o->sort && agg_plan_sort(plan, o->sort, &err)) {
+        rc = err.code;
+        goto out;
+    }
     if (o->where) {
         if (o->ref_parser) {
             rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, NULL, 0,

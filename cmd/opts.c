@@ -56,6 +56,8 @@ static const char aggregate_help[] =
     "                mean:C       mean of the non-empty values\n"
     "                min:C max:C  numeric when every value of C is a number\n"
     "\n"
+    "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
+    "\n"
     "An empty field is a null: skipped by every function but count.\n"
     "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
 
@@ -296,8 +298,6 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     }
     if (o->rejects)
         return usage_error("--rejects is not supported by this version yet");
-    if (o->sort)
-        return usage_error("--sort is not supported by this version yet");
     if (o->partial)
         return usage_error("--partial is not supported by this version yet");
     if (o->where && o->ref_parser)

@@ -40,6 +40,33 @@ static int slot_of(struct agg_plan *p, int col)
 
 int agg_plan_slot(struct agg_plan *p, int col) { return slot_of(p, col); }
 
+int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s", spec);
+    char *colon = strrchr(name, ':');
+    p->sort_desc = false;
+    if (colon && (strcmp(colon, ":desc") == 0 || strcmp(colon, ":asc") == 0)) {
+        p->sort_desc = colon[1] == 'd';
+        *colon = 0;
+    }
+    for (int k = 0; k < p->nkeys; k++)
+        if (strcmp(p->colnames[p->key_cols[k]], name) == 0)
+            return p->sort_col = k, 0;
+    for (int i = 0; i < p->nspecs; i++)
+        if (strcmp(p->specs[i].name, name) == 0)
+            return p->sort_col = p->nkeys + i, 0;
+    char list[600];
+    size_t o = 0;
+    list[0] = 0;
+    for (int k = 0; k < p->nkeys && o + 4 < sizeof list; k++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->colnames[p->key_cols[k]]);
+    for (int i = 0; i < p->nspecs && o + 4 < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->specs[i].name);
+    return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                          "--sort: no output column '%s'\n  output columns: %s", name, list);
+}
+
 static int vcol_of(struct agg_plan *p, int col)
 {
     for (int i = 0; i < p->nvcols; i++)
@@ -68,6 +95,7 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
     p->ncols = ncols;
     p->colnames = colnames;
     p->nselcols = ncols;
+    p->sort_col = -1;
     p->sel = malloc(((size_t)ncols + 1) * sizeof *p->sel);
     p->key_cols = calloc(maxitems, sizeof *p->key_cols);
     p->key_slot = calloc(maxitems, sizeof *p->key_slot);
@@ -823,6 +851,136 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
     return xsum_round(&x);
 }
 
+/* --sort on a result column. Every cell of the column gets a sort value:
+ * a number (counts, sums, means, numeric min/max) or bytes (text min/max);
+ * empty cells go last, in either direction; ties keep the key order (the
+ * rank of the entry in `order`), so the result is deterministic. */
+struct rsort {
+    double v;
+    const uint8_t *s;
+    uint32_t slen, rank;
+    bool null, text;
+    uint32_t e;
+};
+static bool rsort_desc;
+
+static int cmp_rsort(const void *x, const void *y)
+{
+    const struct rsort *a = x, *b = y;
+    if (a->null || b->null) {
+        if (a->null != b->null)
+            return a->null ? 1 : -1;
+    } else {
+        int c = a->text ? bytes_cmp(a->s, a->slen, b->s, b->slen) : (a->v > b->v) - (a->v < b->v);
+        if (c)
+            return rsort_desc ? -c : c;
+    }
+    return (a->rank > b->rank) - (a->rank < b->rank);
+}
+
+static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, const uint32_t *eg,
+                          uint32_t *order, size_t n, const struct agg_plan *p)
+{
+    const struct agg_spec *sp = &p->specs[p->sort_col - p->nkeys];
+    struct rsort *r = malloc((n + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = order[i], g = eg[e];
+        const struct agg_part *a = parts[ep[e]];
+        const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
+        int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
+        struct rsort x = {.rank = (uint32_t)i, .e = e};
+        switch (sp->fn) {
+        case AGG_COUNT:
+            x.v = (double)*F(a, g, 0, int64_t);
+            break;
+        case AGG_COUNT_COL:
+            x.v = (double)nn;
+            break;
+        case AGG_SUM:
+        case AGG_MEAN:
+            x.null = !nn;
+            if (nn) {
+                x.v = s->has_dbl ? sum_double(a, s, g) : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
+                if (sp->fn == AGG_MEAN)
+                    x.v /= (double)nn;
+            }
+            break;
+        case AGG_MIN:
+        case AGG_MAX:
+            x.null = !nn;
+            if (s->nonnum) {
+                const struct sbuf *sb = F(a, g, sp->fn == AGG_MIN ? s->o_smin : s->o_smax, struct sbuf);
+                x.text = true;
+                x.s = sb->p;
+                x.slen = sb->len;
+            } else if (nn) {
+                x.v = num_to_double(F(a, g, sp->fn == AGG_MIN ? s->o_nmin : s->o_nmax, struct num));
+            }
+            break;
+        }
+        r[i] = x;
+    }
+    rsort_desc = p->sort_desc;
+    qsort(r, n, sizeof *r, cmp_rsort);
+    for (size_t i = 0; i < n; i++)
+        order[i] = r[i].e;
+    free(r);
+    return 0;
+}
+
+/* --sort KEY:desc: key order reversed on that key column, nulls still
+ * last; ties (the other key columns) stay ascending. */
+static struct {
+    const struct keyinfo *ki;
+    int nk, col;
+    const bool *numeric;
+} rk;
+
+static int cmp_rev_key(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y; /* (entry, rank) pairs */
+    const struct keyinfo *ka = &rk.ki[(size_t)a[0] * rk.nk + rk.col];
+    const struct keyinfo *kb = &rk.ki[(size_t)b[0] * rk.nk + rk.col];
+    if (!ka->len || !kb->len) {
+        if (ka->len != kb->len)
+            return ka->len ? -1 : 1;
+    } else {
+        int c = 0;
+        if (rk.numeric[rk.col]) {
+            c = (ka->d > kb->d) - (ka->d < kb->d);
+            if (!c)
+                c = num_cmp(&ka->num, &kb->num);
+        }
+        if (!c)
+            c = bytes_cmp(ka->p, ka->len, kb->p, kb->len);
+        if (c)
+            return -c;
+    }
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static void reverse_keys(uint32_t *order, size_t n, const struct keyinfo *ki, int nk, int col,
+                         const bool *numeric)
+{
+    uint32_t *pairs = malloc((n + 1) * 2 * sizeof *pairs);
+    if (!pairs)
+        return; /* then in key order: only the direction is lost */
+    for (size_t i = 0; i < n; i++) {
+        pairs[2 * i] = order[i];
+        pairs[2 * i + 1] = (uint32_t)i;
+    }
+    rk.ki = ki;
+    rk.nk = nk;
+    rk.col = col;
+    rk.numeric = numeric;
+    qsort(pairs, n, 2 * sizeof *pairs, cmp_rev_key);
+    for (size_t i = 0; i < n; i++)
+        order[i] = pairs[2 * i];
+    free(pairs);
+}
+
 int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *err)
 {
     return agg_write(&a, 1, out, err);
@@ -920,6 +1078,10 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
         goto nomem;
     }
     sort_ctx = NULL;
+    if (p->sort_col >= nk && sort_by_result(parts, ep, eg, order, ng, p) < 0)
+        goto nomem;
+    else if (p->sort_col >= 0 && p->sort_col < nk && p->sort_desc)
+        reverse_keys(order, ng, ki, nk, p->sort_col, numeric);
 
     for (int k = 0; k < nk; k++)
         names[k] = p->colnames[p->key_cols[k]];

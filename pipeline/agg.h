@@ -54,6 +54,9 @@ struct agg_plan {
     struct agg_spec *specs;
     int nvcols;
     struct agg_vcol *vcols;
+    /* --sort: output column (keys first, then specs), or -1 for key order */
+    int sort_col;
+    bool sort_desc;
     /* the scanner's selection: sel[col] = slot or -1 */
     int nsel;
     int32_t *sel;
@@ -65,6 +68,10 @@ struct agg_plan {
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
                                  struct pcsv_error *err);
 void agg_plan_destroy(struct agg_plan *p);
+/* --sort COL[:asc|:desc]: COL is an output column name (a key column or a
+ * result like count or price_sum). PCSV_EUSAGE when it names none. */
+int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err);
+
 /* The selection slot of column col, adding one (e.g. for a --where
  * column). Only before any partial is created from the plan. */
 int agg_plan_slot(struct agg_plan *p, int col);
