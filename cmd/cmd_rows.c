@@ -47,8 +47,10 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
     for (size_t r = 0; r < b->nrows; r++) {
         if (skip && skip[r])
             continue;
-        if (R->limit >= 0 && R->emitted >= R->limit)
+        if (R->limit >= 0 && R->emitted >= R->limit) {
+            pipe_stopped_at(w, r);
             break;
+        }
         if (R->raw) {
             outsink_raw(o, data + b->row_start[r], (size_t)(b->row_end[r] - b->row_start[r]));
             outsink_raw(o, "\n", 1);
@@ -76,8 +78,10 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
             }
             outsink_end_row(o);
         }
-        if (R->limit >= 0) /* head only, which runs on one thread */
-            R->emitted++;
+        if (R->limit >= 0 && ++R->emitted == R->limit) { /* head: one thread */
+            pipe_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
+            break;
+        }
     }
     free(scratch);
     return R->limit >= 0 && R->emitted >= R->limit ? 1 : 0;

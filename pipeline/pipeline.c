@@ -269,6 +269,7 @@ struct pipe_worker {
     size_t escratch_cap;
     /* row-emitting consumers */
     struct outsink *out;
+    size_t stop_row; /* where the consumer stopped in the batch (pipe_stopped_at) */
 };
 
 /* The reorder window of the ordered writer. */
@@ -551,6 +552,8 @@ struct outsink *pipe_out(struct pipe_worker *w)
 
 void *pipe_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
 
+void pipe_stopped_at(struct pipe_worker *w, size_t row) { w->stop_row = row; }
+
 /* Hand chunk k's output to the writer. Sleeps while k is more than
  * PIPE_WINDOW chunks ahead of the next chunk to write (back-pressure: the
  * memory held does not grow however far a slow chunk falls behind). Whoever
@@ -668,6 +671,7 @@ static void run_chunk(struct pipe_worker *w, size_t k)
                 record_structural(w, b, first_bad);
             goto done;
         }
+        size_t nbad_before = w->nbad;
         for (size_t r = first_bad; r < n; r++)
             if (skip[r] && !record_structural(w, b, r))
                 goto done;
@@ -677,13 +681,22 @@ static void run_chunk(struct pipe_worker *w, size_t k)
                 goto done;
             }
         }
+        w->stop_row = SIZE_MAX;
         int rc = p->c.batch(w->state, d, p->cfg.quote, b, skip, w);
         if (rc < 0) {
             w->fatal = PCSV_ENOMEM;
             goto done;
         }
-        if (rc > 0)
+        if (rc > 0) {
+            /* the consumer had what it wanted before the end of the batch
+             * (head): bad rows past that point were never needed */
+            if (w->stop_row < n) {
+                uint64_t cut = p->in->offset_base + b->row_start[w->stop_row];
+                while (w->nbad > nbad_before && w->bad[w->nbad - 1].offset >= cut)
+                    free(w->bad[--w->nbad].value);
+            }
             goto done;
+        }
     }
     if (s.unterminated)
         record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);

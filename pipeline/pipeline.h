@@ -117,6 +117,10 @@ struct pipe_consumer {
     int nout_names;
 };
 
+/* A consumer that returns 1 (stop) from batch says at which row of the
+ * batch it stopped, so that bad rows after it are not reported. */
+void pipe_stopped_at(struct pipe_worker *w, size_t row);
+
 /* The consumer's ctx, from a worker (for batch callbacks). */
 void *pipe_consumer_ctx(struct pipe_worker *w);
 
