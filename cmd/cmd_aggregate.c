@@ -17,6 +17,7 @@ static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                      const uint8_t *skip, struct pipe_worker *w)
 {
+    agg_part_set_pos_base(state, pipe_pos_base(w));
     return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
 }
 

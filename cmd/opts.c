@@ -55,6 +55,7 @@ static const char aggregate_help[] =
     "                sum:C        exact sum (integers and decimals)\n"
     "                mean:C       mean of the non-empty values\n"
     "                min:C max:C  numeric when every value of C is a number\n"
+    "                first:C last:C  first / last non-empty value in input order\n"
     "\n"
     "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
     "\n"

@@ -81,7 +81,7 @@ static const struct {
     enum agg_fn fn;
 } fn_names[] = {
     {"count", AGG_COUNT_COL}, {"sum", AGG_SUM}, {"mean", AGG_MEAN}, {"avg", AGG_MEAN},
-    {"min", AGG_MIN},         {"max", AGG_MAX},
+    {"min", AGG_MIN},         {"max", AGG_MAX},    {"first", AGG_FIRST},  {"last", AGG_LAST},
 };
 
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
@@ -141,7 +141,7 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         if (fi < 0) {
             pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
                            "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                           "min:C, max:C)",
+                           "min:C, max:C, first:C, last:C)",
                            t);
             goto fail;
         }
@@ -156,7 +156,9 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             v->sum = true;
         if (s->fn == AGG_MIN || s->fn == AGG_MAX)
             v->minmax = true;
-        static const char *suffix[] = {"", "count", "sum", "mean", "min", "max"};
+        if (s->fn == AGG_FIRST || s->fn == AGG_LAST)
+            v->firstlast = true;
+        static const char *suffix[] = {"", "count", "sum", "mean", "min", "max", "first", "last"};
         size_t n = strlen(colnames[c]) + 8;
         s->name = malloc(n);
         if (!s->name)
@@ -195,6 +197,7 @@ struct sbuf {
 struct vstate {
     /* offsets into the record; -1 when the column does not need it */
     int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
+    int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
@@ -219,6 +222,9 @@ struct agg_part {
     uint64_t *kh;
     int64_t *grp;
     uint8_t *drop;
+    uint64_t pos_base; /* see agg_part_set_pos_base */
+    uint64_t row_pos;  /* agg_part_row's own position counter */
+    const uint64_t *row_start; /* the batch being added (positions) */
 };
 
 static int ensure_groups(struct agg_part *a, size_t n)
@@ -270,6 +276,13 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         struct vstate *s = &a->vs[i];
         s->o_n = field_at(&off, sizeof(int64_t), 8);
         s->o_sum = s->o_dsum = s->o_nmin = s->o_nmax = s->o_smin = s->o_smax = -1;
+        s->o_pfirst = s->o_plast = s->o_sfirst = s->o_slast = -1;
+        if (v->firstlast) {
+            s->o_pfirst = field_at(&off, sizeof(uint64_t), 8);
+            s->o_plast = field_at(&off, sizeof(uint64_t), 8);
+            s->o_sfirst = field_at(&off, sizeof(struct sbuf), 8);
+            s->o_slast = field_at(&off, sizeof(struct sbuf), 8);
+        }
         if (v->sum) {
             s->o_sum = field_at(&off, sizeof(struct wide), 16);
             s->o_dsum = field_at(&off, sizeof(struct xsum *), 8);
@@ -303,6 +316,10 @@ void agg_part_destroy(struct agg_part *a)
                 free(F(a, g, s->o_smin, struct sbuf)->p);
                 free(F(a, g, s->o_smax, struct sbuf)->p);
             }
+            if (s->o_sfirst >= 0) {
+                free(F(a, g, s->o_sfirst, struct sbuf)->p);
+                free(F(a, g, s->o_slast, struct sbuf)->p);
+            }
         }
     }
     bigmem_free(a->recs, a->cap * a->rec_size);
@@ -320,6 +337,8 @@ void agg_part_destroy(struct agg_part *a)
 }
 
 size_t agg_part_groups(const struct agg_part *a) { return hashtab_size(a->ht); }
+
+void agg_part_set_pos_base(struct agg_part *a, uint64_t base) { a->pos_base = base; }
 
 void agg_part_seal(struct agg_part *a) { hashtab_drop_index(a->ht); }
 
@@ -416,8 +435,27 @@ static int row_prepare(struct agg_part *a, const struct agg_val *vals, struct nu
 }
 
 /* Phase 3 of a row: fold its values into group g. */
+/* first/last: positions are order-independent facts, so partials filled in
+ * any order merge to the same answer. A stored position of 0 means none yet
+ * (positions are 1-based). */
+static int firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, const uint8_t *p,
+                            size_t len)
+{
+    uint64_t *pf = (uint64_t *)(rec + s->o_pfirst), *pl = (uint64_t *)(rec + s->o_plast);
+    if ((!*pf || pos < *pf) && sbuf_set((struct sbuf *)(rec + s->o_sfirst), p, len) == 0)
+        *pf = pos;
+    else if (!*pf || pos < *pf)
+        return -1;
+    if (pos > *pl) {
+        if (sbuf_set((struct sbuf *)(rec + s->o_slast), p, len) < 0)
+            return -1;
+        *pl = pos;
+    }
+    return 0;
+}
+
 static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
-                      const struct num *nums)
+                      const struct num *nums, uint64_t pos)
 {
     const struct agg_plan *p = a->plan;
     uint8_t *rec = a->recs + (size_t)g * a->rec_size;
@@ -430,6 +468,8 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         struct vstate *s = &a->vs[i];
         const struct num *nv = &nums[i];
         (*(int64_t *)(rec + s->o_n))++;
+        if (v->firstlast && firstlast_update(s, rec, pos, x->p, x->len) < 0)
+            return -1;
         if (nv->kind == NUM_DEC && nv->scale > s->scale)
             rescale(a, i, nv->scale);
         if (v->sum) {
@@ -505,7 +545,7 @@ int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg
     int64_t g = group_of(a, key, klen, hashtab_hash(key, klen));
     if (g < 0)
         return -1;
-    return row_update(a, g, vals, a->nums);
+    return row_update(a, g, vals, a->nums, ++a->row_pos);
 }
 
 /* A batch goes through in three passes so that the cache misses of a large
@@ -567,7 +607,8 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
         __builtin_prefetch(a->recs + (size_t)a->grp[r] * a->rec_size, 1);
     }
     for (size_t r = 0; r < n; r++)
-        if (!a->drop[r] && row_update(a, a->grp[r], &a->vals[r * nsel], &a->nums[r * nv]) < 0)
+        if (!a->drop[r] && row_update(a, a->grp[r], &a->vals[r * nsel], &a->nums[r * nv],
+                                      a->pos_base + b->row_start[r] + 1) < 0)
             return -1;
     return 0;
 }
@@ -653,6 +694,16 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
             }
             if (v->minmax && minmax_merge(into, gd, from, gs, s) < 0)
                 return -1;
+            if (v->firstlast) {
+                uint8_t *rec = into->recs + (size_t)gd * into->rec_size;
+                uint64_t pf = *F(from, gs, s->o_pfirst, uint64_t), pl = *F(from, gs, s->o_plast, uint64_t);
+                const struct sbuf *sf = F(from, gs, s->o_sfirst, struct sbuf);
+                const struct sbuf *sl = F(from, gs, s->o_slast, struct sbuf);
+                if (pf && firstlast_update(d, rec, pf, sf->p, sf->len) < 0)
+                    return -1;
+                if (pl && firstlast_update(d, rec, pl, sl->p, sl->len) < 0)
+                    return -1;
+            }
         }
     }
     return 0;
@@ -907,6 +958,15 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
                     x.v /= (double)nn;
             }
             break;
+        case AGG_FIRST:
+        case AGG_LAST: {
+            const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
+            x.null = !nn;
+            x.text = true;
+            x.s = sb->p;
+            x.slen = sb->len;
+            break;
+        }
         case AGG_MIN:
         case AGG_MAX:
             x.null = !nn;
@@ -1122,6 +1182,18 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                     put_wide(out, F(a, g, s->o_sum, struct wide), s->scale);
                 }
                 break;
+            case AGG_FIRST:
+            case AGG_LAST: {
+                const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
+                if (!nn)
+                    outsink_field(out, "", 0, OUT_NULL);
+                else {
+                    struct num nm;
+                    outsink_field(out, sb->p, sb->len,
+                                  num_parse(sb->p, sb->len, &nm) != NUM_NONE ? OUT_NUM : OUT_STR);
+                }
+                break;
+            }
             case AGG_MIN:
             case AGG_MAX: {
                 const struct sbuf *sb = F(a, g, sp->fn == AGG_MIN ? s->o_smin : s->o_smax, struct sbuf);

@@ -29,7 +29,7 @@
 #include "../io/status.h"
 #include "scan.h"
 
-enum agg_fn { AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX };
+enum agg_fn { AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST };
 
 struct agg_spec {
     enum agg_fn fn;
@@ -43,6 +43,7 @@ struct agg_vcol {
     int col, slot;
     bool sum;    /* sum or mean: needs numbers; a non-number is a bad row */
     bool minmax; /* min or max */
+    bool firstlast; /* first or last: the value at the smallest/largest position */
 };
 
 struct agg_plan {
@@ -99,6 +100,11 @@ int agg_part_batch(struct agg_part *p, const uint8_t *data, uint8_t quote,
  * path). Same returns as agg_part_batch; row is passed through to bad(). */
 int agg_part_row(struct agg_part *p, const struct agg_val *vals, size_t row, agg_bad_fn bad,
                  void *ctx);
+
+/* Rows of the next agg_part_batch calls are at input position base +
+ * row_start (positions order rows across files: file << 48 | offset).
+ * agg_part_row numbers its rows in call order instead. */
+void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);

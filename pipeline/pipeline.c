@@ -554,6 +554,11 @@ void *pipe_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
 
 void pipe_stopped_at(struct pipe_worker *w, size_t row) { w->stop_row = row; }
 
+uint64_t pipe_pos_base(struct pipe_worker *w)
+{
+    return (uint64_t)w->p->file << 48 | w->p->in->offset_base;
+}
+
 /* Hand chunk k's output to the writer. Sleeps while k is more than
  * PIPE_WINDOW chunks ahead of the next chunk to write (back-pressure: the
  * memory held does not grow however far a slow chunk falls behind). Whoever

@@ -121,6 +121,11 @@ struct pipe_consumer {
  * batch it stopped, so that bad rows after it are not reported. */
 void pipe_stopped_at(struct pipe_worker *w, size_t row);
 
+/* The input position of byte 0 of the batch's data: file << 48 | offset of
+ * the data in that file (row r is at this + row_start[r]). Orders rows
+ * across files and stream buffers. */
+uint64_t pipe_pos_base(struct pipe_worker *w);
+
 /* The consumer's ctx, from a worker (for batch callbacks). */
 void *pipe_consumer_ctx(struct pipe_worker *w);
 

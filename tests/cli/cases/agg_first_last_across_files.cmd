@@ -1,0 +1,1 @@
+aggregate part1.csv part2.csv --by region --agg first:qty,last:qty,count
