@@ -7,9 +7,6 @@
 
 #include "scan.h"
 
-#ifndef CHUNK_OWN_RELEASE
-#define CHUNK_OWN_RELEASE ((size_t)64 << 10) /* chunks this big release their own pages */
-#endif
 #ifndef CHUNK_RELEASE_STEP
 #define CHUNK_RELEASE_STEP ((size_t)4 << 20) /* the frontier releases in steps of 4 MiB */
 #endif
@@ -130,17 +127,6 @@ void chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_
 
 void chunker_done(struct chunker *c, size_t k)
 {
-    if (c->size >= CHUNK_OWN_RELEASE) {
-        /* Drop the whole pages inside this chunk now: the row that runs
-         * into it from the previous chunk, if still being read, just faults
-         * its page back in from the page cache (the mapping is read-only
-         * and file-backed). Waiting for every earlier chunk instead lets
-         * pages pile up behind one slow chunk. The pages shared with a
-         * neighbour go with the frontier below. */
-        size_t a, e;
-        chunker_range(c, k, &a, &e);
-        mapfile_release(c->m, a, e - a);
-    }
     size_t from = 0, to = 0;
     pthread_mutex_lock(&c->mu);
     c->done[k] = 1;
