@@ -56,6 +56,7 @@ static const char aggregate_help[] =
     "                mean:C       mean of the non-empty values\n"
     "                min:C max:C  numeric when every value of C is a number\n"
     "                first:C last:C  first / last non-empty value in input order\n"
+    "                distinct:C   exact number of distinct non-empty values\n"
     "\n"
     "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
     "\n"

@@ -82,6 +82,7 @@ static const struct {
 } fn_names[] = {
     {"count", AGG_COUNT_COL}, {"sum", AGG_SUM}, {"mean", AGG_MEAN}, {"avg", AGG_MEAN},
     {"min", AGG_MIN},         {"max", AGG_MAX},    {"first", AGG_FIRST},  {"last", AGG_LAST},
+    {"distinct", AGG_DISTINCT},
 };
 
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
@@ -141,7 +142,7 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         if (fi < 0) {
             pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
                            "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                           "min:C, max:C, first:C, last:C)",
+                           "min:C, max:C, first:C, last:C, distinct:C)",
                            t);
             goto fail;
         }
@@ -158,8 +159,11 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             v->minmax = true;
         if (s->fn == AGG_FIRST || s->fn == AGG_LAST)
             v->firstlast = true;
-        static const char *suffix[] = {"", "count", "sum", "mean", "min", "max", "first", "last"};
-        size_t n = strlen(colnames[c]) + 8;
+        if (s->fn == AGG_DISTINCT)
+            v->distinct = true;
+        static const char *suffix[] = {"",    "count", "sum",  "mean",    "min",
+                                       "max", "first", "last", "distinct"};
+        size_t n = strlen(colnames[c]) + 16; /* "_" + the longest suffix + NUL */
         s->name = malloc(n);
         if (!s->name)
             goto nomem;
@@ -198,6 +202,7 @@ struct vstate {
     /* offsets into the record; -1 when the column does not need it */
     int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
     int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
+    int o_ndistinct; /* distinct: filled from the pair set when writing */
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
@@ -208,6 +213,13 @@ struct vstate {
 struct agg_part {
     const struct agg_plan *plan;
     struct hashtab *ht;
+    /* distinct: one set for every (value column, group, value) seen, keyed
+     * by u32 vcol, u32 group key length, group key, value. Exact, and
+     * merged by set union, so the count never depends on the order. Its
+     * memory grows with the distinct values kept. */
+    struct hashtab *pairs;
+    uint8_t *pairbuf;
+    size_t paircap;
     size_t cap; /* groups recs has room for */
     size_t rec_size;
     uint8_t *recs;
@@ -257,6 +269,11 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         return NULL;
     a->plan = plan;
     a->ht = hashtab_create();
+    for (int i = 0; i < plan->nvcols; i++)
+        if (plan->vcols[i].distinct && !a->pairs && !(a->pairs = hashtab_create())) {
+            agg_part_destroy(a);
+            return NULL;
+        }
     a->vs = calloc((size_t)plan->nvcols + 1, sizeof *a->vs);
     size_t nsel = (size_t)plan->nsel + 1, nv = (size_t)plan->nvcols + 1;
     a->vals = calloc(SCAN_BATCH_ROWS * nsel, sizeof *a->vals);
@@ -276,7 +293,9 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         struct vstate *s = &a->vs[i];
         s->o_n = field_at(&off, sizeof(int64_t), 8);
         s->o_sum = s->o_dsum = s->o_nmin = s->o_nmax = s->o_smin = s->o_smax = -1;
-        s->o_pfirst = s->o_plast = s->o_sfirst = s->o_slast = -1;
+        s->o_pfirst = s->o_plast = s->o_sfirst = s->o_slast = s->o_ndistinct = -1;
+        if (v->distinct)
+            s->o_ndistinct = field_at(&off, sizeof(int64_t), 8);
         if (v->firstlast) {
             s->o_pfirst = field_at(&off, sizeof(uint64_t), 8);
             s->o_plast = field_at(&off, sizeof(uint64_t), 8);
@@ -333,6 +352,8 @@ void agg_part_destroy(struct agg_part *a)
     free(a->grp);
     free(a->drop);
     hashtab_destroy(a->ht);
+    hashtab_destroy(a->pairs);
+    free(a->pairbuf);
     free(a);
 }
 
@@ -454,6 +475,29 @@ static int firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, 
     return 0;
 }
 
+/* Add (vcol, group key, value) to the pair set. */
+static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t gl,
+                    const uint8_t *v, size_t vl)
+{
+    size_t need = 8 + gl + vl;
+    if (need > a->paircap) {
+        uint8_t *b = realloc(a->pairbuf, need * 2);
+        if (!b)
+            return -1;
+        a->pairbuf = b;
+        a->paircap = need * 2;
+    }
+    uint32_t l = (uint32_t)gl;
+    memcpy(a->pairbuf, &vcol, 4);
+    memcpy(a->pairbuf + 4, &l, 4);
+    if (gl)
+        memcpy(a->pairbuf + 8, gk, gl);
+    if (vl)
+        memcpy(a->pairbuf + 8 + gl, v, vl);
+    bool ins;
+    return hashtab_upsert(a->pairs, a->pairbuf, need, hashtab_hash(a->pairbuf, need), &ins) < 0 ? -1 : 0;
+}
+
 static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                       const struct num *nums, uint64_t pos)
 {
@@ -470,6 +514,12 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         (*(int64_t *)(rec + s->o_n))++;
         if (v->firstlast && firstlast_update(s, rec, pos, x->p, x->len) < 0)
             return -1;
+        if (v->distinct) {
+            size_t gl;
+            const uint8_t *gk = hashtab_key(a->ht, (uint32_t)g, &gl);
+            if (pair_add(a, (uint32_t)i, gk, gl, x->p, x->len) < 0)
+                return -1;
+        }
         if (nv->kind == NUM_DEC && nv->scale > s->scale)
             rescale(a, i, nv->scale);
         if (v->sum) {
@@ -705,6 +755,19 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                     return -1;
             }
         }
+    }
+    /* the pair sets: union, partition by the group's hash */
+    size_t np = from->pairs ? hashtab_size(from->pairs) : 0;
+    for (size_t i = 0; i < np; i++) {
+        size_t len;
+        const uint8_t *k = hashtab_key(from->pairs, (uint32_t)i, &len);
+        uint32_t gl;
+        memcpy(&gl, k + 4, 4);
+        if (nparts > 1 && partition_of(hashtab_hash(k + 8, gl), nparts) != part)
+            continue;
+        bool ins;
+        if (hashtab_upsert(into->pairs, k, len, hashtab_key_hash(from->pairs, (uint32_t)i), &ins) < 0)
+            return -1;
     }
     return 0;
 }
@@ -949,6 +1012,9 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
         case AGG_COUNT_COL:
             x.v = (double)nn;
             break;
+        case AGG_DISTINCT:
+            x.v = (double)*F(a, g, s->o_ndistinct, int64_t);
+            break;
         case AGG_SUM:
         case AGG_MEAN:
             x.null = !nn;
@@ -1093,6 +1159,23 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         ng = 1;
     }
+    /* distinct: count each part's pairs into its groups' records */
+    for (int j = 0; j < nparts; j++) {
+        struct agg_part *a = parts[j];
+        size_t np = a->pairs ? hashtab_size(a->pairs) : 0;
+        for (size_t i = 0; i < np; i++) {
+            size_t len;
+            const uint8_t *k = hashtab_key(a->pairs, (uint32_t)i, &len);
+            uint32_t vc, gl;
+            memcpy(&vc, k, 4);
+            memcpy(&gl, k + 4, 4);
+            bool ins;
+            int64_t g = hashtab_upsert(a->ht, k + 8, gl, hashtab_hash(k + 8, gl), &ins);
+            if (g < 0 || ins) /* every pair's group exists: a new one means no memory */
+                return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            (*F(a, g, a->vs[vc].o_ndistinct, int64_t))++;
+        }
+    }
     /* entries: (part, group) of every group of every part */
     uint16_t *ep = malloc((ng + 1) * sizeof *ep);
     uint32_t *eg = malloc((ng + 1) * sizeof *eg);
@@ -1181,6 +1264,9 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                 } else {
                     put_wide(out, F(a, g, s->o_sum, struct wide), s->scale);
                 }
+                break;
+            case AGG_DISTINCT:
+                put_int(out, *F(a, g, s->o_ndistinct, int64_t));
                 break;
             case AGG_FIRST:
             case AGG_LAST: {

@@ -29,7 +29,9 @@
 #include "../io/status.h"
 #include "scan.h"
 
-enum agg_fn { AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST };
+enum agg_fn {
+    AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_DISTINCT
+};
 
 struct agg_spec {
     enum agg_fn fn;
@@ -44,6 +46,7 @@ struct agg_vcol {
     bool sum;    /* sum or mean: needs numbers; a non-number is a bad row */
     bool minmax; /* min or max */
     bool firstlast; /* first or last: the value at the smallest/largest position */
+    bool distinct;  /* distinct: the set of (group, value) pairs */
 };
 
 struct agg_plan {

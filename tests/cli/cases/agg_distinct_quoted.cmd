@@ -1,0 +1,1 @@
+aggregate quoted.csv --by city --agg distinct:name
