@@ -136,23 +136,40 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         }
         *colon = 0;
         int fi = -1;
+        double q = 0;
         for (size_t k = 0; k < sizeof fn_names / sizeof fn_names[0]; k++)
             if (strcmp(fn_names[k].name, t) == 0)
                 fi = (int)k;
-        if (fi < 0) {
+        if (fi < 0 && strcmp(t, "median") == 0) {
+            fi = -2;
+            q = 0.5;
+        } else if (fi < 0 && t[0] == 'p' && t[1]) {
+            char *end;
+            double pct = strtod(t + 1, &end);
+            if (*end == 0 && pct > 0 && pct < 100 && (t[1] >= '0' && t[1] <= '9')) {
+                fi = -2;
+                q = pct / 100;
+            }
+        }
+        if (fi == -1) {
             pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
                            "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                           "min:C, max:C, first:C, last:C, distinct:C)",
+                           "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C)",
                            t);
             goto fail;
         }
         int c = colref_resolve(colon + 1, colnames, ncols, "--agg", err);
         if (c < 0)
             goto fail;
-        s->fn = fn_names[fi].fn;
+        s->fn = fi >= 0 ? fn_names[fi].fn : AGG_QUANTILE;
         s->col = c;
         s->vcol = vcol_of(p, c);
         struct agg_vcol *v = &p->vcols[s->vcol];
+        if (s->fn == AGG_QUANTILE) {
+            v->quantile = true;
+            s->q = q;
+            s->qslot = p->nquantiles++;
+        }
         if (s->fn == AGG_SUM || s->fn == AGG_MEAN)
             v->sum = true;
         if (s->fn == AGG_MIN || s->fn == AGG_MAX)
@@ -161,13 +178,13 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             v->firstlast = true;
         if (s->fn == AGG_DISTINCT)
             v->distinct = true;
-        static const char *suffix[] = {"",    "count", "sum",  "mean",    "min",
-                                       "max", "first", "last", "distinct"};
-        size_t n = strlen(colnames[c]) + 16; /* "_" + the longest suffix + NUL */
+        static const char *suffix[] = {"",    "count", "sum",  "mean",     "min",
+                                       "max", "first", "last", "distinct", ""};
+        size_t n = strlen(colnames[c]) + strlen(t) + 16; /* "_" + the suffix + NUL */
         s->name = malloc(n);
         if (!s->name)
             goto nomem;
-        snprintf(s->name, n, "%s_%s", colnames[c], suffix[s->fn]);
+        snprintf(s->name, n, "%s_%s", colnames[c], s->fn == AGG_QUANTILE ? t : suffix[s->fn]);
         p->nspecs++;
     }
     if (p->nspecs == 0) {
@@ -220,6 +237,13 @@ struct agg_part {
     struct hashtab *pairs;
     uint8_t *pairbuf;
     size_t paircap;
+    /* median/pN: every value, as (vcol, group, value); sorted when written */
+    struct qval {
+        uint32_t vcol, group;
+        double v;
+    } *qv;
+    size_t nqv, capqv;
+    double *qres; /* [group * nquantiles + qslot], filled when written */
     size_t cap; /* groups recs has room for */
     size_t rec_size;
     uint8_t *recs;
@@ -354,6 +378,8 @@ void agg_part_destroy(struct agg_part *a)
     hashtab_destroy(a->ht);
     hashtab_destroy(a->pairs);
     free(a->pairbuf);
+    free(a->qv);
+    free(a->qres);
     free(a);
 }
 
@@ -427,7 +453,7 @@ static int row_prepare(struct agg_part *a, const struct agg_val *vals, struct nu
             nums[i].kind = NUM_NONE;
             continue;
         }
-        if (num_parse(x->p, x->len, &nums[i]) == NUM_NONE && v->sum) {
+        if (num_parse(x->p, x->len, &nums[i]) == NUM_NONE && (v->sum || v->quantile)) {
             *stop = !bad(ctx, row, v->col, x->p, x->len);
             return 1;
         }
@@ -498,6 +524,20 @@ static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t
     return hashtab_upsert(a->pairs, a->pairbuf, need, hashtab_hash(a->pairbuf, need), &ins) < 0 ? -1 : 0;
 }
 
+static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, double v)
+{
+    if (a->nqv == a->capqv) {
+        size_t nc = a->capqv ? a->capqv * 2 : 1024;
+        struct qval *q = realloc(a->qv, nc * sizeof *q);
+        if (!q)
+            return -1;
+        a->qv = q;
+        a->capqv = nc;
+    }
+    a->qv[a->nqv++] = (struct qval){vcol, g, v};
+    return 0;
+}
+
 static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                       const struct num *nums, uint64_t pos)
 {
@@ -513,6 +553,8 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         const struct num *nv = &nums[i];
         (*(int64_t *)(rec + s->o_n))++;
         if (v->firstlast && firstlast_update(s, rec, pos, x->p, x->len) < 0)
+            return -1;
+        if (v->quantile && qv_add(a, (uint32_t)i, (uint32_t)g, num_to_double(nv)) < 0)
             return -1;
         if (v->distinct) {
             size_t gl;
@@ -714,15 +756,26 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         d->overflow |= s->overflow;
     }
     size_t ng = hashtab_size(from->ht);
+    /* from's group -> into's group (-1: another partition), for the values
+     * of median/pN */
+    int64_t *map = from->nqv ? malloc((ng + 1) * sizeof *map) : NULL;
+    if (from->nqv && !map)
+        return -1;
     for (size_t gs = 0; gs < ng; gs++) {
         uint64_t h = hashtab_key_hash(from->ht, (uint32_t)gs);
+        if (map)
+            map[gs] = -1;
         if (nparts > 1 && partition_of(h, nparts) != part)
             continue;
         size_t klen;
         const uint8_t *key = hashtab_key(from->ht, (uint32_t)gs, &klen);
         int64_t gd = group_of(into, key, klen, h);
-        if (gd < 0)
+        if (gd < 0) {
+            free(map);
             return -1;
+        }
+        if (map)
+            map[gs] = gd;
         *F(into, gd, 0, int64_t) += *F(from, gs, 0, int64_t);
         for (int i = 0; i < p->nvcols; i++) {
             const struct agg_vcol *v = &p->vcols[i];
@@ -769,6 +822,14 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         if (hashtab_upsert(into->pairs, k, len, hashtab_key_hash(from->pairs, (uint32_t)i), &ins) < 0)
             return -1;
     }
+    for (size_t i = 0; i < from->nqv; i++) {
+        const struct qval *x = &from->qv[i];
+        if (map[x->group] >= 0 && qv_add(into, x->vcol, (uint32_t)map[x->group], x->v) < 0) {
+            free(map);
+            return -1;
+        }
+    }
+    free(map);
     return 0;
 }
 
@@ -965,6 +1026,16 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
     return xsum_round(&x);
 }
 
+static int cmp_qval(const void *x, const void *y)
+{
+    const struct qval *a = x, *b = y;
+    if (a->vcol != b->vcol)
+        return a->vcol < b->vcol ? -1 : 1;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    return (a->v > b->v) - (a->v < b->v);
+}
+
 /* --sort on a result column. Every cell of the column gets a sort value:
  * a number (counts, sums, means, numeric min/max) or bytes (text min/max);
  * empty cells go last, in either direction; ties keep the key order (the
@@ -1014,6 +1085,11 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
             break;
         case AGG_DISTINCT:
             x.v = (double)*F(a, g, s->o_ndistinct, int64_t);
+            break;
+        case AGG_QUANTILE:
+            x.null = !nn;
+            if (nn)
+                x.v = a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot];
             break;
         case AGG_SUM:
         case AGG_MEAN:
@@ -1176,6 +1252,35 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
             (*F(a, g, a->vs[vc].o_ndistinct, int64_t))++;
         }
     }
+    /* median/pN: sort each part's values by (column, group, value) and
+     * interpolate linearly between the two nearest (numpy's default) */
+    for (int j = 0; j < nparts && p->nquantiles; j++) {
+        struct agg_part *a = parts[j];
+        size_t ngr = hashtab_size(a->ht);
+        free(a->qres);
+        a->qres = malloc((ngr * (size_t)p->nquantiles + 1) * sizeof *a->qres);
+        if (!a->qres)
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        if (a->nqv > 1)
+            qsort(a->qv, a->nqv, sizeof *a->qv, cmp_qval);
+        for (size_t i = 0; i < a->nqv;) {
+            size_t e = i;
+            while (e < a->nqv && a->qv[e].vcol == a->qv[i].vcol && a->qv[e].group == a->qv[i].group)
+                e++;
+            for (int k = 0; k < p->nspecs; k++) {
+                const struct agg_spec *sp = &p->specs[k];
+                if (sp->fn != AGG_QUANTILE || (uint32_t)sp->vcol != a->qv[i].vcol)
+                    continue;
+                double hpos = (double)(e - i - 1) * sp->q;
+                size_t lo = (size_t)hpos;
+                double frac = hpos - (double)lo, v = a->qv[i + lo].v;
+                if (frac > 0 && i + lo + 1 < e)
+                    v += frac * (a->qv[i + lo + 1].v - v);
+                a->qres[(size_t)a->qv[i].group * (size_t)p->nquantiles + (size_t)sp->qslot] = v;
+            }
+            i = e;
+        }
+    }
     /* entries: (part, group) of every group of every part */
     uint16_t *ep = malloc((ng + 1) * sizeof *ep);
     uint32_t *eg = malloc((ng + 1) * sizeof *eg);
@@ -1267,6 +1372,12 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                 break;
             case AGG_DISTINCT:
                 put_int(out, *F(a, g, s->o_ndistinct, int64_t));
+                break;
+            case AGG_QUANTILE:
+                if (!nn)
+                    outsink_field(out, "", 0, OUT_NULL);
+                else
+                    put_double(out, a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot]);
                 break;
             case AGG_FIRST:
             case AGG_LAST: {

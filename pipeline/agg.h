@@ -30,7 +30,8 @@
 #include "scan.h"
 
 enum agg_fn {
-    AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_DISTINCT
+    AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_DISTINCT,
+    AGG_QUANTILE
 };
 
 struct agg_spec {
@@ -38,6 +39,8 @@ struct agg_spec {
     int col;  /* input column, -1 for count */
     int vcol; /* index into plan->vcols, -1 for count */
     char *name; /* result column name */
+    double q;   /* AGG_QUANTILE: 0.5 for median, N/100 for pN */
+    int qslot;  /* AGG_QUANTILE: its index among the plan's quantile specs */
 };
 
 /* A value column: an input column some function reads. */
@@ -47,6 +50,7 @@ struct agg_vcol {
     bool minmax; /* min or max */
     bool firstlast; /* first or last: the value at the smallest/largest position */
     bool distinct;  /* distinct: the set of (group, value) pairs */
+    bool quantile;  /* median/pN: every value is kept */
 };
 
 struct agg_plan {
@@ -56,6 +60,7 @@ struct agg_plan {
     int *key_cols, *key_slot;
     int nspecs;
     struct agg_spec *specs;
+    int nquantiles; /* specs that are median/pN */
     int nvcols;
     struct agg_vcol *vcols;
     /* --sort: output column (keys first, then specs), or -1 for key order */

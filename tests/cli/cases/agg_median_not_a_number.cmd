@@ -1,0 +1,1 @@
+aggregate notnum.csv --agg median:price
