@@ -58,6 +58,7 @@ static const char aggregate_help[] =
     "                first:C last:C  first / last non-empty value in input order\n"
     "                distinct:C   exact number of distinct non-empty values\n"
     "                median:C pN:C  quantiles (0<N<100), linear interpolation\n"
+    "                var:C stddev:C  sample variance and standard deviation\n"
     "\n"
     "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
     "\n"

@@ -82,7 +82,7 @@ static const struct {
 } fn_names[] = {
     {"count", AGG_COUNT_COL}, {"sum", AGG_SUM}, {"mean", AGG_MEAN}, {"avg", AGG_MEAN},
     {"min", AGG_MIN},         {"max", AGG_MAX},    {"first", AGG_FIRST},  {"last", AGG_LAST},
-    {"distinct", AGG_DISTINCT},
+    {"distinct", AGG_DISTINCT}, {"var", AGG_VAR},        {"stddev", AGG_STDDEV},
 };
 
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
@@ -154,7 +154,7 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         if (fi == -1) {
             pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
                            "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                           "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C)",
+                           "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C, var:C, stddev:C)",
                            t);
             goto fail;
         }
@@ -178,8 +178,10 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             v->firstlast = true;
         if (s->fn == AGG_DISTINCT)
             v->distinct = true;
-        static const char *suffix[] = {"",    "count", "sum",  "mean",     "min",
-                                       "max", "first", "last", "distinct", ""};
+        if (s->fn == AGG_VAR || s->fn == AGG_STDDEV)
+            v->var = v->sum = true; /* from the exact sum and sum of squares */
+        static const char *suffix[] = {"",         "count", "sum", "mean",  "min",   "max",
+                                       "first",    "last",  "distinct", "", "var", "stddev"};
         size_t n = strlen(colnames[c]) + strlen(t) + 16; /* "_" + the suffix + NUL */
         s->name = malloc(n);
         if (!s->name)
@@ -220,6 +222,7 @@ struct vstate {
     int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
     int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
     int o_ndistinct; /* distinct: filled from the pair set when writing */
+    int o_sq, o_dsq; /* var/stddev: exact sum of squares (at 2 * scale), of reals */
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
@@ -318,6 +321,11 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         s->o_n = field_at(&off, sizeof(int64_t), 8);
         s->o_sum = s->o_dsum = s->o_nmin = s->o_nmax = s->o_smin = s->o_smax = -1;
         s->o_pfirst = s->o_plast = s->o_sfirst = s->o_slast = s->o_ndistinct = -1;
+        s->o_sq = s->o_dsq = -1;
+        if (v->var) {
+            s->o_sq = field_at(&off, sizeof(struct wide), 16);
+            s->o_dsq = field_at(&off, sizeof(struct xsum *), 8);
+        }
         if (v->distinct)
             s->o_ndistinct = field_at(&off, sizeof(int64_t), 8);
         if (v->firstlast) {
@@ -363,6 +371,8 @@ void agg_part_destroy(struct agg_part *a)
                 free(F(a, g, s->o_sfirst, struct sbuf)->p);
                 free(F(a, g, s->o_slast, struct sbuf)->p);
             }
+            if (s->o_dsq >= 0)
+                free(*F(a, g, s->o_dsq, struct xsum *));
         }
     }
     bigmem_free(a->recs, a->cap * a->rec_size);
@@ -395,9 +405,15 @@ static void rescale(struct agg_part *a, int i, int ns)
     struct vstate *s = &a->vs[i];
     if (s->o_sum >= 0) {
         size_t ng = hashtab_size(a->ht);
-        for (size_t g = 0; g < ng; g++)
+        for (size_t g = 0; g < ng; g++) {
             if (!wide_mul_pow10(F(a, g, s->o_sum, struct wide), ns - s->scale))
                 s->overflow = true;
+            if (s->o_sq >= 0) { /* squares are at twice the scale */
+                struct wide *sq = F(a, g, s->o_sq, struct wide);
+                if (!wide_mul_pow10(sq, ns - s->scale) || !wide_mul_pow10(sq, ns - s->scale))
+                    s->overflow = true;
+            }
+        }
     }
     s->scale = ns;
 }
@@ -566,6 +582,20 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
             rescale(a, i, nv->scale);
         if (v->sum) {
             struct wide *sum = (struct wide *)(rec + s->o_sum);
+            if (v->var) {
+                if (nv->kind == NUM_DEC) {
+                    i128 m = nv->mant;
+                    if (nv->scale < s->scale &&
+                        __builtin_mul_overflow(m, num_pow10(s->scale - nv->scale), &m))
+                        s->overflow = true;
+                    wide_add_square((struct wide *)(rec + s->o_sq), m);
+                } else {
+                    struct xsum **dq = (struct xsum **)(rec + s->o_dsq);
+                    if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
+                        return -1;
+                    xsum_add(*dq, nv->d * nv->d);
+                }
+            }
             if (nv->kind == NUM_DEC) {
                 if (nv->scale == s->scale) {
                     wide_add_i128(sum, nv->mant);
@@ -787,6 +817,20 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                 if (d->scale > s->scale && !wide_mul_pow10(&add, d->scale - s->scale))
                     d->overflow = true;
                 wide_add(F(into, gd, d->o_sum, struct wide), &add);
+                if (v->var) {
+                    struct wide sq = *F(from, gs, s->o_sq, struct wide);
+                    if (d->scale > s->scale && (!wide_mul_pow10(&sq, d->scale - s->scale) ||
+                                                !wide_mul_pow10(&sq, d->scale - s->scale)))
+                        d->overflow = true;
+                    wide_add(F(into, gd, d->o_sq, struct wide), &sq);
+                    struct xsum *fq = *F(from, gs, s->o_dsq, struct xsum *);
+                    if (fq) {
+                        struct xsum **dq = F(into, gd, d->o_dsq, struct xsum *);
+                        if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
+                            return -1;
+                        xsum_merge(*dq, fq);
+                    }
+                }
                 struct xsum *sd = *F(from, gs, s->o_dsum, struct xsum *);
                 if (sd) {
                     struct xsum **dd = F(into, gd, d->o_dsum, struct xsum *);
@@ -1026,6 +1070,25 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
     return xsum_round(&x);
 }
 
+/* Sample variance of group g's values of column s (n > 1): exact from the
+ * 256-bit sums, or from exactly accumulated reals when the column has them. */
+static long double variance(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+{
+    if (!s->has_dbl)
+        return wide_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), n,
+                             s->scale);
+    struct xsum q;
+    const struct xsum *dq = *F(a, g, s->o_dsq, struct xsum *);
+    if (dq)
+        q = *dq;
+    else
+        xsum_init(&q);
+    xsum_add(&q, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
+    double s1 = sum_double(a, s, g), s2 = xsum_round(&q);
+    double v = (s2 - s1 * s1 / (double)n) / (double)(n - 1);
+    return v > 0 ? v : 0;
+}
+
 static int cmp_qval(const void *x, const void *y)
 {
     const struct qval *a = x, *b = y;
@@ -1085,6 +1148,14 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
             break;
         case AGG_DISTINCT:
             x.v = (double)*F(a, g, s->o_ndistinct, int64_t);
+            break;
+        case AGG_VAR:
+        case AGG_STDDEV:
+            x.null = nn < 2;
+            if (nn >= 2) {
+                long double v = variance(a, s, g, nn);
+                x.v = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
+            }
             break;
         case AGG_QUANTILE:
             x.null = !nn;
@@ -1372,6 +1443,15 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                 break;
             case AGG_DISTINCT:
                 put_int(out, *F(a, g, s->o_ndistinct, int64_t));
+                break;
+            case AGG_VAR:
+            case AGG_STDDEV:
+                if (nn < 2) {
+                    outsink_field(out, "", 0, OUT_NULL);
+                } else {
+                    long double v = variance(a, s, g, nn);
+                    put_double(out, (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v));
+                }
                 break;
             case AGG_QUANTILE:
                 if (!nn)

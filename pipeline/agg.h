@@ -31,7 +31,7 @@
 
 enum agg_fn {
     AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_DISTINCT,
-    AGG_QUANTILE
+    AGG_QUANTILE, AGG_VAR, AGG_STDDEV
 };
 
 struct agg_spec {
@@ -51,6 +51,7 @@ struct agg_vcol {
     bool firstlast; /* first or last: the value at the smallest/largest position */
     bool distinct;  /* distinct: the set of (group, value) pairs */
     bool quantile;  /* median/pN: every value is kept */
+    bool var;       /* var/stddev: the exact sum of squares too */
 };
 
 struct agg_plan {

@@ -392,6 +392,91 @@ size_t wide_fmt_dec(char *buf, const struct wide *src, int scale)
     return o;
 }
 
+/* a += |v|^2 for a 128-bit v (the square of a scaled decimal). */
+void wide_add_square(struct wide *a, i128 v)
+{
+    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    uint64_t x0 = (uint64_t)u, x1 = (uint64_t)(u >> 64);
+    unsigned __int128 p00 = (unsigned __int128)x0 * x0, p01 = (unsigned __int128)x0 * x1,
+                      p11 = (unsigned __int128)x1 * x1;
+    /* u^2 = p11 << 128 + 2 p01 << 64 + p00, as four 64-bit limbs */
+    uint64_t r[4] = {(uint64_t)p00, 0, 0, 0};
+    unsigned __int128 t = (p00 >> 64) + (uint64_t)p01 + (uint64_t)p01;
+    r[1] = (uint64_t)t;
+    t = (t >> 64) + (p01 >> 64) + (p01 >> 64) + (uint64_t)p11;
+    r[2] = (uint64_t)t;
+    r[3] = (uint64_t)((t >> 64) + (p11 >> 64));
+    struct wide w = {{r[0], r[1], r[2], r[3]}};
+    wide_add(a, &w);
+}
+
+long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale)
+{
+    /* D = n * s2 - s1^2 over 8 limbs (s2 >= 0; |s1| < 2^255) */
+    uint64_t d[8] = {0}, q[8] = {0};
+    unsigned __int128 c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += (unsigned __int128)s2->w[i] * (uint64_t)n;
+        d[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    d[4] = (uint64_t)c;
+    struct wide a = *s1;
+    if (wide_neg(&a))
+        wide_negate(&a);
+    for (int i = 0; i < 4; i++) { /* q = |s1|^2 */
+        unsigned __int128 carry = 0;
+        for (int j = 0; j < 4; j++) {
+            unsigned __int128 t = (unsigned __int128)a.w[i] * a.w[j] + q[i + j] + carry;
+            q[i + j] = (uint64_t)t;
+            carry = t >> 64;
+        }
+        for (int k = i + 4; carry && k < 8; k++) {
+            unsigned __int128 t = (unsigned __int128)q[k] + carry;
+            q[k] = (uint64_t)t;
+            carry = t >> 64;
+        }
+    }
+    uint64_t borrow = 0;
+    for (int i = 0; i < 8; i++) { /* d -= q */
+        unsigned __int128 t = (unsigned __int128)d[i] - q[i] - borrow;
+        d[i] = (uint64_t)t;
+        borrow = (uint64_t)(t >> 64) & 1;
+    }
+    if (borrow) /* cannot happen for exact sums (Cauchy-Schwarz); be safe */
+        return 0;
+    /* decimal text of D / 10^(2 scale), then one division by n (n - 1) */
+    char tmp[200], buf[220];
+    size_t len = 0;
+    bool more = true;
+    while (more) {
+        unsigned __int128 r = 0;
+        for (int i = 7; i >= 0; i--) {
+            unsigned __int128 cur = r << 64 | d[i];
+            d[i] = (uint64_t)(cur / 10000000000000000000ULL);
+            r = cur % 10000000000000000000ULL;
+        }
+        more = false;
+        for (int i = 0; i < 8; i++)
+            more |= d[i] != 0;
+        uint64_t rr = (uint64_t)r;
+        for (int k = 0; k < 19 && (more || rr); k++, rr /= 10)
+            tmp[len++] = (char)('0' + (int)(rr % 10));
+    }
+    int sc = 2 * scale;
+    while (len <= (size_t)sc)
+        tmp[len++] = '0';
+    size_t o = 0;
+    for (size_t i = len; i-- > 0;) {
+        buf[o++] = tmp[i];
+        if (i == (size_t)sc && sc > 0)
+            buf[o++] = '.';
+    }
+    buf[o] = 0;
+    /* long double: a stddev is the square root of this, rounded once more */
+    return strtold(buf, NULL) / ((long double)n * (long double)(n - 1));
+}
+
 double wide_to_double(const struct wide *a, int scale)
 {
     /* fits 128 bits: the fast path of num_dec_to_double */

@@ -97,6 +97,12 @@ bool wide_mul_pow10(struct wide *a, int k);
 size_t wide_fmt_dec(char *buf, const struct wide *a, int scale);
 /* The nearest double to a / 10^scale. */
 double wide_to_double(const struct wide *a, int scale);
+/* a += v^2. */
+void wide_add_square(struct wide *a, i128 v);
+/* The sample variance of n > 1 values from their exact sum s1 (at scale)
+ * and sum of squares s2 (at 2 * scale): (n s2 - s1^2) / (n (n - 1)),
+ * computed exactly in 512 bits, then rounded to a long double. */
+long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale);
 
 /* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
 #define XSUM_LIMBS 70

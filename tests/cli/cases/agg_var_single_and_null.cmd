@@ -1,0 +1,1 @@
+aggregate allnull_group.csv --by g --agg var:v,stddev:v
