@@ -11,6 +11,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "testrng.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,18 +24,6 @@
 
 /* ---- small utilities ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static size_t rng_below(uint64_t *s, size_t n)
-{
-    return (size_t)(rng_next(s) % n);
-}
 
 /* num_parse on an exact-length heap copy of p[0, n). */
 static int parse_n(const char *p, size_t n, struct num *out)
