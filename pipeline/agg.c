@@ -593,7 +593,7 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                     struct xsum **dq = (struct xsum **)(rec + s->o_dsq);
                     if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
                         return -1;
-                    xsum_add(*dq, nv->d * nv->d);
+                    xsum_add_square(*dq, nv->d);
                 }
             }
             if (nv->kind == NUM_DEC) {
@@ -1077,16 +1077,20 @@ static long double variance(const struct agg_part *a, const struct vstate *s, si
     if (!s->has_dbl)
         return wide_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), n,
                              s->scale);
-    struct xsum q;
-    const struct xsum *dq = *F(a, g, s->o_dsq, struct xsum *);
-    if (dq)
-        q = *dq;
+    struct xsum s1, s2;
+    const struct xsum *d1 = *F(a, g, s->o_dsum, struct xsum *), *d2 = *F(a, g, s->o_dsq, struct xsum *);
+    if (d1)
+        s1 = *d1;
     else
-        xsum_init(&q);
-    xsum_add(&q, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
-    double s1 = sum_double(a, s, g), s2 = xsum_round(&q);
-    double v = (s2 - s1 * s1 / (double)n) / (double)(n - 1);
-    return v > 0 ? v : 0;
+        xsum_init(&s1);
+    if (d2)
+        s2 = *d2;
+    else
+        xsum_init(&s2);
+    /* the exact decimal part joins as its nearest double */
+    xsum_add(&s1, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    xsum_add(&s2, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
+    return xsum_variance(&s1, &s2, n);
 }
 
 static int cmp_qval(const void *x, const void *y)

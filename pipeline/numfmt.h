@@ -101,7 +101,9 @@ double wide_to_double(const struct wide *a, int scale);
 void wide_add_square(struct wide *a, i128 v);
 /* The sample variance of n > 1 values from their exact sum s1 (at scale)
  * and sum of squares s2 (at 2 * scale): (n s2 - s1^2) / (n (n - 1)),
- * computed exactly in 512 bits, then rounded to a long double. */
+ * computed exactly in 512 bits; a long double that rounds correctly to
+ * double (64 bits, the last one sticky), and whose square root is a
+ * correctly rounded stddev in all but rare ties. */
 long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale);
 
 /* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
@@ -116,5 +118,13 @@ void xsum_add(struct xsum *s, double x);
 void xsum_merge(struct xsum *into, const struct xsum *from);
 /* The exact total rounded to the nearest double (ties to even). */
 double xsum_round(const struct xsum *s);
+/* Add x * x exactly (as the rounded square and its rounding error). */
+void xsum_add_square(struct xsum *s, double x);
+/* The sample variance (n > 1) from the exact sums s1 of x and s2 of x^2:
+ * (n s2 - s1^2) / (n (n - 1)) evaluated exactly in big integers and rounded
+ * once (no cancellation, whatever the spread; the same bits for any order of
+ * the values). Like wide_variance, a long double that rounds correctly to
+ * double. */
+long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n);
 
 #endif
