@@ -667,7 +667,7 @@ int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg
     int64_t g = group_of(a, key, klen, hashtab_hash(key, klen));
     if (g < 0)
         return -1;
-    return row_update(a, g, vals, a->nums, ++a->row_pos);
+    return row_update(a, g, vals, a->nums, a->pos_base + ++a->row_pos);
 }
 
 /* A batch goes through in three passes so that the cache misses of a large
@@ -1070,6 +1070,23 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
     return xsum_round(&x);
 }
 
+/* The mean of group g's values of column s (n > 0), from the exact sums,
+ * rounded once. */
+static double mean_of(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+{
+    if (!s->has_dbl)
+        return wide_mean(F(a, g, s->o_sum, struct wide), n, s->scale);
+    struct xsum x;
+    const struct xsum *d = *F(a, g, s->o_dsum, struct xsum *);
+    if (d)
+        x = *d;
+    else
+        xsum_init(&x);
+    /* the exact decimal part joins as its nearest double */
+    xsum_add(&x, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    return xsum_mean(&x, n);
+}
+
 /* Sample variance of group g's values of column s (n > 1): exact from the
  * 256-bit sums, or from exactly accumulated reals when the column has them. */
 static long double variance(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
@@ -1170,9 +1187,11 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
         case AGG_MEAN:
             x.null = !nn;
             if (nn) {
-                x.v = s->has_dbl ? sum_double(a, s, g) : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
                 if (sp->fn == AGG_MEAN)
-                    x.v /= (double)nn;
+                    x.v = mean_of(a, s, g, nn);
+                else
+                    x.v = s->has_dbl ? sum_double(a, s, g)
+                                     : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
             }
             break;
         case AGG_FIRST:
@@ -1436,9 +1455,7 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                 if (!nn) {
                     outsink_field(out, "", 0, OUT_NULL);
                 } else if (sp->fn == AGG_MEAN) {
-                    double t = s->has_dbl ? sum_double(a, s, g)
-                                          : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
-                    put_double(out, t / (double)nn);
+                    put_double(out, mean_of(a, s, g, nn));
                 } else if (s->has_dbl) {
                     put_double(out, sum_double(a, s, g));
                 } else {

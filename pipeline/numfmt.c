@@ -520,6 +520,21 @@ long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t 
     return big_ratio(d, 8, 0, div, nd);
 }
 
+double wide_mean(const struct wide *s1, int64_t n, int scale)
+{
+    struct wide a = *s1;
+    bool neg = wide_neg(&a);
+    if (neg)
+        wide_negate(&a);
+    uint64_t div[4];
+    int nd = 0;
+    div[nd++] = (uint64_t)n;
+    for (int k = scale; k > 0; k -= 19)
+        div[nd++] = (uint64_t)num_pow10(k < 19 ? k : 19);
+    double m = (double)big_ratio(a.w, 4, 0, div, nd);
+    return neg ? -m : m;
+}
+
 double wide_to_double(const struct wide *a, int scale)
 {
     /* fits 128 bits: the fast path of num_dec_to_double */
@@ -668,6 +683,18 @@ static int xsum_abs_big(const struct xsum *x, uint64_t *a)
     for (int i = 0; i < XSUM_LIMBS / 2; i++)
         a[i] = (uint64_t)(uint32_t)l[2 * i] | (uint64_t)(uint32_t)l[2 * i + 1] << 32;
     return XSUM_LIMBS / 2;
+}
+
+double xsum_mean(const struct xsum *s, int64_t n)
+{
+    double r = xsum_round(s);
+    if (!isfinite(r))
+        return r;
+    uint64_t a[XSUM_LIMBS / 2];
+    int na = xsum_abs_big(s, a);
+    uint64_t div[1] = {(uint64_t)n};
+    double m = (double)big_ratio(a, na, -1074, div, 1);
+    return r < 0 ? -m : m;
 }
 
 long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n)

@@ -95,6 +95,8 @@ bool wide_mul_pow10(struct wide *a, int k);
 /* Decimal text of a / 10^scale with exactly scale fraction digits; buf
  * needs 100 bytes. Returns the length. */
 size_t wide_fmt_dec(char *buf, const struct wide *a, int scale);
+/* The mean a / (n 10^scale), correctly rounded. */
+double wide_mean(const struct wide *a, int64_t n, int scale);
 /* The nearest double to a / 10^scale. */
 double wide_to_double(const struct wide *a, int scale);
 /* a += v^2. */
@@ -118,6 +120,8 @@ void xsum_add(struct xsum *s, double x);
 void xsum_merge(struct xsum *into, const struct xsum *from);
 /* The exact total rounded to the nearest double (ties to even). */
 double xsum_round(const struct xsum *s);
+/* The exact total divided by n (> 0), correctly rounded. */
+double xsum_mean(const struct xsum *s, int64_t n);
 /* Add x * x exactly (as the rounded square and its rounding error). */
 void xsum_add_square(struct xsum *s, double x);
 /* The sample variance (n > 1) from the exact sums s1 of x and s2 of x^2:
