@@ -588,7 +588,7 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                     if (nv->scale < s->scale &&
                         __builtin_mul_overflow(m, num_pow10(s->scale - nv->scale), &m))
                         s->overflow = true;
-                    wide_add_square((struct wide *)(rec + s->o_sq), m);
+                    wide_add_square_fast((struct wide *)(rec + s->o_sq), m);
                 } else {
                     struct xsum **dq = (struct xsum **)(rec + s->o_dsq);
                     if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))

@@ -151,6 +151,14 @@ double num_to_double(const struct num *x)
 int num_cmp(const struct num *a, const struct num *b)
 {
     if (a->kind == NUM_DEC && b->kind == NUM_DEC) {
+        if (a->scale == b->scale)
+            return a->mant < b->mant ? -1 : a->mant > b->mant;
+        /* at a common scale, when that fits (it does for the usual sizes) */
+        i128 ma, mb;
+        int sc = a->scale > b->scale ? a->scale : b->scale;
+        if (!__builtin_mul_overflow(a->mant, pow10_tab[sc - a->scale], &ma) &&
+            !__builtin_mul_overflow(b->mant, pow10_tab[sc - b->scale], &mb))
+            return ma < mb ? -1 : ma > mb;
         /* Exact: integer parts first, then the fractions at a common scale
          * (a fraction below 10^s times 10^(S-s) stays below 10^38). */
         i128 pa = pow10_tab[a->scale], pb = pow10_tab[b->scale];

@@ -101,6 +101,25 @@ double wide_mean(const struct wide *a, int64_t n, int scale);
 double wide_to_double(const struct wide *a, int scale);
 /* a += v^2. */
 void wide_add_square(struct wide *a, i128 v);
+/* The same, inline for |v| < 2^64 (the usual case: one multiply). */
+static inline void wide_add_square_fast(struct wide *a, i128 v)
+{
+    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+#if defined(__x86_64__)
+    if (!(uint64_t)(u >> 64)) {
+        unsigned __int128 p = (unsigned __int128)(uint64_t)u * (uint64_t)u;
+        unsigned long long r0, r1, r2, r3;
+        unsigned char c = _addcarry_u64(0, a->w[0], (uint64_t)p, &r0);
+        c = _addcarry_u64(c, a->w[1], (uint64_t)(p >> 64), &r1);
+        c = _addcarry_u64(c, a->w[2], 0, &r2);
+        _addcarry_u64(c, a->w[3], 0, &r3);
+        a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
+        return;
+    }
+#endif
+    (void)u;
+    wide_add_square(a, v);
+}
 /* The sample variance of n > 1 values from their exact sum s1 (at scale)
  * and sum of squares s2 (at 2 * scale): (n s2 - s1^2) / (n (n - 1)),
  * computed exactly in 512 bits; a long double that rounds correctly to

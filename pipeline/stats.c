@@ -28,12 +28,18 @@ enum {
 #define HLL_M (1u << HLL_P)
 
 /* The exact set of a column's distinct values: open addressing over
- * (hash, offset, length) slots, the bytes in an arena. */
+ * 32-byte slots that hold values of up to 16 bytes themselves (one cache
+ * miss per lookup with many values); longer ones live in an arena. */
+#define VINLINE 16
 struct vslot {
     uint64_t hash; /* 0: empty */
-    uint64_t off;
     uint64_t len;
+    union {
+        uint8_t b[VINLINE];
+        uint64_t off;
+    } v;
 };
+
 
 struct vset {
     struct vslot *slots;
@@ -57,6 +63,7 @@ struct cstat {
     struct wide s1, s2;    /* exact decimals: sum at scale, squares at 2 scale */
     struct xsum *d1, *d2;  /* the other numbers: sum and squares */
     struct bytes bmin, bmax;
+    uint64_t pmin, pmax;   /* their first 8 bytes, big-endian, zero-padded */
     struct vset *set;      /* exact distinct values, or */
     uint8_t *hll;          /* past the limit: the sketch */
 };
@@ -150,6 +157,11 @@ static int to_hll(struct cstat *c)
     return 0;
 }
 
+static inline const uint8_t *vslot_bytes(const struct vset *s, const struct vslot *sl)
+{
+    return sl->len <= VINLINE ? sl->v.b : s->arena + sl->v.off;
+}
+
 static int vset_grow(struct vset *s)
 {
     size_t n = s->slots ? (s->mask + 1) * 2 : 64;
@@ -187,7 +199,7 @@ static int distinct_add(struct cstat *c, const uint8_t *v, size_t len, uint64_t 
         struct vslot *sl = &s->slots[j];
         if (!sl->hash)
             break;
-        if (sl->hash == h && sl->len == len && memcmp(s->arena + sl->off, v, len) == 0)
+        if (sl->hash == h && sl->len == len && memcmp(vslot_bytes(s, sl), v, len) == 0)
             return 0;
     }
     if (s->n + 1 > STATS_EXACT_DISTINCT) {
@@ -196,20 +208,26 @@ static int distinct_add(struct cstat *c, const uint8_t *v, size_t len, uint64_t 
         hll_add(c->hll, h);
         return 0;
     }
-    if (s->used + len > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 256;
-        while (nc < s->used + len)
-            nc *= 2;
-        uint8_t *a = realloc(s->arena, nc);
-        if (!a)
-            return -1;
-        s->arena = a;
-        s->cap = nc;
-    }
-    if (len)
+    struct vslot *sl = &s->slots[j];
+    sl->hash = h;
+    sl->len = len;
+    if (len <= VINLINE) {
+        memcpy(sl->v.b, v, len);
+    } else {
+        if (s->used + len > s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 256;
+            while (nc < s->used + len)
+                nc *= 2;
+            uint8_t *a = realloc(s->arena, nc);
+            if (!a)
+                return -1;
+            s->arena = a;
+            s->cap = nc;
+        }
         memcpy(s->arena + s->used, v, len);
-    s->slots[j] = (struct vslot){h, s->used, len};
-    s->used += len;
+        sl->v.off = s->used;
+        s->used += len;
+    }
     s->n++;
     return 0;
 }
@@ -310,6 +328,32 @@ static inline int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_
     return c ? c : (la > lb) - (la < lb);
 }
 
+/* The first 8 bytes as a big-endian number, zero-padded: when two of these
+ * differ, the byte strings compare the same way. */
+static inline uint64_t prefix8(const uint8_t *v, size_t len)
+{
+    uint64_t x = 0;
+    memcpy(&x, v, len < 8 ? len : 8);
+    return __builtin_bswap64(x);
+}
+
+/* Keep v in the byte-order extremes. */
+static int extremes_add(struct cstat *c, const uint8_t *v, size_t len)
+{
+    uint64_t p = prefix8(v, len);
+    if (!c->bmin.p || p < c->pmin || (p == c->pmin && bytes_cmp(v, len, c->bmin.p, c->bmin.len) < 0)) {
+        if (bytes_set(&c->bmin, v, len) < 0)
+            return -1;
+        c->pmin = p;
+    }
+    if (!c->bmax.p || p > c->pmax || (p == c->pmax && bytes_cmp(v, len, c->bmax.p, c->bmax.len) > 0)) {
+        if (bytes_set(&c->bmax, v, len) < 0)
+            return -1;
+        c->pmax = p;
+    }
+    return 0;
+}
+
 static int xsum_need(struct xsum **x)
 {
     if (!*x && !(*x = calloc(1, sizeof **x)))
@@ -328,11 +372,19 @@ static void rescale(struct cstat *c, int ns)
     c->scale = ns;
 }
 
+/* num_cmp, with the common case (two decimals at one scale) inline. */
+static inline int ncmp(const struct num *a, const struct num *b)
+{
+    if (a->kind == NUM_DEC && b->kind == NUM_DEC && a->scale == b->scale)
+        return a->mant < b->mant ? -1 : a->mant > b->mant;
+    return num_cmp(a, b);
+}
+
 static int add_number(struct cstat *c, const struct num *x)
 {
-    if (c->nmin.kind == NUM_NONE || num_cmp(x, &c->nmin) < 0)
+    if (c->nmin.kind == NUM_NONE || ncmp(x, &c->nmin) < 0)
         c->nmin = *x;
-    if (c->nmax.kind == NUM_NONE || num_cmp(x, &c->nmax) > 0)
+    if (c->nmax.kind == NUM_NONE || ncmp(x, &c->nmax) > 0)
         c->nmax = *x;
     if (x->kind == NUM_DEC && x->mant < EXACT_MANT && x->mant > -EXACT_MANT &&
         x->scale <= EXACT_SCALE) {
@@ -340,7 +392,7 @@ static int add_number(struct cstat *c, const struct num *x)
             rescale(c, x->scale);
         i128 m = x->mant * num_pow10(c->scale - x->scale);
         wide_add_i128(&c->s1, m);
-        wide_add_square(&c->s2, m);
+        wide_add_square_fast(&c->s2, m);
         return 0;
     }
     if (xsum_need(&c->d1) < 0 || xsum_need(&c->d2) < 0)
@@ -385,11 +437,7 @@ int stats_part_value(struct stats_part *p, int col, const uint8_t *v, size_t len
         k = K_STR;
     }
     c->kinds |= k;
-    if ((!c->bmin.p || bytes_cmp(v, len, c->bmin.p, c->bmin.len) < 0) &&
-        bytes_set(&c->bmin, v, len) < 0)
-        return -1;
-    if ((!c->bmax.p || bytes_cmp(v, len, c->bmax.p, c->bmax.len) > 0) &&
-        bytes_set(&c->bmax, v, len) < 0)
+    if (extremes_add(c, v, len) < 0)
         return -1;
     return distinct_add(c, v, len, value_hash(v, len));
 }
@@ -455,13 +503,8 @@ static int merge_col(struct cstat *into, const struct cstat *from)
         xsum_merge(into->d1, from->d1);
         xsum_merge(into->d2, from->d2);
     }
-    if (from->bmin.p && (!into->bmin.p || bytes_cmp(from->bmin.p, from->bmin.len, into->bmin.p,
-                                                    into->bmin.len) < 0) &&
-        bytes_set(&into->bmin, from->bmin.p, from->bmin.len) < 0)
-        return -1;
-    if (from->bmax.p && (!into->bmax.p || bytes_cmp(from->bmax.p, from->bmax.len, into->bmax.p,
-                                                    into->bmax.len) > 0) &&
-        bytes_set(&into->bmax, from->bmax.p, from->bmax.len) < 0)
+    if ((from->bmin.p && extremes_add(into, from->bmin.p, from->bmin.len) < 0) ||
+        (from->bmax.p && extremes_add(into, from->bmax.p, from->bmax.len) < 0))
         return -1;
     if (from->hll) {
         if (!into->hll && to_hll(into) < 0)
@@ -473,7 +516,7 @@ static int merge_col(struct cstat *into, const struct cstat *from)
         const struct vset *s = from->set;
         for (size_t i = 0; i <= s->mask; i++) {
             const struct vslot *sl = &s->slots[i];
-            if (sl->hash && distinct_add(into, s->arena + sl->off, sl->len, sl->hash) < 0)
+            if (sl->hash && distinct_add(into, vslot_bytes(s, sl), sl->len, sl->hash) < 0)
                 return -1;
         }
     }
