@@ -1040,6 +1040,7 @@ static void put_wide(struct outsink *out, const struct wide *w, int scale)
 }
 
 static bool real_overflow; /* a sum or mean of reals left the double range */
+static bool var_overflow;  /* a variance did (its squares do from about 1.3e154) */
 
 static void put_double(struct outsink *out, double x)
 {
@@ -1471,6 +1472,8 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                     outsink_field(out, "", 0, OUT_NULL);
                 } else {
                     long double v = variance(a, s, g, nn);
+                    if (!isfinite((double)v))
+                        var_overflow = true;
                     put_double(out, (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v));
                 }
                 break;
@@ -1513,6 +1516,10 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     if (real_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
                             "a sum of reals is beyond the largest double (about 1.8e308)");
+    else if (var_overflow)
+        rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
+                            "a variance is beyond the largest double (about 1.8e308; squares "
+                            "of values above about 1.3e154 are)");
     goto out;
 nomem:
     rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");

@@ -682,7 +682,7 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
             put_double(out, mean);
             if (c->n > 1) {
                 double sd = (double)sqrtl(var);
-                overflow |= !isfinite(sd);
+                overflow |= !isfinite((double)var);
                 put_double(out, sd);
             } else {
                 put_null(out);
@@ -700,7 +700,7 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
     }
     if (overflow)
         return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
-                              "a mean or standard deviation is beyond the largest double "
-                              "(about 1.8e308)");
+                              "a mean or variance is beyond the largest double (about "
+                              "1.8e308; squares of values above about 1.3e154 are)");
     return 0;
 }

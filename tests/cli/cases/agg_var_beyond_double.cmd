@@ -1,0 +1,1 @@
+aggregate huge_reals.csv --agg var:x

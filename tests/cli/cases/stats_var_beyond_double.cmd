@@ -1,0 +1,1 @@
+stats huge_reals.csv
