@@ -1058,16 +1058,24 @@ static void put_int(struct outsink *out, int64_t v)
     outsink_field(out, buf, (size_t)n, OUT_NUM);
 }
 
-/* The exact total of a sum column for group g, as a double. */
-static double sum_double(const struct agg_part *a, const struct vstate *s, size_t g)
+/* The exact reals of group g at record offset o_d plus the exact decimal
+ * part at o_w (scale sc), which joins as its nearest double. */
+static struct xsum xsum_total(const struct agg_part *a, size_t g, int o_d, int o_w, int sc)
 {
     struct xsum x;
-    const struct xsum *d = *F(a, g, s->o_dsum, struct xsum *);
+    const struct xsum *d = *F(a, g, o_d, struct xsum *);
     if (d)
         x = *d;
     else
         xsum_init(&x);
-    xsum_add(&x, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    xsum_add(&x, wide_to_double(F(a, g, o_w, struct wide), sc));
+    return x;
+}
+
+/* The exact total of a sum column for group g, as a double. */
+static double sum_double(const struct agg_part *a, const struct vstate *s, size_t g)
+{
+    struct xsum x = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
     return xsum_round(&x);
 }
 
@@ -1077,14 +1085,7 @@ static double mean_of(const struct agg_part *a, const struct vstate *s, size_t g
 {
     if (!s->has_dbl)
         return wide_mean(F(a, g, s->o_sum, struct wide), n, s->scale);
-    struct xsum x;
-    const struct xsum *d = *F(a, g, s->o_dsum, struct xsum *);
-    if (d)
-        x = *d;
-    else
-        xsum_init(&x);
-    /* the exact decimal part joins as its nearest double */
-    xsum_add(&x, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    struct xsum x = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
     return xsum_mean(&x, n);
 }
 
@@ -1095,19 +1096,8 @@ static long double variance(const struct agg_part *a, const struct vstate *s, si
     if (!s->has_dbl)
         return wide_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), n,
                              s->scale);
-    struct xsum s1, s2;
-    const struct xsum *d1 = *F(a, g, s->o_dsum, struct xsum *), *d2 = *F(a, g, s->o_dsq, struct xsum *);
-    if (d1)
-        s1 = *d1;
-    else
-        xsum_init(&s1);
-    if (d2)
-        s2 = *d2;
-    else
-        xsum_init(&s2);
-    /* the exact decimal part joins as its nearest double */
-    xsum_add(&s1, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
-    xsum_add(&s2, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
+    struct xsum s1 = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
+    struct xsum s2 = xsum_total(a, g, s->o_dsq, s->o_sq, 2 * s->scale);
     return xsum_variance(&s1, &s2, n);
 }
 
