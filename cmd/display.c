@@ -49,8 +49,6 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
     fprintf(stderr, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s\n",
             (unsigned long long)total, total == 1 ? "" : "s", in->path,
             (unsigned long long)b[0].line, reason);
-    if (o->rejects)
-        fprintf(stderr, "pcsv: bad rows kept in %s\n", o->rejects);
 }
 
 int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,
