@@ -497,24 +497,34 @@ bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *v
 
 static int cmp_bad(const void *x, const void *y);
 
+/* v in decimal at the end of buf[32]; returns where it starts. */
+static char *u64_dec(uint64_t v, char *buf)
+{
+    char *p = buf + 32;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return p;
+}
+
 /* One --rejects line: file,line,offset,column,reason,row (the raw row as in
  * the input, without its line end). */
 static void rejects_line(struct outsink *o, const struct pipeline *p, const struct pipe_bad *b)
 {
     const struct pipe_input *in = p->in;
-    char num[32], reason[1200];
+    char num[32], reason[1200], *s;
     outsink_field(o, in->path, strlen(in->path), OUT_STR);
-    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)b->line);
-    outsink_field(o, num, (size_t)n, OUT_NUM);
-    n = snprintf(num, sizeof num, "%llu", (unsigned long long)b->offset);
-    outsink_field(o, num, (size_t)n, OUT_NUM);
+    s = u64_dec(b->line, num);
+    outsink_field(o, s, (size_t)(num + 32 - s), OUT_NUM);
+    s = u64_dec(b->offset, num);
+    outsink_field(o, s, (size_t)(num + 32 - s), OUT_NUM);
     const char *col = b->col >= 0 && b->col < in->ncols ? in->names[b->col] : "";
     outsink_field(o, col, strlen(col), OUT_STR);
     pipe_bad_reason(b, in->names, in->ncols, p->ncols, reason, sizeof reason);
     outsink_field(o, reason, strlen(reason), OUT_STR);
     const uint8_t *d = in->map.data;
-    uint64_t s = b->offset - in->offset_base, e = b->end - in->offset_base;
-    outsink_field(o, d + s, (size_t)(e - s), OUT_STR);
+    uint64_t rs = b->offset - in->offset_base, re = b->end - in->offset_base;
+    outsink_field(o, d + rs, (size_t)(re - rs), OUT_STR);
     outsink_end_row(o);
 }
 
@@ -526,8 +536,12 @@ static void chunk_bad_flush(struct pipe_worker *w)
     struct pipeline *p = w->p;
     if (!w->ncbad)
         return;
-    if (w->ncbad > 1)
-        qsort(w->cbad, w->ncbad, sizeof *w->cbad, cmp_bad);
+    /* in order already unless a batch had both shapes and values wrong */
+    for (size_t i = 1; i < w->ncbad; i++)
+        if (w->cbad[i - 1].offset > w->cbad[i].offset) {
+            qsort(w->cbad, w->ncbad, sizeof *w->cbad, cmp_bad);
+            break;
+        }
     if (p->rej && !w->fatal && !w->rej && !(w->rej = outsink_open_mem(OUT_CSV)))
         w->fatal = PCSV_ENOMEM;
     for (size_t i = 0; i < w->ncbad; i++) {
