@@ -61,6 +61,9 @@ void outsink_install_signal_cleanup(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* a closed stdout still ends pcsv quietly by SIGPIPE, but not before a
+     * pending --rejects (or -o) temporary file is removed */
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
 static void write_all(struct outsink *o, const char *p, size_t n)

@@ -58,8 +58,8 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err);
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
-/* Remove the pending temporary file on SIGINT, SIGTERM, SIGHUP, then die
- * of the signal as usual. */
+/* Remove the pending temporary files on SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE, then die of the signal as usual. */
 void outsink_install_signal_cleanup(void);
 
 #endif
