@@ -124,6 +124,7 @@ demo: $(B)/pcsv $(B)/gen
 bench: $(B)/pcsv
 	bash tests/bench/bench.sh $(B)/pcsv
 	bash tests/bench/memtest.sh $(B)/pcsv
+	bash tests/bench/stats-compare.sh $(B)/pcsv
 
 # ---- housekeeping ----
 PREFIX ?= /usr/local

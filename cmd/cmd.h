@@ -86,5 +86,6 @@ int cmd_headers(struct pcsv_opts *o);
 int cmd_filter(struct pcsv_opts *o);
 int cmd_select(struct pcsv_opts *o);
 int cmd_head(struct pcsv_opts *o);
+int cmd_stats(struct pcsv_opts *o);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     {"filter", cmd_filter},
     {"select", cmd_select},
     {"head", cmd_head},
+    {"stats", cmd_stats},
 };
 
 int main(int argc, char **argv)

@@ -20,6 +20,7 @@ static const char main_help[] =
     "  filter      print the header and the rows that match --where, in order\n"
     "  select      pcsv select COLS [FILE...]: chosen columns (names, 2-5, !C)\n"
     "  head        the header and the first -n N rows (default 10)\n"
+    "  stats       one row per column: type, count, nulls, min, max, mean, ...\n"
     "\n"
     "Options shared by all commands:\n"
     "  -j, --jobs N           worker threads (default: online CPUs; 1 = serial)\n"
@@ -77,6 +78,22 @@ static const char headers_help[] =
     "Usage: pcsv headers [FILE...] [OPTIONS]\n"
     "\n"
     "Print each column's 1-based index and name, separated by a tab.\n";
+
+static const char stats_help[] =
+    "Usage: pcsv stats [FILE...] [OPTIONS]\n"
+    "\n"
+    "One row per column, in one parallel pass:\n"
+    "  column      the column's name\n"
+    "  type        integer, decimal, real, boolean, date, datetime or string: the\n"
+    "              narrowest type that holds every non-empty value\n"
+    "  count       non-empty values; nulls: empty ones\n"
+    "  min, max    numeric for integer/decimal/real columns, else byte order\n"
+    "  mean, stddev  numeric columns only (sample standard deviation)\n"
+    "  distinct    exact number of distinct values; past 100000 in a column, a\n"
+    "              HyperLogLog estimate (~0.8% error) and the header says\n"
+    "              distinct_approx\n"
+    "  max_length  the longest value, in bytes\n"
+    "Example: pcsv stats sales.csv --format jsonl\n";
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -161,6 +178,8 @@ static const char *help_for(const char *command)
         return count_help;
     if (strcmp(command, "headers") == 0)
         return headers_help;
+    if (strcmp(command, "stats") == 0)
+        return stats_help;
     return main_help;
 }
 

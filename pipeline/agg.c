@@ -588,12 +588,12 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                     if (nv->scale < s->scale &&
                         __builtin_mul_overflow(m, num_pow10(s->scale - nv->scale), &m))
                         s->overflow = true;
-                    wide_add_square((struct wide *)(rec + s->o_sq), m);
+                    wide_add_square_fast((struct wide *)(rec + s->o_sq), m);
                 } else {
                     struct xsum **dq = (struct xsum **)(rec + s->o_dsq);
                     if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
                         return -1;
-                    xsum_add(*dq, nv->d * nv->d);
+                    xsum_add_square(*dq, nv->d);
                 }
             }
             if (nv->kind == NUM_DEC) {
@@ -667,7 +667,7 @@ int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg
     int64_t g = group_of(a, key, klen, hashtab_hash(key, klen));
     if (g < 0)
         return -1;
-    return row_update(a, g, vals, a->nums, ++a->row_pos);
+    return row_update(a, g, vals, a->nums, a->pos_base + ++a->row_pos);
 }
 
 /* A batch goes through in three passes so that the cache misses of a large
@@ -1070,6 +1070,23 @@ static double sum_double(const struct agg_part *a, const struct vstate *s, size_
     return xsum_round(&x);
 }
 
+/* The mean of group g's values of column s (n > 0), from the exact sums,
+ * rounded once. */
+static double mean_of(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+{
+    if (!s->has_dbl)
+        return wide_mean(F(a, g, s->o_sum, struct wide), n, s->scale);
+    struct xsum x;
+    const struct xsum *d = *F(a, g, s->o_dsum, struct xsum *);
+    if (d)
+        x = *d;
+    else
+        xsum_init(&x);
+    /* the exact decimal part joins as its nearest double */
+    xsum_add(&x, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    return xsum_mean(&x, n);
+}
+
 /* Sample variance of group g's values of column s (n > 1): exact from the
  * 256-bit sums, or from exactly accumulated reals when the column has them. */
 static long double variance(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
@@ -1077,16 +1094,20 @@ static long double variance(const struct agg_part *a, const struct vstate *s, si
     if (!s->has_dbl)
         return wide_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), n,
                              s->scale);
-    struct xsum q;
-    const struct xsum *dq = *F(a, g, s->o_dsq, struct xsum *);
-    if (dq)
-        q = *dq;
+    struct xsum s1, s2;
+    const struct xsum *d1 = *F(a, g, s->o_dsum, struct xsum *), *d2 = *F(a, g, s->o_dsq, struct xsum *);
+    if (d1)
+        s1 = *d1;
     else
-        xsum_init(&q);
-    xsum_add(&q, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
-    double s1 = sum_double(a, s, g), s2 = xsum_round(&q);
-    double v = (s2 - s1 * s1 / (double)n) / (double)(n - 1);
-    return v > 0 ? v : 0;
+        xsum_init(&s1);
+    if (d2)
+        s2 = *d2;
+    else
+        xsum_init(&s2);
+    /* the exact decimal part joins as its nearest double */
+    xsum_add(&s1, wide_to_double(F(a, g, s->o_sum, struct wide), s->scale));
+    xsum_add(&s2, wide_to_double(F(a, g, s->o_sq, struct wide), 2 * s->scale));
+    return xsum_variance(&s1, &s2, n);
 }
 
 static int cmp_qval(const void *x, const void *y)
@@ -1166,9 +1187,11 @@ static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, con
         case AGG_MEAN:
             x.null = !nn;
             if (nn) {
-                x.v = s->has_dbl ? sum_double(a, s, g) : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
                 if (sp->fn == AGG_MEAN)
-                    x.v /= (double)nn;
+                    x.v = mean_of(a, s, g, nn);
+                else
+                    x.v = s->has_dbl ? sum_double(a, s, g)
+                                     : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
             }
             break;
         case AGG_FIRST:
@@ -1432,9 +1455,7 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
                 if (!nn) {
                     outsink_field(out, "", 0, OUT_NULL);
                 } else if (sp->fn == AGG_MEAN) {
-                    double t = s->has_dbl ? sum_double(a, s, g)
-                                          : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
-                    put_double(out, t / (double)nn);
+                    put_double(out, mean_of(a, s, g, nn));
                 } else if (s->has_dbl) {
                     put_double(out, sum_double(a, s, g));
                 } else {

@@ -112,7 +112,7 @@ int agg_part_row(struct agg_part *p, const struct agg_val *vals, size_t row, agg
 
 /* Rows of the next agg_part_batch calls are at input position base +
  * row_start (positions order rows across files: file << 48 | offset).
- * agg_part_row numbers its rows in call order instead. */
+ * agg_part_row numbers its rows base + 1, base + 2, ... in call order. */
 void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */

@@ -151,6 +151,14 @@ double num_to_double(const struct num *x)
 int num_cmp(const struct num *a, const struct num *b)
 {
     if (a->kind == NUM_DEC && b->kind == NUM_DEC) {
+        if (a->scale == b->scale)
+            return a->mant < b->mant ? -1 : a->mant > b->mant;
+        /* at a common scale, when that fits (it does for the usual sizes) */
+        i128 ma, mb;
+        int sc = a->scale > b->scale ? a->scale : b->scale;
+        if (!__builtin_mul_overflow(a->mant, pow10_tab[sc - a->scale], &ma) &&
+            !__builtin_mul_overflow(b->mant, pow10_tab[sc - b->scale], &mb))
+            return ma < mb ? -1 : ma > mb;
         /* Exact: integer parts first, then the fractions at a common scale
          * (a fraction below 10^s times 10^(S-s) stays below 10^38). */
         i128 pa = pow10_tab[a->scale], pb = pow10_tab[b->scale];
@@ -410,6 +418,71 @@ void wide_add_square(struct wide *a, i128 v)
     wide_add(a, &w);
 }
 
+/* ---- exact ratios of big integers ----
+ * Variances are D * 2^e2 / (d1 d2 ...) for a big integer D: the result is
+ * rounded once, so it is the correctly rounded value of the exact ratio. */
+#define BIG_WORDS 96
+
+static int big_bits(const uint64_t *a, int n)
+{
+    while (n > 0 && !a[n - 1])
+        n--;
+    return n ? 64 * (n - 1) + 64 - __builtin_clzll(a[n - 1]) : 0;
+}
+
+/* a (n words) <<= sh bits, into r (rn words, zero-filled beyond). */
+static void big_shl(uint64_t *r, int rn, const uint64_t *a, int n, int sh)
+{
+    int ws = sh / 64, bs = sh % 64;
+    memset(r, 0, (size_t)rn * 8);
+    for (int i = 0; i < n; i++) {
+        if (i + ws < rn)
+            r[i + ws] |= a[i] << bs;
+        if (bs && i + ws + 1 < rn)
+            r[i + ws + 1] |= a[i] >> (64 - bs);
+    }
+}
+
+/* The correctly rounded double of D * 2^e2 / prod(div), as a long double
+ * holding 64 bits with a sticky last bit: converting it to double rounds
+ * correctly, and its square root is good to the long double's precision. */
+static long double big_ratio(const uint64_t *d, int n, int e2, const uint64_t *div, int ndiv)
+{
+    int bits = big_bits(d, n), dbits = 0;
+    if (!bits)
+        return 0;
+    for (int i = 0; i < ndiv; i++)
+        dbits += 64 - __builtin_clzll(div[i] | 1);
+    int sh = dbits + 68 - bits; /* the quotient keeps at least 66 bits */
+    if (sh < 0)
+        sh = 0;
+    uint64_t q[BIG_WORDS + 8];
+    int qn = (bits + sh) / 64 + 1;
+    big_shl(q, qn, d, n, sh);
+    e2 -= sh;
+    bool sticky = false;
+    for (int k = 0; k < ndiv; k++) {
+        unsigned __int128 r = 0;
+        for (int i = qn - 1; i >= 0; i--) {
+            unsigned __int128 cur = r << 64 | q[i];
+            q[i] = (uint64_t)(cur / div[k]);
+            r = cur % div[k];
+        }
+        sticky |= r != 0;
+    }
+    bits = big_bits(q, qn);
+    int drop = bits - 64; /* > 0 by the choice of sh */
+    uint64_t m = 0;
+    for (int b = 0; b < 64; b++) {
+        int at = drop + b;
+        m |= (q[at / 64] >> (at % 64) & 1) << b;
+    }
+    for (int at = 0; at < drop && !sticky; at++)
+        sticky = q[at / 64] >> (at % 64) & 1;
+    m |= sticky; /* round to odd: the later rounding to 53 bits is then exact */
+    return ldexpl((long double)m, e2 + drop);
+}
+
 long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale)
 {
     /* D = n * s2 - s1^2 over 8 limbs (s2 >= 0; |s1| < 2^255) */
@@ -445,36 +518,29 @@ long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t 
     }
     if (borrow) /* cannot happen for exact sums (Cauchy-Schwarz); be safe */
         return 0;
-    /* decimal text of D / 10^(2 scale), then one division by n (n - 1) */
-    char tmp[200], buf[220];
-    size_t len = 0;
-    bool more = true;
-    while (more) {
-        unsigned __int128 r = 0;
-        for (int i = 7; i >= 0; i--) {
-            unsigned __int128 cur = r << 64 | d[i];
-            d[i] = (uint64_t)(cur / 10000000000000000000ULL);
-            r = cur % 10000000000000000000ULL;
-        }
-        more = false;
-        for (int i = 0; i < 8; i++)
-            more |= d[i] != 0;
-        uint64_t rr = (uint64_t)r;
-        for (int k = 0; k < 19 && (more || rr); k++, rr /= 10)
-            tmp[len++] = (char)('0' + (int)(rr % 10));
-    }
-    int sc = 2 * scale;
-    while (len <= (size_t)sc)
-        tmp[len++] = '0';
-    size_t o = 0;
-    for (size_t i = len; i-- > 0;) {
-        buf[o++] = tmp[i];
-        if (i == (size_t)sc && sc > 0)
-            buf[o++] = '.';
-    }
-    buf[o] = 0;
-    /* long double: a stddev is the square root of this, rounded once more */
-    return strtold(buf, NULL) / ((long double)n * (long double)(n - 1));
+    /* D / (n (n - 1) 10^(2 scale)), rounded once */
+    uint64_t div[8];
+    int nd = 0;
+    div[nd++] = (uint64_t)n;
+    div[nd++] = (uint64_t)(n - 1);
+    for (int k = 2 * scale; k > 0; k -= 19)
+        div[nd++] = (uint64_t)num_pow10(k < 19 ? k : 19);
+    return big_ratio(d, 8, 0, div, nd);
+}
+
+double wide_mean(const struct wide *s1, int64_t n, int scale)
+{
+    struct wide a = *s1;
+    bool neg = wide_neg(&a);
+    if (neg)
+        wide_negate(&a);
+    uint64_t div[4];
+    int nd = 0;
+    div[nd++] = (uint64_t)n;
+    for (int k = scale; k > 0; k -= 19)
+        div[nd++] = (uint64_t)num_pow10(k < 19 ? k : 19);
+    double m = (double)big_ratio(a.w, 4, 0, div, nd);
+    return neg ? -m : m;
 }
 
 double wide_to_double(const struct wide *a, int scale)
@@ -601,4 +667,99 @@ double xsum_round(const struct xsum *s)
         r = ldexp((double)(uint64_t)hi, base); /* exact: sticky is then 0 */
     }
     return neg ? -r : r;
+}
+
+void xsum_add_square(struct xsum *s, double x)
+{
+    double h = x * x;
+    xsum_add(s, h);
+    if (isfinite(h))
+        xsum_add(s, fma(x, x, -h)); /* the rounding error of h: h + it is x^2 exactly */
+}
+
+/* |x| as a big integer: x = A * 2^-1074. */
+static int xsum_abs_big(const struct xsum *x, uint64_t *a)
+{
+    int64_t l[XSUM_LIMBS];
+    memcpy(l, x->limb, sizeof l);
+    xsum_norm(l);
+    if (l[XSUM_LIMBS - 1] < 0) {
+        for (int i = 0; i < XSUM_LIMBS; i++)
+            l[i] = -l[i];
+        xsum_norm(l);
+    }
+    for (int i = 0; i < XSUM_LIMBS / 2; i++)
+        a[i] = (uint64_t)(uint32_t)l[2 * i] | (uint64_t)(uint32_t)l[2 * i + 1] << 32;
+    return XSUM_LIMBS / 2;
+}
+
+double xsum_mean(const struct xsum *s, int64_t n)
+{
+    double r = xsum_round(s);
+    if (!isfinite(r))
+        return r;
+    uint64_t a[XSUM_LIMBS / 2];
+    int na = xsum_abs_big(s, a);
+    uint64_t div[1] = {(uint64_t)n};
+    double m = (double)big_ratio(a, na, -1074, div, 1);
+    return r < 0 ? -m : m;
+}
+
+long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n)
+{
+    if (s1->nan || s1->pinf || s1->ninf || s2->nan || s2->pinf || s2->ninf)
+        return NAN;
+    /* D = n B 2^1074 - A^2, value D 2^-2148 / (n (n - 1)); with the low zero
+     * words of A and B taken out first, so typical values cost a few words. */
+    uint64_t a[XSUM_LIMBS / 2], b[XSUM_LIMBS / 2];
+    int na = xsum_abs_big(s1, a), nb = xsum_abs_big(s2, b);
+    int za = 0, zb = 0;
+    while (za < na && !a[za])
+        za++;
+    while (zb < nb && !b[zb])
+        zb++;
+    if (zb == nb) /* every value 0 */
+        return 0;
+    /* exponents (in bits, before -2148) of the two terms' lowest words */
+    long ea = za == na ? 1L << 30 : 128L * za, eb = 64L * zb + 1074;
+    long base = ea < eb ? ea : eb;
+    uint64_t sq[BIG_WORDS] = {0}, t[BIG_WORDS], nbv[BIG_WORDS] = {0}, dd[BIG_WORDS];
+    int la = (big_bits(a, na) + 63) / 64;
+    for (int i = za; i < la; i++) { /* sq = A'^2 */
+        unsigned __int128 c = 0;
+        for (int j = za; j < la; j++) {
+            unsigned __int128 v = (unsigned __int128)a[i] * a[j] + sq[i - za + j - za] + c;
+            sq[i - za + j - za] = (uint64_t)v;
+            c = v >> 64;
+        }
+        for (int k = i - za + la - za; c && k < BIG_WORDS; k++) {
+            unsigned __int128 v = (unsigned __int128)sq[k] + c;
+            sq[k] = (uint64_t)v;
+            c = v >> 64;
+        }
+    }
+    int lb = (big_bits(b, nb) + 63) / 64;
+    unsigned __int128 c = 0;
+    for (int i = zb; i < lb; i++) { /* nbv = n B' */
+        c += (unsigned __int128)b[i] * (uint64_t)n;
+        nbv[i - zb] = (uint64_t)c;
+        c >>= 64;
+    }
+    nbv[lb - zb] = (uint64_t)c;
+    /* align: dd = nbv << (eb - base), t = sq << (ea - base) */
+    big_shl(dd, BIG_WORDS, nbv, lb - zb + 1, (int)(eb - base));
+    if (za < na)
+        big_shl(t, BIG_WORDS, sq, 2 * (la - za), (int)(ea - base));
+    else
+        memset(t, 0, sizeof t);
+    uint64_t borrow = 0;
+    for (int i = 0; i < BIG_WORDS; i++) {
+        unsigned __int128 v = (unsigned __int128)dd[i] - t[i] - borrow;
+        dd[i] = (uint64_t)v;
+        borrow = (uint64_t)(v >> 64) & 1;
+    }
+    if (borrow) /* cannot happen for exact sums (Cauchy-Schwarz) */
+        return 0;
+    uint64_t div[2] = {(uint64_t)n, (uint64_t)(n - 1)};
+    return big_ratio(dd, BIG_WORDS, (int)(base - 2148), div, 2);
 }

@@ -95,13 +95,36 @@ bool wide_mul_pow10(struct wide *a, int k);
 /* Decimal text of a / 10^scale with exactly scale fraction digits; buf
  * needs 100 bytes. Returns the length. */
 size_t wide_fmt_dec(char *buf, const struct wide *a, int scale);
+/* The mean a / (n 10^scale), correctly rounded. */
+double wide_mean(const struct wide *a, int64_t n, int scale);
 /* The nearest double to a / 10^scale. */
 double wide_to_double(const struct wide *a, int scale);
 /* a += v^2. */
 void wide_add_square(struct wide *a, i128 v);
+/* The same, inline for |v| < 2^64 (the usual case: one multiply). */
+static inline void wide_add_square_fast(struct wide *a, i128 v)
+{
+    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+#if defined(__x86_64__)
+    if (!(uint64_t)(u >> 64)) {
+        unsigned __int128 p = (unsigned __int128)(uint64_t)u * (uint64_t)u;
+        unsigned long long r0, r1, r2, r3;
+        unsigned char c = _addcarry_u64(0, a->w[0], (uint64_t)p, &r0);
+        c = _addcarry_u64(c, a->w[1], (uint64_t)(p >> 64), &r1);
+        c = _addcarry_u64(c, a->w[2], 0, &r2);
+        _addcarry_u64(c, a->w[3], 0, &r3);
+        a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
+        return;
+    }
+#endif
+    (void)u;
+    wide_add_square(a, v);
+}
 /* The sample variance of n > 1 values from their exact sum s1 (at scale)
  * and sum of squares s2 (at 2 * scale): (n s2 - s1^2) / (n (n - 1)),
- * computed exactly in 512 bits, then rounded to a long double. */
+ * computed exactly in 512 bits; a long double that rounds correctly to
+ * double (64 bits, the last one sticky), and whose square root is a
+ * correctly rounded stddev in all but rare ties. */
 long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale);
 
 /* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
@@ -116,5 +139,15 @@ void xsum_add(struct xsum *s, double x);
 void xsum_merge(struct xsum *into, const struct xsum *from);
 /* The exact total rounded to the nearest double (ties to even). */
 double xsum_round(const struct xsum *s);
+/* The exact total divided by n (> 0), correctly rounded. */
+double xsum_mean(const struct xsum *s, int64_t n);
+/* Add x * x exactly (as the rounded square and its rounding error). */
+void xsum_add_square(struct xsum *s, double x);
+/* The sample variance (n > 1) from the exact sums s1 of x and s2 of x^2:
+ * (n s2 - s1^2) / (n (n - 1)) evaluated exactly in big integers and rounded
+ * once (no cancellation, whatever the spread; the same bits for any order of
+ * the values). Like wide_variance, a long double that rounds correctly to
+ * double. */
+long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n);
 
 #endif

@@ -204,6 +204,8 @@ static char *aggregate_rows(const struct agg_plan *p, const struct row *rows, si
 /* ---- known answers ---- */
 
 #define ALL_AGGS "count,count:x,sum:x,mean:x,min:x,max:x,min:y,max:y"
+/* the functions with more state: squares, value sets, positions, values */
+#define MORE_AGGS "count,var:x,stddev:x,distinct:x,distinct:y,first:x,last:y,first:y,median:x,p90:x,p1:x"
 
 Test(agg, sum_of_a_million_tenths_is_exact)
 {
@@ -724,14 +726,16 @@ Test(agg, merge_in_any_grouping_equals_serial)
 {
     static const char *bys[] = {"k", "k,k2", NULL, "k2,k", "k,k"};
     enum { NPLANS = sizeof bys / sizeof bys[0] };
-    struct agg_plan *plans[NPLANS];
-    for (int i = 0; i < NPLANS; i++)
+    struct agg_plan *plans[2 * NPLANS];
+    for (int i = 0; i < NPLANS; i++) {
         plans[i] = plan_try(bys[i], ALL_AGGS); /* "k,k" may be refused */
+        plans[NPLANS + i] = plan_try(bys[i], MORE_AGGS);
+    }
     cr_assert(plans[0] && plans[1] && plans[2] && plans[3]);
     enum { MAXROWS = 1500 };
     struct row *rows = calloc(MAXROWS, sizeof *rows);
     cr_assert_not_null(rows);
-    for (int t = 0; t < 500; t++) {
+    for (int t = 0; t < 1000; t++) {
         struct gen g = {.seed = 1000 + (uint64_t)t};
         g.keyset = (int)rng_below(&g.seed, 4);
         g.x_exp = rng_below(&g.seed, 3) == 0;
@@ -739,7 +743,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
         g.y_words = rng_below(&g.seed, 3) == 0;
         size_t n = rng_below(&g.seed, 8) == 0 ? rng_below(&g.seed, 4) : rng_below(&g.seed, MAXROWS);
         gen_rows(&g, rows, n);
-        const struct agg_plan *p = plans[t % NPLANS];
+        const struct agg_plan *p = plans[t % NPLANS + (t & 1) * NPLANS];
         if (!p)
             continue;
 
@@ -760,6 +764,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
         for (size_t j = 0; j < np; j++) {
             parts[j] = agg_part_create(p);
             cr_assert_not_null(parts[j]);
+            agg_part_set_pos_base(parts[j], cut[j]); /* first/last: row i is at i + 1 */
             for (size_t i = cut[j]; i < cut[j + 1]; i++)
                 cr_assert_eq(feed(parts[j], p, &rows[i], i, on_bad, &plog), 0);
         }
@@ -793,7 +798,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
         free(g.pool);
     }
     free(rows);
-    for (int i = 0; i < NPLANS; i++)
+    for (int i = 0; i < 2 * NPLANS; i++)
         agg_plan_destroy(plans[i]);
 }
 

@@ -1,0 +1,102 @@
+/* cmd_stats.c - pcsv stats: one summary row per column. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../pipeline/expr.h"
+#include "../pipeline/stats.h"
+#include "cmd.h"
+
+struct stats_ctx {
+    int ncols;
+};
+
+static void *stats_create(void *ctx) { return stats_part_create(((struct stats_ctx *)ctx)->ncols); }
+
+static int stats_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
+                       const uint8_t *skip, struct pipe_worker *w)
+{
+    (void)w;
+    return stats_part_batch(state, data, quote, b, skip);
+}
+
+int cmd_stats(struct pcsv_opts *o)
+{
+    struct pcsv_error err = {0};
+    if (o->ref_parser)
+        return usage_error("stats does not take --parser libcsv");
+    struct inputs ins;
+    if (inputs_open(&ins, o, &err))
+        return report_error(&err);
+    int ncols = ins.in[0].ncols, rc = 0;
+    struct pipeline *p = NULL;
+    struct expr *where = NULL;
+    int32_t *sel = malloc(((size_t)ncols + 1) * sizeof *sel);
+    int *wslots = NULL;
+    struct stats_part *total = NULL;
+    struct outsink *out = NULL;
+    struct stats_ctx ctx = {.ncols = ncols};
+    if (!sel) {
+        rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < ncols; i++) /* every column, slot i */
+        sel[i] = i;
+    struct pipe_cfg cfg = opts_pipe_cfg(o);
+    if (o->where) {
+        if (!(where = expr_compile(o->where, ins.in[0].names, ncols, &err))) {
+            rc = err.code;
+            goto out;
+        }
+        const int *wc;
+        int nw = expr_columns(where, &wc);
+        if (!(wslots = malloc(((size_t)nw + 1) * sizeof *wslots))) {
+            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+            goto out;
+        }
+        for (int i = 0; i < nw; i++)
+            wslots[i] = wc[i];
+        cfg.where = where;
+        cfg.where_slots = wslots;
+    }
+    struct pipe_consumer c = {.ctx = &ctx, .nsel = ncols, .sel = sel, .nselcols = ncols,
+                              .worker_create = stats_create, .batch = stats_batch};
+    p = pipeline_create(&cfg, &c, &err);
+    struct progress *prog = progress_start(o, p, &ins);
+    rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+    progress_stop(prog);
+    /* the partials are small (one state per column): merged in worker order */
+    for (int i = 0; p && i < pipeline_nworkers(p); i++) {
+        struct stats_part *part = pipeline_worker_state(p, i);
+        if (!part)
+            continue;
+        if (!rc && !total)
+            total = part;
+        else {
+            if (!rc && stats_part_merge(total, part) < 0)
+                rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+            stats_part_destroy(part);
+        }
+    }
+    if (!rc && !total && !(total = stats_part_create(ncols)))
+        rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    if (rc)
+        goto out;
+    if (!(out = outsink_open(o->output, o->format, &err))) {
+        rc = err.code;
+        goto out;
+    }
+    rc = stats_write(total, ins.in[0].names, out, &err);
+    if (rc) {
+        outsink_abort(out);
+        goto out;
+    }
+    rc = finish_run(out, p, &ins, o, &err);
+out:
+    stats_part_destroy(total);
+    pipeline_destroy(p);
+    expr_destroy(where);
+    free(sel);
+    free(wslots);
+    inputs_close(&ins);
+    return rc ? report_error(&err) : EXIT_OK;
+}

@@ -1,0 +1,1 @@
+aggregate var_reals.csv --agg var:x,stddev:x,mean:x

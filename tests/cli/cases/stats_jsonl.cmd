@@ -1,0 +1,1 @@
+stats stats_types.csv --format jsonl

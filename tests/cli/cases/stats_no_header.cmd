@@ -1,0 +1,1 @@
+stats -H stats_bad.csv --on-bad-row skip -q
