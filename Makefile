@@ -10,7 +10,7 @@ WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
 DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libomp-dev zstd
-ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
 LIB_SRC := $(wildcard io/*.c pipeline/*.c)

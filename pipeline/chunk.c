@@ -10,6 +10,12 @@
 #ifndef CHUNK_RELEASE_STEP
 #define CHUNK_RELEASE_STEP ((size_t)4 << 20) /* the frontier releases in steps of 4 MiB */
 #endif
+/* A chunk finished this far (in bytes) past the first unfinished one has its
+ * own pages released at once: a worker descheduled in the middle of a chunk
+ * (a busy machine) would otherwise pin every page the others map after it. */
+#ifndef CHUNK_LAG_RELEASE
+#define CHUNK_LAG_RELEASE ((size_t)4 << 20)
+#endif
 
 struct chunker {
     const struct mapfile *m;
@@ -147,7 +153,14 @@ void chunker_done(struct chunker *c, size_t k)
         to = safe;
         c->released = safe;
     }
+    /* Far ahead of the frontier: this chunk's pages go now. Any byte may
+     * still be read later (a row of an earlier chunk running into it): it
+     * is then mapped again from the page cache, so this is only ever a
+     * question of speed, and it happens only when the frontier is stuck. */
+    bool lagging = k > c->done_upto && (k - c->done_upto) * c->size > CHUNK_LAG_RELEASE;
     pthread_mutex_unlock(&c->mu);
     if (to > from)
         mapfile_release(c->m, from, to - from);
+    if (lagging)
+        mapfile_release(c->m, c->begin + k * c->size, c->size);
 }

@@ -343,7 +343,7 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
     for (int i = 0; i < n; i++) {
         p->w[i].p = p;
         p->w[i].id = i;
-        p->w[i].b.fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(c->nsel ? c->nsel : 1),
+        p->w[i].b.fields = calloc(scan_batch_rows(c->nsel) * (size_t)(c->nsel ? c->nsel : 1),
                                   sizeof(struct scan_field));
         if (!p->w[i].b.fields) {
             pipeline_destroy(p);

@@ -102,6 +102,7 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
     s->delim = delim;
     s->quote = quote;
     s->nsel = nsel;
+    s->batch_rows = scan_batch_rows(nsel);
     s->sel = sel;
     s->nselcols = nselcols;
     s->need_cols = (uint32_t)nselcols; /* the caller trims it: see scan.h */
@@ -211,7 +212,7 @@ static inline __attribute__((always_inline)) bool walk(struct scan *s, struct sc
             s->done = true;
             goto out;
         }
-        if (nrows == SCAN_BATCH_ROWS) {
+        if (nrows == s->batch_rows) {
             s->pending = true;
             s->p_bits = bits;
             s->p_bad = bad;

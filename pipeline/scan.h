@@ -41,7 +41,7 @@ struct scan_field {
 };
 
 /* Rows parsed by one scan_next call. fields is caller-provided, with room
- * for SCAN_BATCH_ROWS * nsel entries: fields[r * nsel + slot] is row r's
+ * for scan_batch_rows(nsel) * nsel entries: fields[r * nsel + slot] is row r's
  * field for selection slot `slot` (set only when the row has that column). */
 struct scan_batch {
     size_t nrows;
@@ -59,6 +59,7 @@ struct scan {
     size_t stop;       /* rows must start before stop */
     uint8_t delim, quote;
     int nsel;             /* selection slots per row */
+    size_t batch_rows;    /* scan_batch_rows(nsel) */
     const int32_t *sel;   /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
     uint32_t need_cols;   /* 1 + the last column with a slot */
@@ -91,7 +92,16 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
                size_t stop, bool in_quote, uint8_t delim, uint8_t quote, int nsel,
                const int32_t *sel, int nselcols);
 
-/* Parse up to SCAN_BATCH_ROWS rows into b. Returns the number of rows; 0
+/* Rows per batch for nsel selection slots: SCAN_BATCH_ROWS, fewer for very
+ * wide selections so that a batch's fields stay about 1 MiB (a 100,000-column
+ * file would otherwise need 400 MB of fields per worker). */
+static inline size_t scan_batch_rows(int nsel)
+{
+    size_t r = nsel > 0 ? (size_t)65536 / (size_t)nsel : SCAN_BATCH_ROWS;
+    return r < 1 ? 1 : r > SCAN_BATCH_ROWS ? SCAN_BATCH_ROWS : r;
+}
+
+/* Parse up to scan_batch_rows(nsel) rows into b. Returns the number of rows; 0
  * when the range is finished (then check s->unterminated). */
 size_t scan_next(struct scan *s, struct scan_batch *b);
 

@@ -164,7 +164,7 @@ static inline const uint8_t *vslot_bytes(const struct vset *s, const struct vslo
 
 static int vset_grow(struct vset *s)
 {
-    size_t n = s->slots ? (s->mask + 1) * 2 : 64;
+    size_t n = s->slots ? (s->mask + 1) * 2 : 8; /* small: a file may have 100,000 columns */
     struct vslot *ns = calloc(n, sizeof *ns);
     if (!ns)
         return -1;
