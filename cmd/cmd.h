@@ -69,6 +69,17 @@ void progress_stop(struct progress *g);
 /* Print the summary (and warnings) of dropped bad rows. */
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o);
 
+/* The end of a successful run of any command that reads rows: make the
+ * result (out) and the --rejects file (the pipeline's, when asked for:
+ * opts_pipe_cfg passes --rejects to pipeline_create) complete, rename both
+ * into place, then print the bad-row summary (report_bad_rows). Frees out
+ * (on failure too; p may be NULL). A failure leaves every existing file as it
+ * was and no temporary file behind. 0 or the error (err set). A new command
+ * gets --rejects by building its pipeline from opts_pipe_cfg(o) and ending
+ * with this instead of outsink_commit. */
+int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,
+               const struct pcsv_opts *o, struct pcsv_error *err);
+
 int cmd_aggregate(struct pcsv_opts *o);
 int cmd_count(struct pcsv_opts *o);
 int cmd_headers(struct pcsv_opts *o);

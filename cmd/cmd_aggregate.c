@@ -201,9 +201,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         outsink_abort(out);
         goto out;
     }
-    rc = outsink_commit(out, &err);
-    if (!rc && p)
-        report_bad_rows(p, &ins, o);
+    rc = finish_run(out, p, &ins, o, &err);
 out:
     for (int i = 0; i < nparts; i++)
         agg_part_destroy(parts[i]);

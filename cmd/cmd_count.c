@@ -119,11 +119,9 @@ done:
             char buf[32];
             int n = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)total);
             outsink_raw(out, buf, (size_t)n);
-            rc = outsink_commit(out, &err);
+            rc = finish_run(out, p, &ins, o, &err);
         }
     }
-    if (!rc && p)
-        report_bad_rows(p, &ins, o);
     pipeline_destroy(p);
     expr_destroy(where);
     free(sel);

@@ -235,10 +235,8 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
     if (!rc) {
-        rc = outsink_commit(R.final, &err);
+        rc = finish_run(R.final, p, &ins, o, &err);
         R.final = NULL;
-        if (!rc)
-            report_bad_rows(p, &ins, o);
     }
 out:
     outsink_abort(R.final);

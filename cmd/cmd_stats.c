@@ -90,9 +90,7 @@ int cmd_stats(struct pcsv_opts *o)
         outsink_abort(out);
         goto out;
     }
-    rc = outsink_commit(out, &err);
-    if (!rc)
-        report_bad_rows(p, &ins, o);
+    rc = finish_run(out, p, &ins, o, &err);
 out:
     stats_part_destroy(total);
     pipeline_destroy(p);

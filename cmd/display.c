@@ -23,11 +23,13 @@ int usage_error(const char *fmt, ...)
 }
 
 #define MAX_WARNINGS 20
+_Static_assert(MAX_WARNINGS <= PIPE_BAD_KEEP, "the pipeline keeps the rows warned about");
 
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o)
 {
     size_t n;
     const struct pipe_bad *b = pipeline_bad_rows(p, &n);
+    uint64_t total = pipeline_bad_count(p);
     if (!n || o->quiet)
         return;
     char reason[1200];
@@ -38,13 +40,41 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
             fprintf(stderr, "pcsv: warning: %s:%llu: %s\n", in->path, (unsigned long long)b[i].line,
                     reason);
         }
-        if (n > MAX_WARNINGS)
-            fprintf(stderr, "pcsv: warning: %zu more bad rows not shown\n", n - MAX_WARNINGS);
+        if (total > MAX_WARNINGS)
+            fprintf(stderr, "pcsv: warning: %llu more bad rows not shown\n",
+                    (unsigned long long)(total - MAX_WARNINGS));
     }
     const struct pipe_input *in = &ins->in[b[0].file];
     pipe_bad_reason(&b[0], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
-    fprintf(stderr, "pcsv: skipped %zu bad row%s; first at %s:%llu: %s\n", n, n == 1 ? "" : "s",
-            in->path, (unsigned long long)b[0].line, reason);
+    fprintf(stderr, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s\n",
+            (unsigned long long)total, total == 1 ? "" : "s", in->path,
+            (unsigned long long)b[0].line, reason);
+}
+
+int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,
+               const struct pcsv_opts *o, struct pcsv_error *err)
+{
+    /* Both files complete (written, synced, closed) before either is
+     * renamed: a failure up to there leaves both old files as they were. */
+    struct outsink *rej = pipeline_take_rejects(p);
+    int rc = rej ? outsink_prepare(rej, err) : 0;
+    if (!rc)
+        rc = outsink_prepare(out, err);
+    if (rc) {
+        outsink_abort(out);
+        outsink_abort(rej);
+        return rc;
+    }
+    rc = outsink_commit(out, err);
+    if (rc) {
+        outsink_abort(rej);
+        return rc;
+    }
+    if (rej && (rc = outsink_commit(rej, err)))
+        return rc;
+    if (p)
+        report_bad_rows(p, ins, o);
+    return 0;
 }
 
 /* ---- progress: a thread samples the pipeline's byte counter and redraws

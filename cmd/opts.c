@@ -33,6 +33,9 @@ static const char main_help[] =
     "      --format F         csv (default), tsv or jsonl\n"
     "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
     "      --on-bad-row M     fail (default), skip or warn\n"
+    "      --rejects FILE     keep every row skip/warn drops in FILE, atomically\n"
+    "                         (CSV: file,line,offset,column,reason,row);\n"
+    "                         without --on-bad-row it means skip\n"
     "      --chunk-size SIZE  bytes per work unit, e.g. 256K, 8M\n"
     "      --parser libcsv    use the serial reference parser (cross-check)\n"
     "      --progress         progress on stderr (default: when it is a terminal)\n"
@@ -196,6 +199,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->progress = -1; /* default: when stderr is a terminal */
     opterr = 0;
     optind = 1;
+    bool bad_given = false;
     int c;
     while ((c = getopt_long(argc, argv, ":j:d:tHo:qhn:", longopts, NULL)) != -1) {
         switch (c) {
@@ -238,6 +242,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             o->where = optarg;
             break;
         case O_BAD:
+            bad_given = true;
             if (strcmp(optarg, "fail") == 0)
                 o->bad_mode = PIPE_FAIL;
             else if (strcmp(optarg, "skip") == 0)
@@ -319,8 +324,24 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (o->rejects)
-        return usage_error("--rejects is not supported by this version yet");
+    if (o->rejects) {
+        /* --rejects alone means skip (as DuckDB's store_rejects implies
+         * ignore_errors); with an explicit fail it is a contradiction */
+        if (bad_given && o->bad_mode == PIPE_FAIL)
+            return usage_error("--rejects keeps the rows --on-bad-row skip or warn drops; "
+                               "it does not go with --on-bad-row fail");
+        if (!bad_given)
+            o->bad_mode = PIPE_SKIP;
+        if (!*o->rejects || strcmp(o->rejects, "-") == 0)
+            return usage_error("--rejects needs a file name (standard output is the result)");
+        if (o->output && strcmp(o->output, o->rejects) == 0)
+            return usage_error("--rejects and -o name the same file '%s'", o->rejects);
+        if (o->ref_parser)
+            return usage_error("--rejects does not go with --parser libcsv (it stops at the "
+                               "first bad row)");
+        if (strcmp(command, "headers") == 0)
+            return usage_error("--rejects does not go with headers (it reads no rows)");
+    }
     if (o->partial)
         return usage_error("--partial is not supported by this version yet");
     if (o->where && o->ref_parser)
@@ -335,5 +356,6 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
 struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o)
 {
     return (struct pipe_cfg){.jobs = o->jobs, .chunk_size = o->chunk_size, .delim = o->delim,
-                             .quote = o->quote, .header = o->header, .bad_mode = o->bad_mode};
+                             .quote = o->quote, .header = o->header, .bad_mode = o->bad_mode,
+                             .rejects = o->rejects};
 }

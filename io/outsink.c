@@ -28,21 +28,26 @@ struct outsink {
     enum out_format fmt;
     int werr; /* first write errno */
     char *path, *tmp;
+    int sig_slot; /* index in sig_tmp, or -1 */
+    bool prepared; /* outsink_prepare done: the file is complete and closed */
     char **names;
     int nnames, col;
     size_t n;
     char buf[OUTSINK_BUF];
 };
 
-/* The temporary file a signal must remove: a fixed buffer, since only
- * async-signal-safe work (unlink) happens in the handler. */
-static char sig_tmp[PATH_MAX];
-static volatile sig_atomic_t sig_tmp_set;
+/* The temporary files a signal must remove (the result and --rejects may
+ * be pending at once): fixed buffers, since only async-signal-safe work
+ * (unlink) happens in the handler. */
+#define SIG_SLOTS 4
+static char sig_tmp[SIG_SLOTS][PATH_MAX];
+static volatile sig_atomic_t sig_tmp_set[SIG_SLOTS];
 
 static void on_signal(int sig)
 {
-    if (sig_tmp_set)
-        unlink(sig_tmp);
+    for (int i = 0; i < SIG_SLOTS; i++)
+        if (sig_tmp_set[i])
+            unlink(sig_tmp[i]);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -56,6 +61,9 @@ void outsink_install_signal_cleanup(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* a closed stdout still ends pcsv quietly by SIGPIPE, but not before a
+     * pending --rejects (or -o) temporary file is removed */
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
 static void write_all(struct outsink *o, const char *p, size_t n)
@@ -197,6 +205,7 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
         return NULL;
     }
     o->fmt = fmt;
+    o->sig_slot = -1;
     if (!path || strcmp(path, "-") == 0) {
         o->fd = 1;
         return o;
@@ -246,9 +255,13 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
         /* best effort: a libzstd without threads refuses, and compresses alone */
         ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
     }
-    if (strlen(o->tmp) < sizeof sig_tmp) {
-        memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
-        sig_tmp_set = 1;
+    for (int i = 0; i < SIG_SLOTS && strlen(o->tmp) < sizeof sig_tmp[i]; i++) {
+        if (sig_tmp_set[i])
+            continue;
+        memcpy(sig_tmp[i], o->tmp, strlen(o->tmp) + 1);
+        sig_tmp_set[i] = 1;
+        o->sig_slot = i;
+        break;
     }
     return o;
 }
@@ -364,34 +377,45 @@ static void release(struct outsink *o)
         free(o);
         return;
     }
-    sig_tmp_set = 0;
+    if (o->sig_slot >= 0)
+        sig_tmp_set[o->sig_slot] = 0;
     free(o->path);
     free(o->tmp);
     free(o);
 }
 
-int outsink_commit(struct outsink *o, struct pcsv_error *err)
+int outsink_prepare(struct outsink *o, struct pcsv_error *err)
 {
+    if (o->prepared)
+        return 0;
     flush(o);
     if (o->zc && !o->werr)
         zflush(o, "", 0, ZSTD_e_end);
-    int rc = 0;
-    if (o->werr) {
-        rc = pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
-                            "cannot write");
-    } else if (o->path) {
+    if (o->werr)
+        return pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
+                              "cannot write");
+    if (o->path) {
+        int rc = 0;
         if (fsync(o->fd) < 0 && errno != EINVAL)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
         if (close(o->fd) < 0 && !rc)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
         o->fd = -1;
-        if (!rc && rename(o->tmp, o->path) < 0)
-            rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot replace");
         if (rc)
-            unlink(o->tmp);
+            return rc;
     }
-    if (o->path && o->fd >= 0) {
-        close(o->fd);
+    o->prepared = true;
+    return 0;
+}
+
+int outsink_commit(struct outsink *o, struct pcsv_error *err)
+{
+    int rc = outsink_prepare(o, err);
+    if (!rc && o->path && rename(o->tmp, o->path) < 0)
+        rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot replace");
+    if (rc && o->path) {
+        if (o->fd >= 0)
+            close(o->fd);
         unlink(o->tmp);
     }
     release(o);
@@ -402,10 +426,10 @@ void outsink_abort(struct outsink *o)
 {
     if (!o)
         return;
-    if (o->path && o->fd >= 0) {
-        close(o->fd);
+    if (o->path) {
+        if (o->fd >= 0)
+            close(o->fd);
         unlink(o->tmp);
     }
     release(o);
 }
-

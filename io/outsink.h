@@ -49,12 +49,17 @@ void outsink_field(struct outsink *o, const void *p, size_t len, enum out_kind k
 void outsink_end_row(struct outsink *o);
 /* Bytes as they are (the count command's bare number). */
 void outsink_raw(struct outsink *o, const void *p, size_t n);
+/* Flush; for a file, also fsync and close the temporary file, but do not
+ * rename it yet: after this, outsink_commit only renames (so two sinks can
+ * be made complete first and then renamed one after the other). 0 or
+ * PCSV_EIO; on failure the caller still aborts (or commits, which fails). */
+int outsink_prepare(struct outsink *o, struct pcsv_error *err);
 /* Flush; for a file, fsync and rename over the path. Frees o. */
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
-/* Remove the pending temporary file on SIGINT, SIGTERM, SIGHUP, then die
- * of the signal as usual. */
+/* Remove the pending temporary files on SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE, then die of the signal as usual. */
 void outsink_install_signal_cleanup(void);
 
 #endif

@@ -253,9 +253,15 @@ struct pipe_worker {
     uint64_t nl_before; /* line ends before row data, at chunk start (absolute) */
     uint64_t cur_off, cur_nl; /* line-count cursor inside the chunk */
     const struct scan_batch *batch;
-    /* bad rows */
-    struct pipe_bad *bad;
-    size_t nbad, capbad;
+    /* bad rows (skip/warn): every one of the current chunk, then the first
+     * PIPE_BAD_KEEP in input order (a worker takes chunks in increasing
+     * order) and a count; the chunk's rows go to --rejects */
+    struct pipe_bad *cbad;
+    size_t ncbad, capcbad;
+    struct pipe_bad bad[PIPE_BAD_KEEP];
+    size_t nbad;
+    uint64_t nbad_count;
+    struct outsink *rej; /* the chunk's --rejects lines */
     struct pipe_bad first; /* fail mode: the first bad row this worker met */
     bool has_first;
     size_t first_chunk;
@@ -281,8 +287,8 @@ struct owriter {
     int rc;       /* first non-zero write() result */
     struct oslot {
         bool ready;
-        char *buf;
-        size_t len;
+        char *buf, *rbuf; /* the chunk's output and its --rejects lines */
+        size_t len, rlen;
     } slot[PIPE_WINDOW];
 };
 
@@ -301,9 +307,11 @@ struct pipeline {
     _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
     _Atomic uint64_t bytes_done; /* progress: input bytes of finished chunks */
     struct owriter ow;
-    /* merged bad rows */
-    struct pipe_bad *bad;
-    size_t nbad, capbad;
+    /* merged bad rows: the first PIPE_BAD_KEEP, and how many in all */
+    struct pipe_bad bad[PIPE_BAD_KEEP];
+    size_t nbad;
+    uint64_t nbad_total;
+    struct outsink *rej; /* --rejects FILE, until taken */
 };
 
 struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
@@ -324,6 +332,14 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
         if (c->sel[col] >= 0)
             p->need_cols = col + 1;
     p->nworkers = n;
+    if (cfg->rejects && cfg->bad_mode != PIPE_FAIL) {
+        if (!(p->rej = outsink_open(cfg->rejects, OUT_CSV, err))) {
+            pipeline_destroy(p);
+            return NULL;
+        }
+        static char *const rej_names[] = {"file", "line", "offset", "column", "reason", "row"};
+        outsink_header(p->rej, rej_names, 6);
+    }
     for (int i = 0; i < n; i++) {
         p->w[i].p = p;
         p->w[i].id = i;
@@ -340,7 +356,7 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
 
 static void free_bad(struct pipe_bad *b, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; b && i < n; i++)
         free(b[i].value);
     free(b);
 }
@@ -351,14 +367,19 @@ void pipeline_destroy(struct pipeline *p)
         return;
     for (int i = 0; i < p->nworkers; i++) {
         free(p->w[i].b.fields);
-        free_bad(p->w[i].bad, p->w[i].nbad);
+        free_bad(p->w[i].cbad, p->w[i].ncbad);
+        for (size_t j = 0; j < p->w[i].nbad; j++)
+            free(p->w[i].bad[j].value);
+        outsink_abort(p->w[i].rej);
         expr_ctx_destroy(p->w[i].ectx);
         free(p->w[i].evals);
         free(p->w[i].escratch);
         outsink_abort(p->w[i].out);
         free(p->w[i].first.value);
     }
-    free_bad(p->bad, p->nbad);
+    for (size_t j = 0; j < p->nbad; j++)
+        free(p->bad[j].value);
+    outsink_abort(p->rej);
     free(p->w);
     free(p);
 }
@@ -421,12 +442,13 @@ static int bad_quote_col(const uint8_t *d, uint64_t s, uint64_t e, uint8_t delim
     return col;
 }
 
-static bool record_bad(struct pipe_worker *w, enum pipe_bad_kind kind, uint64_t off, int col,
-                       uint32_t nfound, const uint8_t *val, size_t vlen)
+static bool record_bad(struct pipe_worker *w, enum pipe_bad_kind kind, uint64_t off, uint64_t end,
+                       int col, uint32_t nfound, const uint8_t *val, size_t vlen)
 {
     struct pipeline *p = w->p;
-    struct pipe_bad b = {.file = p->file, .line = line_of(w, off), .offset = p->in->offset_base + off, .kind = kind,
-                         .col = col, .nfound = nfound};
+    struct pipe_bad b = {.file = p->file, .line = line_of(w, off), .offset = p->in->offset_base + off,
+                         .end = p->in->offset_base + end, .kind = kind, .col = col,
+                         .nfound = nfound};
     if (val) {
         size_t n = vlen > MAX_BAD_VALUE ? MAX_BAD_VALUE : vlen;
         b.value = malloc(n + 1);
@@ -451,24 +473,89 @@ static bool record_bad(struct pipe_worker *w, enum pipe_bad_kind kind, uint64_t 
             ;
         return false;
     }
-    if (w->nbad == w->capbad) {
-        size_t nc = w->capbad ? w->capbad * 2 : 64;
-        struct pipe_bad *nb = realloc(w->bad, nc * sizeof *nb);
+    /* skip/warn: kept for the end of the chunk (bounded by the chunk's rows) */
+    if (w->ncbad == w->capcbad) {
+        size_t nc = w->capcbad ? w->capcbad * 2 : 64;
+        struct pipe_bad *nb = realloc(w->cbad, nc * sizeof *nb);
         if (!nb) {
             free(b.value);
             w->fatal = PCSV_ENOMEM;
             return false;
         }
-        w->bad = nb;
-        w->capbad = nc;
+        w->cbad = nb;
+        w->capcbad = nc;
     }
-    w->bad[w->nbad++] = b;
+    w->cbad[w->ncbad++] = b;
     return true;
 }
 
 bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len)
 {
-    return record_bad(w, BAD_VALUE, w->batch->row_start[row], col, 0, val, len);
+    return record_bad(w, BAD_VALUE, w->batch->row_start[row], w->batch->row_end[row], col, 0, val,
+                      len);
+}
+
+static int cmp_bad(const void *x, const void *y);
+
+/* v in decimal at the end of buf[32]; returns where it starts. */
+static char *u64_dec(uint64_t v, char *buf)
+{
+    char *p = buf + 32;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return p;
+}
+
+/* One --rejects line: file,line,offset,column,reason,row (the raw row as in
+ * the input, without its line end). */
+static void rejects_line(struct outsink *o, const struct pipeline *p, const struct pipe_bad *b)
+{
+    const struct pipe_input *in = p->in;
+    char num[32], reason[1200], *s;
+    outsink_field(o, in->path, strlen(in->path), OUT_STR);
+    s = u64_dec(b->line, num);
+    outsink_field(o, s, (size_t)(num + 32 - s), OUT_NUM);
+    s = u64_dec(b->offset, num);
+    outsink_field(o, s, (size_t)(num + 32 - s), OUT_NUM);
+    const char *col = b->col >= 0 && b->col < in->ncols ? in->names[b->col] : "";
+    outsink_field(o, col, strlen(col), OUT_STR);
+    pipe_bad_reason(b, in->names, in->ncols, p->ncols, reason, sizeof reason);
+    outsink_field(o, reason, strlen(reason), OUT_STR);
+    const uint8_t *d = in->map.data;
+    uint64_t rs = b->offset - in->offset_base, re = b->end - in->offset_base;
+    outsink_field(o, d + rs, (size_t)(re - rs), OUT_STR);
+    outsink_end_row(o);
+}
+
+/* The end of a chunk (skip/warn): its bad rows in input order go to the
+ * chunk's --rejects lines, the first few to the worker's kept list, and
+ * all of them to its count. */
+static void chunk_bad_flush(struct pipe_worker *w)
+{
+    struct pipeline *p = w->p;
+    if (!w->ncbad)
+        return;
+    /* in order already unless a batch had both shapes and values wrong */
+    for (size_t i = 1; i < w->ncbad; i++)
+        if (w->cbad[i - 1].offset > w->cbad[i].offset) {
+            qsort(w->cbad, w->ncbad, sizeof *w->cbad, cmp_bad);
+            break;
+        }
+    if (p->rej && !w->fatal && !w->rej && !(w->rej = outsink_open_mem(OUT_CSV)))
+        w->fatal = PCSV_ENOMEM;
+    for (size_t i = 0; i < w->ncbad; i++) {
+        struct pipe_bad *b = &w->cbad[i];
+        if (w->rej && !w->fatal)
+            rejects_line(w->rej, p, b);
+        if (w->nbad < PIPE_BAD_KEEP) {
+            w->bad[w->nbad++] = *b;
+        } else {
+            free(b->value);
+        }
+        w->nbad_count++;
+    }
+    w->ncbad = 0;
 }
 
 /* Record row r of b, which has the wrong field count or a misplaced
@@ -477,11 +564,11 @@ static bool record_structural(struct pipe_worker *w, const struct scan_batch *b,
 {
     const struct pipe_cfg *cfg = &w->p->cfg;
     if (b->bad_quote[r])
-        return record_bad(w, BAD_QUOTE, b->row_start[r],
+        return record_bad(w, BAD_QUOTE, b->row_start[r], b->row_end[r],
                           bad_quote_col(w->p->in->map.data, b->row_start[r], b->row_end[r],
                                         cfg->delim, cfg->quote),
                           0, NULL, 0);
-    return record_bad(w, BAD_FIELDS, b->row_start[r], -1, b->nfields[r], NULL, 0);
+    return record_bad(w, BAD_FIELDS, b->row_start[r], b->row_end[r], -1, b->nfields[r], NULL, 0);
 }
 
 /* ------------------------------------------------------------ --where */
@@ -568,13 +655,18 @@ static void ordered_put(struct pipe_worker *w, size_t k)
 {
     struct pipeline *p = w->p;
     struct owriter *o = &p->ow;
-    size_t len = 0;
+    size_t len = 0, rlen = 0;
     const void *bytes = w->out ? outsink_take(w->out, &len) : NULL;
-    char *copy = NULL;
+    const void *rbytes = w->rej ? outsink_take(w->rej, &rlen) : NULL;
+    char *copy = NULL, *rcopy = NULL;
     if (len && !(copy = malloc(len)))
         w->fatal = PCSV_ENOMEM;
     else if (len)
         memcpy(copy, bytes, len);
+    if (rlen && !(rcopy = malloc(rlen)))
+        w->fatal = PCSV_ENOMEM;
+    else if (rlen)
+        memcpy(rcopy, rbytes, rlen);
     pthread_mutex_lock(&o->mu);
     while (k >= o->next + PIPE_WINDOW)
         pthread_cond_wait(&o->cv, &o->mu);
@@ -582,19 +674,26 @@ static void ordered_put(struct pipe_worker *w, size_t k)
     sl->ready = true;
     sl->buf = copy;
     sl->len = copy ? len : 0;
+    sl->rbuf = rcopy;
+    sl->rlen = rcopy ? rlen : 0;
     while (!o->writing && o->slot[o->next % PIPE_WINDOW].ready) {
         o->writing = true;
         while (o->slot[o->next % PIPE_WINDOW].ready) {
             struct oslot *x = &o->slot[o->next % PIPE_WINDOW];
-            char *buf = x->buf;
-            size_t n = x->len;
+            char *buf = x->buf, *rbuf = x->rbuf;
+            size_t n = x->len, rn = x->rlen;
             x->ready = false;
-            x->buf = NULL;
+            x->buf = x->rbuf = NULL;
             pthread_mutex_unlock(&o->mu);
             int rc = 0;
+            /* the chunk's rejects first: they come before any row that
+             * makes head stop */
+            if (rn && p->rej && !atomic_load(&p->stop_all))
+                outsink_raw(p->rej, rbuf, rn);
             if (n && !atomic_load(&p->stop_all))
                 rc = p->c.write(p->c.ctx, buf, n);
             free(buf);
+            free(rbuf);
             pthread_mutex_lock(&o->mu);
             if (rc && !o->rc)
                 o->rc = rc;
@@ -676,7 +775,6 @@ static void run_chunk(struct pipe_worker *w, size_t k)
                 record_structural(w, b, first_bad);
             goto done;
         }
-        size_t nbad_before = w->nbad;
         for (size_t r = first_bad; r < n; r++)
             if (skip[r] && !record_structural(w, b, r))
                 goto done;
@@ -697,19 +795,26 @@ static void run_chunk(struct pipe_worker *w, size_t k)
              * (head): bad rows past that point were never needed */
             if (w->stop_row < n) {
                 uint64_t cut = p->in->offset_base + b->row_start[w->stop_row];
-                while (w->nbad > nbad_before && w->bad[w->nbad - 1].offset >= cut)
-                    free(w->bad[--w->nbad].value);
+                size_t keep = 0;
+                for (size_t i = 0; i < w->ncbad; i++) {
+                    if (w->cbad[i].offset >= cut)
+                        free(w->cbad[i].value);
+                    else
+                        w->cbad[keep++] = w->cbad[i];
+                }
+                w->ncbad = keep;
             }
             goto done;
         }
     }
     if (s.unterminated)
-        record_bad(w, BAD_UNTERMINATED, s.unterminated_row, -1, 0, NULL, 0);
+        record_bad(w, BAD_UNTERMINATED, s.unterminated_row, s.unterminated_row, -1, 0, NULL, 0);
 done:
+    chunk_bad_flush(w);
     /* Relaxed: a progress counter, read only for display. */
     atomic_fetch_add_explicit(&p->bytes_done, e - a, memory_order_relaxed);
     chunker_done(p->ch, k);
-    if (p->c.write)
+    if (p->c.write || p->rej)
         ordered_put(w, k);
 }
 
@@ -794,22 +899,29 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
         if (w->has_first && (!first || cmp_bad(&w->first, first) < 0))
             first = &w->first;
     }
+    /* the first PIPE_BAD_KEEP of every worker hold the first PIPE_BAD_KEEP
+     * of all (each worker's are in input order) */
     for (int i = 0; i < p->nworkers; i++) {
         struct pipe_worker *w = &p->w[i];
-        if (!w->nbad)
-            continue;
-        if (p->nbad + w->nbad > p->capbad) {
-            size_t nc = (p->nbad + w->nbad) * 2;
-            struct pipe_bad *nb = realloc(p->bad, nc * sizeof *nb);
-            if (!nb) {
-                rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-                goto out;
+        p->nbad_total += w->nbad_count;
+        w->nbad_count = 0;
+        for (size_t j = 0; j < w->nbad; j++) {
+            if (p->nbad < PIPE_BAD_KEEP) {
+                p->bad[p->nbad++] = w->bad[j];
+                continue;
             }
-            p->bad = nb;
-            p->capbad = nc;
+            /* full: replace the last (largest) when this one is smaller */
+            size_t last = 0;
+            for (size_t x = 1; x < p->nbad; x++)
+                if (cmp_bad(&p->bad[x], &p->bad[last]) > 0)
+                    last = x;
+            if (cmp_bad(&w->bad[j], &p->bad[last]) < 0) {
+                free(p->bad[last].value);
+                p->bad[last] = w->bad[j];
+            } else {
+                free(w->bad[j].value);
+            }
         }
-        memcpy(p->bad + p->nbad, w->bad, w->nbad * sizeof *w->bad);
-        p->nbad += w->nbad;
         w->nbad = 0;
     }
     if (p->nbad > 1)
@@ -830,8 +942,10 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
     if (!rc && p->ow.rc < 0)
         rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0, "cannot write");
 out:
-    for (int i = 0; i < PIPE_WINDOW; i++)
+    for (int i = 0; i < PIPE_WINDOW; i++) {
         free(p->ow.slot[i].buf);
+        free(p->ow.slot[i].rbuf);
+    }
     pthread_mutex_destroy(&p->ow.mu);
     pthread_cond_destroy(&p->ow.cv);
     if (have_q)
@@ -860,6 +974,16 @@ const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n)
 {
     *n = p->nbad;
     return p->bad;
+}
+
+uint64_t pipeline_bad_count(const struct pipeline *p) { return p->nbad_total; }
+
+struct outsink *pipeline_take_rejects(struct pipeline *p)
+{
+    struct outsink *o = p ? p->rej : NULL;
+    if (p)
+        p->rej = NULL;
+    return o;
 }
 
 void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,

@@ -54,6 +54,11 @@ struct pipe_cfg {
      * slot of the expression's i-th column (expr_columns order). */
     const struct expr *where;
     const int *where_slots;
+    /* --rejects FILE (skip/warn modes): every dropped row is written there
+     * as CSV (file,line,offset,column,reason,row), in input order, by the
+     * ordered writer; pipeline_create opens it (atomically, like -o), the
+     * caller commits it with pipeline_take_rejects. NULL: none. */
+    const char *rejects;
 };
 
 /* One input file, mapped, with its header parsed. */
@@ -138,6 +143,7 @@ struct pipe_bad {
     uint32_t file;   /* index of the input */
     uint64_t line;   /* 1-based physical line where the row starts */
     uint64_t offset; /* byte offset of the row start */
+    uint64_t end;    /* byte offset of its line end (or the data end) */
     enum pipe_bad_kind kind;
     int col;         /* 0-based column, or -1 */
     uint32_t nfound; /* BAD_FIELDS: fields found */
@@ -168,9 +174,19 @@ int pipeline_nworkers(const struct pipeline *p);
 /* Worker i's consumer state (NULL if that worker never ran). */
 void *pipeline_worker_state(const struct pipeline *p, int i);
 
-/* Bad rows dropped so far (skip/warn modes), in input order. *total is
- * their number. Valid until the next run. */
+/* The first PIPE_BAD_KEEP bad rows dropped so far (skip/warn modes), in
+ * input order; *n is how many are kept (at most PIPE_BAD_KEEP). Memory stays
+ * bounded however many rows are dropped: the others are only counted (and
+ * written to --rejects). Valid until the next run. */
+#define PIPE_BAD_KEEP 20
 const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n);
+/* How many rows were dropped so far, in all. */
+uint64_t pipeline_bad_count(const struct pipeline *p);
+
+/* The --rejects sink, complete once the runs succeeded: the caller owns it
+ * from here (outsink_commit / outsink_abort). NULL without --rejects. If
+ * nobody takes it, pipeline_destroy aborts it (no file is left behind). */
+struct outsink *pipeline_take_rejects(struct pipeline *p);
 
 /* Run fn(ctx, i) for i in [0, n) on a team of n threads (OpenMP lives in
  * this module only). Returns 0, or the first non-zero fn result by i. */

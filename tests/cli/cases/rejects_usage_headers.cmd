@@ -1,0 +1,1 @@
+headers ragged.csv --rejects r.csv

@@ -1,0 +1,1 @@
+aggregate ragged.csv --parser libcsv --rejects r.csv

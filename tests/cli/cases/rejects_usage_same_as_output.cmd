@@ -1,0 +1,1 @@
+count ragged.csv --rejects r.csv -o r.csv

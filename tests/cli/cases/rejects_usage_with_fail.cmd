@@ -1,0 +1,1 @@
+count ragged.csv --on-bad-row fail --rejects r.csv
