@@ -127,12 +127,21 @@ static int stream_fill(struct pipe_input *in, bool grow, struct pcsv_error *err)
     return 0;
 }
 
+static void fl_free(struct fieldlist *f)
+{
+    for (int i = 0; i < f->n; i++)
+        free(f->v[i]);
+    free(f->v);
+}
+
 /* The header of data[pos, len): names, the offset after it. */
 static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size_t pos,
                        const struct pipe_cfg *cfg, struct pcsv_error *err)
 {
     struct fieldlist f = {0};
     int64_t end = serial_row(d, len, pos, cfg->delim, cfg->quote, &f);
+    if (end < 0)
+        fl_free(&f); /* the fields read before the row went wrong */
     if (end == -1) {
         uint64_t line = 1;
         for (size_t i = 0; i < pos; i++)
@@ -149,6 +158,7 @@ static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size
         in->data_begin = (size_t)end;
     } else {
         in->ncols = f.n;
+        in->names = f.v; /* pipe_input_close frees them, also after a failure here */
         for (int i = 0; i < f.n; i++) {
             free(f.v[i]);
             char num[16];
@@ -157,7 +167,6 @@ static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size
             if (!f.v[i])
                 return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         }
-        in->names = f.v;
         for (size_t i = 0; i < pos; i++)
             in->header_lines += d[i] == '\n';
     }
