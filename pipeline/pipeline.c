@@ -601,7 +601,12 @@ static void ordered_put(struct pipe_worker *w, size_t k)
             x->buf = NULL;
             pthread_mutex_unlock(&o->mu);
             int rc = 0;
-            if (n && !atomic_load(&p->stop_all))
+            /* Nothing after the first bad row in fail mode: a chunk past
+             * err_chunk may have been finished before the bad row was
+             * found, but its rows must not reach the output (what is
+             * printed before the error must not depend on --jobs). The
+             * bad row's own chunk lowered err_chunk before it was put. */
+            if (n && !atomic_load(&p->stop_all) && o->next <= atomic_load(&p->err_chunk))
                 rc = p->c.write(p->c.ctx, buf, n);
             free(buf);
             pthread_mutex_lock(&o->mu);
