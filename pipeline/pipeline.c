@@ -140,16 +140,15 @@ static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size
 {
     struct fieldlist f = {0};
     int64_t end = serial_row(d, len, pos, cfg->delim, cfg->quote, &f);
-    if (end < 0)
+    if (end < 0) {
         fl_free(&f); /* the fields read before the row went wrong */
-    if (end == -1) {
+        if (end == -2)
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         uint64_t line = 1;
         for (size_t i = 0; i < pos; i++)
             line += d[i] == '\n';
         return pcsv_error_set(err, PCSV_EDATA, 0, in->path, line, "unterminated quoted field");
     }
-    if (end == -2)
-        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     if (cfg->header) {
         in->names = f.v;
         in->ncols = f.n;
