@@ -58,6 +58,11 @@ struct instream {
     size_t rawlen, rawpos;
     uint64_t rawoff; /* bytes read from fd */
     struct par *par;
+    /* the frame being streamed: its first bytes (for the content size its
+     * header announces) and the bytes it has produced so far */
+    uint8_t fhdr[18]; /* ZSTD_FRAMEHEADERSIZE_MAX */
+    size_t fhdrlen;
+    uint64_t fout;
 };
 
 static bool read_at(int fd, void *buf, size_t n, uint64_t off)
@@ -428,17 +433,42 @@ ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_
             break; /* every frame complete: the end */
         /* at the end of the input, one more call flushes what the decoder
          * still holds; if that yields nothing, the frame was cut short */
+        if (!s->frame_open) { /* a frame starts here */
+            s->fhdrlen = 0;
+            s->fout = 0;
+        }
         ZSTD_inBuffer in = {s->raw, s->rawlen, s->rawpos};
+        size_t before = out.pos;
         size_t r = ZSTD_decompressStream(s->dctx, &out, &in);
+        uint64_t at = s->rawoff - (s->rawlen - in.pos);
         if (ZSTD_isError(r)) {
-            uint64_t at = s->rawoff - (s->rawlen - in.pos);
             pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
                            "corrupt zstd data near compressed byte %llu: %s",
                            (unsigned long long)at, ZSTD_getErrorName(r));
             return -1;
         }
+        size_t keep = in.pos - s->rawpos;
+        if (keep > sizeof s->fhdr - s->fhdrlen)
+            keep = sizeof s->fhdr - s->fhdrlen;
+        memcpy(s->fhdr + s->fhdrlen, s->raw + s->rawpos, keep);
+        s->fhdrlen += keep;
+        s->fout += out.pos - before;
         s->rawpos = in.pos;
         s->frame_open = r != 0;
+        if (r == 0) {
+            /* The streaming decoder does not check the content size a
+             * frame's header announces when the frame ends in an empty
+             * block (libzstd 1.5.4; its one-shot path does): check it here,
+             * or such a frame would be a silently short result. */
+            unsigned long long fcs = ZSTD_getFrameContentSize(s->fhdr, s->fhdrlen);
+            if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != s->fout) {
+                pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
+                               "corrupt zstd data near compressed byte %llu: the frame holds %llu "
+                               "bytes, its header says %llu",
+                               (unsigned long long)at, (unsigned long long)s->fout, fcs);
+                return -1;
+            }
+        }
         if (s->eof && out.pos == 0 && s->frame_open) {
             pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
                            "truncated zstd stream: it ends inside a frame, at compressed byte %llu",
