@@ -107,7 +107,8 @@ test-tsan: $(B)/.deps
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library
 # sources again with coverage instrumentation, one binary per harness in
-# tests/fuzz/fuzz_*.c. Small stream buffers (PIPE_STREAM_BUF, INSTREAM_RAWBUF)
+# tests/fuzz/fuzz_*.c. Small stream buffers (PIPE_STREAM_BUF, INSTREAM_RAWBUF,
+# PAR_MAX_OUT)
 # so that short inputs cross buffer and region boundaries. Each run reads the
 # seed corpus tests/fuzz/corpus/NAME (never written) and keeps what it finds
 # in build/fuzz/corpus/NAME; crashes go to build/fuzz/crashes/. One harness
@@ -118,7 +119,7 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(ARCH) -Wall -Wextra -fopenmp=libomp -pthread -MMD -MP \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-    -Wno-unused-command-line-argument -DPIPE_STREAM_BUF=128 -DINSTREAM_RAWBUF=1024
+    -Wno-unused-command-line-argument -DPIPE_STREAM_BUF=128 -DINSTREAM_RAWBUF=1024 -DPAR_MAX_OUT=4096
 # -max_len per harness
 FUZZ_LEN_parse := 4096
 FUZZ_LEN_where := 1024

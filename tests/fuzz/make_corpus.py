@@ -139,6 +139,11 @@ def zstd_corpus():
             "2frames-nosize-pipe": b"\x1b\x21\x00\x00", "3frames-checksum": b"\x1a\x42\x00\x00"}
     for name, how in made.items():
         write(d, "made-" + name, how + files["plain"])
+    # frames that decode to more than the fuzz build's PAR_MAX_OUT (4096):
+    # the reader falls back to streaming from that frame on
+    big = open(os.path.join(ROOT, "testdata", "groups_many.csv"), "rb").read() * 2
+    write(d, "made-2frames-big", b"\x1a\x01\x00\x00" + big)
+    write(d, "made-2frames-big-nosize", b"\x1a\x21\x00\x00" + big)
     for f in glob.glob(os.path.join(tmp, "*")):
         os.remove(f)
     os.rmdir(tmp)
