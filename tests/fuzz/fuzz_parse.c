@@ -6,7 +6,12 @@
  * Input: 4 bytes of configuration, then the CSV bytes.
  *   byte 0  chunk size: < 128: 1..16; < 224: 8..1024 in steps of 8; else 64K
  *   byte 1  bits 0-1 jobs - 1, bit 2 --no-header, bit 3 skip mode (else
- *           fail), bit 4 read as a stream (a pipe) instead of a mapped file
+ *           fail), bit 4 read as a stream (a pipe) instead of a mapped file,
+ *           bits 5-6 the columns the consumer selects (all; the first; the
+ *           last; every other one: past the last selected column the
+ *           scanner only counts delimiters), bit 7 --where
+ *           'starts_with($1, "x") or ends_with($N, "y")' (N the last column;
+ *           all columns selected), which rows must pass to be output
  *   byte 2  delimiter: < 8 one of , ; TAB | SPACE 0xEF x NUL->','; else the byte
  *   byte 3  quote: < 4 one of " ' " "; else the byte (\n \r NUL, or the
  *           delimiter, fall back to '"' or '\'')
@@ -15,7 +20,7 @@
  *   - pipe_input_open: same header names and column count as the model, or
  *     the same error at the same line;
  *   - pipe_input_run: the same rows (input offset, field count, every
- *     unquoted field value), in input order; in skip mode the same dropped
+ *     selected unquoted field value), in input order; in skip mode the same dropped
  *     rows (line, offset, kind, column, fields found); the same error (line,
  *     message) as the model: fail mode stops at the first bad row, an
  *     unterminated quote always fails; in fail mode the rows output are
@@ -47,6 +52,7 @@
 #include <unistd.h>
 
 #include "../../io/instream.h"
+#include "../../pipeline/expr.h"
 #include "../../pipeline/pipeline.h"
 #include "../../pipeline/refparse.h"
 
@@ -127,7 +133,31 @@ struct model {
     bool unterminated;
     uint64_t unterm_line, unterm_offset;
     bool any_bad_quote;
+    /* what the consumer selects: sel[col] = slot or -1 (slots in column
+     * order), for col < nselcols */
+    int32_t *sel;
+    int nsel, nselcols;
+    bool where;
 };
+
+/* The consumer's selection for mode 0-3 (see the header comment). */
+static void model_select(struct model *m, int mode)
+{
+    int n = m->ncols;
+    m->sel = malloc(((size_t)n + 1) * sizeof *m->sel);
+    for (int i = 0; i < n; i++)
+        m->sel[i] = -1;
+    m->nsel = 0;
+    m->nselcols = 0;
+    for (int i = 0; i < n && m->nsel < MAXSEL; i++) {
+        bool take = mode == 0 || (mode == 1 && i == 0) || (mode == 2 && i == n - 1) ||
+                    (mode == 3 && i % 2 == 0);
+        if (take) {
+            m->sel[i] = m->nsel++;
+            m->nselcols = i + 1;
+        }
+    }
+}
 
 static bool is_bom(const uint8_t *d, size_t len)
 {
@@ -204,7 +234,7 @@ static void model_add_bad(struct model *m, struct mbad b)
 }
 
 static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t delim, uint8_t quote,
-                      bool header)
+                      bool header, int selmode, bool where)
 {
     memset(m, 0, sizeof *m);
     size_t pos = is_bom(d, len) ? 3 : 0;
@@ -241,6 +271,10 @@ static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t del
         }
         m->names = names;
     }
+    if (where && (m->ncols > MAXSEL || selmode != 0))
+        where = false; /* its columns must be selected */
+    m->where = where;
+    model_select(m, selmode);
 
     /* the rows */
     const size_t begin = m->data_begin;
@@ -289,6 +323,7 @@ static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t del
         put_u32(&row, nf);
         uint32_t fi = 0;
         bool q = false;
+        bool pass = !where; /* --where: $1 starts with x or $N ends with y */
         for (size_t i = r; i <= e; i++) {
             bool at_end = i == e;
             if (!at_end && d[i] == quote)
@@ -299,7 +334,7 @@ static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t del
                     fend--;
                 if (at_end && fi == 0 && fend == r)
                     blank = true;
-                if (fi < MAXSEL) {
+                if (fi < (uint32_t)m->nselcols && m->sel[fi] >= 0) {
                     val.len = 0;
                     if (fend > fs && d[fs] == quote) {
                         /* "..." with doubled quotes (well formed when the row is good) */
@@ -313,6 +348,10 @@ static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t del
                         put(&val, d + fs, fend - fs);
                     }
                     put_field(&row, val.p, val.len);
+                    if (where && fi == 0 && val.len && val.p[0] == 'x')
+                        pass = true;
+                    if (where && fi == (uint32_t)m->ncols - 1 && val.len && val.p[val.len - 1] == 'y')
+                        pass = true;
                 }
                 fi++;
                 fs = i + 1;
@@ -327,7 +366,7 @@ static void model_run(struct model *m, const uint8_t *d, size_t len, uint8_t del
                 m->any_bad_quote |= bad_col >= 0;
                 model_add_bad(m, b);
                 seen_bad = true;
-            } else {
+            } else if (pass) {
                 put(&m->rows, row.p, row.len);
                 if (!seen_bad)
                     put(&m->rows_before_first_bad, row.p, row.len);
@@ -352,13 +391,14 @@ static void model_free(struct model *m)
     free(m->rows.p);
     free(m->rows_before_first_bad.p);
     free(m->bad);
+    free(m->sel);
 }
 
 /* ------------------------------------------------------------ the pipeline */
 
 struct sink {
     struct buf out;
-    int ncols;
+    int nsel;
 };
 
 static void *w_create(void *ctx)
@@ -376,7 +416,7 @@ static int w_batch(void *state, const uint8_t *data, uint8_t quote, const struct
     if (!o)
         return -1;
     const uint64_t base = pipe_pos_base(w) & (((uint64_t)1 << 48) - 1);
-    const int nsel = s->ncols < MAXSEL ? s->ncols : MAXSEL;
+    const int nsel = s->nsel;
     struct buf row = {0};
     uint8_t *scratch = NULL;
     size_t scap = 0;
@@ -554,6 +594,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     bool header = !(b1 & 4);
     bool skipmode = b1 & 8;
     bool stream = b1 & 16;
+    int selmode = b1 >> 5 & 3;
+    bool where = b1 & 128;
     static const uint8_t delims[8] = {',', ';', '\t', '|', ' ', 0xEF, 'x', ','};
     uint8_t delim = b2 < 8 ? delims[b2] : b2;
     if (delim == '\n' || delim == '\r' || delim == 0)
@@ -565,12 +607,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     if (instream_is_zstd_magic(d, len))
         return 0; /* zstd: fuzz_zstd's business */
     snprintf(g_cfgdesc, sizeof g_cfgdesc,
-             "--chunk-size %zu --jobs %d%s --on-bad-row %s, %s, delim 0x%02x quote 0x%02x", chunk,
-             jobs, header ? "" : " -H", skipmode ? "skip" : "fail", stream ? "pipe" : "mapped",
-             delim, quote);
+             "--chunk-size %zu --jobs %d%s --on-bad-row %s%s, %s, delim 0x%02x quote 0x%02x, "
+             "selection %d", chunk, jobs, header ? "" : " -H", skipmode ? "skip" : "fail",
+             where ? " --where" : "", stream ? "pipe" : "mapped", delim, quote, selmode);
 
     struct model m;
-    model_run(&m, d, len, delim, quote, header);
+    model_run(&m, d, len, delim, quote, header, selmode, where);
     check_against_libcsv(d, len, &m, delim, quote);
 
     /* the input, as a file or a pipe */
@@ -615,14 +657,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
               pin.names[i], m.names[i]);
 
     {
-        int nsel = m.ncols < MAXSEL ? m.ncols : MAXSEL;
-        int32_t *sel = malloc(((size_t)nsel + 1) * sizeof *sel);
-        for (int i = 0; i < nsel; i++)
-            sel[i] = i;
-        struct sink s = {.ncols = m.ncols};
-        struct pipe_consumer c = {.ctx = &s, .nsel = nsel, .sel = sel, .nselcols = nsel,
+        struct sink s = {.nsel = m.nsel};
+        struct pipe_consumer c = {.ctx = &s, .nsel = m.nsel, .sel = m.sel, .nselcols = m.nselcols,
                                   .worker_create = w_create, .batch = w_batch, .write = w_write,
                                   .out_format = OUT_CSV};
+        struct expr *wx = NULL;
+        int wslots[2];
+        if (m.where) {
+            char text[128];
+            snprintf(text, sizeof text, "starts_with($1, \"x\") or ends_with($%d, \"y\")",
+                     m.ncols);
+            wx = expr_compile(text, pin.names, pin.ncols, &err);
+            CHECK(wx, "--where: %s", err.msg);
+            const int *wc;
+            int nw = expr_columns(wx, &wc);
+            for (int i = 0; i < nw; i++)
+                wslots[i] = m.sel[wc[i]];
+            cfg.where = wx;
+            cfg.where_slots = wslots;
+        }
         struct pipeline *p = pipeline_create(&cfg, &c, &err);
         CHECK(p, "pipeline_create: %s", err.msg);
         memset(&err, 0, sizeof err);
@@ -688,7 +741,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         for (int i = 0; i < pipeline_nworkers(p); i++)
             free(pipeline_worker_state(p, i));
         pipeline_destroy(p);
-        free(sel);
+        expr_destroy(wx);
         free(s.out.p);
     }
 out_in:

@@ -33,10 +33,13 @@ def write(d, name, data):
 
 # ---- parse: 4 configuration bytes, then CSV ----
 # byte 0 chunk size (0 -> 1 byte, 3 -> 4 bytes, 0x80 -> 8 bytes, 0xff -> 64K),
-# byte 1 jobs-1 | 4 no-header | 8 skip | 16 pipe, byte 2 delimiter, byte 3 quote
+# byte 1 jobs-1 | 4 no-header | 8 skip | 16 pipe | 32*selection (0-3) | 128 --where,
+# byte 2 delimiter, byte 3 quote
 def parse_corpus():
     d = clear("parse")
-    configs = [b"\x00\x01\x00\x00", b"\x03\x1b\x00\x00", b"\x82\x12\x00\x00"]
+    configs = [b"\x00\x01\x00\x00", b"\x03\x1b\x00\x00", b"\x82\x12\x00\x00",
+               b"\x00\x21\x00\x00", b"\x02\x5b\x00\x00", b"\x81\x73\x00\x00",
+               b"\x01\x81\x00\x00", b"\x04\x9b\x00\x00"]
     for path in sorted(glob.glob(os.path.join(ROOT, "testdata", "*"))):
         name = os.path.basename(path)
         if name.endswith(".zst") or name == "README.md" or os.path.getsize(path) > 3000:
@@ -59,9 +62,12 @@ def parse_corpus():
         "quote-at-end": b'a,b\n1,"2"',
         "no-final-eol": b"a,b\n1,2",
     }
+    hand["where-quoted"] = b'a,b,c\n"x1",2,"3y"\n"""x",,y\nx,"a\nb","q""y"\nz,z,z\n'
     for name, data in hand.items():
         write(d, name, b"\x00\x03\x00\x00" + data)
         write(d, name + "-skip-pipe", b"\x01\x1a\x00\x00" + data)
+        write(d, name + "-last-col", b"\x02\x49\x00\x00" + data)
+        write(d, name + "-where", b"\x00\x8b\x00\x00" + data)
     write(d, "single-quote", b"\x00\x01\x00\x01" + b"a,b\n'x,y',2\n'it''s',3\n")
     write(d, "delim-bom-byte", b"\x00\x01\x05\x00" + b"\xef\xbb\xbfa\xefb\n1\xef2\n")
 
