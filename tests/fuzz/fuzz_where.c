@@ -15,7 +15,10 @@
  *     a NUL-terminated prefix;
  *   - expr_eval returns 0 or 1, the same on a second evaluation of the row,
  *     and the same with a fresh context fed the rows in reverse order (no
- *     state carried from row to row); expr_ctx_status stays 0.
+ *     state carried from row to row); expr_ctx_status stays 0;
+ *   - as a condition, `not (TEXT)` is the opposite and `(TEXT) or false`
+ *     the same on every row (null is false, README "Decisions"), unless
+ *     the extra level of nesting is refused as too deep.
  * Each value is copied into a buffer of exactly its length, so ASan sees
  * any read past a field.
  */
@@ -149,6 +152,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     CHECK(expr_ctx_status(c1) == 0 && expr_ctx_status(c2) == 0, "context status");
     expr_ctx_destroy(c1);
     expr_ctx_destroy(c2);
+
+    static const char *const wraps[2][2] = {{"not (", ")"}, {"(", ") or false"}};
+    for (int k = 0; k < 2; k++) {
+        char *w = malloc(tlen + 16);
+        snprintf(w, tlen + 16, "%s%s%s", wraps[k][0], text, wraps[k][1]);
+        struct pcsv_error werr;
+        memset(&werr, 0, sizeof werr);
+        struct expr *we = expr_compile(w, names, ncols, &werr);
+        if (!we) {
+            CHECK(werr.code == PCSV_EUSAGE && strstr(werr.msg, "too deeply"),
+                  "'%s' compiles, '%s' does not: %s", text, w, werr.msg);
+            free(w);
+            continue;
+        }
+        const int *wcols;
+        int wn = expr_columns(we, &wcols);
+        CHECK(wn == n && (!n || memcmp(wcols, cols, (size_t)n * sizeof *cols) == 0),
+              "'%s' reads other columns than '%s'", w, text);
+        struct expr_ctx *wc = expr_ctx_create(we);
+        for (int r = 0; r < nrows; r++) {
+            int v = eval_row(we, wc, &rows[r], wcols, wn);
+            CHECK(v == (k == 0 ? !res[r] : res[r]), "row %d: '%s' is %d, '%s' is %d", r, text,
+                  res[r], w, v);
+        }
+        expr_ctx_destroy(wc);
+        expr_destroy(we);
+        free(w);
+    }
     expr_destroy(e);
     free(text);
     return 0;
