@@ -107,9 +107,9 @@ test-tsan: $(B)/.deps
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library
 # sources again with coverage instrumentation, one binary per harness in
-# tests/fuzz/fuzz_*.c. Small stream buffers (PIPE_STREAM_BUF, INSTREAM_RAWBUF,
-# PAR_MAX_OUT)
-# so that short inputs cross buffer and region boundaries. Each run reads the
+# tests/fuzz/fuzz_*.c. Small buffers (PIPE_STREAM_BUF, INSTREAM_RAWBUF,
+# PAR_MAX_OUT) so that short inputs cross every buffer and region edge and
+# take the zstd reader's streaming fallback. Each run reads the
 # seed corpus tests/fuzz/corpus/NAME (never written) and keeps what it finds
 # in build/fuzz/corpus/NAME; crashes go to build/fuzz/crashes/. One harness
 # at a time.
@@ -195,4 +195,4 @@ format:
 clean:
 	rm -rf build
 
--include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d $(FUZZ_B)/obj/*/*.d)
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d $(FUZZ_B)/obj/*/*.d $(FUZZ_B)/*.d)
