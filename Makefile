@@ -134,7 +134,7 @@ $(FUZZ_B)/obj/%.o: %.c $(B)/.deps
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 .SECONDARY: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)

@@ -29,7 +29,11 @@
  *     quote well placed and the data has no lone '\r' (libcsv ends a row at a
  *     bare CR, pcsv does not: README "Decisions"), libcsv must parse it with
  *     the same rows, values and line numbers; when libcsv parses the data
- *     without error (and no lone CR), the model must find no misplaced quote.
+ *     without error (and no lone CR), the model must find no misplaced quote;
+ *     and the first error (libcsv's malformed or unterminated quote, or a
+ *     row with the wrong field count) is at the line of the model's first
+ *     error in fail mode (its kind may differ: a stray quote that no later
+ *     quote closes is libcsv's malformed quote, pcsv's unterminated row).
  *
  * The model (README "Decisions", scan.h): a BOM and leading blank lines are
  * skipped; the header row is read leniently; a row starts at the data start
@@ -530,6 +534,23 @@ static void model_all_rows(const uint8_t *d, size_t len, size_t begin, uint8_t d
     free(val.p);
 }
 
+struct fc {
+    int ncols;
+    uint64_t line;
+};
+
+#define FC_STOP 99 /* not a pcsv_status */
+
+static int fc_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+{
+    (void)v, (void)l;
+    struct fc *c = ctx;
+    if (nf == (size_t)c->ncols)
+        return 0;
+    c->line = line;
+    return FC_STOP;
+}
+
 static void check_against_libcsv(const uint8_t *d, size_t len, const struct model *m, uint8_t delim,
                                  uint8_t quote)
 {
@@ -564,6 +585,21 @@ static void check_against_libcsv(const uint8_t *d, size_t len, const struct mode
     }
     free(c.rows.p);
     free(c.lines.p);
+
+    /* the first error, as --parser libcsv (fail mode) reports it */
+    struct fc f = {.ncols = m->ncols};
+    memset(&err, 0, sizeof err);
+    rc = refparse_run(d + m->data_begin, len - m->data_begin, line0, delim, quote, fc_row, &f, "x",
+                      &err);
+    uint64_t lib_line = rc == FC_STOP ? f.line : rc == PCSV_EDATA ? err.line : 0;
+    uint64_t model_line = 0;
+    if (m->nbad && (!m->unterminated || m->bad[0].offset < m->unterm_offset))
+        model_line = m->bad[0].line;
+    else if (m->unterminated)
+        model_line = m->unterm_line;
+    CHECK(lib_line == model_line, "first error: libcsv at line %llu (%s), the model at line %llu",
+          (unsigned long long)lib_line, rc == FC_STOP ? "field count" : err.msg,
+          (unsigned long long)model_line);
 }
 
 /* ------------------------------------------------------------ the harness */
