@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check test-unit test-cli test-asan test-tsan bench demo clean format help install
+.PHONY: all deps test check test-unit test-cli test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
 
 all: $(B)/pcsv
 
@@ -35,7 +35,8 @@ help:
 	@echo "make demo       install what is missing, build, aggregate a generated sample"
 	@echo "make test       install what is missing, build, run every test (unit, CLI,"
 	@echo "                ASan/UBSan build of both, TSan build of queue and pipeline)"
-	@echo "make test-unit | test-cli | test-asan | test-tsan   one layer"
+	@echo "make test-unit | test-cli | test-asan | test-tsan | fuzz-smoke   one layer"
+	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (default 300) seconds"
 	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
 	@echo "make format     clang-format the sources"
 	@echo "make install PREFIX=/usr/local DESTDIR="
@@ -104,10 +105,68 @@ test-tsan: $(B)/.deps
 	$(TSAN_ENV) STRESS_SCALE=0.5 build/tsan/test_mpmc
 	$(TSAN_ENV) bash tests/cli/run.sh build/tsan/pcsv
 
+# libFuzzer (clang, ASan + UBSan), its own build directory: the library
+# sources again with coverage instrumentation, one binary per harness in
+# tests/fuzz/fuzz_*.c. Small buffers (PIPE_STREAM_BUF, INSTREAM_RAWBUF,
+# PAR_MAX_OUT) so that short inputs cross every buffer and region edge and
+# take the zstd reader's streaming fallback. Each run reads the
+# seed corpus tests/fuzz/corpus/NAME (never written) and keeps what it finds
+# in build/fuzz/corpus/NAME; crashes go to build/fuzz/crashes/. One harness
+# at a time.
+FUZZ_B       := build/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(ARCH) -Wall -Wextra -fopenmp=libomp -pthread -MMD -MP \
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+    -Wno-unused-command-line-argument -DPIPE_STREAM_BUF=128 -DINSTREAM_RAWBUF=1024 -DPAR_MAX_OUT=4096
+# -max_len per harness
+FUZZ_LEN_parse := 4096
+FUZZ_LEN_where := 1024
+FUZZ_LEN_zstd  := 16384
+FUZZ_OPTS    = -max_len=$(or $(FUZZ_LEN_$(1)),4096) -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
+
+$(FUZZ_B)/obj/%.o: %.c $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (fuzz)")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+.SECONDARY: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
+
+# $(1): the harness, $(2): seconds. Prints libFuzzer's final stats; on a
+# failure, the end of the log (the crash report and the input's file name).
+define fuzz_run1
+	@mkdir -p $(FUZZ_B)/corpus/$(1) $(FUZZ_B)/crashes
+	@echo "== fuzz_$(1): $(2) s, log $(FUZZ_B)/fuzz_$(1).log"
+	@$(FUZZ_B)/fuzz_$(1) -max_total_time=$(2) $(call FUZZ_OPTS,$(1)) \
+	    -artifact_prefix=$(FUZZ_B)/crashes/$(1)- $(FUZZ_B)/corpus/$(1) tests/fuzz/corpus/$(1) \
+	    > $(FUZZ_B)/fuzz_$(1).log 2>&1 || \
+	    { tail -n 60 $(FUZZ_B)/fuzz_$(1).log; echo "fuzz_$(1) FAILED"; exit 1; }
+	@grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|DONE' $(FUZZ_B)/fuzz_$(1).log
+endef
+define nl
+
+
+endef
+fuzz_run = $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run1,$(t),$(1))$(nl))
+
+fuzz: fuzz-build
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-smoke: fuzz-build
+	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
+
 test check: $(B)/.deps
 	$(MAKE) --no-print-directory test-unit test-cli
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # ---- demo and bench ----
 $(B)/gen: tests/bench/gen.c
@@ -137,4 +196,4 @@ format:
 clean:
 	rm -rf build
 
--include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d)
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/*/*/*.d $(FUZZ_B)/obj/*/*.d $(FUZZ_B)/*.d)

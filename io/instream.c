@@ -21,12 +21,18 @@
  * frames ahead into their own buffers, at most PAR_AHEAD frames beyond the
  * one being read, and instream_read hands them out in order. Files of one
  * frame, or with a frame over PAR_MAX_FRAME compressed bytes, are streamed
- * instead (one frame would be one huge buffer). */
+ * instead (one frame would be one huge buffer). A frame that decodes to
+ * more than PAR_MAX_OUT bytes (a crafted or unusual file: pzstd's frames
+ * hold a few MiB) is not decoded ahead either: from that frame on, the file
+ * is streamed, so memory stays bounded by PAR_AHEAD * PAR_MAX_OUT. */
 #ifndef PAR_AHEAD
 #define PAR_AHEAD 4
 #endif
 #ifndef PAR_MAX_FRAME
 #define PAR_MAX_FRAME ((uint64_t)64 << 20)
+#endif
+#ifndef PAR_MAX_OUT
+#define PAR_MAX_OUT ((size_t)64 << 20)
 #endif
 struct par {
     int fd;
@@ -42,6 +48,7 @@ struct par {
     bool quit;
     struct pslot {
         bool ready, failed;
+        bool too_big; /* more than PAR_MAX_OUT: the reader streams it */
         uint64_t err_at;
         const char *err_name;
         uint8_t *buf;
@@ -58,6 +65,11 @@ struct instream {
     size_t rawlen, rawpos;
     uint64_t rawoff; /* bytes read from fd */
     struct par *par;
+    /* the frame being streamed: its first bytes (for the content size its
+     * header announces) and the bytes it has produced so far */
+    uint8_t fhdr[18]; /* ZSTD_FRAMEHEADERSIZE_MAX */
+    size_t fhdrlen;
+    uint64_t fout;
 };
 
 static bool read_at(int fd, void *buf, size_t n, uint64_t off)
@@ -128,9 +140,16 @@ static void decode_frame(struct par *p, ZSTD_DCtx *d, uint64_t off, size_t n, st
     if (!read_at(p->fd, src, n, off))
         goto out;
     unsigned long long cs = ZSTD_getFrameContentSize(src, n);
-    size_t cap = cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR && cs < (1ull << 32)
+    if (cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR && cs >= PAR_MAX_OUT) {
+        sl->failed = false;
+        sl->too_big = true;
+        goto out;
+    }
+    size_t cap = cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR
                      ? (size_t)cs + 1
                      : n * 8 + 4096;
+    if (cap > PAR_MAX_OUT)
+        cap = PAR_MAX_OUT;
     ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
     ZSTD_inBuffer in = {src, n, 0};
     uint8_t *b = fbuf_alloc(cap);
@@ -147,6 +166,11 @@ static void decode_frame(struct par *p, ZSTD_DCtx *d, uint64_t off, size_t n, st
             break;
         }
         if (o.pos == o.size) { /* bigger than announced: double */
+            if (cap >= PAR_MAX_OUT) {
+                sl->failed = false;
+                sl->too_big = true;
+                break;
+            }
             uint8_t *nb = fbuf_alloc(cap * 2);
             if (nb)
                 memcpy(nb, b, o.pos);
@@ -161,7 +185,7 @@ static void decode_frame(struct par *p, ZSTD_DCtx *d, uint64_t off, size_t n, st
             break;
         }
     }
-    if (sl->failed) {
+    if (sl->failed || sl->too_big) {
         fbuf_free(b, cap);
     } else {
         sl->buf = b;
@@ -282,6 +306,26 @@ static ssize_t par_read(struct instream *s, uint8_t *buf, size_t cap, struct pcs
         struct pslot *sl = &p->slot[p->reading % PAR_AHEAD];
         while (!sl->ready)
             pthread_cond_wait(&p->cv, &p->mu);
+        if (sl->too_big) {
+            /* stream from this frame on: stop the decoders, rewind the fd */
+            uint64_t at = p->off[p->reading];
+            pthread_mutex_unlock(&p->mu);
+            par_stop(p);
+            s->par = NULL;
+            s->dctx = ZSTD_createDCtx();
+            if (!s->dctx) {
+                pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+                return -1;
+            }
+            if (lseek(s->fd, (off_t)at, SEEK_SET) < 0) {
+                pcsv_error_set(err, PCSV_EIO, errno, s->path, 0, "cannot read");
+                return -1;
+            }
+            s->rawoff = at;
+            s->rawlen = s->rawpos = 0;
+            s->eof = s->frame_open = false;
+            return instream_read(s, buf, cap, err);
+        }
         if (sl->failed) {
             pthread_mutex_unlock(&p->mu);
             pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
@@ -428,17 +472,42 @@ ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_
             break; /* every frame complete: the end */
         /* at the end of the input, one more call flushes what the decoder
          * still holds; if that yields nothing, the frame was cut short */
+        if (!s->frame_open) { /* a frame starts here */
+            s->fhdrlen = 0;
+            s->fout = 0;
+        }
         ZSTD_inBuffer in = {s->raw, s->rawlen, s->rawpos};
+        size_t before = out.pos;
         size_t r = ZSTD_decompressStream(s->dctx, &out, &in);
+        uint64_t at = s->rawoff - (s->rawlen - in.pos);
         if (ZSTD_isError(r)) {
-            uint64_t at = s->rawoff - (s->rawlen - in.pos);
             pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
                            "corrupt zstd data near compressed byte %llu: %s",
                            (unsigned long long)at, ZSTD_getErrorName(r));
             return -1;
         }
+        size_t keep = in.pos - s->rawpos;
+        if (keep > sizeof s->fhdr - s->fhdrlen)
+            keep = sizeof s->fhdr - s->fhdrlen;
+        memcpy(s->fhdr + s->fhdrlen, s->raw + s->rawpos, keep);
+        s->fhdrlen += keep;
+        s->fout += out.pos - before;
         s->rawpos = in.pos;
         s->frame_open = r != 0;
+        if (r == 0) {
+            /* The streaming decoder does not check the content size a
+             * frame's header announces when the frame ends in an empty
+             * block (libzstd 1.5.4; its one-shot path does): check it here,
+             * or such a frame would be a silently short result. */
+            unsigned long long fcs = ZSTD_getFrameContentSize(s->fhdr, s->fhdrlen);
+            if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != s->fout) {
+                pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
+                               "corrupt zstd data near compressed byte %llu: the frame holds %llu "
+                               "bytes, its header says %llu",
+                               (unsigned long long)at, (unsigned long long)s->fout, fcs);
+                return -1;
+            }
+        }
         if (s->eof && out.pos == 0 && s->frame_open) {
             pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
                            "truncated zstd stream: it ends inside a frame, at compressed byte %llu",

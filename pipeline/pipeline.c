@@ -127,20 +127,28 @@ static int stream_fill(struct pipe_input *in, bool grow, struct pcsv_error *err)
     return 0;
 }
 
+static void fl_free(struct fieldlist *f)
+{
+    for (int i = 0; i < f->n; i++)
+        free(f->v[i]);
+    free(f->v);
+}
+
 /* The header of data[pos, len): names, the offset after it. */
 static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size_t pos,
                        const struct pipe_cfg *cfg, struct pcsv_error *err)
 {
     struct fieldlist f = {0};
     int64_t end = serial_row(d, len, pos, cfg->delim, cfg->quote, &f);
-    if (end == -1) {
+    if (end < 0) {
+        fl_free(&f); /* the fields read before the row went wrong */
+        if (end == -2)
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         uint64_t line = 1;
         for (size_t i = 0; i < pos; i++)
             line += d[i] == '\n';
         return pcsv_error_set(err, PCSV_EDATA, 0, in->path, line, "unterminated quoted field");
     }
-    if (end == -2)
-        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     if (cfg->header) {
         in->names = f.v;
         in->ncols = f.n;
@@ -149,6 +157,7 @@ static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size
         in->data_begin = (size_t)end;
     } else {
         in->ncols = f.n;
+        in->names = f.v; /* pipe_input_close frees them, also after a failure here */
         for (int i = 0; i < f.n; i++) {
             free(f.v[i]);
             char num[16];
@@ -157,7 +166,6 @@ static int read_header(struct pipe_input *in, const uint8_t *d, size_t len, size
             if (!f.v[i])
                 return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         }
-        in->names = f.v;
         for (size_t i = 0; i < pos; i++)
             in->header_lines += d[i] == '\n';
     }
@@ -690,7 +698,12 @@ static void ordered_put(struct pipe_worker *w, size_t k)
              * makes head stop */
             if (rn && p->rej && !atomic_load(&p->stop_all))
                 outsink_raw(p->rej, rbuf, rn);
-            if (n && !atomic_load(&p->stop_all))
+            /* Nothing after the first bad row in fail mode: a chunk past
+             * err_chunk may have been finished before the bad row was
+             * found, but its rows must not reach the output (what is
+             * printed before the error must not depend on --jobs). The
+             * bad row's own chunk lowered err_chunk before it was put. */
+            if (n && !atomic_load(&p->stop_all) && o->next <= atomic_load(&p->err_chunk))
                 rc = p->c.write(p->c.ctx, buf, n);
             free(buf);
             free(rbuf);

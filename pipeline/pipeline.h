@@ -20,7 +20,8 @@
  * Bad rows: wrong field count and misplaced quotes are found here; values a
  * consumer cannot use are reported by it through pipe_bad_value. In fail
  * mode the first bad row in input order wins (workers keep scanning chunks
- * before the failing one, and skip those after). An unterminated quote at
+ * before the failing one, and skip those after; the ordered output holds
+ * exactly the rows before it, whatever --jobs). An unterminated quote at
  * the end of input is always fatal.
  *
  * Threading: pipeline_run runs the team and returns when it is joined; the

@@ -13,7 +13,7 @@ struct rp {
     size_t *lens;
     size_t n, cap;
     uint64_t seg_line;  /* line of the segment being fed */
-    uint64_t embedded;  /* line ends inside the fields of the current row */
+    uint64_t row_line;  /* line where the current (or next) row starts */
     int stop;
     int nomem;
 };
@@ -51,8 +51,6 @@ static void on_field(void *s, size_t len, void *data)
     }
     if (len)
         memcpy(copy, s, len);
-    for (size_t i = 0; i < len; i++)
-        r->embedded += copy[i] == '\n';
     r->vals[r->n] = copy;
     r->lens[r->n++] = len;
 }
@@ -62,11 +60,14 @@ static void on_row(int c, void *data)
     (void)c;
     struct rp *r = data;
     if (!r->stop && !r->nomem)
-        r->stop = r->cb(r->ctx, r->seg_line - r->embedded, r->n, (const uint8_t *const *)r->vals,
-                        r->lens);
+        r->stop = r->cb(r->ctx, r->row_line, r->n, (const uint8_t *const *)r->vals, r->lens);
     r->n = 0;
-    r->embedded = 0;
+    r->row_line = r->seg_line; /* a row after a bare '\r' starts on this line */
 }
+
+/* libcsv's state between rows (csv.h's pstate; libcsv.c calls it
+ * ROW_NOT_BEGUN): nothing of a row has been read. */
+#define LIBCSV_ROW_NOT_BEGUN 0
 
 int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim, uint8_t quote,
                  refparse_row_fn cb, void *ctx, const char *path, struct pcsv_error *err)
@@ -77,18 +78,21 @@ int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim,
     csv_set_delim(&p, delim);
     csv_set_quote(&p, quote);
     csv_set_space_func(&p, no_space);
-    struct rp r = {.cb = cb, .ctx = ctx, .seg_line = line0};
+    struct rp r = {.cb = cb, .ctx = ctx, .seg_line = line0, .row_line = line0};
     int rc = 0;
-    /* Feed one physical line at a time: a row callback then fires at the
-     * end of the segment it ends in, so seg_line minus the line ends inside
-     * the row's fields is the line where the row started. */
+    /* Feed one physical line at a time. A segment that libcsv starts
+     * outside any row is the line where the next row starts (blank lines
+     * are skipped that way too); rows, and errors, are reported at the line
+     * where their row started (SPEC 5), also when a quoted field spans
+     * lines. */
     size_t pos = 0;
     while (pos < len && !r.stop && !r.nomem) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);
         size_t seg = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+        if (p.pstate == LIBCSV_ROW_NOT_BEGUN)
+            r.row_line = r.seg_line;
         if (csv_parse(&p, data + pos, seg, on_field, on_row, &r) != seg) {
-            rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.seg_line - r.embedded,
-                                "malformed quoted field");
+            rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.row_line, "malformed quoted field");
             goto out;
         }
         pos += seg;
@@ -96,8 +100,7 @@ int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim,
             r.seg_line++;
     }
     if (!r.stop && !r.nomem && csv_fini(&p, on_field, on_row, &r) != 0) {
-        rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.seg_line - r.embedded,
-                            "unterminated quoted field");
+        rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.row_line, "unterminated quoted field");
         goto out;
     }
     if (r.nomem)

@@ -263,3 +263,47 @@ Test(pipeline, rejects_hold_every_dropped_row_in_input_order)
     unlink(path);
     unlink(rpath);
 }
+
+/* Fail mode: what reaches the ordered output is exactly the rows before the
+ * first bad row, whatever --jobs and --chunk-size, although workers may
+ * have finished chunks after it before it was found (fuzz_parse found it:
+ * tests/fuzz/corpus/parse/regress-fail-mode-rows-after-bad-row). */
+Test(pipeline, fail_mode_output_stops_before_the_first_bad_row)
+{
+    char path[] = "/tmp/pcsv-test-pipeline-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "n,text\n0,a\n1,b\n2,c\nragged\n");
+    for (int i = 3; i < 2000; i++)
+        fprintf(f, "%d,x\n", i);
+    fclose(f);
+    static const size_t sizes[] = {1, 7, 64};
+    static const int jobs[] = {1, 2, 4};
+    for (int rep = 0; rep < 3; rep++)
+        for (size_t si = 0; si < 3; si++)
+            for (size_t ji = 0; ji < 3; ji++) {
+                struct pipe_cfg cfg = {.jobs = jobs[ji], .chunk_size = sizes[si], .delim = ',',
+                                       .quote = '"', .header = true, .bad_mode = PIPE_FAIL};
+                struct pcsv_error err;
+                struct pipe_input in;
+                cr_assert_eq(pipe_input_open(&in, path, path, &cfg, &err), 0);
+                struct sink s = {0};
+                struct pipe_consumer c = {.ctx = &s, .worker_create = make_state,
+                                          .batch = copy_rows, .write = collect,
+                                          .out_format = OUT_CSV};
+                struct pipeline *p = pipeline_create(&cfg, &c, &err);
+                cr_assert_not_null(p);
+                cr_assert_eq(pipe_input_run(p, &in, 0, in.ncols, &err), PCSV_EDATA);
+                cr_assert_eq(err.line, 5);
+                for (int i = 0; i < pipeline_nworkers(p); i++)
+                    free(pipeline_worker_state(p, i));
+                pipeline_destroy(p);
+                collect(&s, "", 1);
+                cr_assert_str_eq(s.buf, "0,a\n1,b\n2,c\n", "jobs %d, chunk %zu", jobs[ji],
+                                 sizes[si]);
+                free(s.buf);
+                pipe_input_close(&in);
+            }
+    unlink(path);
+}

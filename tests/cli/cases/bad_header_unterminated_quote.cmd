@@ -1,0 +1,1 @@
+count header_unterminated.csv

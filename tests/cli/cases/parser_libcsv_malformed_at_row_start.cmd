@@ -1,0 +1,1 @@
+count malformed_after_break.csv --parser libcsv

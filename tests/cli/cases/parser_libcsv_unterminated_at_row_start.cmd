@@ -1,0 +1,1 @@
+count unterminated.csv --parser libcsv

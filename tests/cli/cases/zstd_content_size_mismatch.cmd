@@ -1,0 +1,1 @@
+count zstd_size_mismatch.csv.zst
