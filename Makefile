@@ -9,7 +9,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libomp-dev zstd
+DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
