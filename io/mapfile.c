@@ -137,8 +137,11 @@ void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
 
 void mapfile_release(const struct mapfile *m, size_t off, size_t len)
 {
-    if (!m->data || m->fd < 0)
+    if (!m->data || m->fd < 0 || off >= m->size)
         return;
+    if (len > m->size - off) /* never past the mapping: what lies beyond is
+                                someone else's memory, and DONTNEED zeroes it */
+        len = m->size - off;
     size_t ps = m->page;
     size_t a = (off + ps - 1) & ~(ps - 1);
     size_t b = (off + len) & ~(ps - 1);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "chunk.h"
@@ -130,4 +131,33 @@ Test(mapfile, truncated_while_mapped_reads_zeros_and_reports_a_change)
     cr_assert(mapfile_changed(&m));
     mapfile_close(&m);
     unlink(path);
+}
+
+/* Releasing a range that runs past the end of the mapping (the last chunk
+ * of a file) must leave whatever memory follows the mapping alone:
+ * MADV_DONTNEED would zero anonymous memory there (it once hit libgomp's
+ * team and crashed a run at its end, 1 in 40 runs at --jobs 3). */
+Test(mapfile, release_stops_at_the_end_of_the_mapping)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    char path[] = "/tmp/pcsv-test-release-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    char *text = malloc((size_t)ps);
+    memset(text, 'x', (size_t)ps);
+    cr_assert_eq(write(fd, text, (size_t)ps), ps);
+    /* two anonymous pages, the file mapped over the first */
+    uint8_t *area = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(area != MAP_FAILED);
+    area[ps] = 42;
+    void *p = mmap(area, (size_t)ps, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    cr_assert(p == area);
+    struct mapfile m = {.fd = fd, .data = area, .size = (size_t)ps, .path = path, .page = (size_t)ps};
+    mapfile_release(&m, 0, 2 * (size_t)ps); /* a chunk size past the end */
+    cr_assert_eq(area[ps], 42, "the page after the mapping was dropped");
+    cr_assert_eq(area[0], 'x');
+    munmap(area, 2 * (size_t)ps);
+    close(fd);
+    unlink(path);
+    free(text);
 }
