@@ -8,13 +8,13 @@
 #include "scan.h"
 
 #ifndef CHUNK_RELEASE_STEP
-#define CHUNK_RELEASE_STEP ((size_t)4 << 20) /* the frontier releases in steps of 4 MiB */
+#define CHUNK_RELEASE_STEP ((size_t)1 << 20) /* the frontier releases in steps of 1 MiB */
 #endif
 /* A chunk finished this far (in bytes) past the first unfinished one has its
  * own pages released at once: a worker descheduled in the middle of a chunk
  * (a busy machine) would otherwise pin every page the others map after it. */
 #ifndef CHUNK_LAG_RELEASE
-#define CHUNK_LAG_RELEASE ((size_t)4 << 20)
+#define CHUNK_LAG_RELEASE ((size_t)2 << 20)
 #endif
 
 struct chunker {

@@ -14,10 +14,10 @@
  * uncounted counts that chunk itself instead of waiting (its worker may
  * have been descheduled): counting is idempotent and cheap, and nobody ever
  * sleeps on another worker. Finished chunks are reported (chunker_done) and
- * the pages below the first unfinished one are released in 4 MiB steps.
+ * the pages below the first unfinished one are released in 1 MiB steps.
  * (Releasing each chunk's own pages at once halved the resident set but cost
  * 5 % of the time at --jobs 2: every MADV_DONTNEED interrupts the other core
- * to flush its TLB.) A chunk finished more than 4 MiB past the first
+ * to flush its TLB.) A chunk finished more than 2 MiB past the first
  * unfinished one is released on its own at once: on a busy machine a
  * descheduled worker would otherwise pin every page mapped after its chunk
  * (40-80 MiB seen at load 8 on two cores; 12-14 MiB with this).
