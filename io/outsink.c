@@ -27,7 +27,9 @@ struct outsink {
     size_t memlen, memcap;
     enum out_format fmt;
     int werr; /* first write errno */
-    char *path, *tmp;
+    char *path;   /* -o as given (messages), or NULL for stdout */
+    char *target; /* the regular file replaced at commit (a symlink resolved) */
+    char *tmp;    /* the temporary file beside target; NULL when writing in place */
     char **names;
     int nnames, col;
     size_t n;
@@ -53,9 +55,16 @@ void outsink_install_signal_cleanup(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        /* A signal ignored when we start stays ignored (nohup, a background
+         * job of a shell without job control): catching it would let it
+         * kill a run its parent meant to protect. */
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 static void write_all(struct outsink *o, const char *p, size_t n)
@@ -189,6 +198,30 @@ void outsink_names(struct outsink *o, char *const *names, int n)
     o->nnames = n;
 }
 
+static void release(struct outsink *o);
+
+/* A path ending in .zst: compress on the way out. Returns o, or NULL (o
+ * closed, its temporary file removed, freed) on ENOMEM. */
+static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pcsv_error *err)
+{
+    size_t n = strlen(path);
+    if (n <= 4 || strcmp(path + n - 4, ".zst") != 0)
+        return o;
+    o->zc = ZSTD_createCCtx();
+    o->zcap = ZSTD_CStreamOutSize();
+    o->zbuf = malloc(o->zcap);
+    if (!o->zc || !o->zbuf) {
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        outsink_abort(o);
+        return NULL;
+    }
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* best effort: a libzstd without threads refuses, and compresses alone */
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+    return o;
+}
+
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
 {
     struct outsink *o = calloc(1, sizeof *o);
@@ -201,56 +234,58 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
         o->fd = 1;
         return o;
     }
-    o->path = strdup(path);
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 32);
-    if (!o->path || !o->tmp) {
-        free(o->path);
-        free(o->tmp);
+    o->path = strdup(path); /* as given: the name in messages */
+    if (!o->path) {
         free(o);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
     }
+    /* Only a regular file can be replaced atomically. Anything else that
+     * exists (/dev/stdout, /dev/null, a FIFO, a terminal) is written in
+     * place, as `>` would: renaming a temporary file over it would replace
+     * the device or FIFO itself with a regular file. */
+    struct stat st, lst;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        bool dir = S_ISDIR(st.st_mode);
+        o->fd = dir ? -1 : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (o->fd < 0) {
+            pcsv_error_set(err, PCSV_EIO, dir ? EISDIR : errno, path, 0, "cannot open output");
+            release(o);
+            return NULL;
+        }
+        return setup_zstd(o, path, err);
+    }
+    /* A symlink to a regular file: replace its target, not the link. */
+    o->target = exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? realpath(path, NULL)
+                                                                          : strdup(path);
+    size_t n = o->target ? strlen(o->target) : 0;
+    o->tmp = malloc(n + 32);
+    if (!o->target || !o->tmp) {
+        release(o);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
     /* dir/.name.pcsv-XXXXXX: beside the target, hidden, unique */
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    snprintf(o->tmp, n + 32, "%.*s.%s.pcsv-XXXXXX", (int)dl, path, path + dl);
+    const char *slash = strrchr(o->target, '/');
+    size_t dl = slash ? (size_t)(slash - o->target) + 1 : 0;
+    snprintf(o->tmp, n + 32, "%.*s.%s.pcsv-XXXXXX", (int)dl, o->target, o->target + dl);
     mode_t um = umask(0);
     umask(um);
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
         pcsv_error_set(err, PCSV_EIO, errno, path, 0, "cannot create output");
-        free(o->path);
         free(o->tmp);
-        free(o);
+        o->tmp = NULL;
+        release(o);
         return NULL;
     }
     fchmod(o->fd, 0666 & ~um);
-    if (n > 4 && strcmp(path + n - 4, ".zst") == 0) {
-        o->zc = ZSTD_createCCtx();
-        o->zcap = ZSTD_CStreamOutSize();
-        o->zbuf = malloc(o->zcap);
-        if (!o->zc || !o->zbuf) {
-            pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-            ZSTD_freeCCtx(o->zc);
-            free(o->zbuf);
-            close(o->fd);
-            unlink(o->tmp);
-            free(o->path);
-            free(o->tmp);
-            free(o);
-            return NULL;
-        }
-        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        /* best effort: a libzstd without threads refuses, and compresses alone */
-        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
-    }
     if (strlen(o->tmp) < sizeof sig_tmp) {
         memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
         sig_tmp_set = 1;
     }
-    return o;
+    return setup_zstd(o, path, err);
 }
 
 void outsink_header(struct outsink *o, char *const *names, int n)
@@ -366,6 +401,7 @@ static void release(struct outsink *o)
     }
     sig_tmp_set = 0;
     free(o->path);
+    free(o->target);
     free(o->tmp);
     free(o);
 }
@@ -380,21 +416,18 @@ int outsink_commit(struct outsink *o, struct pcsv_error *err)
         rc = pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
                             "cannot write");
     } else if (o->path) {
-        if (fsync(o->fd) < 0 && errno != EINVAL)
+        /* EINVAL, EROFS: a device or FIFO written in place cannot sync */
+        if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
         if (close(o->fd) < 0 && !rc)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
         o->fd = -1;
-        if (!rc && rename(o->tmp, o->path) < 0)
+        if (!rc && o->tmp && rename(o->tmp, o->target) < 0)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot replace");
-        if (rc)
+        if (rc && o->tmp)
             unlink(o->tmp);
     }
-    if (o->path && o->fd >= 0) {
-        close(o->fd);
-        unlink(o->tmp);
-    }
-    release(o);
+    outsink_abort(o);
     return rc;
 }
 
@@ -404,7 +437,8 @@ void outsink_abort(struct outsink *o)
         return;
     if (o->path && o->fd >= 0) {
         close(o->fd);
-        unlink(o->tmp);
+        if (o->tmp)
+            unlink(o->tmp);
     }
     release(o);
 }

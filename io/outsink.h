@@ -54,7 +54,8 @@ int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
 /* Remove the pending temporary file on SIGINT, SIGTERM, SIGHUP, then die
- * of the signal as usual. */
+ * of the signal as usual (so the shell sees 128 + the signal number). A
+ * signal that was ignored when pcsv started (nohup) stays ignored. */
 void outsink_install_signal_cleanup(void);
 
 #endif
