@@ -101,7 +101,7 @@ test-tsan: $(B)/.deps
 	    build/tsan/pcsv
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
 	    pipeline/mpmc.c -o build/tsan/test_mpmc
-	$(TSAN_ENV) STRESS_SCALE=0.5 build/tsan/test_mpmc
+	$(TSAN_ENV) STRESS_SCALE=1 build/tsan/test_mpmc
 	$(TSAN_ENV) bash tests/cli/run.sh build/tsan/pcsv
 
 test check: $(B)/.deps
