@@ -390,6 +390,8 @@ void outsink_end_row(struct outsink *o)
 
 void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
 
+int outsink_error(const struct outsink *o) { return o->werr; }
+
 static void release(struct outsink *o)
 {
     ZSTD_freeCCtx(o->zc);

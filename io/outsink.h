@@ -49,6 +49,9 @@ void outsink_field(struct outsink *o, const void *p, size_t len, enum out_kind k
 void outsink_end_row(struct outsink *o);
 /* Bytes as they are (the count command's bare number). */
 void outsink_raw(struct outsink *o, const void *p, size_t n);
+/* The errno of the first write that failed (ENOSPC, EFBIG, EIO...), or 0.
+ * A failed sink takes no more bytes: the caller should stop the run. */
+int outsink_error(const struct outsink *o);
 /* Flush; for a file, fsync and rename over the path. Frees o. */
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
