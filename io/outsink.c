@@ -5,13 +5,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
+
+/* room for "." and ".pcsv-PID-RANDOM" around the target's name */
+#define TMP_EXTRA 48
 
 #ifndef OUTSINK_BUF
 #define OUTSINK_BUF (1 << 16)
@@ -260,30 +265,43 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
     o->target = exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? realpath(path, NULL)
                                                                           : strdup(path);
     size_t n = o->target ? strlen(o->target) : 0;
-    o->tmp = malloc(n + 32);
+    o->tmp = malloc(n + TMP_EXTRA);
     if (!o->target || !o->tmp) {
         release(o);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
     }
-    /* dir/.name.pcsv-XXXXXX: beside the target, hidden, unique */
+    /* dir/.name.pcsv-PID-RANDOM: beside the target, hidden, unique. The
+     * signal handler gets the name *before* the file exists (O_EXCL makes
+     * the file ours alone), so a signal at any instant after the create
+     * removes it; with mkstemp a signal between the create and the hand-over
+     * would leave the file behind. */
     const char *slash = strrchr(o->target, '/');
-    size_t dl = slash ? (size_t)(slash - o->target) + 1 : 0;
-    snprintf(o->tmp, n + 32, "%.*s.%s.pcsv-XXXXXX", (int)dl, o->target, o->target + dl);
-    mode_t um = umask(0);
-    umask(um);
-    o->fd = mkstemp(o->tmp);
-    if (o->fd < 0) {
-        pcsv_error_set(err, PCSV_EIO, errno, path, 0, "cannot create output");
-        free(o->tmp);
-        o->tmp = NULL;
-        release(o);
-        return NULL;
-    }
-    fchmod(o->fd, 0666 & ~um);
-    if (strlen(o->tmp) < sizeof sig_tmp) {
-        memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
-        sig_tmp_set = 1;
+    int dl = slash ? (int)(slash - o->target) + 1 : 0;
+    static unsigned seq;
+    for (int tries = 0;; tries++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(o->tmp, n + TMP_EXTRA, "%.*s.%s.pcsv-%ld-%08x", dl, o->target, o->target + dl,
+                 (long)getpid(), (unsigned)ts.tv_nsec ^ (seq++ * 0x9e3779b9u));
+        sig_tmp_set = 0;
+        if (strlen(o->tmp) < sizeof sig_tmp) {
+            memcpy(sig_tmp, o->tmp, strlen(o->tmp) + 1);
+            atomic_signal_fence(memory_order_seq_cst); /* the name, then the flag */
+            sig_tmp_set = 1;
+        }
+        o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (o->fd >= 0)
+            break;
+        int e = errno;
+        sig_tmp_set = 0;
+        if (e != EEXIST || tries == 100) {
+            pcsv_error_set(err, PCSV_EIO, e, path, 0, "cannot create output");
+            free(o->tmp);
+            o->tmp = NULL;
+            release(o);
+            return NULL;
+        }
     }
     return setup_zstd(o, path, err);
 }
