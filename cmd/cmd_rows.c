@@ -236,12 +236,10 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     progress_stop(prog);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
-    if (outsink_error(R.final)) {
-        /* The failed write stopped the run: report it with the output's
-         * name and the OS reason, not whatever the stopped run said. */
-        rc = outsink_commit(R.final, &err);
-        R.final = NULL;
-    } else if (!rc) {
+    /* After a failed write (which stopped the run) the commit reports it,
+     * with the output's name and the OS reason, not what the stopped run
+     * said. */
+    if (!rc || outsink_error(R.final)) {
         rc = outsink_commit(R.final, &err);
         R.final = NULL;
         if (!rc)

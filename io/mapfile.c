@@ -74,7 +74,8 @@ bool mapfile_changed(const struct mapfile *m)
         return false;
     struct stat st;
     /* relaxed: read after the workers are joined, which orders it */
-    return atomic_load_explicit(&bus_error, memory_order_relaxed) || (fstat(m->fd, &st) == 0 && (size_t)st.st_size != m->size);
+    return atomic_load_explicit(&bus_error, memory_order_relaxed) ||
+           (fstat(m->fd, &st) == 0 && (size_t)st.st_size != m->size);
 }
 
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
