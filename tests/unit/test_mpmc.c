@@ -330,6 +330,56 @@ Test(mpmc, close_wakes_producer_blocked_in_push, .timeout = 10)
     mpmc_fini(&q);
 }
 
+/* ---- try_ calls wake the blocking ones (found by the randomised stress:
+ * a mix of the two deadlocked with consumers asleep in pop and a full ring) */
+
+/* Until n threads are asleep on the condvar (sleepers counts them). */
+static void wait_asleep(struct mpmc *q, int n)
+{
+    for (int t = 0; t < 2000 && atomic_load(&q->sleepers) < n; t++)
+        sleep_ms(1);
+    sleep_ms(20); /* from the count to the wait itself */
+}
+
+Test(mpmc, try_push_wakes_consumer_asleep_in_pop, .timeout = 10)
+{
+    struct mpmc q;
+    cr_assert_eq(mpmc_init(&q, 1), 0);
+    struct waiter w = {.q = &q};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, blocked_consumer, &w), 0);
+    wait_asleep(&q, 1);
+    cr_assert(mpmc_try_push(&q, ITEM(0, 0)));
+    for (int i = 0; i < 400 && w.popped == 0; i++)
+        sleep_ms(5);
+    int popped = w.popped;
+    mpmc_close(&q);
+    cr_assert(wait_returned(&w, 5000));
+    pthread_join(t, NULL);
+    cr_assert_eq(popped, 1, "a consumer asleep in mpmc_pop missed the item of a try_push");
+    mpmc_fini(&q);
+}
+
+Test(mpmc, try_pop_wakes_producer_asleep_in_push, .timeout = 10)
+{
+    struct mpmc q;
+    cr_assert_eq(mpmc_init(&q, 1), 0);
+    cr_assert(mpmc_push(&q, ITEM(0, 0)));
+    struct waiter w = {.q = &q};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, blocked_producer, &w), 0);
+    wait_asleep(&q, 1);
+    void *x;
+    cr_assert(mpmc_try_pop(&q, &x));
+    bool woke = wait_returned(&w, 2000);
+    mpmc_close(&q);
+    cr_assert(wait_returned(&w, 5000));
+    pthread_join(t, NULL);
+    cr_assert(woke, "a producer asleep in mpmc_push missed the room a try_pop made");
+    cr_assert(w.result);
+    mpmc_fini(&q);
+}
+
 /* ---- stress ---- */
 
 /* Up to MAXPROD producers and MAXCONS consumers; the fixed tests use 4 + 4,
