@@ -85,7 +85,7 @@ test-asan: $(B)/.deps
 	$(MAKE) --no-print-directory B=build/asan OPT=-O1 \
 	    CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/pcsv build/asan/test_unit
-	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
 	ASAN_OPTIONS=detect_leaks=1 bash tests/cli/run.sh build/asan/pcsv
 
 # TSan: GCC's libgomp is not instrumented, so this build uses clang and
