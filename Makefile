@@ -86,7 +86,7 @@ test-asan: $(B)/.deps
 	$(MAKE) --no-print-directory B=build/asan OPT=-O1 \
 	    CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/pcsv build/asan/test_unit
-	ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
 	ASAN_OPTIONS=detect_leaks=1 bash tests/cli/run.sh build/asan/pcsv
 
 # TSan: GCC's libgomp is not instrumented, so this build uses clang and
@@ -102,7 +102,7 @@ test-tsan: $(B)/.deps
 	    build/tsan/pcsv
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
 	    pipeline/mpmc.c -o build/tsan/test_mpmc
-	$(TSAN_ENV) STRESS_SCALE=0.5 build/tsan/test_mpmc
+	$(TSAN_ENV) STRESS_SCALE=1 build/tsan/test_mpmc
 	$(TSAN_ENV) bash tests/cli/run.sh build/tsan/pcsv
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library

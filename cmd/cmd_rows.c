@@ -91,6 +91,8 @@ static int rows_write(void *ctx, const void *p, size_t n)
 {
     struct rows *R = ctx;
     outsink_raw(R->final, p, n);
+    if (outsink_error(R->final))
+        return -1; /* the output is dead (disk full...): stop reading at once */
     return R->limit >= 0 && R->emitted >= R->limit ? 1 : 0;
 }
 
@@ -234,7 +236,10 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     progress_stop(prog);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
-    if (!rc) {
+    /* After a failed write (which stopped the run) the commit reports it,
+     * with the output's name and the OS reason, not what the stopped run
+     * said. */
+    if (!rc || outsink_error(R.final)) {
         rc = finish_run(R.final, p, &ins, o, &err);
         R.final = NULL;
     }

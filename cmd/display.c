@@ -4,10 +4,25 @@
 
 #include "cmd.h"
 
+/* Print s and a line end on stderr with control bytes (but the line breaks
+ * and tabs of pcsv's own messages) as \xNN: messages quote input bytes
+ * (column names, values), and garbage input must not send escape sequences
+ * to the user's terminal or NULs into a log. */
+static void put_line(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 int report_error(const struct pcsv_error *err)
 {
     char buf[2048];
-    fprintf(stderr, "%s\n", pcsv_error_format(err, buf, sizeof buf));
+    put_line(pcsv_error_format(err, buf, sizeof buf));
     return err->code == PCSV_EUSAGE ? EXIT_USAGE : EXIT_DATA;
 }
 
@@ -37,8 +52,10 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
         for (size_t i = 0; i < n && i < MAX_WARNINGS; i++) {
             const struct pipe_input *in = &ins->in[b[i].file];
             pipe_bad_reason(&b[i], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
-            fprintf(stderr, "pcsv: warning: %s:%llu: %s\n", in->path, (unsigned long long)b[i].line,
-                    reason);
+            char line[1800];
+            snprintf(line, sizeof line, "pcsv: warning: %s:%llu: %s", in->path,
+                     (unsigned long long)b[i].line, reason);
+            put_line(line);
         }
         if (total > MAX_WARNINGS)
             fprintf(stderr, "pcsv: warning: %llu more bad rows not shown\n",
@@ -46,9 +63,11 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
     }
     const struct pipe_input *in = &ins->in[b[0].file];
     pipe_bad_reason(&b[0], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
-    fprintf(stderr, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s\n",
-            (unsigned long long)total, total == 1 ? "" : "s", in->path,
-            (unsigned long long)b[0].line, reason);
+    char line[1800];
+    snprintf(line, sizeof line, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s",
+             (unsigned long long)total, total == 1 ? "" : "s", in->path,
+             (unsigned long long)b[0].line, reason);
+    put_line(line);
 }
 
 int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,

@@ -24,6 +24,10 @@ int main(int argc, char **argv)
      * does cat and grep: keep the default action even if the parent
      * ignored it. */
     signal(SIGPIPE, SIG_DFL);
+    /* Past a file-size limit (ulimit -f) the default SIGXFSZ kills us with
+     * a core and leaves the -o temporary file behind; ignored, write fails
+     * with EFBIG and the run ends in "File too large", exit 1. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         char *h[] = {argv[0], "--help"};
         struct pcsv_opts o;

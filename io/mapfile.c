@@ -22,7 +22,10 @@ static struct {
     size_t size;
 } guarded[GUARD_MAX];
 static _Atomic int nguarded;
-static volatile sig_atomic_t bus_error;
+/* Set by the handler, which may run in several workers at once (each
+ * touching a vanished page): a lock-free atomic, async-signal-safe, where a
+ * plain sig_atomic_t would be a data race between threads (TSan saw it). */
+static atomic_int bus_error;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -36,7 +39,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
             uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
             if (mmap((void *)page, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
                      0) != MAP_FAILED) {
-                bus_error = 1;
+                atomic_store_explicit(&bus_error, 1, memory_order_relaxed);
                 return;
             }
         }
@@ -70,7 +73,9 @@ bool mapfile_changed(const struct mapfile *m)
     if (m->fd < 0)
         return false;
     struct stat st;
-    return bus_error || (fstat(m->fd, &st) == 0 && (size_t)st.st_size != m->size);
+    /* relaxed: read after the workers are joined, which orders it */
+    return atomic_load_explicit(&bus_error, memory_order_relaxed) ||
+           (fstat(m->fd, &st) == 0 && (size_t)st.st_size != m->size);
 }
 
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)

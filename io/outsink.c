@@ -5,13 +5,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
+
+/* room for "." and ".pcsv-PID-RANDOM" around the target's name */
+#define TMP_EXTRA 48
 
 #ifndef OUTSINK_BUF
 #define OUTSINK_BUF (1 << 16)
@@ -27,7 +32,9 @@ struct outsink {
     size_t memlen, memcap;
     enum out_format fmt;
     int werr; /* first write errno */
-    char *path, *tmp;
+    char *path;   /* -o as given (messages), or NULL for stdout */
+    char *target; /* the regular file replaced at commit (a symlink resolved) */
+    char *tmp;    /* the temporary file beside target; NULL when writing in place */
     int sig_slot; /* index in sig_tmp, or -1 */
     bool prepared; /* outsink_prepare done: the file is complete and closed */
     char **names;
@@ -58,12 +65,18 @@ void outsink_install_signal_cleanup(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    /* a closed stdout still ends pcsv quietly by SIGPIPE, but not before a
-     * pending --rejects (or -o) temporary file is removed */
-    sigaction(SIGPIPE, &sa, NULL);
+    /* SIGPIPE too: a closed stdout still ends pcsv quietly, but not before
+     * a pending --rejects (or -o) temporary file is removed */
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        /* A signal ignored when we start stays ignored (nohup, a background
+         * job of a shell without job control): catching it would let it
+         * kill a run its parent meant to protect. */
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 static void write_all(struct outsink *o, const char *p, size_t n)
@@ -197,6 +210,30 @@ void outsink_names(struct outsink *o, char *const *names, int n)
     o->nnames = n;
 }
 
+static void release(struct outsink *o);
+
+/* A path ending in .zst: compress on the way out. Returns o, or NULL (o
+ * closed, its temporary file removed, freed) on ENOMEM. */
+static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pcsv_error *err)
+{
+    size_t n = strlen(path);
+    if (n <= 4 || strcmp(path + n - 4, ".zst") != 0)
+        return o;
+    o->zc = ZSTD_createCCtx();
+    o->zcap = ZSTD_CStreamOutSize();
+    o->zbuf = malloc(o->zcap);
+    if (!o->zc || !o->zbuf) {
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        outsink_abort(o);
+        return NULL;
+    }
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* best effort: a libzstd without threads refuses, and compresses alone */
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+    return o;
+}
+
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
 {
     struct outsink *o = calloc(1, sizeof *o);
@@ -204,66 +241,85 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
     }
-    o->fmt = fmt;
     o->sig_slot = -1;
+    o->fmt = fmt;
     if (!path || strcmp(path, "-") == 0) {
         o->fd = 1;
         return o;
     }
-    o->path = strdup(path);
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 32);
-    if (!o->path || !o->tmp) {
-        free(o->path);
-        free(o->tmp);
+    o->path = strdup(path); /* as given: the name in messages */
+    if (!o->path) {
         free(o);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
     }
-    /* dir/.name.pcsv-XXXXXX: beside the target, hidden, unique */
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    snprintf(o->tmp, n + 32, "%.*s.%s.pcsv-XXXXXX", (int)dl, path, path + dl);
-    mode_t um = umask(0);
-    umask(um);
-    o->fd = mkstemp(o->tmp);
-    if (o->fd < 0) {
-        pcsv_error_set(err, PCSV_EIO, errno, path, 0, "cannot create output");
-        free(o->path);
-        free(o->tmp);
-        free(o);
-        return NULL;
-    }
-    fchmod(o->fd, 0666 & ~um);
-    if (n > 4 && strcmp(path + n - 4, ".zst") == 0) {
-        o->zc = ZSTD_createCCtx();
-        o->zcap = ZSTD_CStreamOutSize();
-        o->zbuf = malloc(o->zcap);
-        if (!o->zc || !o->zbuf) {
-            pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-            ZSTD_freeCCtx(o->zc);
-            free(o->zbuf);
-            close(o->fd);
-            unlink(o->tmp);
-            free(o->path);
-            free(o->tmp);
-            free(o);
+    /* Only a regular file can be replaced atomically. Anything else that
+     * exists (/dev/stdout, /dev/null, a FIFO, a terminal) is written in
+     * place, as `>` would: renaming a temporary file over it would replace
+     * the device or FIFO itself with a regular file. */
+    struct stat st, lst;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        bool dir = S_ISDIR(st.st_mode);
+        o->fd = dir ? -1 : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (o->fd < 0) {
+            pcsv_error_set(err, PCSV_EIO, dir ? EISDIR : errno, path, 0, "cannot open output");
+            release(o);
             return NULL;
         }
-        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        /* best effort: a libzstd without threads refuses, and compresses alone */
-        ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+        return setup_zstd(o, path, err);
     }
-    for (int i = 0; i < SIG_SLOTS && strlen(o->tmp) < sizeof sig_tmp[i]; i++) {
-        if (sig_tmp_set[i])
-            continue;
-        memcpy(sig_tmp[i], o->tmp, strlen(o->tmp) + 1);
-        sig_tmp_set[i] = 1;
-        o->sig_slot = i;
-        break;
+    /* A symlink to a regular file: replace its target, not the link. */
+    o->target = exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? realpath(path, NULL)
+                                                                          : strdup(path);
+    size_t n = o->target ? strlen(o->target) : 0;
+    o->tmp = malloc(n + TMP_EXTRA);
+    if (!o->target || !o->tmp) {
+        release(o);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
     }
-    return o;
+    /* dir/.name.pcsv-PID-RANDOM: beside the target, hidden, unique. The
+     * signal handler gets the name *before* the file exists (O_EXCL makes
+     * the file ours alone), so a signal at any instant after the create
+     * removes it; with mkstemp a signal between the create and the hand-over
+     * would leave the file behind. */
+    const char *slash = strrchr(o->target, '/');
+    int dl = slash ? (int)(slash - o->target) + 1 : 0;
+    static unsigned seq;
+    for (int tries = 0;; tries++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(o->tmp, n + TMP_EXTRA, "%.*s.%s.pcsv-%ld-%08x", dl, o->target, o->target + dl,
+                 (long)getpid(), (unsigned)ts.tv_nsec ^ (seq++ * 0x9e3779b9u));
+        if (o->sig_slot >= 0)
+            sig_tmp_set[o->sig_slot] = 0;
+        o->sig_slot = -1;
+        for (int i = 0; i < SIG_SLOTS && strlen(o->tmp) < sizeof sig_tmp[i]; i++) {
+            if (sig_tmp_set[i])
+                continue;
+            memcpy(sig_tmp[i], o->tmp, strlen(o->tmp) + 1);
+            atomic_signal_fence(memory_order_seq_cst); /* the name, then the flag */
+            sig_tmp_set[i] = 1;
+            o->sig_slot = i;
+            break;
+        }
+        o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (o->fd >= 0)
+            break;
+        int e = errno;
+        if (o->sig_slot >= 0)
+            sig_tmp_set[o->sig_slot] = 0;
+        o->sig_slot = -1;
+        if (e != EEXIST || tries == 100) {
+            pcsv_error_set(err, PCSV_EIO, e, path, 0, "cannot create output");
+            free(o->tmp);
+            o->tmp = NULL;
+            release(o);
+            return NULL;
+        }
+    }
+    return setup_zstd(o, path, err);
 }
 
 void outsink_header(struct outsink *o, char *const *names, int n)
@@ -368,6 +424,8 @@ void outsink_end_row(struct outsink *o)
 
 void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
 
+int outsink_error(const struct outsink *o) { return o->werr; }
+
 static void release(struct outsink *o)
 {
     ZSTD_freeCCtx(o->zc);
@@ -380,6 +438,7 @@ static void release(struct outsink *o)
     if (o->sig_slot >= 0)
         sig_tmp_set[o->sig_slot] = 0;
     free(o->path);
+    free(o->target);
     free(o->tmp);
     free(o);
 }
@@ -396,7 +455,8 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
                               "cannot write");
     if (o->path) {
         int rc = 0;
-        if (fsync(o->fd) < 0 && errno != EINVAL)
+        /* EINVAL, EROFS: a device or FIFO written in place cannot sync */
+        if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
         if (close(o->fd) < 0 && !rc)
             rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot write");
@@ -411,14 +471,15 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
 int outsink_commit(struct outsink *o, struct pcsv_error *err)
 {
     int rc = outsink_prepare(o, err);
-    if (!rc && o->path && rename(o->tmp, o->path) < 0)
+    if (!rc && o->path && o->tmp && rename(o->tmp, o->target) < 0)
         rc = pcsv_error_set(err, PCSV_EIO, errno, o->path, 0, "cannot replace");
-    if (rc && o->path) {
-        if (o->fd >= 0)
-            close(o->fd);
-        unlink(o->tmp);
+    if (rc && o->path && o->tmp)
+        unlink(o->tmp); /* the file is closed or its fd is closed below */
+    if (!rc && o->path && o->tmp) {
+        free(o->tmp); /* renamed: nothing left to remove */
+        o->tmp = NULL;
     }
-    release(o);
+    outsink_abort(o);
     return rc;
 }
 
@@ -429,7 +490,9 @@ void outsink_abort(struct outsink *o)
     if (o->path) {
         if (o->fd >= 0)
             close(o->fd);
-        unlink(o->tmp);
+        if (o->tmp) /* also a prepared (closed) one that was never renamed */
+            unlink(o->tmp);
     }
     release(o);
 }
+

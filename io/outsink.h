@@ -54,12 +54,17 @@ void outsink_raw(struct outsink *o, const void *p, size_t n);
  * be made complete first and then renamed one after the other). 0 or
  * PCSV_EIO; on failure the caller still aborts (or commits, which fails). */
 int outsink_prepare(struct outsink *o, struct pcsv_error *err);
+/* The errno of the first write that failed (ENOSPC, EFBIG, EIO...), or 0.
+ * A failed sink takes no more bytes: the caller should stop the run. */
+int outsink_error(const struct outsink *o);
 /* Flush; for a file, fsync and rename over the path. Frees o. */
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
 /* Remove the pending temporary files on SIGINT, SIGTERM, SIGHUP and
- * SIGPIPE, then die of the signal as usual. */
+ * SIGPIPE, then die of the signal as usual (so the shell sees 128 + the
+ * signal number). A signal that was ignored when pcsv started (nohup)
+ * stays ignored. */
 void outsink_install_signal_cleanup(void);
 
 #endif

@@ -37,9 +37,23 @@ int colref_distance(const char *a, const char *b, int cap)
 int colref_resolve(const char *ref, char *const *names, int ncols, const char *where,
                    struct pcsv_error *err)
 {
-    for (int i = 0; i < ncols; i++)
-        if (strcmp(names[i], ref) == 0)
-            return i;
+    int found = -1;
+    for (int i = 0; i < ncols; i++) {
+        if (strcmp(names[i], ref) != 0)
+            continue;
+        if (found >= 0) {
+            /* Two columns by that name: picking one would be a silent
+             * guess (SQL engines call it an ambiguous reference). */
+            pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                           "column '%s' in %s is ambiguous: columns %d and %d are both named "
+                           "'%s'; name it by its index",
+                           ref, where, found + 1, i + 1, ref);
+            return -1;
+        }
+        found = i;
+    }
+    if (found >= 0)
+        return found;
     char *end;
     long idx = strtol(ref, &end, 10);
     if (*ref >= '0' && *ref <= '9' && *end == 0 && idx >= 1 && idx <= ncols)
@@ -63,6 +77,6 @@ int colref_resolve(const char *ref, char *const *names, int ncols, const char *w
     if (o >= sizeof list - 8)
         snprintf(list + sizeof list - 8, 8, ", ...");
     pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "unknown column '%s' in %s%s\n  columns: %s", ref,
-                   where, hint, list);
+                   where, hint, ncols ? list : "none (the input is empty)");
     return -1;
 }

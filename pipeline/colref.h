@@ -2,7 +2,9 @@
  * indexes, and the "did you mean" for a name that matches nothing.
  *
  * A reference is a header name (exact, case-sensitive) or, when no header
- * column has that name, a 1-based index. Lists are comma-separated.
+ * column has that name, a 1-based index. Lists are comma-separated. A name
+ * that several columns share is ambiguous (a usage error): such columns,
+ * like columns with an empty name, are named by index.
  *
  * Threading: pure functions.
  */
@@ -13,7 +15,8 @@
 
 /* The 0-based column that ref names, or -1 with err filled (PCSV_EUSAGE:
  * "unknown column 'ref' in WHERE (did you mean 'x'?)" plus the list of
- * columns on a second line). where is e.g. "--agg". */
+ * columns on a second line; or, when two header columns have the name ref,
+ * "ambiguous", naming both indexes). where is e.g. "--agg". */
 int colref_resolve(const char *ref, char *const *names, int ncols, const char *where,
                    struct pcsv_error *err);
 

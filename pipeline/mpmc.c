@@ -34,14 +34,16 @@ void mpmc_fini(struct mpmc *q)
     pthread_cond_destroy(&q->cv);
 }
 
-bool mpmc_try_push(struct mpmc *q, void *item)
+/* One attempt to push, without waking anyone: what mpmc_try_push does and
+ * what mpmc_push retries (also under q->mu, where wake() would deadlock). */
+static bool push_once(struct mpmc *q, void *item)
 {
     /* Relaxed: head is only a hint of where to try; the CAS below and the
      * slot's sequence decide. */
     uint64_t pos = atomic_load_explicit(&q->head, memory_order_relaxed);
     for (;;) {
         struct mpmc_slot *s = &q->slots[pos % q->cap];
-        /* A1: acquire, pairs with R2 in mpmc_try_pop: the consumer of the
+        /* A1: acquire, pairs with R2 in pop_once: the consumer of the
          * previous lap is done reading s->item before we overwrite it. */
         uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         /* Signed difference: positions wrap only after 2^63 operations. */
@@ -52,7 +54,7 @@ bool mpmc_try_push(struct mpmc *q, void *item)
             if (atomic_compare_exchange_weak_explicit(&q->head, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed)) {
                 s->item = item;
-                /* R1: release, pairs with A2 in mpmc_try_pop: publishes item. */
+                /* R1: release, pairs with A2 in pop_once: publishes item. */
                 atomic_store_explicit(&s->seq, 2 * pos + 1, memory_order_release);
                 return true;
             }
@@ -65,12 +67,13 @@ bool mpmc_try_push(struct mpmc *q, void *item)
     }
 }
 
-bool mpmc_try_pop(struct mpmc *q, void **item)
+/* One attempt to pop, without waking anyone (see push_once). */
+static bool pop_once(struct mpmc *q, void **item)
 {
     uint64_t pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
     for (;;) {
         struct mpmc_slot *s = &q->slots[pos % q->cap];
-        /* A2: acquire, pairs with R1 in mpmc_try_push: we see the item. */
+        /* A2: acquire, pairs with R1 in push_once: we see the item. */
         uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         int64_t dif = (int64_t)(seq - (2 * pos + 1));
         if (dif == 0) {
@@ -103,12 +106,33 @@ static void wake(struct mpmc *q)
     }
 }
 
+/* The try_ calls wake sleepers too: a blocking pop asleep on an empty ring
+ * must learn of an item a try_push queued, or a mix of the two styles
+ * deadlocks (the randomised stress in tests/unit/test_mpmc.c found it:
+ * consumers asleep in mpmc_pop, the ring full of try_push items, producers
+ * asleep in mpmc_push). */
+bool mpmc_try_push(struct mpmc *q, void *item)
+{
+    if (!push_once(q, item))
+        return false;
+    wake(q);
+    return true;
+}
+
+bool mpmc_try_pop(struct mpmc *q, void **item)
+{
+    if (!pop_once(q, item))
+        return false;
+    wake(q);
+    return true;
+}
+
 bool mpmc_push(struct mpmc *q, void *item)
 {
     for (int spin = 0;; spin++) {
         if (atomic_load_explicit(&q->closed, memory_order_acquire))
             return false;
-        if (mpmc_try_push(q, item)) {
+        if (push_once(q, item)) {
             wake(q);
             return true;
         }
@@ -118,7 +142,7 @@ bool mpmc_push(struct mpmc *q, void *item)
         }
         pthread_mutex_lock(&q->mu);
         atomic_fetch_add(&q->sleepers, 1); /* seq_cst: see wake() */
-        bool ok = mpmc_try_push(q, item);
+        bool ok = push_once(q, item);
         if (!ok && !atomic_load(&q->closed))
             pthread_cond_wait(&q->cv, &q->mu);
         atomic_fetch_sub(&q->sleepers, 1);
@@ -134,7 +158,7 @@ bool mpmc_push(struct mpmc *q, void *item)
 bool mpmc_pop(struct mpmc *q, void **item)
 {
     for (int spin = 0;; spin++) {
-        if (mpmc_try_pop(q, item)) {
+        if (pop_once(q, item)) {
             wake(q);
             return true;
         }
@@ -142,7 +166,7 @@ bool mpmc_pop(struct mpmc *q, void **item)
          * acquire pairs with the release in mpmc_close, so every push that
          * happened before close is visible to the re-check. */
         if (atomic_load_explicit(&q->closed, memory_order_acquire)) {
-            if (mpmc_try_pop(q, item)) {
+            if (pop_once(q, item)) {
                 wake(q);
                 return true;
             }
@@ -154,7 +178,7 @@ bool mpmc_pop(struct mpmc *q, void **item)
         }
         pthread_mutex_lock(&q->mu);
         atomic_fetch_add(&q->sleepers, 1);
-        bool ok = mpmc_try_pop(q, item);
+        bool ok = pop_once(q, item);
         if (!ok && !atomic_load(&q->closed))
             pthread_cond_wait(&q->cv, &q->mu);
         atomic_fetch_sub(&q->sleepers, 1);

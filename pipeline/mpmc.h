@@ -56,7 +56,9 @@ int mpmc_init(struct mpmc *q, size_t cap);
 void mpmc_fini(struct mpmc *q);
 
 /* Non-blocking. true: item queued (try_push) or taken into *item (try_pop).
- * false: the queue was full (try_push) or empty (try_pop) at that instant. */
+ * false: the queue was full (try_push) or empty (try_pop) at that instant.
+ * A success wakes threads asleep in mpmc_push/mpmc_pop, so try_ and
+ * blocking calls may be mixed on one queue. */
 bool mpmc_try_push(struct mpmc *q, void *item);
 bool mpmc_try_pop(struct mpmc *q, void **item);
 

@@ -1,9 +1,11 @@
 /* test_mpmc.c - the bounded MPMC queue: order, exact capacity, close, and a
  * multi-producer multi-consumer stress (exactly-once, per-producer order,
- * boundedness).
+ * boundedness), fixed and randomised (random capacities down to 1, thread
+ * counts, round sizes and blocking/try mixes; 3 million items at scale 1).
  *
- * STRESS_SCALE (default 1) multiplies the stress sizes; use e.g.
- * STRESS_SCALE=0.2 under ThreadSanitizer:
+ * STRESS_SCALE (default 1) multiplies the stress sizes (`make test-tsan`
+ * runs scale 1, ~25 s under ThreadSanitizer); STRESS_SEED draws other
+ * random rounds. For example:
  *   clang -fsanitize=thread -O1 -g -pthread -Ipipeline tests/unit/test_mpmc.c \
  *       pipeline/mpmc.c -o test_mpmc_tsan && STRESS_SCALE=0.2 ./test_mpmc_tsan
  * (Criterion cannot run under TSan, so that build uses the small in-file
@@ -83,11 +85,14 @@ int main(void)
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "mpmc.h"
+#include "testrng.h"
 
 /* Items are non-NULL pointers that encode (producer, sequence). */
 #define ITEM(p, i) ((void *)(uintptr_t)(((uint64_t)(p) << 40) | ((uint64_t)(i) + 1)))
@@ -325,17 +330,72 @@ Test(mpmc, close_wakes_producer_blocked_in_push, .timeout = 10)
     mpmc_fini(&q);
 }
 
+/* ---- try_ calls wake the blocking ones (found by the randomised stress:
+ * a mix of the two deadlocked with consumers asleep in pop and a full ring) */
+
+/* Until n threads are asleep on the condvar (sleepers counts them). */
+static void wait_asleep(struct mpmc *q, int n)
+{
+    for (int t = 0; t < 2000 && atomic_load(&q->sleepers) < n; t++)
+        sleep_ms(1);
+    sleep_ms(20); /* from the count to the wait itself */
+}
+
+Test(mpmc, try_push_wakes_consumer_asleep_in_pop, .timeout = 10)
+{
+    struct mpmc q;
+    cr_assert_eq(mpmc_init(&q, 1), 0);
+    struct waiter w = {.q = &q};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, blocked_consumer, &w), 0);
+    wait_asleep(&q, 1);
+    cr_assert(mpmc_try_push(&q, ITEM(0, 0)));
+    for (int i = 0; i < 400 && w.popped == 0; i++)
+        sleep_ms(5);
+    int popped = w.popped;
+    mpmc_close(&q);
+    cr_assert(wait_returned(&w, 5000));
+    pthread_join(t, NULL);
+    cr_assert_eq(popped, 1, "a consumer asleep in mpmc_pop missed the item of a try_push");
+    mpmc_fini(&q);
+}
+
+Test(mpmc, try_pop_wakes_producer_asleep_in_push, .timeout = 10)
+{
+    struct mpmc q;
+    cr_assert_eq(mpmc_init(&q, 1), 0);
+    cr_assert(mpmc_push(&q, ITEM(0, 0)));
+    struct waiter w = {.q = &q};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, blocked_producer, &w), 0);
+    wait_asleep(&q, 1);
+    void *x;
+    cr_assert(mpmc_try_pop(&q, &x));
+    bool woke = wait_returned(&w, 2000);
+    mpmc_close(&q);
+    cr_assert(wait_returned(&w, 5000));
+    pthread_join(t, NULL);
+    cr_assert(woke, "a producer asleep in mpmc_push missed the room a try_pop made");
+    cr_assert(w.result);
+    mpmc_fini(&q);
+}
+
 /* ---- stress ---- */
 
-#define NPROD 4
-#define NCONS 4
+/* Up to MAXPROD producers and MAXCONS consumers; the fixed tests use 4 + 4,
+ * the randomised one draws the counts per round. */
+#define MAXPROD 8
+#define MAXCONS 8
 
 struct stress {
     struct mpmc q;
     size_t cap;
     size_t per_prod;
-    bool use_try;          /* spin on try_push/try_pop instead of blocking */
-    _Atomic uint8_t *seen; /* NPROD * per_prod delivery counts */
+    unsigned nprod;
+    unsigned try_pct;      /* per operation: this % are try_ calls (spin), the rest block */
+    uint64_t seed;         /* of the threads' operation mix */
+    const char *label;     /* the round, for failure messages */
+    _Atomic uint8_t *seen; /* nprod * per_prod delivery counts */
     /* Lower bound of the queue's occupancy: pushes completed minus pops
      * started (a pop that fails is un-started afterwards). Completed pushes
      * never outnumber pushes that took effect, started pops are never fewer
@@ -347,7 +407,8 @@ struct stress {
 
 struct consumer_arg {
     struct stress *st;
-    uint64_t last[NPROD]; /* last sequence + 1 seen from each producer */
+    unsigned id;
+    uint64_t last[MAXPROD]; /* last sequence + 1 seen from each producer */
     size_t count;
 };
 
@@ -364,13 +425,24 @@ struct producer_arg {
     unsigned id;
 };
 
+/* true: this operation uses the try_ call. Also yields now and then, so the
+ * threads' interleavings vary from run to run on few cores. */
+static bool pick_try(const struct stress *st, uint64_t *rng)
+{
+    uint64_t r = rng_next(rng);
+    if ((r >> 32) % 64 == 0)
+        sched_yield();
+    return st->try_pct && r % 100 < st->try_pct;
+}
+
 static void *stress_producer(void *arg)
 {
     struct producer_arg *pa = arg;
     struct stress *st = pa->st;
+    uint64_t rng = st->seed ^ (0x100 + pa->id);
     for (size_t i = 0; i < st->per_prod; i++) {
         void *x = ITEM(pa->id, i);
-        if (st->use_try) {
+        if (pick_try(st, &rng)) {
             while (!mpmc_try_push(&st->q, x))
                 sched_yield();
         } else if (!mpmc_push(&st->q, x)) {
@@ -386,12 +458,13 @@ static void *stress_consumer(void *arg)
 {
     struct consumer_arg *ca = arg;
     struct stress *st = ca->st;
-    size_t total = NPROD * st->per_prod;
+    size_t total = st->nprod * st->per_prod;
+    uint64_t rng = st->seed ^ (0x200 + ca->id);
     for (;;) {
         void *x;
         atomic_fetch_sub(&st->occ, 1);
         bool ok;
-        if (st->use_try) {
+        if (pick_try(st, &rng)) {
             ok = mpmc_try_pop(&st->q, &x);
             if (!ok) {
                 atomic_fetch_add(&st->occ, 1);
@@ -410,7 +483,7 @@ static void *stress_consumer(void *arg)
         atomic_fetch_add(&st->delivered, 1);
         unsigned p = ITEM_PROD(x);
         uint64_t seq = ITEM_SEQ(x);
-        if (x == NULL || p >= NPROD || seq >= st->per_prod) {
+        if (x == NULL || p >= st->nprod || seq >= st->per_prod) {
             atomic_fetch_add(&st->bad_items, 1);
             continue;
         }
@@ -423,45 +496,53 @@ static void *stress_consumer(void *arg)
     return NULL;
 }
 
-static void run_stress(size_t cap, size_t per_prod, bool use_try)
+/* nprod producers push per_prod items each into a ring of cap slots while
+ * ncons consumers pop; try_pct % of the operations are try_ calls. Checks
+ * every item arrives exactly once, uncorrupted, each consumer sees each
+ * producer's items in order, and the occupancy never exceeds cap. */
+static void run_stress(size_t cap, unsigned nprod, unsigned ncons, size_t per_prod,
+                       unsigned try_pct, uint64_t seed, const char *label)
 {
     struct stress *st = calloc(1, sizeof *st);
     cr_assert_not_null(st);
     cr_assert_eq(mpmc_init(&st->q, cap), 0);
     st->cap = cap;
     st->per_prod = per_prod;
-    st->use_try = use_try;
-    st->seen = calloc(NPROD * per_prod, sizeof *st->seen);
+    st->nprod = nprod;
+    st->try_pct = try_pct;
+    st->seed = seed;
+    st->label = label;
+    st->seen = calloc(nprod * per_prod, sizeof *st->seen);
     cr_assert_not_null(st->seen);
 
-    pthread_t pt[NPROD], ct[NCONS];
-    struct producer_arg pa[NPROD];
-    struct consumer_arg ca[NCONS];
-    for (int i = 0; i < NCONS; i++) {
-        ca[i] = (struct consumer_arg){.st = st};
+    pthread_t pt[MAXPROD], ct[MAXCONS];
+    struct producer_arg pa[MAXPROD];
+    struct consumer_arg ca[MAXCONS];
+    for (unsigned i = 0; i < ncons; i++) {
+        ca[i] = (struct consumer_arg){.st = st, .id = i};
         cr_assert_eq(pthread_create(&ct[i], NULL, stress_consumer, &ca[i]), 0);
     }
-    for (unsigned i = 0; i < NPROD; i++) {
+    for (unsigned i = 0; i < nprod; i++) {
         pa[i] = (struct producer_arg){.st = st, .id = i};
         cr_assert_eq(pthread_create(&pt[i], NULL, stress_producer, &pa[i]), 0);
     }
-    for (int i = 0; i < NPROD; i++)
+    for (unsigned i = 0; i < nprod; i++)
         pthread_join(pt[i], NULL);
     mpmc_close(&st->q);
-    for (int i = 0; i < NCONS; i++)
+    for (unsigned i = 0; i < ncons; i++)
         pthread_join(ct[i], NULL);
 
-    cr_assert_eq(atomic_load(&st->bad_items), 0, "cap %zu: corrupt or refused items", cap);
-    cr_assert_eq((size_t)atomic_load(&st->delivered), NPROD * per_prod,
-                 "cap %zu: %d deliveries for %zu items", cap, atomic_load(&st->delivered),
-                 NPROD * per_prod);
-    for (size_t i = 0; i < NPROD * per_prod; i++)
-        cr_assert_eq(atomic_load(&st->seen[i]), 1, "cap %zu: item %zu of producer %zu delivered %d times",
-                     cap, i % per_prod, i / per_prod, atomic_load(&st->seen[i]));
+    cr_assert_eq(atomic_load(&st->bad_items), 0, "%s: corrupt or refused items", label);
+    cr_assert_eq((size_t)atomic_load(&st->delivered), nprod * per_prod,
+                 "%s: %d deliveries for %zu items", label, atomic_load(&st->delivered),
+                 nprod * per_prod);
+    for (size_t i = 0; i < nprod * per_prod; i++)
+        cr_assert_eq(atomic_load(&st->seen[i]), 1, "%s: item %zu of producer %zu delivered %d times",
+                     label, i % per_prod, i / per_prod, atomic_load(&st->seen[i]));
     cr_assert_eq(atomic_load(&st->order_errors), 0,
-                 "cap %zu: a consumer saw a producer's items out of order", cap);
+                 "%s: a consumer saw a producer's items out of order", label);
     cr_assert_leq(atomic_load(&st->occ_max), (int64_t)cap,
-                  "cap %zu: occupancy lower bound reached %lld", cap,
+                  "%s: occupancy lower bound reached %lld", label,
                   (long long)atomic_load(&st->occ_max));
     void *x;
     cr_assert_not(mpmc_try_pop(&st->q, &x));
@@ -474,19 +555,61 @@ Test(mpmc, every_item_delivered_once_in_producer_order_under_contention, .timeou
 {
     static const size_t caps[] = {1, 2, 16};
     size_t n = scaled(200000, 1000);
-    for (size_t i = 0; i < 3; i++)
-        run_stress(caps[i], n, false);
+    for (size_t i = 0; i < 3; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "cap %zu", caps[i]);
+        run_stress(caps[i], 4, 4, n, 0, 1, label);
+    }
 }
 
 Test(mpmc, every_item_delivered_once_with_try_calls_under_contention, .timeout = 60)
 {
     static const size_t caps[] = {1, 2, 16};
     size_t n = scaled(40000, 1000);
-    for (size_t i = 0; i < 3; i++)
-        run_stress(caps[i], n, true);
+    for (size_t i = 0; i < 3; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "cap %zu", caps[i]);
+        run_stress(caps[i], 4, 4, n, 100, 1, label);
+    }
+}
+
+/* The long randomised stress: rounds with random capacities (a third of
+ * them 1 to 3 slots), 1 to MAXPROD producers and 1 to MAXCONS consumers,
+ * random round sizes and a random mix of blocking and try_ calls, until
+ * 3 million items (times STRESS_SCALE) have gone through. The rounds are
+ * drawn from a fixed seed (STRESS_SEED overrides it), so a failing round is
+ * named and drawn again; the interleavings differ on every run. */
+Test(mpmc, random_rounds_deliver_every_item_exactly_once, .timeout = 300)
+{
+    const char *e = getenv("STRESS_SEED");
+    uint64_t seed = e && *e ? strtoull(e, NULL, 0) : 0x6d706d63ull;
+    uint64_t rng = seed;
+    size_t budget = scaled(3000000, 20000), done = 0;
+    static const unsigned try_pcts[] = {0, 0, 5, 50, 100};
+    for (int round = 0; done < budget; round++) {
+        size_t cap;
+        switch (rng_below(&rng, 3)) {
+        case 0: cap = 1 + rng_below(&rng, 3); break;
+        case 1: cap = 1 + rng_below(&rng, 32); break;
+        default: cap = 1 + rng_below(&rng, 4096); break;
+        }
+        unsigned nprod = 1 + (unsigned)rng_below(&rng, MAXPROD);
+        unsigned ncons = 1 + (unsigned)rng_below(&rng, MAXCONS);
+        unsigned try_pct = try_pcts[rng_below(&rng, sizeof try_pcts / sizeof try_pcts[0])];
+        size_t left = budget - done, most = left < 400000 ? left : 400000;
+        size_t per_prod = 1 + rng_below(&rng, most / nprod + 1);
+        char label[160];
+        snprintf(label, sizeof label,
+                 "STRESS_SEED=%#llx round %d: cap %zu, %u producers x %zu items, %u consumers, %u%% try",
+                 (unsigned long long)seed, round, cap, nprod, per_prod, ncons, try_pct);
+        run_stress(cap, nprod, ncons, per_prod, try_pct, rng_next(&rng), label);
+        done += nprod * per_prod;
+    }
 }
 
 /* ---- boundedness under concurrency: racing producers fill exactly cap ---- */
+
+#define NPROD 4
 
 struct filler {
     struct mpmc *q;
