@@ -56,6 +56,14 @@ void inputs_close(struct inputs *ins);
 /* Run the pipeline over every input in order. 0 or the first error. */
 int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err);
 
+/* --where: compile o->where against the inputs' header (*where stays NULL
+ * without one) and give each of its columns, in expr_columns order, the
+ * selection slot slot_of(ctx, col) says: *wslots, for pipe_cfg.where_slots.
+ * 0, or the error code (usage error in the expression, ENOMEM). */
+struct expr;
+int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_of)(void *, int),
+               void *ctx, struct expr **where, int **wslots, struct pcsv_error *err);
+
 /* The pipeline configuration the options ask for. */
 struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o);
 

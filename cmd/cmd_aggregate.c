@@ -9,6 +9,8 @@
 
 static void *agg_create(void *ctx) { return agg_part_create(ctx); }
 
+static int plan_slot(void *plan, int col) { return agg_plan_slot(plan, col); }
+
 static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
 {
     return pipe_bad_value(ctx, row, col, val, len);
@@ -121,25 +123,9 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    if (o->where) {
-        if (o->ref_parser) {
-            rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, NULL, 0,
-                                "--where does not go with --parser libcsv yet");
-            goto out;
-        }
-        if (!(where = expr_compile(o->where, ins.in[0].names, ins.in[0].ncols, &err))) {
-            rc = err.code;
-            goto out;
-        }
-        const int *wc;
-        int nw = expr_columns(where, &wc);
-        if (!(wslots = malloc(((size_t)nw + 1) * sizeof *wslots))) {
-            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-            goto out;
-        }
-        for (int i = 0; i < nw; i++)
-            wslots[i] = agg_plan_slot(plan, wc[i]);
-    }
+    /* (--where with --parser libcsv is refused by opts_parse) */
+    if ((rc = where_open(o, &ins, plan_slot, plan, &where, &wslots, &err)))
+        goto out;
     parts = calloc((size_t)o->jobs + 1, sizeof *parts);
     if (!parts) {
         rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");

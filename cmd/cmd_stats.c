@@ -19,6 +19,12 @@ static int stats_batch(void *state, const uint8_t *data, uint8_t quote, const st
     return stats_part_batch(state, data, quote, b, skip);
 }
 
+static int same_slot(void *ctx, int col) /* every column is selected, as slot col */
+{
+    (void)ctx;
+    return col;
+}
+
 int cmd_stats(struct pcsv_opts *o)
 {
     struct pcsv_error err = {0};
@@ -42,22 +48,10 @@ int cmd_stats(struct pcsv_opts *o)
     for (int i = 0; i < ncols; i++) /* every column, slot i */
         sel[i] = i;
     struct pipe_cfg cfg = opts_pipe_cfg(o);
-    if (o->where) {
-        if (!(where = expr_compile(o->where, ins.in[0].names, ncols, &err))) {
-            rc = err.code;
-            goto out;
-        }
-        const int *wc;
-        int nw = expr_columns(where, &wc);
-        if (!(wslots = malloc(((size_t)nw + 1) * sizeof *wslots))) {
-            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-            goto out;
-        }
-        for (int i = 0; i < nw; i++)
-            wslots[i] = wc[i];
-        cfg.where = where;
-        cfg.where_slots = wslots;
-    }
+    if ((rc = where_open(o, &ins, same_slot, NULL, &where, &wslots, &err)))
+        goto out;
+    cfg.where = where;
+    cfg.where_slots = wslots;
     struct pipe_consumer c = {.ctx = &ctx, .nsel = ncols, .sel = sel, .nselcols = ncols,
                               .worker_create = stats_create, .batch = stats_batch};
     p = pipeline_create(&cfg, &c, &err);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../pipeline/expr.h"
 #include "cmd.h"
 
 static const char *stdin_name = "<stdin>";
@@ -69,5 +70,23 @@ int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
         if (rc)
             return rc;
     }
+    return 0;
+}
+
+int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_of)(void *, int),
+               void *ctx, struct expr **where, int **wslots, struct pcsv_error *err)
+{
+    *where = NULL;
+    *wslots = NULL;
+    if (!o->where)
+        return 0;
+    if (!(*where = expr_compile(o->where, ins->in[0].names, ins->in[0].ncols, err)))
+        return err->code;
+    const int *wc;
+    int nw = expr_columns(*where, &wc);
+    if (!(*wslots = malloc(((size_t)nw + 1) * sizeof **wslots)))
+        return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    for (int i = 0; i < nw; i++)
+        (*wslots)[i] = slot_of(ctx, wc[i]);
     return 0;
 }
