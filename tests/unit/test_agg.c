@@ -642,24 +642,6 @@ static struct agg_part *merge_randomly(uint64_t *seed, struct agg_part **parts, 
     return parts[0];
 }
 
-/* Random cut points: piece j is rows [cut[j], cut[j + 1]). */
-static size_t random_cuts(uint64_t *seed, size_t n, size_t *cut, size_t maxpieces)
-{
-    size_t np = 1 + rng_below(seed, maxpieces);
-    cut[0] = 0;
-    for (size_t j = 1; j < np; j++)
-        cut[j] = rng_below(seed, n + 1);
-    cut[np] = n;
-    /* sort (insertion: np is small) */
-    for (size_t j = 1; j < np; j++)
-        for (size_t m = j; m > 0 && cut[m] < cut[m - 1]; m--) {
-            size_t t = cut[m];
-            cut[m] = cut[m - 1];
-            cut[m - 1] = t;
-        }
-    return np;
-}
-
 /* The rows as CSV text (no header): fields that need it, and now and then
  * one that does not, are quoted. */
 static void rows_csv(struct gen *g, const struct row *rows, size_t n, struct buf *out)
@@ -691,7 +673,7 @@ static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const c
     cr_assert_not_null(data);
     memcpy(data, csv, len);
     size_t cut[17];
-    size_t np = random_cuts(seed, len, cut, 16);
+    size_t np = rng_cuts(seed, len, cut, 16);
     struct agg_part *parts[16];
     struct scan_field *fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(p->nsel + 1), sizeof *fields);
     struct scan_batch *b = calloc(1, sizeof *b);
@@ -758,7 +740,7 @@ Test(agg, merge_in_any_grouping_equals_serial)
 
         /* pieces, merged in a random grouping and order */
         size_t cut[13];
-        size_t np = random_cuts(&g.seed, n, cut, 12);
+        size_t np = rng_cuts(&g.seed, n, cut, 12);
         struct agg_part *parts[13];
         struct badlog plog = {.answer = true};
         for (size_t j = 0; j < np; j++) {

@@ -220,17 +220,8 @@ Test(stats, merge_of_random_splits_equals_serial)
         char *want = table(serial, names3);
         stats_part_destroy(serial);
 
-        size_t np = 1 + rng_below(&seed, 12), cut[14];
-        cut[0] = 0;
-        for (size_t j = 1; j < np; j++)
-            cut[j] = rng_below(&seed, n + 1);
-        cut[np] = n;
-        for (size_t j = 1; j < np; j++)
-            for (size_t m = j; m > 0 && cut[m] < cut[m - 1]; m--) {
-                size_t x = cut[m];
-                cut[m] = cut[m - 1];
-                cut[m - 1] = x;
-            }
+        size_t cut[14];
+        size_t np = rng_cuts(&seed, n, cut, 12);
         struct stats_part *parts[13];
         for (size_t j = 0; j < np; j++) {
             parts[j] = stats_part_create(NC);

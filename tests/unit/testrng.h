@@ -17,4 +17,23 @@ static inline uint64_t rng_next(uint64_t *s)
 /* Uniform enough in [0, n) for test data. */
 static inline size_t rng_below(uint64_t *s, size_t n) { return (size_t)(rng_next(s) % n); }
 
+/* Split n rows into 1 to maxpieces pieces at random cut points: piece j is
+ * rows [cut[j], cut[j + 1]) (cut needs maxpieces + 1 entries; pieces may be
+ * empty). Returns the number of pieces. */
+static inline size_t rng_cuts(uint64_t *seed, size_t n, size_t *cut, size_t maxpieces)
+{
+    size_t np = 1 + rng_below(seed, maxpieces);
+    cut[0] = 0;
+    for (size_t j = 1; j < np; j++)
+        cut[j] = rng_below(seed, n + 1);
+    cut[np] = n;
+    for (size_t j = 1; j < np; j++) /* insertion sort: np is small */
+        for (size_t m = j; m > 0 && cut[m] < cut[m - 1]; m--) {
+            size_t t = cut[m];
+            cut[m] = cut[m - 1];
+            cut[m - 1] = t;
+        }
+    return np;
+}
+
 #endif
