@@ -1,4 +1,4 @@
-/* mapfile.c - read-only memory maps with populate/release windows. */
+/* mapfile.c - read-only files: a mapping, copies out of it, page release. */
 #include "mapfile.h"
 
 #include <errno.h>
@@ -9,10 +9,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
 
 /* The SIGBUS guard. Mappings are registered at open (single-threaded,
  * before any worker starts) so the handler only reads the table. */
@@ -25,7 +21,7 @@ static _Atomic int nguarded;
 /* Set by the handler, which may run in several workers at once (each
  * touching a vanished page): a lock-free atomic, async-signal-safe, where a
  * plain sig_atomic_t would be a data race between threads (TSan saw it). */
-static atomic_int bus_error;
+static atomic_int bus_error; /* also set by mapfile_read at an early end */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -130,14 +126,29 @@ void mapfile_close(struct mapfile *m)
     m->fd = -1;
 }
 
-void mapfile_populate(const struct mapfile *m, size_t off, size_t len)
+int mapfile_read(const struct mapfile *m, size_t off, void *buf, size_t len)
 {
-    if (!m->data || off >= m->size || m->fd < 0)
-        return;
-    size_t ps = m->page;
-    size_t a = off & ~(ps - 1);
-    size_t b = off + len > m->size ? m->size : off + len;
-    madvise((void *)(m->data + a), b - a, MADV_POPULATE_READ);
+    if (m->fd < 0) {
+        memcpy(buf, m->data + off, len);
+        return 0;
+    }
+    uint8_t *b = buf;
+    while (len) {
+        ssize_t n = pread(m->fd, b, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0) { /* the end came early: the file shrank */
+                atomic_store_explicit(&bus_error, 1, memory_order_relaxed);
+                errno = 0;
+            }
+            return -1;
+        }
+        b += n;
+        off += (size_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 void mapfile_release(const struct mapfile *m, size_t off, size_t len)

@@ -1,12 +1,16 @@
-/* mapfile.h - a regular file, memory-mapped read-only, with page control.
+/* mapfile.h - a regular file, opened and memory-mapped read-only.
  *
- * The whole file is mapped once; readers ask for the pages of a range to be
- * populated ahead of use (one system call instead of a fault per page) and
- * release the pages of ranges they are done with, so the resident set stays
- * bounded by the work in flight, not by the file size.
+ * The mapping serves what reads the file as one array (the header, the
+ * libcsv reference parser). The workers do not touch it: they copy their
+ * ranges with mapfile_read into buffers of their own, which stay in the
+ * core's cache. A copy costs less than mapping the pages (no faults, no
+ * TLB-flush interrupts when pages are dropped: on a 2-core VM, 2 threads
+ * read a cached 2 GB file in 0.14 s this way, in 0.21 s mapped), and it leaves no
+ * page of the file resident in pcsv: the resident set is the workers'
+ * buffers, whatever the file's size and however the threads are scheduled.
  *
- * Threading: after mapfile_open, populate and release may be called from
- * any thread; the mapping is read-only.
+ * Threading: after mapfile_open, mapfile_read and mapfile_release may be
+ * called from any thread; the mapping is read-only.
  */
 #ifndef PCSV_MAPFILE_H
 #define PCSV_MAPFILE_H
@@ -29,15 +33,19 @@ struct mapfile {
  * is a directory, or is not a regular file. */
 int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err);
 void mapfile_close(struct mapfile *m);
-/* Whether the file shrank under the mapping while it was read: a read past
- * the new end raises SIGBUS, which pcsv's handler (installed by
- * mapfile_open) turns into a page of zeros plus this flag, so the run ends
- * with "file changed while reading" instead of a crash. Also true when the
- * file's size now differs from its size at open. */
+/* Whether the file shrank while it was read: mapfile_read found its end
+ * early, or a read of the mapping past the new end raised SIGBUS, which
+ * pcsv's handler (installed by mapfile_open) turns into a page of zeros
+ * plus this flag, so the run ends with "file changed while reading"
+ * instead of a crash. Also true when the file's size now differs from its
+ * size at open. */
 bool mapfile_changed(const struct mapfile *m);
 
-/* Fault in the pages of [off, off + len) now (best effort). */
-void mapfile_populate(const struct mapfile *m, size_t off, size_t len);
+/* Copy [off, off + len) (within the size at open) into buf: pread for a
+ * file, memcpy for a view of memory. 0, or -1 with errno set when the read
+ * failed or the file ended early (it shrank: mapfile_changed is then true
+ * and errno is 0). */
+int mapfile_read(const struct mapfile *m, size_t off, void *buf, size_t len);
 /* Drop the pages of [off, off + len) from this process (page-aligned
  * inward; the page cache keeps them). */
 void mapfile_release(const struct mapfile *m, size_t off, size_t len);

@@ -7,15 +7,8 @@
 
 #include "scan.h"
 
-#ifndef CHUNK_RELEASE_STEP
-#define CHUNK_RELEASE_STEP ((size_t)1 << 20) /* the frontier releases in steps of 1 MiB */
-#endif
-/* A chunk finished this far (in bytes) past the first unfinished one has its
- * own pages released at once: a worker descheduled in the middle of a chunk
- * (a busy machine) would otherwise pin every page the others map after it. */
-#ifndef CHUNK_LAG_RELEASE
-#define CHUNK_LAG_RELEASE ((size_t)2 << 20)
-#endif
+/* Pieces in which a helper reads a chunk it counts for another worker. */
+#define CHUNK_HELP_PIECE 16384
 
 struct chunker {
     const struct mapfile *m;
@@ -30,10 +23,6 @@ struct chunker {
     uint64_t *nlb;
     size_t known;
     uint64_t parity, lines; /* running sums at chunk `known` */
-    /* finished chunks */
-    uint8_t *done;
-    size_t done_upto; /* chunks 0..done_upto-1 are finished */
-    size_t released;  /* bytes below this were released */
 };
 
 struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t size, uint8_t quote,
@@ -55,9 +44,8 @@ struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t siz
         c->ready = calloc(n + 1, 1);
         c->inq = calloc(n + 1, 1);
         c->nlb = calloc(n + 1, sizeof *c->nlb);
-        c->done = calloc(n + 1, 1);
     }
-    if (!c || !c->quotes || !c->nl || !c->ready || !c->inq || !c->nlb || !c->done) {
+    if (!c || !c->quotes || !c->nl || !c->ready || !c->inq || !c->nlb) {
         chunker_destroy(c);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
@@ -82,7 +70,6 @@ void chunker_destroy(struct chunker *c)
     free(c->ready);
     free(c->inq);
     free(c->nlb);
-    free(c->done);
     free(c);
 }
 
@@ -94,13 +81,27 @@ void chunker_range(const struct chunker *c, size_t k, size_t *a, size_t *e)
     *e = *a + c->size > c->m->size ? c->m->size : *a + c->size;
 }
 
-void chunker_count(struct chunker *c, size_t k)
+int chunker_count(struct chunker *c, size_t k, const uint8_t *bytes, uint64_t *quotes)
 {
     size_t a, e;
     chunker_range(c, k, &a, &e);
-    mapfile_populate(c->m, a, e - a);
-    uint64_t q, nl;
-    scan_count(c->m->data + a, e - a, c->quote, &q, &nl);
+    uint64_t q = 0, nl = 0;
+    if (bytes || c->m->fd < 0) {
+        scan_count(bytes ? bytes : c->m->data + a, e - a, c->quote, &q, &nl);
+    } else {
+        uint8_t piece[CHUNK_HELP_PIECE];
+        for (size_t at = a; at < e; at += sizeof piece) {
+            size_t len = e - at < sizeof piece ? e - at : sizeof piece;
+            uint64_t pq, pn;
+            if (mapfile_read(c->m, at, piece, len) < 0)
+                return -1;
+            scan_count(piece, len, c->quote, &pq, &pn);
+            q += pq;
+            nl += pn;
+        }
+    }
+    if (quotes)
+        *quotes = q;
     pthread_mutex_lock(&c->mu);
     if (!c->ready[k]) { /* a helper may have counted it already: same numbers */
         c->quotes[k] = q;
@@ -115,52 +116,21 @@ void chunker_count(struct chunker *c, size_t k)
         }
     }
     pthread_mutex_unlock(&c->mu);
+    return 0;
 }
 
-void chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_before)
+int chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_before)
 {
     pthread_mutex_lock(&c->mu);
     while (c->known <= k) {
         size_t j = c->known;
         pthread_mutex_unlock(&c->mu);
-        chunker_count(c, j); /* help rather than wait (see chunk.h) */
+        if (chunker_count(c, j, NULL, NULL) < 0) /* help rather than wait (see chunk.h) */
+            return -1;
         pthread_mutex_lock(&c->mu);
     }
     *in_quote = c->inq[k];
     *lines_before = c->nlb[k];
     pthread_mutex_unlock(&c->mu);
-}
-
-void chunker_done(struct chunker *c, size_t k)
-{
-    size_t from = 0, to = 0;
-    pthread_mutex_lock(&c->mu);
-    c->done[k] = 1;
-    while (c->done_upto < c->n && c->done[c->done_upto])
-        c->done_upto++;
-    /* A chunk's last row may run into later chunks, and a scan looks one
-     * byte back: only bytes before the first unfinished chunk, less one, are
-     * safe to drop. */
-    size_t safe = c->done_upto < c->n ? c->begin + c->done_upto * c->size : c->m->size;
-    if (safe > 0)
-        safe--;
-    /* Whole pages only, and `released` stays page-aligned: the page holding
-     * `safe` is released by a later step (rounding it away every time left
-     * one page behind per step: 1 MiB of RSS per GiB of input). */
-    safe &= ~(c->m->page - 1);
-    if (safe > c->released + CHUNK_RELEASE_STEP || (c->done_upto == c->n && safe > c->released)) {
-        from = c->released;
-        to = safe;
-        c->released = safe;
-    }
-    /* Far ahead of the frontier: this chunk's pages go now. Any byte may
-     * still be read later (a row of an earlier chunk running into it): it
-     * is then mapped again from the page cache, so this is only ever a
-     * question of speed, and it happens only when the frontier is stuck. */
-    bool lagging = k > c->done_upto && (k - c->done_upto) * c->size > CHUNK_LAG_RELEASE;
-    pthread_mutex_unlock(&c->mu);
-    if (to > from)
-        mapfile_release(c->m, from, to - from);
-    if (lagging)
-        mapfile_release(c->m, c->begin + k * c->size, c->size);
+    return 0;
 }

@@ -1,4 +1,4 @@
-/* chunk.h - the chunker: cutting a mapped file into work units, and the
+/* chunk.h - the chunker: cutting an input (a file, or a stream's buffer) into work units, and the
  * chain of quote counts that tells each unit where its rows start.
  *
  * A chunk is the byte range [start + k * size, start + (k + 1) * size) of
@@ -13,14 +13,8 @@
  * A worker that needs chunk k's state while an earlier chunk is still
  * uncounted counts that chunk itself instead of waiting (its worker may
  * have been descheduled): counting is idempotent and cheap, and nobody ever
- * sleeps on another worker. Finished chunks are reported (chunker_done) and
- * the pages below the first unfinished one are released in 1 MiB steps.
- * (Releasing each chunk's own pages at once halved the resident set but cost
- * 5 % of the time at --jobs 2: every MADV_DONTNEED interrupts the other core
- * to flush its TLB.) A chunk finished more than 2 MiB past the first
- * unfinished one is released on its own at once: on a busy machine a
- * descheduled worker would otherwise pin every page mapped after its chunk
- * (40-80 MiB seen at load 8 on two cores; 12-14 MiB with this).
+ * sleeps on another worker. The chunker reads that chunk with mapfile_read
+ * in small pieces; the chunk's own worker passes the bytes it has read.
  *
  * Threading: after chunker_create, every call may be made concurrently from
  * any thread (a mutex guards the prefix sums; it is taken a few times per
@@ -53,13 +47,14 @@ size_t chunker_nchunks(const struct chunker *c);
 /* Chunk k's byte range [*a, *e). */
 void chunker_range(const struct chunker *c, size_t k, size_t *a, size_t *e);
 
-/* Count chunk k's quotes and line ends (a vector pass that also pulls it into
- * the caller's cache) and publish them. */
-void chunker_count(struct chunker *c, size_t k);
+/* Count chunk k's quotes and line ends and publish them. bytes holds the
+ * chunk's bytes (its worker has read them); NULL: read them from the file.
+ * The quote count goes to *quotes (may be NULL). -1 when the file could
+ * not be read (mapfile_read's errno). */
+int chunker_count(struct chunker *c, size_t k, const uint8_t *bytes, uint64_t *quotes);
 /* The quote state just before chunk k and the line ends between begin and
- * chunk k's start. Never sleeps: counts missing earlier chunks itself. */
-void chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_before);
-/* Chunk k is finished: release the pages nobody will read again. */
-void chunker_done(struct chunker *c, size_t k);
+ * chunk k's start. Never sleeps: counts missing earlier chunks itself (-1
+ * when one could not be read). */
+int chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_before);
 
 #endif

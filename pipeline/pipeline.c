@@ -256,7 +256,12 @@ struct pipe_worker {
     struct pipeline *p;
     int id;
     void *state;
-    /* the chunk being scanned */
+    /* the chunk being scanned: d[x] is the input's byte x (a file's chunk
+     * is read into wbuf, see read_window) */
+    const uint8_t *d;
+    uint8_t *wbuf;
+    size_t wcap;
+    int read_errno; /* fatal PCSV_EIO: why the file could not be read */
     size_t k, a;
     uint64_t nl_before; /* line ends before row data, at chunk start (absolute) */
     uint64_t cur_off, cur_nl; /* line-count cursor inside the chunk */
@@ -384,6 +389,7 @@ void pipeline_destroy(struct pipeline *p)
         free(p->w[i].escratch);
         outsink_abort(p->w[i].out);
         free(p->w[i].first.value);
+        free(p->w[i].wbuf);
     }
     for (size_t j = 0; j < p->nbad; j++)
         free(p->bad[j].value);
@@ -404,7 +410,7 @@ void *pipeline_worker_state(const struct pipeline *p, int i) { return p->w[i].st
 
 static uint64_t line_of(struct pipe_worker *w, uint64_t off)
 {
-    const uint8_t *d = w->p->in->map.data;
+    const uint8_t *d = w->d;
     if (off < w->cur_off) { /* reported out of order: count again from the chunk start */
         w->cur_off = w->a;
         w->cur_nl = 0;
@@ -517,7 +523,8 @@ static char *u64_dec(uint64_t v, char *buf)
 
 /* One --rejects line: file,line,offset,column,reason,row (the raw row as in
  * the input, without its line end). */
-static void rejects_line(struct outsink *o, const struct pipeline *p, const struct pipe_bad *b)
+static void rejects_line(struct outsink *o, const struct pipeline *p, const uint8_t *d,
+                         const struct pipe_bad *b)
 {
     const struct pipe_input *in = p->in;
     char num[32], reason[1200], *s;
@@ -530,7 +537,6 @@ static void rejects_line(struct outsink *o, const struct pipeline *p, const stru
     outsink_field(o, col, strlen(col), OUT_STR);
     pipe_bad_reason(b, in->names, in->ncols, p->ncols, reason, sizeof reason);
     outsink_field(o, reason, strlen(reason), OUT_STR);
-    const uint8_t *d = in->map.data;
     uint64_t rs = b->offset - in->offset_base, re = b->end - in->offset_base;
     outsink_field(o, d + rs, (size_t)(re - rs), OUT_STR);
     outsink_end_row(o);
@@ -555,7 +561,7 @@ static void chunk_bad_flush(struct pipe_worker *w)
     for (size_t i = 0; i < w->ncbad; i++) {
         struct pipe_bad *b = &w->cbad[i];
         if (w->rej && !w->fatal)
-            rejects_line(w->rej, p, b);
+            rejects_line(w->rej, p, w->d, b);
         if (w->nbad < PIPE_BAD_KEEP) {
             w->bad[w->nbad++] = *b;
         } else {
@@ -573,7 +579,7 @@ static bool record_structural(struct pipe_worker *w, const struct scan_batch *b,
     const struct pipe_cfg *cfg = &w->p->cfg;
     if (b->bad_quote[r])
         return record_bad(w, BAD_QUOTE, b->row_start[r], b->row_end[r],
-                          bad_quote_col(w->p->in->map.data, b->row_start[r], b->row_end[r],
+                          bad_quote_col(w->d, b->row_start[r], b->row_end[r],
                                         cfg->delim, cfg->quote),
                           0, NULL, 0);
     return record_bad(w, BAD_FIELDS, b->row_start[r], b->row_end[r], -1, b->nfields[r], NULL, 0);
@@ -722,21 +728,117 @@ static void ordered_put(struct pipe_worker *w, size_t k)
 
 /* ------------------------------------------------------------ workers */
 
+/* Bytes a worker reads past its chunk at first: most chunks' last row ends
+ * in them, so one pread usually gets the whole window. */
+#define WINDOW_SLACK 4096
+
+/* Grow the worker's window buffer to hold n bytes (keeping its contents). */
+static int window_reserve(struct pipe_worker *w, size_t n)
+{
+    if (n <= w->wcap)
+        return 0;
+    size_t nc = w->wcap ? w->wcap : 4096;
+    while (nc < n)
+        nc *= 2;
+    uint8_t *b = realloc(w->wbuf, nc);
+    if (!b)
+        return -1;
+    w->wbuf = b;
+    w->wcap = nc;
+    return 0;
+}
+
+/* Chunk k = [a, e): publish its counts and get its quote state and lines
+ * before it. For a file, the chunk is first read into the worker's buffer,
+ * from the byte before it (the scanner looks one back) to the end of its
+ * last row, which may lie past e: the first line end outside quotes at or
+ * after e - 1, found with the quote state at e, reading further while
+ * there is none. A chunk in which no row starts needs nothing past e.
+ * Sets w->d (w->d[x] is byte x of the input, for x in the window) and *len,
+ * where the scanner must stop. 0, -1 on out of memory (w->fatal is set),
+ * -2 when the file could not be read (w->read_errno). */
+static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool *inq,
+                       uint64_t *nlb, size_t *len, bool *rows)
+{
+    struct pipeline *p = w->p;
+    const struct pipe_input *in = p->in;
+    const struct mapfile *m = &in->map;
+    const uint8_t quote = p->cfg.quote;
+    *rows = true;
+    if (m->fd < 0) { /* a stream's buffer: already in memory */
+        w->d = m->data;
+        *len = m->size;
+        if (chunker_count(p->ch, k, m->data + a, NULL) < 0 || chunker_state(p->ch, k, inq, nlb) < 0)
+            return -2;
+        return 0;
+    }
+    const size_t w0 = a > in->data_begin ? a - 1 : a;
+    size_t slack = p->cfg.chunk_size < WINDOW_SLACK ? p->cfg.chunk_size : WINDOW_SLACK;
+    if (slack < 64)
+        slack = 64;
+    size_t wend = e + slack < m->size ? e + slack : m->size;
+    if (window_reserve(w, wend - w0) < 0)
+        return w->fatal = PCSV_ENOMEM, -1;
+    if (mapfile_read(m, w0, w->wbuf, wend - w0) < 0)
+        return w->read_errno = errno, -2;
+    uint64_t q;
+    if (chunker_count(p->ch, k, w->wbuf + (a - w0), &q) < 0 ||
+        chunker_state(p->ch, k, inq, nlb) < 0)
+        return w->read_errno = errno, -2;
+    /* Does a row start in [a, e)? At a, or after a line end outside quotes
+     * before e - 1. (A blank line counts here: that only reads a little
+     * more.) */
+    *rows = a == in->data_begin || (w->wbuf[a - 1 - w0] == '\n' && !*inq) ||
+            scan_first_row_end(w->wbuf + (a - w0), e - 1 - a, quote, *inq) != 0;
+    size_t x = e;
+    bool st = *inq ^ (q & 1); /* the quote state at e */
+    if (*rows && !(w->wbuf[e - 1 - w0] == '\n' && !st)) {
+        size_t at = e;
+        for (;;) {
+            size_t r = scan_first_row_end(w->wbuf + (at - w0), wend - at, quote, st);
+            if (r || wend == m->size) {
+                x = r ? at + r : m->size;
+                break;
+            }
+            uint64_t pq, pn;
+            scan_count(w->wbuf + (at - w0), wend - at, quote, &pq, &pn);
+            st ^= pq & 1;
+            at = wend;
+            /* a long row: read as much again as the window holds */
+            size_t more = wend - w0, nend = more < m->size - wend ? wend + more : m->size;
+            if (window_reserve(w, nend - w0) < 0)
+                return w->fatal = PCSV_ENOMEM, -1;
+            if (mapfile_read(m, wend, w->wbuf + (wend - w0), nend - wend) < 0)
+                return w->read_errno = errno, -2;
+            wend = nend;
+        }
+    }
+    /* The window's bytes at their input offsets: the scanner, the consumers
+     * and the bad-row reports all use offsets into the whole input. (An
+     * address computed in integers: only [w0, x) is ever read.) */
+    w->d = (const uint8_t *)((uintptr_t)w->wbuf - w0);
+    *len = x;
+    return 0;
+}
+
 static void run_chunk(struct pipe_worker *w, size_t k)
 {
     struct pipeline *p = w->p;
     const struct pipe_input *in = p->in;
-    const uint8_t *d = in->map.data;
-    size_t a, e;
+    size_t a, e, len;
     chunker_range(p->ch, k, &a, &e);
     /* pass 1: quotes and line ends, published for the chunks after this one */
-    chunker_count(p->ch, k);
-    bool inq;
+    bool inq, rows;
     uint64_t nlb;
-    chunker_state(p->ch, k, &inq, &nlb);
-    if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal ||
+    int wrc = read_window(w, k, a, e, &inq, &nlb, &len, &rows);
+    if (wrc == -2 && !w->fatal) {
+        w->fatal = PCSV_EIO;
+        atomic_store(&p->stop_all, 1);
+    }
+    if (wrc || !rows || k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal ||
         atomic_load_explicit(&p->stop_all, memory_order_relaxed))
         goto done;
+    const uint8_t *d = w->d;
     if (!w->state) {
         w->state = p->c.worker_create(p->c.ctx);
         if (!w->state) {
@@ -750,7 +852,7 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     w->cur_off = a;
     w->cur_nl = 0;
     struct scan s;
-    scan_init(&s, d, in->map.size, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,
+    scan_init(&s, d, len, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,
               p->c.nsel, p->c.sel, p->need_cols);
     struct scan_batch *b = &w->b;
     w->batch = b;
@@ -826,7 +928,6 @@ done:
     chunk_bad_flush(w);
     /* Relaxed: a progress counter, read only for display. */
     atomic_fetch_add_explicit(&p->bytes_done, e - a, memory_order_relaxed);
-    chunker_done(p->ch, k);
     if (p->c.write || p->rej)
         ordered_put(w, k);
 }
@@ -901,6 +1002,11 @@ int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int n
 
     /* Collect: fatal errors first, then the first bad row (fail mode), then
      * the dropped rows in input order. */
+    for (int i = 0; i < p->nworkers; i++)
+        if (p->w[i].fatal == PCSV_EIO) { /* pipe_input_run says so if the file shrank */
+            rc = pcsv_error_set(err, PCSV_EIO, p->w[i].read_errno, in->path, 0, "cannot read");
+            goto out;
+        }
     for (int i = 0; i < p->nworkers; i++)
         if (p->w[i].fatal) {
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");

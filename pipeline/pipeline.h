@@ -1,10 +1,13 @@
-/* pipeline.h - the worker team: chunks of a mapped file through the scanner
+/* pipeline.h - the worker team: chunks of a file through the scanner
  * into a consumer (aggregate, count, ...), in parallel, deterministically.
  *
  * Flow (SPEC section 8): a source thread pushes the numbers of the chunks
  * (chunk.h: fixed-size byte ranges) into the bounded MPMC queue; each
- * worker pops a chunk, counts its quotes and line ends (one fast vector pass
- * that also brings the chunk into the worker's cache), publishes them, then
+ * worker pops a chunk, reads it into a buffer of its own (pread: from the
+ * byte before the chunk to the end of the chunk's last row, which may lie
+ * past it; the buffer stays in the core's cache and no page of the file is
+ * mapped in), counts its quotes and line ends (one fast vector pass),
+ * publishes them, then
  * needs the quote state at the chunk's start, which is the parity of all
  * quotes before it: known as soon as every earlier chunk has published its
  * count. A worker never sleeps on that: if an earlier chunk is not counted
@@ -62,12 +65,12 @@ struct pipe_cfg {
     const char *rejects;
 };
 
-/* One input file, mapped, with its header parsed. */
-/* One input: a mapped regular file, or a stream (pipe, standard input,
- * zstd) read into a buffer. A stream is processed a buffer at a time: the
- * reader cuts the buffer after its last whole row (scan_last_row_end), the
- * team runs over that region exactly as over a mapped file, and the
- * unfinished row moves to the front for the next read. Memory stays at one
+/* One input: a regular file (mapped for the header; workers pread their
+ * chunks), or a stream (pipe, standard input, zstd) read into a buffer. A
+ * stream is processed a buffer at a time: the reader cuts the buffer after
+ * its last whole row (scan_last_row_end), the team runs over that region
+ * exactly as over a file, and the unfinished row moves to the front for the
+ * next read. Memory stays at one
  * buffer (it grows only for a row longer than the buffer). */
 struct pipe_input {
     const char *path;
@@ -85,7 +88,7 @@ struct pipe_input {
 };
 
 /* Open and read the header of path ("-" is standard input). Regular files
- * are mapped; pipes and zstd input are streams. With header == false,
+ * are opened and mapped; pipes and zstd input are streams. With header == false,
  * names are "1", "2", ... from the first row's field count. */
 int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,
                     const struct pipe_cfg *cfg, struct pcsv_error *err);

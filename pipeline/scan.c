@@ -362,6 +362,23 @@ size_t scan_last_row_end(const uint8_t *p, size_t n, uint8_t quote)
     return last;
 }
 
+size_t scan_first_row_end(const uint8_t *p, size_t n, uint8_t quote, bool in_quote)
+{
+    uint64_t carry = in_quote ? ~(uint64_t)0 : 0;
+    for (size_t pos = 0; pos < n; pos += 64) {
+        struct masks m;
+        load_block(p, n, pos, ',', quote, &m);
+        uint64_t iq = prefix_xor(m.q) ^ carry;
+        carry = (uint64_t)((int64_t)iq >> 63);
+        uint64_t nl = m.n & ~iq;
+        if (n - pos < 64)
+            nl &= ((uint64_t)1 << (n - pos)) - 1;
+        if (nl)
+            return pos + (size_t)__builtin_ctzll(nl) + 1;
+    }
+    return 0;
+}
+
 const uint8_t *scan_unquote(const uint8_t *data, struct scan_field f, uint8_t quote,
                             uint8_t *scratch, size_t *len)
 {

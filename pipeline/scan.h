@@ -114,6 +114,11 @@ void scan_count(const uint8_t *p, size_t n, uint8_t quote, uint64_t *quotes, uin
  * its buffer there: everything before is whole rows. */
 size_t scan_last_row_end(const uint8_t *p, size_t n, uint8_t quote);
 
+/* The offset just after the first line end outside quotes in p[0, n), for
+ * text whose quote state at p is in_quote; 0 if there is none. A worker
+ * that reads its chunk into a buffer finds with it where its last row ends. */
+size_t scan_first_row_end(const uint8_t *p, size_t n, uint8_t quote, bool in_quote);
+
 /* The unquoted value of a raw field: a plain field is returned as is; a
  * quoted one has its quotes removed and doubled quotes halved, written to
  * scratch (room for end - start bytes). Sets *len. */

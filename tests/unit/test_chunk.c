@@ -3,6 +3,7 @@
  * are counted and asked for (including asking before anything is counted,
  * which makes the asker count the earlier chunks itself). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +65,17 @@ static void check(const struct mapfile *m, size_t begin, size_t size, bool ask_f
         order[k - 1] = order[j];
         order[j] = t;
     }
+    /* counted from bytes the caller read, or by the chunker (pread) */
     if (!ask_first)
-        for (size_t i = 0; i < n; i++)
-            chunker_count(c, order[i]);
+        for (size_t i = 0; i < n; i++) {
+            size_t a, e;
+            chunker_range(c, order[i], &a, &e);
+            uint64_t q, qq = 0;
+            cr_assert_eq(chunker_count(c, order[i], i % 2 ? m->data + a : NULL, &q), 0);
+            for (size_t b = a; b < e; b++)
+                qq += m->data[b] == '"';
+            cr_assert_eq(q, qq);
+        }
     for (size_t i = n; i-- > 0;) {
         size_t k = order[i], a, e;
         chunker_range(c, k, &a, &e);
@@ -77,12 +86,10 @@ static void check(const struct mapfile *m, size_t begin, size_t size, bool ask_f
         }
         bool inq;
         uint64_t lines;
-        chunker_state(c, k, &inq, &lines);
+        cr_assert_eq(chunker_state(c, k, &inq, &lines), 0);
         cr_assert_eq(inq, (bool)(q & 1), "chunk %zu of size %zu", k, size);
         cr_assert_eq(lines, nl, "chunk %zu of size %zu", k, size);
     }
-    for (size_t k = 0; k < n; k++)
-        chunker_done(c, k);
     free(order);
     chunker_destroy(c);
 }
@@ -90,8 +97,8 @@ static void check(const struct mapfile *m, size_t begin, size_t size, bool ask_f
 Test(chunk, states_and_line_counts_match_a_byte_count_for_any_size_and_order)
 {
     struct mapfile m;
-    char *path = make_file(3000, &m);
-    static const size_t sizes[] = {1, 2, 3, 7, 63, 64, 65, 500, 2999, 3000, 1 << 20};
+    char *path = make_file(40000, &m);
+    static const size_t sizes[] = {1, 2, 3, 7, 63, 64, 65, 500, 2999, 3000, 16384, 16385, 39999, 1 << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         check(&m, 0, sizes[i], false);
         check(&m, 17, sizes[i], true);
@@ -128,6 +135,33 @@ Test(mapfile, truncated_while_mapped_reads_zeros_and_reports_a_change)
     mapfile_release(&m, 0, m.size); /* drop the cached pages: the next read faults */
     volatile uint8_t c = m.data[3 * 4096 + 7]; /* past the new end: SIGBUS, handled */
     cr_assert_eq(c, 0);
+    cr_assert(mapfile_changed(&m));
+    mapfile_close(&m);
+    unlink(path);
+}
+
+/* mapfile_read copies what the mapping shows; a file that ends early (it
+ * shrank) is an error that mapfile_changed reports, never short data. */
+Test(mapfile, read_copies_and_reports_a_file_that_shrank)
+{
+    char path[] = "/tmp/pcsv-test-read-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    char text[10000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + i % 26);
+    cr_assert_eq(write(fd, text, sizeof text), (ssize_t)sizeof text);
+    close(fd);
+    struct mapfile m;
+    struct pcsv_error err;
+    cr_assert_eq(mapfile_open(&m, path, &err), 0);
+    char buf[5000];
+    cr_assert_eq(mapfile_read(&m, 4321, buf, sizeof buf), 0);
+    cr_assert_arr_eq(buf, text + 4321, sizeof buf);
+    cr_assert(!mapfile_changed(&m));
+    cr_assert_eq(truncate(path, 6000), 0);
+    cr_assert_eq(mapfile_read(&m, 4321, buf, sizeof buf), -1);
+    cr_assert_eq(errno, 0);
     cr_assert(mapfile_changed(&m));
     mapfile_close(&m);
     unlink(path);

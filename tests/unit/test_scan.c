@@ -1092,3 +1092,31 @@ Test(scan, row_wider_than_selection_reports_all_fields)
     free(sb);
     free(b.p);
 }
+
+/* scan_first_row_end against a byte-by-byte walk, from either quote state,
+ * over random text from a CSV-ish alphabet (long enough to cross blocks). */
+Test(scan, first_row_end_matches_a_byte_walk)
+{
+    static const char alpha[] = "ab,\"\n\r";
+    uint64_t seed = 12345;
+    uint8_t text[300];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(rng_next(&seed) % sizeof text);
+        unsigned mode = (unsigned)(rng_next(&seed) % 3); /* vary how rare line ends are */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = rng_next(&seed);
+            text[i] = (uint8_t)(mode == 0 ? alpha[r % 6] : r % 97 ? 'x' : alpha[2 + r % 4]);
+        }
+        for (int start_inq = 0; start_inq < 2; start_inq++) {
+            bool inq = start_inq;
+            size_t want = 0;
+            for (size_t i = 0; i < n && !want; i++) {
+                if (text[i] == '"')
+                    inq = !inq;
+                else if (text[i] == '\n' && !inq)
+                    want = i + 1;
+            }
+            cr_assert_eq(scan_first_row_end(text, n, '"', start_inq), want, "round %d n %zu", round, n);
+        }
+    }
+}
