@@ -78,7 +78,7 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
             rc = pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
                                 "--parser libcsv reads files, not pipes or zstd streams");
         else if (in->data_begin < in->map.size)
-            rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
+            rc = refparse_run(&in->map, in->data_begin,
                               in->header_lines + 1, o->delim, o->quote, ref_row, &r, in->path, err);
     }
     free(vals);

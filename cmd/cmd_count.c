@@ -66,7 +66,7 @@ int cmd_count(struct pcsv_opts *o)
                 break;
             }
             if (in->data_begin < in->map.size)
-                rc = refparse_run(in->map.data + in->data_begin, in->map.size - in->data_begin,
+                rc = refparse_run(&in->map, in->data_begin,
                                   in->header_lines + 1, o->delim, o->quote, ref_row, &c, in->path,
                                   &err);
             total += c.n;

@@ -69,9 +69,15 @@ static void on_row(int c, void *data)
  * ROW_NOT_BEGUN): nothing of a row has been read. */
 #define LIBCSV_ROW_NOT_BEGUN 0
 
-int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim, uint8_t quote,
-                 refparse_row_fn cb, void *ctx, const char *path, struct pcsv_error *err)
+#define REFPARSE_RELEASE_STEP ((size_t)1 << 20)
+
+int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t delim,
+                 uint8_t quote, refparse_row_fn cb, void *ctx, const char *path,
+                 struct pcsv_error *err)
 {
+    const uint8_t *data = m->data + begin;
+    const size_t len = m->size > begin ? m->size - begin : 0;
+    size_t released = 0;
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -98,6 +104,10 @@ int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim,
         pos += seg;
         if (nl)
             r.seg_line++;
+        if (pos - released >= REFPARSE_RELEASE_STEP) { /* libcsv has copied what it needs */
+            mapfile_release(m, begin + released, pos - released);
+            released = pos;
+        }
     }
     if (!r.stop && !r.nomem && csv_fini(&p, on_field, on_row, &r) != 0) {
         rc = pcsv_error_set(err, PCSV_EDATA, 0, path, r.row_line, "unterminated quoted field");

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../io/mapfile.h"
 #include "../io/status.h"
 
 /* One row: nfields values (unquoted). line is the 1-based physical line
@@ -23,11 +24,14 @@
 typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields,
                                const uint8_t *const *vals, const size_t *lens);
 
-/* Parse data[0, len). Returns 0, the callback's non-zero value, or
+/* Parse the file's bytes from begin to its end, through the mapping: every
+ * MiB libcsv has consumed (it copies fields) is released, so the resident
+ * set stays flat however big the file. Returns 0, the callback's non-zero value, or
  * PCSV_EDATA (err: path, the line where the row with the malformed or
  * unterminated quote started, as the fast path reports it, "malformed
  * quoted field" / "unterminated quoted field"), PCSV_ENOMEM. */
-int refparse_run(const uint8_t *data, size_t len, uint64_t line0, uint8_t delim, uint8_t quote,
-                 refparse_row_fn cb, void *ctx, const char *path, struct pcsv_error *err);
+int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t delim,
+                 uint8_t quote, refparse_row_fn cb, void *ctx, const char *path,
+                 struct pcsv_error *err);
 
 #endif

@@ -564,8 +564,8 @@ static void check_against_libcsv(const uint8_t *d, size_t len, const struct mode
         line0 += d[i] == '\n';
     struct lc c = {0};
     struct pcsv_error err = {0};
-    int rc = refparse_run(d + m->data_begin, len - m->data_begin, line0, delim, quote, lc_row, &c,
-                          "x", &err);
+    struct mapfile view = {.fd = -1, .data = d, .size = len, .path = "x", .page = 4096};
+    int rc = refparse_run(&view, m->data_begin, line0, delim, quote, lc_row, &c, "x", &err);
     bool model_clean = !m->any_bad_quote && !m->unterminated;
     if (model_clean) {
         CHECK(rc == 0, "libcsv rejects what the model parses cleanly: %s (line %llu)", err.msg,
