@@ -186,6 +186,7 @@ bench: $(B)/pcsv
 	bash tests/bench/bench.sh $(B)/pcsv
 	bash tests/bench/memtest.sh $(B)/pcsv
 	bash tests/bench/stats-compare.sh $(B)/pcsv
+	bash tests/bench/zstd-compare.sh $(B)/pcsv
 
 # ---- housekeeping ----
 PREFIX ?= /usr/local
