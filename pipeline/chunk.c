@@ -1,4 +1,4 @@
-/* chunk.c - chunk ranges, the quote-count chain and page release (see chunk.h). */
+/* chunk.c - chunk ranges and the quote-count chain (see chunk.h). */
 #include "chunk.h"
 
 #include <errno.h>

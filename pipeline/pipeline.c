@@ -731,15 +731,19 @@ static void ordered_put(struct pipe_worker *w, size_t k)
 /* Bytes a worker reads past its chunk at first: most chunks' last row ends
  * in them, so one pread usually gets the whole window. */
 #define WINDOW_SLACK 4096
+/* How far past its chunk a worker reads into its buffer looking for the end
+ * of its last row (at least; or the chunk size when larger). A longer row
+ * (a huge quoted field, or an unclosed quote that runs to the end of the
+ * file) is read through the mapping instead, whose pages the kernel can
+ * reclaim, so one such row costs no heap. */
+#define WINDOW_LONG_ROW ((size_t)1 << 20)
 
 /* Grow the worker's window buffer to hold n bytes (keeping its contents). */
 static int window_reserve(struct pipe_worker *w, size_t n)
 {
     if (n <= w->wcap)
         return 0;
-    size_t nc = w->wcap ? w->wcap : 4096;
-    while (nc < n)
-        nc *= 2;
+    size_t nc = w->wcap && n < 2 * w->wcap ? 2 * w->wcap : n;
     uint8_t *b = realloc(w->wbuf, nc);
     if (!b)
         return -1;
@@ -753,18 +757,21 @@ static int window_reserve(struct pipe_worker *w, size_t n)
  * from the byte before it (the scanner looks one back) to the end of its
  * last row, which may lie past e: the first line end outside quotes at or
  * after e - 1, found with the quote state at e, reading further while
- * there is none. A chunk in which no row starts needs nothing past e.
- * Sets w->d (w->d[x] is byte x of the input, for x in the window) and *len,
- * where the scanner must stop. 0, -1 on out of memory (w->fatal is set),
- * -2 when the file could not be read (w->read_errno). */
+ * there is none (up to WINDOW_LONG_ROW; past that the chunk is scanned in
+ * the mapping, and *mapped is set). A chunk in which no row starts needs
+ * nothing past e (*rows is false: there is nothing to scan). Sets w->d
+ * (w->d[x] is byte x of the input, for x in the window) and *len, where the
+ * scanner must stop. 0, -1 on out of memory, -2 when the file could not be
+ * read (w->read_errno). */
 static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool *inq,
-                       uint64_t *nlb, size_t *len, bool *rows)
+                       uint64_t *nlb, size_t *len, bool *rows, bool *mapped)
 {
     struct pipeline *p = w->p;
     const struct pipe_input *in = p->in;
     const struct mapfile *m = &in->map;
     const uint8_t quote = p->cfg.quote;
     *rows = true;
+    *mapped = false;
     if (m->fd < 0) { /* a stream's buffer: already in memory */
         w->d = m->data;
         *len = m->size;
@@ -778,7 +785,7 @@ static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool
         slack = 64;
     size_t wend = e + slack < m->size ? e + slack : m->size;
     if (window_reserve(w, wend - w0) < 0)
-        return w->fatal = PCSV_ENOMEM, -1;
+        return -1;
     if (mapfile_read(m, w0, w->wbuf, wend - w0) < 0)
         return w->read_errno = errno, -2;
     uint64_t q;
@@ -793,6 +800,7 @@ static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool
     size_t x = e;
     bool st = *inq ^ (q & 1); /* the quote state at e */
     if (*rows && !(w->wbuf[e - 1 - w0] == '\n' && !st)) {
+        const size_t most = e - a > WINDOW_LONG_ROW ? e - a : WINDOW_LONG_ROW;
         size_t at = e;
         for (;;) {
             size_t r = scan_first_row_end(w->wbuf + (at - w0), wend - at, quote, st);
@@ -800,14 +808,24 @@ static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool
                 x = r ? at + r : m->size;
                 break;
             }
+            if (wend - e >= most) { /* a long row: scan it in the mapping */
+                w->d = m->data;
+                *len = m->size;
+                *mapped = true;
+                return 0;
+            }
             uint64_t pq, pn;
             scan_count(w->wbuf + (at - w0), wend - at, quote, &pq, &pn);
             st ^= pq & 1;
             at = wend;
-            /* a long row: read as much again as the window holds */
-            size_t more = wend - w0, nend = more < m->size - wend ? wend + more : m->size;
+            /* read as much again as the window holds, up to `most` past e */
+            size_t nend = wend + (wend - w0);
+            if (nend > e + most)
+                nend = e + most;
+            if (nend > m->size)
+                nend = m->size;
             if (window_reserve(w, nend - w0) < 0)
-                return w->fatal = PCSV_ENOMEM, -1;
+                return -1;
             if (mapfile_read(m, wend, w->wbuf + (wend - w0), nend - wend) < 0)
                 return w->read_errno = errno, -2;
             wend = nend;
@@ -827,16 +845,23 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     const struct pipe_input *in = p->in;
     size_t a, e, len;
     chunker_range(p->ch, k, &a, &e);
-    /* pass 1: quotes and line ends, published for the chunks after this one */
-    bool inq, rows;
+    bool inq, rows, mapped = false;
     uint64_t nlb;
-    int wrc = read_window(w, k, a, e, &inq, &nlb, &len, &rows);
-    if (wrc == -2 && !w->fatal) {
-        w->fatal = PCSV_EIO;
-        atomic_store(&p->stop_all, 1);
-    }
-    if (wrc || !rows || k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal ||
+    size_t mapped_end = in->map.size; /* how far a scan in the mapping went */
+    /* Nothing after the first bad row (fail mode) or once the run stops:
+     * later chunks' counts are never needed then. */
+    if (k > atomic_load_explicit(&p->err_chunk, memory_order_relaxed) || w->fatal ||
         atomic_load_explicit(&p->stop_all, memory_order_relaxed))
+        goto done;
+    /* pass 1: read the chunk, publish its quotes and line ends for the
+     * chunks after it, learn its own start state */
+    int wrc = read_window(w, k, a, e, &inq, &nlb, &len, &rows, &mapped);
+    if (wrc) {
+        w->fatal = wrc == -1 ? PCSV_ENOMEM : PCSV_EIO;
+        atomic_store(&p->stop_all, 1);
+        goto done;
+    }
+    if (!rows)
         goto done;
     const uint8_t *d = w->d;
     if (!w->state) {
@@ -924,8 +949,11 @@ static void run_chunk(struct pipe_worker *w, size_t k)
     }
     if (s.unterminated)
         record_bad(w, BAD_UNTERMINATED, s.unterminated_row, s.unterminated_row, -1, 0, NULL, 0);
+    mapped_end = s.pos + 64;
 done:
     chunk_bad_flush(w);
+    if (mapped) /* a long row was read in the mapping: drop its pages (clamped to the file) */
+        mapfile_release(&in->map, a, mapped_end - a);
     /* Relaxed: a progress counter, read only for display. */
     atomic_fetch_add_explicit(&p->bytes_done, e - a, memory_order_relaxed);
     if (p->c.write || p->rej)

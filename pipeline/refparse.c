@@ -77,7 +77,7 @@ int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t 
 {
     const uint8_t *data = m->data + begin;
     const size_t len = m->size > begin ? m->size - begin : 0;
-    size_t released = 0;
+    size_t released = begin & ~(m->page - 1); /* file offset, page-aligned */
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -104,9 +104,12 @@ int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t 
         pos += seg;
         if (nl)
             r.seg_line++;
-        if (pos - released >= REFPARSE_RELEASE_STEP) { /* libcsv has copied what it needs */
-            mapfile_release(m, begin + released, pos - released);
-            released = pos;
+        /* libcsv has copied what it needs: whole pages below pos go (the
+         * page holding pos goes with the next step, so none is left behind) */
+        size_t upto = (begin + pos) & ~(m->page - 1);
+        if (upto - released >= REFPARSE_RELEASE_STEP) {
+            mapfile_release(m, released, upto - released);
+            released = upto;
         }
     }
     if (!r.stop && !r.nomem && csv_fini(&p, on_field, on_row, &r) != 0) {
@@ -118,6 +121,10 @@ int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t 
     else if (r.stop)
         rc = r.stop;
 out:
+    /* a file that shrank under the mapping reads as zeros past its new end:
+     * whatever that produced, the answer is that the file changed */
+    if (mapfile_changed(m))
+        rc = pcsv_error_set(err, PCSV_EIO, 0, path, 0, "file changed while reading");
     csv_free(&p);
     for (size_t i = 0; i < r.cap; i++)
         free(r.vals[i]);

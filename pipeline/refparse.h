@@ -29,7 +29,9 @@ typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields,
  * set stays flat however big the file. Returns 0, the callback's non-zero value, or
  * PCSV_EDATA (err: path, the line where the row with the malformed or
  * unterminated quote started, as the fast path reports it, "malformed
- * quoted field" / "unterminated quoted field"), PCSV_ENOMEM. */
+ * quoted field" / "unterminated quoted field"), PCSV_ENOMEM, or PCSV_EIO
+ * "file changed while reading" when the file shrank meanwhile (whatever
+ * else the zeros past its new end produced). */
 int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t delim,
                  uint8_t quote, refparse_row_fn cb, void *ctx, const char *path,
                  struct pcsv_error *err);

@@ -8,7 +8,7 @@ cd "$TMP" || exit 1
 printf 'a,b\n1,' >big.csv
 truncate -s 512M big.csv
 printf '\n2,y\n' >>big.csv
-for c in count "filter --where a==2"; do
+for c in count "filter --where a==2" "count --parser libcsv"; do
 	"$PCSV" $c big.csv --jobs 2 &
 	p=$!
 	for _ in $(seq 500); do
