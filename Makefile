@@ -119,7 +119,7 @@ FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(ARCH) -Wall -Wextra -fopenmp=libomp -pthread -MMD -MP \
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -DWINDOW_LONG_ROW=256 $(ARCH) -Wall -Wextra -Werror -fopenmp=libomp -pthread -MMD -MP \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     -Wno-unused-command-line-argument -DPIPE_STREAM_BUF=128 -DINSTREAM_RAWBUF=1024 -DPAR_MAX_OUT=4096
 # -max_len per harness

@@ -589,8 +589,7 @@ static void check_against_libcsv(const uint8_t *d, size_t len, const struct mode
     /* the first error, as --parser libcsv (fail mode) reports it */
     struct fc f = {.ncols = m->ncols};
     memset(&err, 0, sizeof err);
-    rc = refparse_run(d + m->data_begin, len - m->data_begin, line0, delim, quote, fc_row, &f, "x",
-                      &err);
+    rc = refparse_run(&view, m->data_begin, line0, delim, quote, fc_row, &f, "x", &err);
     uint64_t lib_line = rc == FC_STOP ? f.line : rc == PCSV_EDATA ? err.line : 0;
     uint64_t model_line = 0;
     if (m->nbad && (!m->unterminated || m->bad[0].offset < m->unterm_offset))
