@@ -90,11 +90,12 @@ int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t 
      * outside any row is the line where the next row starts (blank lines
      * are skipped that way too); rows, and errors, are reported at the line
      * where their row started (SPEC 5), also when a quoted field spans
-     * lines. */
+     * lines. A line longer than a release step goes in pieces of one. */
     size_t pos = 0;
     while (pos < len && !r.stop && !r.nomem) {
-        const uint8_t *nl = memchr(data + pos, '\n', len - pos);
-        size_t seg = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+        size_t most = len - pos < REFPARSE_RELEASE_STEP ? len - pos : REFPARSE_RELEASE_STEP;
+        const uint8_t *nl = memchr(data + pos, '\n', most);
+        size_t seg = nl ? (size_t)(nl - (data + pos)) + 1 : most;
         if (p.pstate == LIBCSV_ROW_NOT_BEGUN)
             r.row_line = r.seg_line;
         if (csv_parse(&p, data + pos, seg, on_field, on_row, &r) != seg) {
@@ -110,6 +111,8 @@ int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t 
         if (upto - released >= REFPARSE_RELEASE_STEP) {
             mapfile_release(m, released, upto - released);
             released = upto;
+            if (mapfile_changed(m)) /* shrunk: stop before reading zeros to its old end */
+                goto out;
         }
     }
     if (!r.stop && !r.nomem && csv_fini(&p, on_field, on_row, &r) != 0) {
