@@ -344,18 +344,28 @@ void scan_count(const uint8_t *p, size_t n, uint8_t quote, uint64_t *quotes, uin
     *newlines = nl;
 }
 
+/* The line ends outside quotes in the block of p[0, n) at pos, as a mask;
+ * *carry is all ones when the byte before the block is inside quotes, and
+ * is moved past the block. */
+static inline uint64_t row_ends_in_block(const uint8_t *p, size_t n, size_t pos, uint8_t quote,
+                                         uint64_t *carry)
+{
+    struct masks m;
+    load_block(p, n, pos, ',', quote, &m);
+    uint64_t iq = prefix_xor(m.q) ^ *carry;
+    *carry = (uint64_t)((int64_t)iq >> 63);
+    uint64_t nl = m.n & ~iq;
+    if (n - pos < 64)
+        nl &= ((uint64_t)1 << (n - pos)) - 1;
+    return nl;
+}
+
 size_t scan_last_row_end(const uint8_t *p, size_t n, uint8_t quote)
 {
     uint64_t carry = 0;
     size_t last = 0;
     for (size_t pos = 0; pos < n; pos += 64) {
-        struct masks m;
-        load_block(p, n, pos, ',', quote, &m);
-        uint64_t iq = prefix_xor(m.q) ^ carry;
-        carry = (uint64_t)((int64_t)iq >> 63);
-        uint64_t nl = m.n & ~iq;
-        if (n - pos < 64)
-            nl &= ((uint64_t)1 << (n - pos)) - 1;
+        uint64_t nl = row_ends_in_block(p, n, pos, quote, &carry);
         if (nl)
             last = pos + (63 - (size_t)__builtin_clzll(nl)) + 1;
     }
@@ -366,13 +376,7 @@ size_t scan_first_row_end(const uint8_t *p, size_t n, uint8_t quote, bool in_quo
 {
     uint64_t carry = in_quote ? ~(uint64_t)0 : 0;
     for (size_t pos = 0; pos < n; pos += 64) {
-        struct masks m;
-        load_block(p, n, pos, ',', quote, &m);
-        uint64_t iq = prefix_xor(m.q) ^ carry;
-        carry = (uint64_t)((int64_t)iq >> 63);
-        uint64_t nl = m.n & ~iq;
-        if (n - pos < 64)
-            nl &= ((uint64_t)1 << (n - pos)) - 1;
+        uint64_t nl = row_ends_in_block(p, n, pos, quote, &carry);
         if (nl)
             return pos + (size_t)__builtin_ctzll(nl) + 1;
     }
