@@ -57,6 +57,28 @@ static int collect(void *ctx, const void *p, size_t n)
     return 0;
 }
 
+/* Run the row-copying consumer over path (fail mode) at the given jobs and
+ * chunk size, the ordered output collected in *s. Returns pipe_input_run's
+ * result (err filled on failure). */
+static int copy_run(const char *path, int jobs, size_t chunk_size, struct sink *s,
+                    struct pcsv_error *err)
+{
+    struct pipe_cfg cfg = {.jobs = jobs, .chunk_size = chunk_size, .delim = ',', .quote = '"',
+                           .header = true, .bad_mode = PIPE_FAIL};
+    struct pipe_input in;
+    cr_assert_eq(pipe_input_open(&in, path, path, &cfg, err), 0);
+    struct pipe_consumer c = {.ctx = s, .worker_create = make_state, .batch = copy_rows,
+                              .write = collect, .out_format = OUT_CSV};
+    struct pipeline *p = pipeline_create(&cfg, &c, err);
+    cr_assert_not_null(p);
+    int rc = pipe_input_run(p, &in, 0, in.ncols, err);
+    for (int i = 0; i < pipeline_nworkers(p); i++)
+        free(pipeline_worker_state(p, i));
+    pipeline_destroy(p);
+    pipe_input_close(&in);
+    return rc;
+}
+
 Test(pipeline, ordered_writer_restores_input_order_from_random_completion)
 {
     char path[] = "/tmp/pcsv-test-pipeline-XXXXXX";
@@ -72,21 +94,9 @@ Test(pipeline, ordered_writer_restores_input_order_from_random_completion)
     char *want = NULL;
     for (size_t si = 0; si < 4; si++)
         for (size_t ji = 0; ji < 3; ji++) {
-            struct pipe_cfg cfg = {.jobs = jobs[ji], .chunk_size = sizes[si], .delim = ',',
-                                   .quote = '"', .header = true, .bad_mode = PIPE_FAIL};
             struct pcsv_error err;
-            struct pipe_input in;
-            cr_assert_eq(pipe_input_open(&in, path, path, &cfg, &err), 0);
             struct sink s = {0};
-            struct pipe_consumer c = {.ctx = &s, .worker_create = make_state,
-                                      .batch = copy_rows, .write = collect,
-                                      .out_format = OUT_CSV};
-            struct pipeline *p = pipeline_create(&cfg, &c, &err);
-            cr_assert_not_null(p);
-            cr_assert_eq(pipe_input_run(p, &in, 0, in.ncols, &err), 0);
-            for (int i = 0; i < pipeline_nworkers(p); i++)
-                free(pipeline_worker_state(p, i));
-            pipeline_destroy(p);
+            cr_assert_eq(copy_run(path, jobs[ji], sizes[si], &s, &err), 0);
             collect(&s, "", 0);
             s.buf[s.len] = 0;
             if (!want) {
@@ -99,7 +109,6 @@ Test(pipeline, ordered_writer_restores_input_order_from_random_completion)
                           sizes[si]);
                 free(s.buf);
             }
-            pipe_input_close(&in);
         }
     free(want);
     unlink(path);
@@ -283,27 +292,14 @@ Test(pipeline, fail_mode_output_stops_before_the_first_bad_row)
     for (int rep = 0; rep < 3; rep++)
         for (size_t si = 0; si < 3; si++)
             for (size_t ji = 0; ji < 3; ji++) {
-                struct pipe_cfg cfg = {.jobs = jobs[ji], .chunk_size = sizes[si], .delim = ',',
-                                       .quote = '"', .header = true, .bad_mode = PIPE_FAIL};
                 struct pcsv_error err;
-                struct pipe_input in;
-                cr_assert_eq(pipe_input_open(&in, path, path, &cfg, &err), 0);
                 struct sink s = {0};
-                struct pipe_consumer c = {.ctx = &s, .worker_create = make_state,
-                                          .batch = copy_rows, .write = collect,
-                                          .out_format = OUT_CSV};
-                struct pipeline *p = pipeline_create(&cfg, &c, &err);
-                cr_assert_not_null(p);
-                cr_assert_eq(pipe_input_run(p, &in, 0, in.ncols, &err), PCSV_EDATA);
+                cr_assert_eq(copy_run(path, jobs[ji], sizes[si], &s, &err), PCSV_EDATA);
                 cr_assert_eq(err.line, 5);
-                for (int i = 0; i < pipeline_nworkers(p); i++)
-                    free(pipeline_worker_state(p, i));
-                pipeline_destroy(p);
                 collect(&s, "", 1);
                 cr_assert_str_eq(s.buf, "0,a\n1,b\n2,c\n", "jobs %d, chunk %zu", jobs[ji],
                                  sizes[si]);
                 free(s.buf);
-                pipe_input_close(&in);
             }
     unlink(path);
 }
