@@ -22,12 +22,20 @@
 #define OUTSINK_BUF (1 << 16)
 #endif
 
+/* Where the bytes go. Chosen once, when the sink is opened, and looked at
+ * in one place only (sink_emit). */
+enum sink_backend {
+    SINK_FD,   /* stdout, or -o FILE (its temporary file, or a device) */
+    SINK_ZSTD, /* -o FILE.zst: compressed, then written to fd */
+    SINK_MEM,  /* a worker's memory sink (fd unused) */
+};
+
 struct outsink {
+    enum sink_backend be;
     int fd;
-    ZSTD_CCtx *zc; /* -o FILE.zst: compress on the way out */
+    ZSTD_CCtx *zc; /* SINK_ZSTD: compress on the way out */
     char *zbuf;
     size_t zcap;
-    bool is_mem; /* a memory sink (fd unused) */
     char *mem;
     size_t memlen, memcap;
     enum out_format fmt;
@@ -114,64 +122,69 @@ static void zflush(struct outsink *o, const char *p, size_t n, ZSTD_EndDirective
 static int zstd_level = 3;
 void outsink_compress_level(int level) { zstd_level = level; }
 
+/* SINK_MEM: append p[0, n) to the memory buffer. */
+static void mem_append(struct outsink *o, const char *p, size_t n)
+{
+    if (o->memlen + n > o->memcap) {
+        size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
+        while (nc < o->memlen + n)
+            nc *= 2;
+        char *m = realloc(o->mem, nc);
+        if (!m) {
+            o->werr = ENOMEM;
+            return;
+        }
+        o->mem = m;
+        o->memcap = nc;
+    }
+    memcpy(o->mem + o->memlen, p, n);
+    o->memlen += n;
+}
+
+/* The one way bytes leave the sink, and the one place that chooses the back
+ * end: the buffer's flush and the write-through of a write larger than the
+ * buffer both come here. (A write-through that went straight to the fd put
+ * plain rows into a .zst file, issue 11.) A failed sink takes no more. */
+static void sink_emit(struct outsink *o, const char *p, size_t n)
+{
+    if (!n || o->werr)
+        return;
+    switch (o->be) {
+    case SINK_FD:
+        write_all(o, p, n);
+        return;
+    case SINK_ZSTD:
+        zflush(o, p, n, ZSTD_e_continue);
+        return;
+    case SINK_MEM:
+        mem_append(o, p, n);
+        return;
+    }
+}
+
 static void flush(struct outsink *o)
 {
-    if (o->is_mem) { /* memory sink: append to mem */
-        if (!o->n)
-            return;
-        if (o->memlen + o->n > o->memcap) {
-            size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
-            while (nc < o->memlen + o->n)
-                nc *= 2;
-            char *m = realloc(o->mem, nc);
-            if (!m) {
-                o->werr = ENOMEM;
-                o->n = 0;
-                return;
-            }
-            o->mem = m;
-            o->memcap = nc;
-        }
-        memcpy(o->mem + o->memlen, o->buf, o->n);
-        o->memlen += o->n;
-        o->n = 0;
-        return;
-    }
-    if (o->zc) {
-        zflush(o, o->buf, o->n, ZSTD_e_continue);
-        o->n = 0;
-        return;
-    }
-    write_all(o, o->buf, o->n);
+    sink_emit(o, o->buf, o->n);
     o->n = 0;
+}
+
+/* put's slow path: p[0, n) does not fit behind what is buffered. */
+static void put_slow(struct outsink *o, const void *p, size_t n)
+{
+    flush(o);
+    if (n > sizeof o->buf) { /* larger than the buffer: straight through */
+        sink_emit(o, p, n);
+        return;
+    }
+    memcpy(o->buf, p, n);
+    o->n = n;
 }
 
 static inline void put(struct outsink *o, const void *p, size_t n)
 {
     if (o->n + n > sizeof o->buf) {
-        flush(o);
-        if (n > sizeof o->buf && o->is_mem) {
-            while (n > sizeof o->buf) { /* through the buffer, in pieces */
-                memcpy(o->buf, p, sizeof o->buf);
-                o->n = sizeof o->buf;
-                flush(o);
-                p = (const char *)p + sizeof o->buf;
-                n -= sizeof o->buf;
-            }
-        } else if (n > sizeof o->buf) {
-            /* larger than the buffer: write it through */
-            size_t off = 0;
-            while (off < n && !o->werr) {
-                ssize_t w = write(o->fd, (const char *)p + off, n - off);
-                if (w < 0) {
-                    if (errno != EINTR)
-                        o->werr = errno;
-                    continue;
-                }
-                off += (size_t)w;
-            }
-            return;
-        }
+        put_slow(o, p, n);
+        return;
     }
     if (n)
         memcpy(o->buf + o->n, p, n);
@@ -190,7 +203,7 @@ struct outsink *outsink_open_mem(enum out_format fmt)
     struct outsink *o = calloc(1, sizeof *o);
     if (o) {
         o->fd = -1;
-        o->is_mem = true;
+        o->be = SINK_MEM;
         o->fmt = fmt;
     }
     return o;
@@ -227,6 +240,7 @@ static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pc
         outsink_abort(o);
         return NULL;
     }
+    o->be = SINK_ZSTD;
     ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     /* best effort: a libzstd without threads refuses, and compresses alone */
@@ -430,7 +444,7 @@ static void release(struct outsink *o)
 {
     ZSTD_freeCCtx(o->zc);
     free(o->zbuf);
-    if (o->is_mem) {
+    if (o->be == SINK_MEM) {
         free(o->mem);
         free(o);
         return;
@@ -448,8 +462,8 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
     if (o->prepared)
         return 0;
     flush(o);
-    if (o->zc && !o->werr)
-        zflush(o, "", 0, ZSTD_e_end);
+    if (o->be == SINK_ZSTD && !o->werr)
+        zflush(o, "", 0, ZSTD_e_end); /* the frame's end */
     if (o->werr)
         return pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
                               "cannot write");

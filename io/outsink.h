@@ -11,6 +11,10 @@
  * or LF; tsv writes \t \n \r \\ as escapes; jsonl writes one object per row
  * keyed by the header names, numbers unquoted, null for empty values.
  *
+ * Back ends: a file descriptor (stdout, -o FILE), zstd on the way to one
+ * (-o FILE.zst) or memory (outsink_open_mem). Every byte, buffered or a
+ * write larger than the buffer, leaves through the same internal path.
+ *
  * Threading: one thread writes to a sink.
  */
 #ifndef PCSV_OUTSINK_H
