@@ -347,11 +347,102 @@ void outsink_header(struct outsink *o, char *const *names, int n)
     outsink_end_row(o);
 }
 
+/* RFC 8259's number grammar, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?:
+ * only a text that already is a JSON number is written as one (02134, .5,
+ * 5., +5, inf and nan are not, and stay strings: SPEC 2). */
+static bool json_number(const unsigned char *p, size_t n)
+{
+    size_t i = 0, s;
+    if (i < n && p[i] == '-')
+        i++;
+    if (i < n && p[i] == '0')
+        i++;
+    else if (i < n && p[i] >= '1' && p[i] <= '9')
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && p[i] == '.') {
+        for (s = ++i; i < n && p[i] >= '0' && p[i] <= '9';)
+            i++;
+        if (i == s)
+            return false;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        if (++i < n && (p[i] == '+' || p[i] == '-'))
+            i++;
+        for (s = i; i < n && p[i] >= '0' && p[i] <= '9';)
+            i++;
+        if (i == s)
+            return false;
+    }
+    return i == n;
+}
+
+/* U+FFFD written for invalid UTF-8, over all sinks and threads (the run's
+ * one warning, see outsink.h). */
+static _Atomic unsigned long long utf8_replaced;
+
+unsigned long long outsink_utf8_replaced(void)
+{
+    return atomic_load_explicit(&utf8_replaced, memory_order_relaxed);
+}
+
+/* The sequence at p[0, len) (p[0] >= 0x80): its length (2 to 4) when it is
+ * well-formed UTF-8, else minus the length of its maximal invalid subpart
+ * (a lead byte and the continuation bytes that fit it before the one that
+ * does not: Unicode's "maximal subpart" practice, one U+FFFD each).
+ * Overlong forms (C0, C1, E0 80-9F, F0 80-8F), surrogates (ED A0-BF) and
+ * code points above U+10FFFF (F4 90-, F5-FF) are invalid. */
+static int utf8_seq(const unsigned char *p, size_t len)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    int need;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return -1;
+    }
+    for (int k = 1; k <= need; k++) {
+        if ((size_t)k >= len || p[k] < lo || p[k] > hi)
+            return -k;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
 static void json_string(struct outsink *o, const unsigned char *p, size_t len)
 {
+    unsigned long long bad = 0;
     putc1(o, '"');
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
+        if (c >= 0x80) {
+            int k = utf8_seq(p + i, len - i);
+            if (k > 0) {
+                put(o, p + i, (size_t)k);
+                i += (size_t)k;
+            } else {
+                put(o, "\xEF\xBF\xBD", 3);
+                i += (size_t)-k;
+                bad++;
+            }
+            continue;
+        }
+        i++;
         if (c == '"' || c == '\\') {
             putc1(o, '\\');
             putc1(o, (char)c);
@@ -368,6 +459,8 @@ static void json_string(struct outsink *o, const unsigned char *p, size_t len)
         }
     }
     putc1(o, '"');
+    if (bad)
+        atomic_fetch_add_explicit(&utf8_replaced, bad, memory_order_relaxed);
 }
 
 void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind kind)
@@ -416,7 +509,7 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
         putc1(o, ':');
         if (kind == OUT_NULL)
             put(o, "null", 4);
-        else if (kind == OUT_NUM)
+        else if (kind == OUT_NUM && json_number(p, len))
             put(o, p, len);
         else
             json_string(o, p, len);

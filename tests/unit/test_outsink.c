@@ -8,6 +8,10 @@
  * written; an aborted file sink leaves no file and no temporary file behind,
  * and an existing file untouched. (Issue 11: a write larger than the buffer
  * went straight to the fd, so a .zst file got plain rows and then a frame.)
+ *
+ * Then the formats: jsonl numbers are
+ * numbers only when RFC 8259 says so, invalid UTF-8 becomes U+FFFD per
+ * maximal subpart, counted by outsink_utf8_replaced.
  */
 #include <criterion/criterion.h>
 
@@ -458,3 +462,155 @@ Test(outsink, big_fields_every_backend_and_format)
     remove_dir();
 }
 
+/* ---- formats ---- */
+
+/* Format rows into a memory sink and return the text (NUL-terminated). */
+static char *fmt_rows(enum out_format fmt, int ncols, char *const *names, const char *const *vals,
+                      const enum out_kind *kinds, int nrows)
+{
+    struct outsink *o = outsink_open_mem(fmt);
+    cr_assert_not_null(o);
+    outsink_names(o, names, ncols);
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            const char *v = vals[r * ncols + c];
+            outsink_field(o, v, strlen(v), kinds[r * ncols + c]);
+        }
+        outsink_end_row(o);
+    }
+    size_t n;
+    const char *p = outsink_take(o, &n);
+    char *s = malloc(n + 1);
+    cr_assert_not_null(s);
+    memcpy(s, p, n);
+    s[n] = 0;
+    outsink_abort(o);
+    return s;
+}
+
+static char *json_num(const char *text)
+{
+    char *k[] = {"v"};
+    const char *vals[] = {text};
+    const enum out_kind kinds[] = {OUT_NUM};
+    return fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
+}
+
+Test(outsink, jsonl_number_only_when_rfc8259_says_so)
+{
+    static const char *const numbers[] = {
+        "0", "-0", "5", "-5", "10", "123456789012345678901234567890", "0.5", "-0.5", "-0.00",
+        "1e5", "1E5", "1e+5", "1e-5", "-1.25E-300", "0e0", "1.0e400",
+    };
+    static const char *const strings[] = {
+        "02134", "007", ".5", "5.", "+5", "-.5", "-", "", "inf", "-inf", "Infinity", "nan",
+        "NaN", "1e", "1e+", "1.e5", ".5e3", "0x1F", "1_000", " 5", "5 ", "--5", "-05", "00",
+        "1.2.3", "1e5.5", "١", "5e", "0.", "-0.", "1,5",
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "{\"v\":%s}\n", numbers[i]);
+        char *s = json_num(numbers[i]);
+        cr_expect_str_eq(s, want, "%s should be a number", numbers[i]);
+        free(s);
+    }
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "{\"v\":\"%s\"}\n", strings[i]);
+        char *s = json_num(strings[i]);
+        cr_expect_str_eq(s, want, "%s should be a string", strings[i]);
+        free(s);
+    }
+}
+
+static char *json_str(const char *text, const char *key)
+{
+    char *k[] = {(char *)key};
+    const char *vals[] = {text};
+    const enum out_kind kinds[] = {OUT_STR};
+    return fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
+}
+
+#define R "\xEF\xBF\xBD" /* U+FFFD */
+
+Test(outsink, jsonl_invalid_utf8_one_replacement_per_maximal_subpart)
+{
+    static const struct {
+        const char *in, *out;
+        unsigned long long nrep;
+    } cases[] = {
+        {"plain", "plain", 0},
+        {"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", /* é € 😀 U+10FFFF */
+         "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", 0},
+        {"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0}, /* a real U+FFFD is no replacement */
+        {"a\xFF" "b", "a" R "b", 1},
+        {"\x80\xBF", R R, 2},              /* lone continuation bytes */
+        {"\xC0\xAF", R R, 2},              /* overlong '/' */
+        {"\xC1\xBF", R R, 2},
+        {"\xE0\x80\xAF", R R R, 3},        /* overlong, 3 bytes */
+        {"\xE0\x9F\xBF", R R R, 3},
+        {"\xF0\x8F\xBF\xBF", R R R R, 4},  /* overlong, 4 bytes */
+        {"\xED\xA0\x80", R R R, 3},        /* surrogate D800 */
+        {"\xED\xBF\xBF", R R R, 3},        /* surrogate DFFF */
+        {"\xED\x9F\xBF", "\xED\x9F\xBF", 0}, /* U+D7FF is fine */
+        {"\xF4\x90\x80\x80", R R R R, 4},  /* U+110000 */
+        {"\xF5\x80\x80\x80", R R R R, 4},
+        {"\xE2\x82", R, 1},                /* truncated at the end */
+        {"\xE2\x82x", R "x", 1},           /* truncated before ASCII */
+        {"\xF0\x9F\x98", R, 1},
+        {"\xF0\x9F\x98\xC3\xA9", R "\xC3\xA9", 1},
+        /* Unicode 15, section 3.9, Table 3-8 */
+        {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64",
+         "a" R R R "b" R "c" R R "d", 6},
+        {"\"\\\x01\x1F\n\t\x7F", "\\\"\\\\\\u0001\\u001f\\n\\t\x7F", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned long long before = outsink_utf8_replaced();
+        char *s = json_str(cases[i].in, "k");
+        char want[256];
+        snprintf(want, sizeof want, "{\"k\":\"%s\"}\n", cases[i].out);
+        cr_expect_str_eq(s, want, "case %zu", i);
+        cr_expect_eq(outsink_utf8_replaced() - before, cases[i].nrep, "case %zu: count", i);
+        free(s);
+    }
+    /* a key is fixed the same way, and an OUT_NUM that is no number too */
+    unsigned long long before = outsink_utf8_replaced();
+    char *s = json_str("x", "k\xFFy");
+    cr_assert_str_eq(s, "{\"k" R "y\":\"x\"}\n");
+    free(s);
+    s = json_num("5\xC0");
+    cr_assert_str_eq(s, "{\"v\":\"5" R "\"}\n");
+    free(s);
+    cr_assert_eq(outsink_utf8_replaced() - before, 2);
+}
+
+/* Counting from several threads, each with its own memory sink (as the
+ * workers do): no replacement is lost. */
+static void *utf8_worker(void *arg)
+{
+    (void)arg;
+    struct outsink *o = outsink_open_mem(OUT_JSONL);
+    char *k[] = {"k"};
+    outsink_names(o, k, 1);
+    for (int i = 0; i < 10000; i++) {
+        outsink_field(o, "\xFF\xFE", 2, OUT_STR);
+        outsink_end_row(o);
+        if (!(i & 255)) {
+            size_t n;
+            outsink_take(o, &n);
+        }
+    }
+    outsink_abort(o);
+    return NULL;
+}
+
+Test(outsink, utf8_count_over_threads)
+{
+    unsigned long long before = outsink_utf8_replaced();
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, utf8_worker, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    cr_assert_eq(outsink_utf8_replaced() - before, 4ull * 10000 * 2);
+}
