@@ -47,6 +47,7 @@ struct outsink {
     bool prepared; /* outsink_prepare done: the file is complete and closed */
     char **names;
     int nnames, col;
+    bool first_empty; /* csv/tsv: the row's first field was empty */
     size_t n;
     char buf[OUTSINK_BUF];
 };
@@ -470,6 +471,8 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
     case OUT_CSV:
         if (o->col++)
             putc1(o, ',');
+        else
+            o->first_empty = len == 0;
         if (kind == OUT_STR) {
             bool q = false;
             for (size_t i = 0; i < len && !q; i++)
@@ -490,6 +493,8 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
     case OUT_TSV:
         if (o->col++)
             putc1(o, '\t');
+        else
+            o->first_empty = len == 0;
         for (size_t i = 0; i < len; i++) {
             unsigned char c = p[i];
             const char *e = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
@@ -524,6 +529,10 @@ void outsink_end_row(struct outsink *o)
         if (!o->col)
             putc1(o, '{');
         putc1(o, '}');
+    } else if (o->col == 1 && o->first_empty) {
+        /* a lone empty field (a null too) would be a blank line, which a
+         * reader skips: the row would vanish (SPEC 2) */
+        put(o, "\"\"", 2);
     }
     putc1(o, '\n');
     o->col = 0;

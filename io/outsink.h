@@ -8,8 +8,10 @@
  * never leaves a partial result, and never touches an existing one.
  *
  * Formats: csv quotes a field only when it holds the delimiter, a quote, CR
- * or LF; tsv writes \t \n \r \\ as escapes. jsonl writes one object per
- * row keyed by the header names, null for OUT_NULL; an OUT_NUM value is a JSON number only when its text
+ * or LF; tsv writes \t \n \r \\ as escapes. In both, a row of one empty
+ * field (OUT_NULL too) is written `""`, never as a blank line, so it reads
+ * back as a row. jsonl writes one object per row keyed by the header names,
+ * null for OUT_NULL; an OUT_NUM value is a JSON number only when its text
  * is one by RFC 8259's grammar (02134, .5, 5., +5, inf, nan become strings);
  * in strings (keys too), invalid UTF-8 becomes U+FFFD, one per maximal
  * invalid subpart, and control characters are escaped.

@@ -9,7 +9,7 @@
  * and an existing file untouched. (Issue 11: a write larger than the buffer
  * went straight to the fd, so a .zst file got plain rows and then a frame.)
  *
- * Then the formats: jsonl numbers are
+ * Then the formats: a lone empty CSV/TSV field is `""`, jsonl numbers are
  * numbers only when RFC 8259 says so, invalid UTF-8 becomes U+FFFD per
  * maximal subpart, counted by outsink_utf8_replaced.
  */
@@ -486,6 +486,39 @@ static char *fmt_rows(enum out_format fmt, int ncols, char *const *names, const 
     s[n] = 0;
     outsink_abort(o);
     return s;
+}
+
+Test(outsink, lone_empty_field_is_quoted_in_csv_and_tsv)
+{
+    char *one[] = {"a"};
+    const char *vals[] = {"", "x", "", ""};
+    const enum out_kind kinds[] = {OUT_NULL, OUT_STR, OUT_STR, OUT_NUM};
+    for (int fmt = OUT_CSV; fmt <= OUT_TSV; fmt++) {
+        char *s = fmt_rows((enum out_format)fmt, 1, one, vals, kinds, 4);
+        cr_assert_str_eq(s, "\"\"\nx\n\"\"\n\"\"\n");
+        free(s);
+    }
+    /* two columns: empty fields stay empty */
+    char *two[] = {"a", "b"};
+    const enum out_kind k2[] = {OUT_NULL, OUT_STR, OUT_STR, OUT_NULL};
+    char *s = fmt_rows(OUT_CSV, 2, two, vals, k2, 2);
+    cr_assert_str_eq(s, ",x\n,\n");
+    free(s);
+    s = fmt_rows(OUT_TSV, 2, two, vals, k2, 2);
+    cr_assert_str_eq(s, "\tx\n\t\n");
+    free(s);
+    /* the header line of a column named "" is not blank either */
+    struct outsink *o = outsink_open_mem(OUT_CSV);
+    char *empty_name[] = {""};
+    outsink_header(o, empty_name, 1);
+    size_t n;
+    const char *p = outsink_take(o, &n);
+    cr_assert(n == 3 && !memcmp(p, "\"\"\n", 3));
+    outsink_abort(o);
+    /* jsonl: null and "" as before */
+    s = fmt_rows(OUT_JSONL, 1, one, vals, kinds, 3);
+    cr_assert_str_eq(s, "{\"a\":null}\n{\"a\":\"x\"}\n{\"a\":\"\"}\n");
+    free(s);
 }
 
 static char *json_num(const char *text)
