@@ -22,12 +22,20 @@
 #define OUTSINK_BUF (1 << 16)
 #endif
 
+/* Where the bytes go. Chosen once, when the sink is opened, and looked at
+ * in one place only (sink_emit). */
+enum sink_backend {
+    SINK_FD,   /* stdout, or -o FILE (its temporary file, or a device) */
+    SINK_ZSTD, /* -o FILE.zst: compressed, then written to fd */
+    SINK_MEM,  /* a worker's memory sink (fd unused) */
+};
+
 struct outsink {
+    enum sink_backend be;
     int fd;
-    ZSTD_CCtx *zc; /* -o FILE.zst: compress on the way out */
+    ZSTD_CCtx *zc; /* SINK_ZSTD: compress on the way out */
     char *zbuf;
     size_t zcap;
-    bool is_mem; /* a memory sink (fd unused) */
     char *mem;
     size_t memlen, memcap;
     enum out_format fmt;
@@ -39,6 +47,7 @@ struct outsink {
     bool prepared; /* outsink_prepare done: the file is complete and closed */
     char **names;
     int nnames, col;
+    bool first_empty; /* csv/tsv: the row's first field was empty */
     size_t n;
     char buf[OUTSINK_BUF];
 };
@@ -114,64 +123,69 @@ static void zflush(struct outsink *o, const char *p, size_t n, ZSTD_EndDirective
 static int zstd_level = 3;
 void outsink_compress_level(int level) { zstd_level = level; }
 
+/* SINK_MEM: append p[0, n) to the memory buffer. */
+static void mem_append(struct outsink *o, const char *p, size_t n)
+{
+    if (o->memlen + n > o->memcap) {
+        size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
+        while (nc < o->memlen + n)
+            nc *= 2;
+        char *m = realloc(o->mem, nc);
+        if (!m) {
+            o->werr = ENOMEM;
+            return;
+        }
+        o->mem = m;
+        o->memcap = nc;
+    }
+    memcpy(o->mem + o->memlen, p, n);
+    o->memlen += n;
+}
+
+/* The one way bytes leave the sink, and the one place that chooses the back
+ * end: the buffer's flush and the write-through of a write larger than the
+ * buffer both come here. (A write-through that went straight to the fd put
+ * plain rows into a .zst file, issue 11.) A failed sink takes no more. */
+static void sink_emit(struct outsink *o, const char *p, size_t n)
+{
+    if (!n || o->werr)
+        return;
+    switch (o->be) {
+    case SINK_FD:
+        write_all(o, p, n);
+        return;
+    case SINK_ZSTD:
+        zflush(o, p, n, ZSTD_e_continue);
+        return;
+    case SINK_MEM:
+        mem_append(o, p, n);
+        return;
+    }
+}
+
 static void flush(struct outsink *o)
 {
-    if (o->is_mem) { /* memory sink: append to mem */
-        if (!o->n)
-            return;
-        if (o->memlen + o->n > o->memcap) {
-            size_t nc = o->memcap ? o->memcap * 2 : (size_t)1 << 16;
-            while (nc < o->memlen + o->n)
-                nc *= 2;
-            char *m = realloc(o->mem, nc);
-            if (!m) {
-                o->werr = ENOMEM;
-                o->n = 0;
-                return;
-            }
-            o->mem = m;
-            o->memcap = nc;
-        }
-        memcpy(o->mem + o->memlen, o->buf, o->n);
-        o->memlen += o->n;
-        o->n = 0;
-        return;
-    }
-    if (o->zc) {
-        zflush(o, o->buf, o->n, ZSTD_e_continue);
-        o->n = 0;
-        return;
-    }
-    write_all(o, o->buf, o->n);
+    sink_emit(o, o->buf, o->n);
     o->n = 0;
+}
+
+/* put's slow path: p[0, n) does not fit behind what is buffered. */
+static void put_slow(struct outsink *o, const void *p, size_t n)
+{
+    flush(o);
+    if (n > sizeof o->buf) { /* larger than the buffer: straight through */
+        sink_emit(o, p, n);
+        return;
+    }
+    memcpy(o->buf, p, n);
+    o->n = n;
 }
 
 static inline void put(struct outsink *o, const void *p, size_t n)
 {
     if (o->n + n > sizeof o->buf) {
-        flush(o);
-        if (n > sizeof o->buf && o->is_mem) {
-            while (n > sizeof o->buf) { /* through the buffer, in pieces */
-                memcpy(o->buf, p, sizeof o->buf);
-                o->n = sizeof o->buf;
-                flush(o);
-                p = (const char *)p + sizeof o->buf;
-                n -= sizeof o->buf;
-            }
-        } else if (n > sizeof o->buf) {
-            /* larger than the buffer: write it through */
-            size_t off = 0;
-            while (off < n && !o->werr) {
-                ssize_t w = write(o->fd, (const char *)p + off, n - off);
-                if (w < 0) {
-                    if (errno != EINTR)
-                        o->werr = errno;
-                    continue;
-                }
-                off += (size_t)w;
-            }
-            return;
-        }
+        put_slow(o, p, n);
+        return;
     }
     if (n)
         memcpy(o->buf + o->n, p, n);
@@ -190,7 +204,7 @@ struct outsink *outsink_open_mem(enum out_format fmt)
     struct outsink *o = calloc(1, sizeof *o);
     if (o) {
         o->fd = -1;
-        o->is_mem = true;
+        o->be = SINK_MEM;
         o->fmt = fmt;
     }
     return o;
@@ -227,6 +241,7 @@ static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pc
         outsink_abort(o);
         return NULL;
     }
+    o->be = SINK_ZSTD;
     ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     /* best effort: a libzstd without threads refuses, and compresses alone */
@@ -333,11 +348,102 @@ void outsink_header(struct outsink *o, char *const *names, int n)
     outsink_end_row(o);
 }
 
+/* RFC 8259's number grammar, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?:
+ * only a text that already is a JSON number is written as one (02134, .5,
+ * 5., +5, inf and nan are not, and stay strings: SPEC 2). */
+static bool json_number(const unsigned char *p, size_t n)
+{
+    size_t i = 0, s;
+    if (i < n && p[i] == '-')
+        i++;
+    if (i < n && p[i] == '0')
+        i++;
+    else if (i < n && p[i] >= '1' && p[i] <= '9')
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && p[i] == '.') {
+        for (s = ++i; i < n && p[i] >= '0' && p[i] <= '9';)
+            i++;
+        if (i == s)
+            return false;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        if (++i < n && (p[i] == '+' || p[i] == '-'))
+            i++;
+        for (s = i; i < n && p[i] >= '0' && p[i] <= '9';)
+            i++;
+        if (i == s)
+            return false;
+    }
+    return i == n;
+}
+
+/* U+FFFD written for invalid UTF-8, over all sinks and threads (the run's
+ * one warning, see outsink.h). */
+static _Atomic unsigned long long utf8_replaced;
+
+unsigned long long outsink_utf8_replaced(void)
+{
+    return atomic_load_explicit(&utf8_replaced, memory_order_relaxed);
+}
+
+/* The sequence at p[0, len) (p[0] >= 0x80): its length (2 to 4) when it is
+ * well-formed UTF-8, else minus the length of its maximal invalid subpart
+ * (a lead byte and the continuation bytes that fit it before the one that
+ * does not: Unicode's "maximal subpart" practice, one U+FFFD each).
+ * Overlong forms (C0, C1, E0 80-9F, F0 80-8F), surrogates (ED A0-BF) and
+ * code points above U+10FFFF (F4 90-, F5-FF) are invalid. */
+static int utf8_seq(const unsigned char *p, size_t len)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    int need;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return -1;
+    }
+    for (int k = 1; k <= need; k++) {
+        if ((size_t)k >= len || p[k] < lo || p[k] > hi)
+            return -k;
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
 static void json_string(struct outsink *o, const unsigned char *p, size_t len)
 {
+    unsigned long long bad = 0;
     putc1(o, '"');
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
+        if (c >= 0x80) {
+            int k = utf8_seq(p + i, len - i);
+            if (k > 0) {
+                put(o, p + i, (size_t)k);
+                i += (size_t)k;
+            } else {
+                put(o, "\xEF\xBF\xBD", 3);
+                i += (size_t)-k;
+                bad++;
+            }
+            continue;
+        }
+        i++;
         if (c == '"' || c == '\\') {
             putc1(o, '\\');
             putc1(o, (char)c);
@@ -354,6 +460,8 @@ static void json_string(struct outsink *o, const unsigned char *p, size_t len)
         }
     }
     putc1(o, '"');
+    if (bad)
+        atomic_fetch_add_explicit(&utf8_replaced, bad, memory_order_relaxed);
 }
 
 void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind kind)
@@ -363,6 +471,8 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
     case OUT_CSV:
         if (o->col++)
             putc1(o, ',');
+        else
+            o->first_empty = len == 0;
         if (kind == OUT_STR) {
             bool q = false;
             for (size_t i = 0; i < len && !q; i++)
@@ -383,6 +493,8 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
     case OUT_TSV:
         if (o->col++)
             putc1(o, '\t');
+        else
+            o->first_empty = len == 0;
         for (size_t i = 0; i < len; i++) {
             unsigned char c = p[i];
             const char *e = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
@@ -402,7 +514,7 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
         putc1(o, ':');
         if (kind == OUT_NULL)
             put(o, "null", 4);
-        else if (kind == OUT_NUM)
+        else if (kind == OUT_NUM && json_number(p, len))
             put(o, p, len);
         else
             json_string(o, p, len);
@@ -417,6 +529,10 @@ void outsink_end_row(struct outsink *o)
         if (!o->col)
             putc1(o, '{');
         putc1(o, '}');
+    } else if (o->col == 1 && o->first_empty) {
+        /* a lone empty field (a null too) would be a blank line, which a
+         * reader skips: the row would vanish (SPEC 2) */
+        put(o, "\"\"", 2);
     }
     putc1(o, '\n');
     o->col = 0;
@@ -430,7 +546,7 @@ static void release(struct outsink *o)
 {
     ZSTD_freeCCtx(o->zc);
     free(o->zbuf);
-    if (o->is_mem) {
+    if (o->be == SINK_MEM) {
         free(o->mem);
         free(o);
         return;
@@ -448,8 +564,8 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
     if (o->prepared)
         return 0;
     flush(o);
-    if (o->zc && !o->werr)
-        zflush(o, "", 0, ZSTD_e_end);
+    if (o->be == SINK_ZSTD && !o->werr)
+        zflush(o, "", 0, ZSTD_e_end); /* the frame's end */
     if (o->werr)
         return pcsv_error_set(err, PCSV_EIO, o->werr, o->path ? o->path : "standard output", 0,
                               "cannot write");

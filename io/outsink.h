@@ -8,8 +8,17 @@
  * never leaves a partial result, and never touches an existing one.
  *
  * Formats: csv quotes a field only when it holds the delimiter, a quote, CR
- * or LF; tsv writes \t \n \r \\ as escapes; jsonl writes one object per row
- * keyed by the header names, numbers unquoted, null for empty values.
+ * or LF; tsv writes \t \n \r \\ as escapes. In both, a row of one empty
+ * field (OUT_NULL too) is written `""`, never as a blank line, so it reads
+ * back as a row. jsonl writes one object per row keyed by the header names,
+ * null for OUT_NULL; an OUT_NUM value is a JSON number only when its text
+ * is one by RFC 8259's grammar (02134, .5, 5., +5, inf, nan become strings);
+ * in strings (keys too), invalid UTF-8 becomes U+FFFD, one per maximal
+ * invalid subpart, and control characters are escaped.
+ *
+ * Back ends: a file descriptor (stdout, -o FILE), zstd on the way to one
+ * (-o FILE.zst) or memory (outsink_open_mem). Every byte, buffered or a
+ * write larger than the buffer, leaves through the same internal path.
  *
  * Threading: one thread writes to a sink.
  */
@@ -61,6 +70,10 @@ int outsink_error(const struct outsink *o);
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
+/* How many U+FFFD the jsonl writer has put for invalid UTF-8 so far, over
+ * every sink and thread of the process (a bad key counts once per row):
+ * the run prints one warning when it is not 0. */
+unsigned long long outsink_utf8_replaced(void);
 /* Remove the pending temporary files on SIGINT, SIGTERM, SIGHUP and
  * SIGPIPE, then die of the signal as usual (so the shell sees 128 + the
  * signal number). A signal that was ignored when pcsv started (nohup)
