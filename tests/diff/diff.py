@@ -1,0 +1,862 @@
+#!/usr/bin/python3
+"""Differential check of pcsv against itself (run it through run.sh).
+
+    /usr/bin/python3 tests/diff/diff.py PCSV_BINARY
+
+Random small CSV inputs (seeded: every run checks the same cases) with the
+awkward parts of the format: quotes, doubled quotes, quoted LF and CRLF line
+breaks, CRLF and mixed row ends, empty and "" cells, numbers such as 007,
+-0.00, 1e5, .5, 5., +5, -.5 and 9007199254740993, invalid UTF-8, a BOM, no
+final line end, and now and then a bad row or a few thousand rows (outputs
+past 64 KiB). On each input every command runs in every --format; one
+command in one format on one input is a *case*. For each case:
+
+  * the baseline is `pcsv CMD data.csv --format F --jobs 1` (stdout);
+  * variations must give the same exit status, the same stdout and the same
+    stderr (input names replaced by <INPUT>, since a message names its
+    input as given): two other --jobs 1/2/3 x --chunk-size 1/64/default
+    pairs, one other way in for the input (`< data.csv`, `cat data.csv |`,
+    a zstd copy as FILE, a zstd copy of several frames, a zstd copy on
+    stdin or through a pipe) and one other way out (`-o out.csv`,
+    `-o out.csv.zst` read back with `zstd -dc`); each of these three with a
+    random jobs/chunk pair. With -o, stdout must be empty, and a failed run
+    must leave no file behind. Inputs past 64 KiB try both ways out.
+  * on success, the output is well formed: jsonl lines are valid UTF-8 and
+    parse with Python's strict json.loads (no NaN/Infinity, no 007); csv
+    output reads back (csv module, strict) with no blank line and as many
+    rows as the jsonl output has lines; the tsv and jsonl outputs hold the
+    same table as the csv output (nulls as empty cells, a JSON number by
+    the text it was written with, invalid UTF-8 compared after U+FFFD
+    replacement); the exit status does not depend on --format.
+
+Commands that fail (exit 1 on bad data, exit 2 on usage) are fine as long as
+every variation fails the same way.
+
+A failing check prints a FAIL block with a shell reproducer; the first
+failure of each kind is shrunk first (rows dropped while it still fails).
+The last line is `N passed, M failed` over cases; exit 1 when M > 0.
+
+Environment:
+  PCSV_DIFF_CASES    how many cases (default 1200; about 75 s on 2 busy cores)
+  PCSV_DIFF_SEED     seed (default 20261202)
+  PCSV_DIFF_JOBS     cases run concurrently (default 2)
+  PCSV_DIFF_SHRINK   0: do not shrink reproducers (default 1)
+  PCSV_DIFF_KEEP     directory for the inputs of failing cases (default: a
+                     new /tmp/pcsv-diff-XXXX, printed; removed when all pass)
+  PCSV_DIFF_TIMEOUT  seconds per pcsv run (default 30)
+"""
+
+import csv
+import io
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+FORMATS = ("csv", "tsv", "jsonl")
+JOBS = (1, 2, 3)
+CHUNKS = (1, 64, None)
+JC_ALL = [(j, c) for j in JOBS for c in CHUNKS]
+JC_OTHER = [jc for jc in JC_ALL if jc != (1, None)]
+INPUTS = ("stdin", "pipe", "zst", "zst_frames", "zst_stdin", "zst_pipe")
+OUTPUTS = ("o", "o_zst")
+BIG = 64 * 1024
+TABLE_VERBS = ("aggregate", "filter", "select", "head", "stats")
+
+ODD_NUMBERS = [b"007", b"-0.00", b"1e5", b".5", b"5.", b"+5", b"-.5", b"9007199254740993",
+               b"0", b"-0", b"12.30", b"1.2", b"1E-3", b"02134", b"-12", b"1e-7", b"100",
+               b"123456789012345678901234567890", b"0.000", b"-9007199254740993"]
+TEXT_PIECES = [b"a", b"b", b"Z", b"ab", b" ", b",", b'"', b'""', b"\n", b"\r\n", b"\t", b"\\",
+               b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe2\x82",
+               b"{", b":", b"\x01", b"refund", b"NA", b"null", b"true", b"x y", b"'", b"0"]
+KEYS = [b"US", b"CA", b"DE", b"", b"a,b", b'q"x', b"\xc3\xbc", b"NA", b"10", b"9", b"007",
+        b"7", b"-1", b"\xff", b"us"]
+NUM_KEYS = [b"1", b"2", b"10", b"9", b"-3", b"007", b"1.5", b"", b"100"]
+BOOLS = [b"true", b"false", b"TRUE", b"yes", b"no", b"1", b"0", b"", b"False"]
+MIXED = [b"1", b"2.5", b"x", b"inf", b"nan", b"", b"-0", b"1e5", b"abc", b"9007199254740993"]
+
+
+# ---------------------------------------------------------------- inputs
+
+class Data:
+    """One input: a header and rows, each row its raw bytes and its line end."""
+
+    def __init__(self, cols, header, rows, bom, final_eol, tail=b""):
+        self.cols = cols            # [(name, kind)]
+        self.header = header        # bytes, or None for an empty file
+        self.rows = rows            # [(bytes, eol)]
+        self.bom = bom
+        self.final_eol = final_eol
+        self.tail = tail            # an unterminated quoted row at the end
+
+    def render(self):
+        if self.header is None:
+            return b""
+        parts = [b"\xef\xbb\xbf" if self.bom else b""]
+        lines = [(self.header, b"\n" if not self.rows else self.rows[0][1])] + self.rows
+        for i, (text, eol) in enumerate(lines):
+            parts.append(text)
+            if i < len(lines) - 1 or self.final_eol or self.tail:
+                parts.append(eol)
+        parts.append(self.tail)
+        return b"".join(parts)
+
+    def with_rows(self, rows):
+        return Data(self.cols, self.header, rows, self.bom, self.final_eol, self.tail)
+
+
+def quote_cell(rng, v, p=0.15):
+    if any(c in v for c in (b",", b'"', b"\r", b"\n")) or rng.random() < p:
+        return b'"' + v.replace(b'"', b'""') + b'"'
+    return v
+
+
+def gen_value(rng, kind, prof):
+    if rng.random() < prof["null"]:
+        return b""
+    if kind == "k":
+        return rng.choice(prof["keys"])
+    if kind == "n":
+        r = rng.random()
+        if r < prof["odd"]:
+            return rng.choice(prof["odd_list"])
+        if prof["numtype"] == "int":
+            return str(rng.randint(-500, 5000)).encode()
+        if prof["numtype"] == "dec":
+            return ("%.*f" % (rng.randint(0, 3), rng.uniform(-1000, 1000))).encode()
+        return repr(rng.uniform(-1e6, 1e6)).encode()
+    if kind == "b":
+        return rng.choice(BOOLS)
+    if kind == "m":
+        return rng.choice(MIXED)
+    n = rng.randint(0, 6)
+    return b"".join(rng.choice(TEXT_PIECES) for _ in range(n)) if n else b"x"
+
+
+def gen_data(rng):
+    r = rng.random()
+    ncols = rng.choice([1, 1, 2, 3, 3, 4, 5])
+    kinds = [rng.choice("knnktbm") for _ in range(ncols)]
+    cols = [("%s%d" % (k, i), k) for i, k in enumerate(kinds)]
+    if r < 0.02:
+        return Data(cols, None, [], False, False)
+    header = b",".join(quote_cell(rng, n.encode(), 0.2) for n, _ in cols)
+    big = rng.random() < 0.08
+    if r < 0.05:
+        nrows = 0
+    elif big:
+        nrows = rng.randint(2500, 5000)
+    elif rng.random() < 0.25:
+        nrows = rng.randint(30, 400)
+    else:
+        nrows = rng.randint(1, 30)
+    eol_mode = rng.choice(["lf", "lf", "crlf", "mixed"])
+    prof = {
+        "null": rng.choice([0.0, 0.05, 0.2, 0.5]),
+        "keys": rng.choice([KEYS, NUM_KEYS, KEYS[:4]]),
+        "odd": rng.choice([0.0, 0.1, 0.5, 1.0]),
+        "odd_list": rng.sample(ODD_NUMBERS, rng.randint(2, len(ODD_NUMBERS))),
+        "numtype": rng.choice(["int", "int", "dec", "real"]),
+    }
+    if big:  # wide enough rows that filter/select/head output passes 64 KiB
+        prof["null"] = min(prof["null"], 0.05)
+    bad = rng.random() < 0.12
+    rows = []
+    for _ in range(nrows):
+        cells = [quote_cell(rng, gen_value(rng, k, prof)) for _, k in cols]
+        if bad and rng.random() < 0.02:
+            what = rng.random()
+            if what < 0.4:
+                cells.append(b"extra")
+            elif what < 0.7 and len(cells) > 1:
+                cells.pop()
+            else:
+                cells[rng.randrange(len(cells))] = rng.choice([b'ab"c', b'"ab"c'])
+        if rng.random() < 0.01:
+            cells = [b""] * 1 if rng.random() < 0.5 else cells  # a blank line
+        eol = {"lf": b"\n", "crlf": b"\r\n"}.get(eol_mode) or rng.choice([b"\n", b"\r\n"])
+        rows.append((b",".join(cells), eol))
+    tail = b""
+    if rng.random() < 0.02:
+        tail = b'"unterminated' + (b"," * (ncols - 1)) + b"\n"
+    return Data(cols, header, rows, rng.random() < 0.15, rng.random() < 0.8, tail)
+
+
+# ---------------------------------------------------------------- commands
+
+def gen_atom(rng, cols):
+    name, kind = rng.choice(cols)
+    if rng.random() < 0.1:
+        name = "$%d" % (cols.index((name, kind)) + 1)
+    if kind == "n":
+        v = rng.choice(["0", "5", "-1", "1e2", ".5", "100.00", "007", "9007199254740992"])
+        return rng.choice(["%s > %s" % (name, v), "%s <= %s" % (name, v), "%s is null" % name,
+                           "%s is not null" % name, "%s * 2 >= %s" % (name, v),
+                           "%s %% 2 == 1" % name, "abs(%s) < 100" % name, "%s == %s" % (name, v),
+                           "%s + 1 > 1" % name, "%s in (0, 5, 7)" % name, "%s / 3 < 2" % name])
+    if kind == "k":
+        return rng.choice(['%s == "US"' % name, '%s in ("US", "CA", "10")' % name,
+                           '%s != "DE"' % name, "len(%s) > 1" % name, "%s > 5" % name,
+                           "%s is null" % name, "upper(%s) == 'US'" % name])
+    if kind == "b":
+        return rng.choice(["%s == true" % name, "%s != false" % name, name, "not %s" % name,
+                           "%s == 1" % name])
+    if kind == "m":
+        return rng.choice(["%s > 1" % name, '%s == "x"' % name, "%s is not null" % name,
+                           "%s < 'b'" % name])
+    return rng.choice(['%s =~ "a"' % name, 'contains(%s, ",")' % name, "%s is not null" % name,
+                       'starts_with(%s, "a")' % name, 'lower(%s) == "ab"' % name,
+                       'trim(%s) is null' % name, '%s !~ "(?i)REFUND"' % name,
+                       'ends_with(%s, "b")' % name, "len(%s) >= 3" % name])
+
+
+def gen_where(rng, cols):
+    e = gen_atom(rng, cols)
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        e = "%s %s %s%s" % (e, rng.choice(["and", "or", "&&", "||"]),
+                            rng.choice(["", "", "not "]), gen_atom(rng, cols))
+    if rng.random() < 0.15:
+        e = "not (%s)" % e
+    return e
+
+
+def gen_aggregate(rng, cols):
+    args = []
+    by = rng.sample(cols, min(len(cols), rng.choice([0, 1, 1, 1, 2])))
+    keys = []
+    for name, _ in by:
+        if rng.random() < 0.15:
+            keys.append(str(cols.index((name, _)) + 1))
+        else:
+            keys.append(name)
+    if rng.random() < 0.08:
+        name = rng.choice(cols)[0]
+        keys.append("l=len(%s)" % name)
+    outnames = []
+    if keys:
+        args += ["--by", ",".join(keys)]
+        for k in keys:
+            outnames.append(k.split("=")[0] if "=" in k else
+                            (cols[int(k) - 1][0] if k.isdigit() else k))
+    pool = ["count"]
+    for name, kind in cols:
+        pool += ["count:" + name, "min:" + name, "max:" + name, "first:" + name,
+                 "last:" + name, "distinct:" + name]
+        num = ["sum", "mean", "median", "p%d" % rng.randint(1, 99), "var", "stddev"]
+        if kind == "n":
+            pool += [f + ":" + name for f in num] * 2
+        elif rng.random() < 0.1:
+            pool.append(rng.choice(num) + ":" + name)
+    specs = []
+    for s in rng.sample(pool, min(len(pool), rng.randint(1, 5))):
+        if s not in specs:
+            specs.append(s)
+    args += ["--agg", ",".join(specs)]
+    for s in specs:
+        f, _, c = s.partition(":")
+        outnames.append(c + "_" + f if c else f)
+    if rng.random() < 0.5:
+        args += ["--sort", rng.choice(outnames) + rng.choice(["", ":asc", ":desc"])]
+    if rng.random() < 0.3:
+        args += ["--where", gen_where(rng, cols)]
+    return args
+
+
+def gen_select(rng, cols):
+    n = len(cols)
+    r = rng.random()
+    if r < 0.1 and n > 1:
+        return "!" + rng.choice(cols)[0]
+    if r < 0.2 and n > 1:
+        a, b = sorted(rng.sample(range(1, n + 1), 2))
+        return "%d-%d" % ((a, b) if rng.random() < 0.7 else (b, a))
+    k = 1 if rng.random() < 0.4 else rng.randint(1, n)
+    chosen = [rng.randrange(n) for _ in range(k)] if rng.random() < 0.2 else \
+        rng.sample(range(n), k)
+    return ",".join(cols[i][0] if rng.random() < 0.8 else str(i + 1) for i in chosen)
+
+
+def gen_commands(rng, data):
+    cols = data.cols
+    nrows = len(data.rows)
+    cmds = [["headers"], ["stats"],
+            ["count"] + (["--where", gen_where(rng, cols)] if rng.random() < 0.7 else []),
+            ["filter", "--where", gen_where(rng, cols)],
+            ["select", gen_select(rng, cols)],
+            ["head"] + ([] if rng.random() < 0.2 else
+                        ["-n", str(rng.choice([0, 1, 3, nrows // 2, nrows, nrows + 5, 100000]))]),
+            ["aggregate"] + gen_aggregate(rng, cols),
+            ["aggregate"] + gen_aggregate(rng, cols)]
+    bad = any(b'"ab"c' in r or b'ab"c' in r for r, _ in data.rows) or \
+        len({r.count(b",") for r, _ in data.rows}) > 1
+    for c in cmds:
+        if c[0] != "headers" and rng.random() < (0.6 if bad else 0.05):
+            c += ["--on-bad-row", rng.choice(["skip", "warn"])]
+    return cmds
+
+
+# ---------------------------------------------------------------- running
+
+class Res:
+    def __init__(self, rc, out, err, files=None):
+        self.rc, self.out, self.err = rc, out, err
+        self.files = files  # for -o runs: names left in the output directory
+
+
+NAMES_RE = re.compile(rb"data\.frames\.csv\.zst|data\.csv\.zst|data\.csv|<stdin>")
+
+
+def norm_err(b):
+    return NAMES_RE.sub(b"<INPUT>", b)
+
+
+class Runner:
+    def __init__(self, pcsv, timeout):
+        self.pcsv = pcsv
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self.runs = 0
+
+    def argv(self, cmd, fmt, inp, jc, outpath=None):
+        j, c = jc
+        a = [self.pcsv, cmd[0]]
+        rest = list(cmd[1:])
+        if cmd[0] == "select":  # pcsv select COLS [FILE...]
+            a.append(rest.pop(0))
+        if inp == "file":
+            a.append("data.csv")
+        elif inp == "zst":
+            a.append("data.csv.zst")
+        elif inp == "zst_frames":
+            a.append("data.frames.csv.zst")
+        a += rest + ["--format", fmt, "--jobs", str(j)]
+        if c is not None:
+            a += ["--chunk-size", str(c)]
+        if outpath:
+            a += ["-o", outpath]
+        return a
+
+    def run(self, d, cmd, fmt, inp="file", out="stdout", jc=(1, None), tag="r"):
+        with self.lock:
+            self.runs += 1
+        outdir = None
+        outpath = None
+        if out != "stdout":
+            outdir = tempfile.mkdtemp(prefix="o-", dir=d)
+            outpath = os.path.join(outdir, "out.csv" + (".zst" if out == "o_zst" else ""))
+        argv = self.argv(cmd, fmt, inp, jc, outpath)
+        stdin = subprocess.DEVNULL
+        feeder = None
+        fh = None
+        if inp in ("stdin", "zst_stdin"):
+            fh = open(os.path.join(d, "data.csv" if inp == "stdin" else "data.csv.zst"), "rb")
+            stdin = fh
+        elif inp in ("pipe", "zst_pipe"):
+            feeder = subprocess.Popen(["cat", "data.csv" if inp == "pipe" else "data.csv.zst"],
+                                      cwd=d, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdin = feeder.stdout
+        try:
+            p = subprocess.run(argv, cwd=d, stdin=stdin, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=self.timeout)
+            rc, o, e = p.returncode, p.stdout, p.stderr
+        except subprocess.TimeoutExpired as ex:
+            rc, o, e = "timeout", ex.stdout or b"", ex.stderr or b""
+        finally:
+            if fh:
+                fh.close()
+            if feeder:
+                feeder.stdout.close()
+                feeder.wait()
+        res = Res(rc, o, norm_err(e))
+        if outdir:
+            res.files = sorted(os.listdir(outdir))
+            if os.path.exists(outpath):
+                if out == "o_zst":
+                    z = subprocess.run(["zstd", "-dc", outpath], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE)
+                    res.ofile = z.stdout if z.returncode == 0 else None
+                    res.zerr = z.stderr.decode("utf-8", "replace").strip()
+                else:
+                    with open(outpath, "rb") as f:
+                        res.ofile = f.read()
+            shutil.rmtree(outdir, ignore_errors=True)
+        return res
+
+
+def write_inputs(d, data, rng):
+    raw = data.render()
+    with open(os.path.join(d, "data.csv"), "wb") as f:
+        f.write(raw)
+    subprocess.run(["zstd", "-q", "-f", "data.csv", "-o", "data.csv.zst"], cwd=d, check=True)
+    # several frames, split anywhere (also inside a row or a quoted field)
+    cuts = sorted(rng.sample(range(len(raw) + 1), min(len(raw) + 1, rng.randint(1, 3))))
+    with open(os.path.join(d, "data.frames.csv.zst"), "wb") as f:
+        prev = 0
+        for c in cuts + [len(raw)]:
+            z = subprocess.run(["zstd", "-q", "-c"], input=raw[prev:c], stdout=subprocess.PIPE,
+                               check=True)
+            f.write(z.stdout)
+            prev = c
+    return raw, cuts
+
+
+# ---------------------------------------------------------------- checks
+
+def first_diff(a, b):
+    al, bl = a.split(b"\n"), b.split(b"\n")
+    for i in range(max(len(al), len(bl))):
+        x = al[i] if i < len(al) else None
+        y = bl[i] if i < len(bl) else None
+        if x != y:
+            return "line %d: %s vs %s (%d vs %d bytes in all)" % (
+                i + 1, short(x), short(y), len(a), len(b))
+    return "same lines, %d vs %d bytes" % (len(a), len(b))
+
+
+def short(x):
+    if x is None:
+        return "(none)"
+    r = repr(x)
+    return r if len(r) < 90 else r[:87] + "..."
+
+
+def compare(base, var, out):
+    """Differences of variation var from the baseline: [(check, detail)]."""
+    probs = []
+    if var.rc != base.rc:
+        probs.append(("exit status", "%s vs %s; stderr: %s" % (
+            base.rc, var.rc, short(var.err.strip()[:300]))))
+    if var.err != base.err:
+        probs.append(("stderr", first_diff(base.err, var.err)))
+    if out == "stdout":
+        if var.out != base.out:
+            probs.append(("stdout", first_diff(base.out, var.out)))
+        return probs
+    if var.out:
+        probs.append(("-o: stdout not empty", short(var.out[:200])))
+    if var.rc == 0:
+        got = getattr(var, "ofile", None)
+        if got is None:
+            probs.append(("-o: output file", "missing or unreadable: %s; dir: %s" % (
+                getattr(var, "zerr", ""), var.files)))
+        elif base.rc == 0 and got != base.out:
+            probs.append(("-o: output file", first_diff(base.out, got)))
+        if var.files != [os.path.basename("out.csv" + (".zst" if out == "o_zst" else ""))]:
+            probs.append(("-o: directory", "left %s" % var.files))
+    elif var.files:
+        probs.append(("-o: failed run left files", "%s" % var.files))
+    return probs
+
+
+class JNum(str):
+    """A JSON number, kept as the text it was written with."""
+
+
+def reject_constant(s):
+    raise ValueError("not JSON: %s" % s)
+
+
+def parse_jsonl(b):
+    """(rows, problem): rows are lists of (key, value) pairs."""
+    if b and not b.endswith(b"\n"):
+        return None, ("jsonl: invalid JSON", "no line end at the end")
+    rows = []
+    for i, line in enumerate(b.split(b"\n")[:-1] if b else []):
+        try:
+            s = line.decode("utf-8")
+        except UnicodeDecodeError as ex:
+            return None, ("jsonl: not UTF-8", "line %d (%s): %s" % (i + 1, ex.reason, short(line)))
+        try:
+            v = json.loads(s, parse_int=JNum, parse_float=JNum, parse_constant=reject_constant,
+                           object_pairs_hook=list)
+        except ValueError as ex:
+            return None, ("jsonl: invalid JSON", "line %d: %s: %s" % (i + 1, ex, short(line)))
+        rows.append(v)
+    return rows, None
+
+
+def parse_csv(b):
+    text = b.decode("utf-8", "surrogateescape")
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), strict=True)), None
+    except csv.Error as ex:
+        return None, "csv module: %s" % ex
+
+
+TSV_ESC = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+
+
+def parse_tsv(b):
+    if b and not b.endswith(b"\n"):
+        return None, "no line end at the end"
+    text = b.decode("utf-8", "surrogateescape")
+    rows = []
+    for line in text.split("\n")[:-1] if text else []:
+        rows.append([re.sub(r"\\(.)", lambda m: TSV_ESC.get(m.group(1), m.group(0)), f)
+                     for f in line.split("\t")])
+    return rows, None
+
+
+def canon(s):
+    """Text as comparable across formats: invalid UTF-8 as one U+FFFD per run."""
+    if s is None:
+        return ""
+    b = s.encode("utf-8", "surrogateescape")
+    return re.sub("\ufffd+", "\ufffd", b.decode("utf-8", "replace"))
+
+
+def format_checks(cmd, bases):
+    """Checks of the baseline outputs of one command in the three formats:
+    {fmt: [(check, detail)]}."""
+    probs = {f: [] for f in FORMATS}
+    rcs = {f: bases[f].rc for f in FORMATS}
+    if len(set(rcs.values())) > 1:
+        for f in ("tsv", "jsonl"):
+            if rcs[f] != rcs["csv"]:
+                probs[f].append(("exit status differs from --format csv",
+                                 "csv %s, %s %s; stderr: %s" % (
+                                     rcs["csv"], f, rcs[f], short(bases[f].err[:300]))))
+    ok = {f: bases[f].rc == 0 for f in FORMATS}
+    j = c = t = None
+    if ok["jsonl"]:
+        j, why = parse_jsonl(bases["jsonl"].out)
+        if why:
+            probs["jsonl"].append(why)
+    if cmd[0] not in TABLE_VERBS:
+        return probs
+    if ok["csv"]:
+        c, why = parse_csv(bases["csv"].out)
+        if why:
+            probs["csv"].append(("csv: does not read back", why))
+        elif any(r == [] for r in c):
+            i = c.index([])
+            probs["csv"].append(("csv: blank line", "record %d is a blank line: %s" % (
+                i + 1, first_lines(bases["csv"].out))))
+            c = None
+    if ok["tsv"]:
+        t, why = parse_tsv(bases["tsv"].out)
+        if why:
+            probs["tsv"].append(("tsv: malformed", why))
+    if c is not None and j is not None:
+        header = c[0] if c else []
+        data_rows = c[1:]
+        if len(data_rows) != len(j):
+            probs["csv"].append(("csv: row count differs from jsonl", "%d csv rows after the "
+                                 "header, %d jsonl lines" % (len(data_rows), len(j))))
+        else:
+            for i, (cr, jr) in enumerate(zip(data_rows, j)):
+                if not isinstance(jr, list):
+                    probs["jsonl"].append(("jsonl: not the csv table", "line %d is not an object: "
+                                           "%s" % (i + 1, short(jr))))
+                    break
+                jk = [canon(k) for k, _ in jr]
+                jv = [canon(v) if not isinstance(v, (bool, list, dict)) else repr(v)
+                      for _, v in jr]
+                ck = [canon(x) for x in header]
+                cv = [canon(x) for x in cr]
+                if jk != ck or jv != cv:
+                    probs["jsonl"].append(("jsonl: not the csv table", "row %d: csv %s, jsonl %s" % (
+                        i + 1, short(list(zip(ck, cv))), short(jr))))
+                    break
+    if c is not None and t is not None and t != c:
+        for i in range(max(len(c), len(t))):
+            x = c[i] if i < len(c) else None
+            y = t[i] if i < len(t) else None
+            if x != y:
+                probs["tsv"].append(("tsv: not the csv table", "record %d: csv %s, tsv %s" % (
+                    i + 1, short(x), short(y))))
+                break
+    return probs
+
+
+def first_lines(b):
+    return short(b[:120])
+
+
+# ---------------------------------------------------------------- cases
+
+class Failure:
+    def __init__(self, di, ci, cmd, fmt, check, detail, var=None):
+        self.di, self.ci, self.cmd, self.fmt = di, ci, cmd, fmt
+        self.check, self.detail, self.var = check, detail, var
+        self.repro = None
+
+    def kind(self):
+        what = self.var[0] if self.var else "format"
+        return (self.cmd[0], what, self.check)
+
+
+def var_label(var):
+    label, inp, out, jc = var
+    s = "--jobs %d%s" % (jc[0], "" if jc[1] is None else " --chunk-size %d" % jc[1])
+    if inp != "file":
+        s += ", input " + inp
+    if out != "stdout":
+        s += ", " + {"o": "-o out.csv", "o_zst": "-o out.csv.zst"}[out]
+    return s
+
+
+def sample_variations(rng, big, verb):
+    vs = [("jobs/chunk", "file", "stdout", jc) for jc in rng.sample(JC_OTHER, 2)]
+    vs.append(("input", rng.choice(INPUTS), "stdout", rng.choice(JC_ALL)))
+    outs = OUTPUTS if big and verb in TABLE_VERBS else (rng.choice(OUTPUTS),)
+    for o in outs:
+        vs.append(("output", "file", o, rng.choice(JC_ALL)))
+    return vs
+
+
+def check_command(runner, d, di, ci, cmd, rng, big):
+    """Run one command in every format with its variations: ({fmt: [Failure]})."""
+    bases = {f: runner.run(d, cmd, f) for f in FORMATS}
+    fails = {f: [] for f in FORMATS}
+    for f in FORMATS:
+        for var in sample_variations(rng, big, cmd[0]):
+            r = runner.run(d, cmd, f, var[1], var[2], var[3])
+            for check, detail in compare(bases[f], r, var[2]):
+                fails[f].append(Failure(di, ci, cmd, f, check, detail, var))
+    for f, probs in format_checks(cmd, bases).items():
+        for check, detail in probs:
+            fails[f].append(Failure(di, ci, cmd, f, check, detail))
+    return fails
+
+
+def still_fails(runner, d, fl):
+    """Does failure fl (same check) still happen on the input now in d?"""
+    if fl.var:
+        base = runner.run(d, fl.cmd, fl.fmt)
+        r = runner.run(d, fl.cmd, fl.fmt, fl.var[1], fl.var[2], fl.var[3])
+        return any(c == fl.check for c, _ in compare(base, r, fl.var[2]))
+    bases = {f: runner.run(d, fl.cmd, f) for f in FORMATS}
+    return any(c == fl.check for c, _ in format_checks(fl.cmd, bases)[fl.fmt])
+
+
+def shrink(runner, d, data, fl, budget):
+    """Drop rows (halves, quarters, ... single rows) while fl still happens."""
+    rng = random.Random(0)
+    rows = list(data.rows)
+    tries = 0
+
+    def attempt(cand):
+        nonlocal tries
+        tries += 1
+        write_inputs(d, data.with_rows(cand), rng)
+        return still_fails(runner, d, fl)
+
+    n = 2
+    while rows and tries < budget:
+        size = max(1, len(rows) // n)
+        changed = False
+        i = 0
+        while i < len(rows) and tries < budget:
+            cand = rows[:i] + rows[i + size:]
+            if attempt(cand):
+                rows = cand
+                changed = True
+            else:
+                i += size
+        if not changed:
+            if size == 1:
+                break
+            n *= 2
+    final = data.with_rows(rows)
+    raw, cuts = write_inputs(d, final, rng)
+    if not still_fails(runner, d, fl):  # should not happen; keep the original
+        final = data
+        raw, cuts = write_inputs(d, data, rng)
+    return final, raw, cuts
+
+
+def sh_bytes(b):
+    """bytes as a bash $'...' word."""
+    out = []
+    for ch in b:
+        c = chr(ch)
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "'":
+            out.append("\\'")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif 0x20 <= ch < 0x7f:
+            out.append(c)
+        else:
+            out.append("\\x%02x" % ch)
+    return "$'" + "".join(out) + "'"
+
+
+def reproducer(runner, fl, d, raw, cuts):
+    path = os.path.join(d, "data.csv")
+    lines = []
+    if len(raw) <= 1500:
+        lines.append("printf %%s %s > /tmp/r.csv" % sh_bytes(raw))
+    else:
+        lines.append("cp %s /tmp/r.csv   # %d bytes" % (shlex.quote(path), len(raw)))
+
+    def cmdline(inp, jc, outpath=None):
+        a = runner.argv(fl.cmd, fl.fmt, "file" if inp in ("stdin", "pipe", "zst_stdin",
+                                                          "zst_pipe") else inp, jc, outpath)
+        a = ["/tmp/r.csv" if x == "data.csv" else "/tmp/r.csv.zst" if x in (
+            "data.csv.zst", "data.frames.csv.zst") else x for x in a]
+        s = " ".join(shlex.quote(x) for x in a)
+        if inp == "stdin":
+            s += " < /tmp/r.csv"
+        elif inp == "zst_stdin":
+            s += " < /tmp/r.csv.zst"
+        elif inp == "pipe":
+            s = "cat /tmp/r.csv | " + s
+        elif inp == "zst_pipe":
+            s = "cat /tmp/r.csv.zst | " + s
+        return s
+
+    if fl.var:
+        _, inp, out, jc = fl.var
+        if inp in ("zst", "zst_stdin", "zst_pipe"):
+            lines.append("zstd -q -f /tmp/r.csv -o /tmp/r.csv.zst")
+        elif inp == "zst_frames":
+            prev, first = 0, True
+            for c in cuts + [len(raw)]:
+                lines.append("head -c %d /tmp/r.csv | tail -c %d | zstd -q -c %s /tmp/r.csv.zst" % (
+                    c, c - prev, ">" if first else ">>"))
+                prev, first = c, False
+        lines.append(cmdline("file", (1, None)) + " > /tmp/a.out 2> /tmp/a.err; echo $?")
+        if out == "stdout":
+            lines.append(cmdline(inp, jc) + " > /tmp/b.out 2> /tmp/b.err; echo $?")
+            lines.append("cmp /tmp/a.out /tmp/b.out; diff /tmp/a.err /tmp/b.err")
+        else:
+            o = "/tmp/r-out.csv" + (".zst" if out == "o_zst" else "")
+            lines.append(cmdline(inp, jc, o) + " 2> /tmp/b.err; echo $?")
+            lines.append(("zstd -dc %s | cmp /tmp/a.out -" if out == "o_zst" else
+                          "cmp /tmp/a.out %s") % o)
+    else:
+        lines.append(cmdline("file", (1, None)) + "; echo $?")
+        if fl.check.startswith("csv") or fl.check.startswith("tsv") or "csv table" in fl.check:
+            other = "jsonl" if fl.fmt == "csv" else "csv"
+            a = runner.argv(fl.cmd, other, "file", (1, None))
+            lines.append(" ".join(shlex.quote("/tmp/r.csv" if x == "data.csv" else x)
+                                  for x in a) + "   # to compare with")
+    return "\n".join("    " + x for x in lines)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: diff.py PCSV_BINARY", file=sys.stderr)
+        return 2
+    pcsv = os.path.abspath(sys.argv[1])
+    if not (os.path.isfile(pcsv) and os.access(pcsv, os.X_OK)):
+        print("diff.py: %s: not an executable file" % sys.argv[1], file=sys.stderr)
+        return 2
+    ncases = int(os.environ.get("PCSV_DIFF_CASES", "1200"))
+    seed = int(os.environ.get("PCSV_DIFF_SEED", "20261202"))
+    par = max(1, int(os.environ.get("PCSV_DIFF_JOBS", "2")))
+    do_shrink = os.environ.get("PCSV_DIFF_SHRINK", "1") != "0"
+    timeout = float(os.environ.get("PCSV_DIFF_TIMEOUT", "30"))
+    runner = Runner(pcsv, timeout)
+    work = tempfile.mkdtemp(prefix="pcsv-diff-")
+    start = time.time()
+
+    # Inputs and their commands, decided up front from the seed alone.
+    plan = []
+    total = 0
+    di = 0
+    while total < ncases:
+        rng = random.Random("%d/%d" % (seed, di))
+        data = gen_data(rng)
+        cmds = gen_commands(rng, data)
+        room = (ncases - total + len(FORMATS) - 1) // len(FORMATS)
+        cmds = cmds[:room]
+        plan.append((di, data, cmds, rng))
+        total += len(cmds) * len(FORMATS)
+        di += 1
+
+    def do_input(item):
+        di, data, cmds, rng = item
+        d = os.path.join(work, "in%04d" % di)
+        os.mkdir(d)
+        raw, _ = write_inputs(d, data, rng)
+        big = len(raw) > BIG
+        out = []
+        for ci, cmd in enumerate(cmds):
+            vr = random.Random("%d/%d/%d" % (seed, di, ci))
+            out.append((ci, cmd, check_command(runner, d, di, ci, cmd, vr, big)))
+        return out
+
+    with ThreadPoolExecutor(max_workers=par) as ex:
+        results = list(ex.map(do_input, plan))
+
+    passed = failed = 0
+    fails = []
+    for per_input in results:
+        for ci, cmd, byfmt in per_input:
+            for f in FORMATS:
+                if byfmt[f]:
+                    failed += 1
+                    fails += byfmt[f]
+                else:
+                    passed += 1
+
+    # Shrink and print the first failure of each kind; list the others.
+    kinds = {}
+    for fl in fails:
+        kinds.setdefault(fl.kind(), []).append(fl)
+    keep = os.environ.get("PCSV_DIFF_KEEP") or work
+    shrunk = 0
+    for kn, (k, fls) in enumerate(sorted(kinds.items(), key=lambda kv: kv[0])):
+        fl = fls[0]
+        data = plan[fl.di][1]
+        d = os.path.join(keep, "fail%02d" % kn)
+        os.makedirs(d, exist_ok=True)
+        rng = random.Random(0)
+        raw, cuts = write_inputs(d, data, rng)
+        if do_shrink and shrunk < 16 and still_fails(runner, d, fl):
+            shrunk += 1
+            data2, raw, cuts = shrink(runner, d, data, fl, 60)
+            note = "input %d: %d rows, shrunk to %d" % (fl.di, len(data.rows), len(data2.rows))
+        else:
+            note = "input %d: %d rows" % (fl.di, len(data.rows))
+        fl.repro = (note, reproducer(runner, fl, d, raw, cuts))
+
+    for n, (k, fls) in enumerate(sorted(kinds.items(), key=lambda kv: kv[0])):
+        fl = fls[0]
+        verb, what, check = k
+        fmts = sorted({x.fmt for x in fls})
+        print("FAIL %s [%s] %s (%d case%s; formats %s)" % (
+            verb, what, check, len(fls), "" if len(fls) == 1 else "s", ",".join(fmts)))
+        print("  command: pcsv %s --format %s%s" % (
+            " ".join(shlex.quote(x) for x in fl.cmd), fl.fmt,
+            "; variation: " + var_label(fl.var) if fl.var else ""))
+        print("  detail: %s" % fl.detail)
+        print("  %s; reproducer:" % fl.repro[0])
+        print(fl.repro[1])
+        for other in fls[1:4]:
+            print("  also: input %d: pcsv %s --format %s%s: %s" % (
+                other.di, " ".join(shlex.quote(x) for x in other.cmd), other.fmt,
+                " (" + var_label(other.var) + ")" if other.var else "", other.detail[:160]))
+        if len(fls) > 4:
+            print("  ... and %d more" % (len(fls) - 4))
+    print("diff: %d inputs, %d pcsv runs, %.0f s; seed %d%s" % (
+        len(plan), runner.runs, time.time() - start, seed,
+        "; failing inputs kept in " + keep if fails else ""))
+    if not fails and not os.environ.get("PCSV_DIFF_KEEP"):
+        shutil.rmtree(work, ignore_errors=True)
+    elif not os.environ.get("PCSV_DIFF_KEEP"):
+        for name in os.listdir(work):
+            if name.startswith("in"):
+                shutil.rmtree(os.path.join(work, name), ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
