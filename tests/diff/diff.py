@@ -569,8 +569,14 @@ def format_checks(cmd, bases):
                 ck = [canon(x) for x in header]
                 cv = [canon(x) for x in cr]
                 if jk != ck or jv != cv:
-                    probs["jsonl"].append(("jsonl: not the csv table", "row %d: csv %s, jsonl %s" % (
-                        i + 1, short(list(zip(ck, cv))), short(jr))))
+                    if len(jk) != len(ck):
+                        what = "%d keys, csv has %d columns: %s" % (len(jk), len(ck), short(jr))
+                    else:
+                        k = next(k for k in range(len(jk)) if (jk[k], jv[k]) != (ck[k], cv[k]))
+                        what = "column %d: csv %s, jsonl %s" % (k + 1, short((ck[k], cv[k])),
+                                                                short(jr[k]))
+                    probs["jsonl"].append(("jsonl: not the csv table", "row %d, %s" % (
+                        i + 1, what)))
                     break
     if c is not None and cmd[0] == "aggregate":
         why = sort_problem(cmd, c)
