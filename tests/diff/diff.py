@@ -519,9 +519,52 @@ def canon(s):
     return re.sub("\ufffd+", "\ufffd", b.decode("utf-8", "replace"))
 
 
-def format_checks(cmd, bases):
+def opt(cmd, name):
+    return cmd[cmd.index(name) + 1] if name in cmd else None
+
+
+def count_problem(cmd, rows, count_fn):
+    """Does the csv output (records, header first) have as many rows as
+    `pcsv count` (with the same --where and --on-bad-row) says it should?"""
+    verb = cmd[0]
+    bad = ["--on-bad-row", opt(cmd, "--on-bad-row")] if "--on-bad-row" in cmd else []
+    where = ["--where", opt(cmd, "--where")] if "--where" in cmd else []
+    body = rows[1:]
+    header = rows[0] if rows else []
+    if verb == "aggregate" and header.count("count") != 1:
+        return None
+    r = count_fn(["count"] + (where if verb in ("filter", "aggregate") else []) + bad)
+    if r.rc != 0 or not r.out.strip().isdigit():
+        return None
+    total = int(r.out)
+    cc = " ".join(["count"] + (where if verb in ("filter", "aggregate") else []) + bad)
+    if verb in ("filter", "select"):
+        if len(body) != total:
+            return "%d rows, `pcsv %s` says %d" % (len(body), cc, total)
+    elif verb == "head":
+        n = int(opt(cmd, "-n") or 10)
+        if len(body) != min(n, total):
+            return "%d rows, `pcsv %s` says %d" % (len(body), cc, total)
+    elif verb == "stats":
+        if "count" not in header or "nulls" not in header:
+            return None
+        ic, ino = header.index("count"), header.index("nulls")
+        for row in body:
+            if len(row) == len(header) and int(row[ic]) + int(row[ino]) != total:
+                return "column %s: count %s + nulls %s, `pcsv %s` says %d" % (
+                    row[0], row[ic], row[ino], cc, total)
+    elif verb == "aggregate":
+        i = header.index("count")
+        got = sum(int(row[i]) for row in body if len(row) == len(header) and row[i].isdigit())
+        if got != total:
+            return "the count column adds up to %d, `pcsv %s` says %d" % (got, cc, total)
+    return None
+
+
+def format_checks(cmd, bases, count_fn=None):
     """Checks of the baseline outputs of one command in the three formats:
-    {fmt: [(check, detail)]}."""
+    {fmt: [(check, detail)]}. count_fn(args) runs pcsv ARGS on the same
+    input, for the row counts."""
     probs = {f: [] for f in FORMATS}
     rcs = {f: bases[f].rc for f in FORMATS}
     if len(set(rcs.values())) > 1:
@@ -578,6 +621,10 @@ def format_checks(cmd, bases):
                     probs["jsonl"].append(("jsonl: not the csv table", "row %d, %s" % (
                         i + 1, what)))
                     break
+    if c is not None and count_fn:
+        why = count_problem(cmd, c, count_fn)
+        if why:
+            probs["csv"].append(("rows disagree with count", why))
     if c is not None and cmd[0] == "aggregate":
         why = sort_problem(cmd, c)
         if why:
@@ -737,7 +784,7 @@ def check_command(runner, d, di, ci, cmd, rng, big):
             if probs:  # one failure per variation, named by its first problem
                 fails[f].append(Failure(di, ci, cmd, f, probs[0][0], "; ".join(
                     "%s: %s" % p for p in probs), var))
-    for f, probs in format_checks(cmd, bases).items():
+    for f, probs in format_checks(cmd, bases, lambda a: runner.run(d, a, "csv")).items():
         for check, detail in probs:
             fails[f].append(Failure(di, ci, cmd, f, check, detail))
     return fails
@@ -750,7 +797,8 @@ def still_fails(runner, d, fl):
         r = runner.run(d, fl.cmd, fl.fmt, fl.var[1], fl.var[2], fl.var[3], fl.var[4])
         return any(c == fl.check for c, _ in compare(base, r, fl.var[2]))
     bases = {f: runner.run(d, fl.cmd, f) for f in FORMATS}
-    return any(c == fl.check for c, _ in format_checks(fl.cmd, bases)[fl.fmt])
+    return any(c == fl.check for c, _ in format_checks(
+        fl.cmd, bases, lambda a: runner.run(d, a, "csv"))[fl.fmt])
 
 
 def shrink(runner, d, data, fl, budget):
