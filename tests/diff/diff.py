@@ -389,7 +389,8 @@ class Runner:
                     z = subprocess.run(["zstd", "-dc", outpath], stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE)
                     res.ofile = z.stdout if z.returncode == 0 else None
-                    res.zerr = z.stderr.decode("utf-8", "replace").strip()
+                    res.zerr = z.stderr.decode("utf-8", "replace").strip().replace(
+                        outpath, "out.csv.zst")
                 else:
                     with open(outpath, "rb") as f:
                         res.ofile = f.read()
@@ -533,6 +534,9 @@ def count_problem(cmd, rows, count_fn):
     header = rows[0] if rows else []
     if verb == "aggregate" and header.count("count") != 1:
         return None
+    if verb == "aggregate" and bad and re.search(
+            r"(^|,)(sum|mean|median|p\d+|var|stddev):", opt(cmd, "--agg")):
+        return None  # a non-number there is a bad row for aggregate, not for count
     r = count_fn(["count"] + (where if verb in ("filter", "aggregate") else []) + bad)
     if r.rc != 0 or not r.out.strip().isdigit():
         return None
