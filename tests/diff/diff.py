@@ -61,7 +61,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 FORMATS = ("csv", "tsv", "jsonl")
 JOBS = (1, 2, 3)
@@ -98,6 +98,7 @@ class Data:
         self.bom = bom
         self.final_eol = final_eol
         self.tail = tail            # an unterminated quoted row at the end
+        self.clean = True           # no bad row was put in on purpose
 
     def render(self):
         if self.header is None:
@@ -112,7 +113,9 @@ class Data:
         return b"".join(parts)
 
     def with_rows(self, rows):
-        return Data(self.cols, self.header, rows, self.bom, self.final_eol, self.tail)
+        d = Data(self.cols, self.header, rows, self.bom, self.final_eol, self.tail)
+        d.clean = self.clean
+        return d
 
 
 def quote_cell(rng, v, p=0.15):
@@ -193,7 +196,9 @@ def gen_data(rng, big):
     tail = b""
     if rng.random() < 0.02:
         tail = b'"unterminated' + (b"," * (ncols - 1)) + b"\n"
-    return Data(cols, header, rows, rng.random() < 0.15, rng.random() < 0.8, tail)
+    data = Data(cols, header, rows, rng.random() < 0.15, rng.random() < 0.8, tail)
+    data.clean = not bad and not tail
+    return data
 
 
 # ---------------------------------------------------------------- commands
@@ -565,7 +570,100 @@ def count_problem(cmd, rows, count_fn):
     return None
 
 
-def format_checks(cmd, bases, count_fn=None):
+INT_RE = re.compile(r"[+-]?\d+\Z")
+DEC_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)\Z")
+
+
+def read_input(raw):
+    """The input as Python's csv module reads it: (header, rows), blank
+    lines dropped; None when a row has the wrong number of fields."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(raw.decode("utf-8", "surrogateescape"),
+                                                  newline=""), strict=True) if r != []]
+    except csv.Error:
+        return None
+    if not rows or any(len(r) != len(rows[0]) for r in rows):
+        return None
+    return rows[0], rows[1:]
+
+
+def value_problem(cmd, data, out):
+    """Independent results for what is easy to get right in Python:
+    aggregate's groups (by key text, an empty key a group of its own) and
+    count, count:C, first:C, last:C and sum:C of integer or plain decimal
+    columns (exact; decimals with the most fraction digits of the column).
+    Only for inputs with no bad row, without --where or computed keys."""
+    if cmd[0] != "aggregate" or not data.clean or "--where" in cmd or len(out) < 1 or \
+            "--on-bad-row" in cmd:  # (skip drops rows with a non-number in sum:C)
+        return None
+    parsed = read_input(data.render())
+    if parsed is None:
+        return None
+    header, rows = parsed
+    by = opt(cmd, "--by")
+    keys = by.split(",") if by else []
+    if any("=" in k for k in keys) or not rows:
+        return None
+    try:
+        kidx = [header.index(k) if k in header else int(k) - 1 for k in keys]
+    except ValueError:
+        return None
+    groups = {}
+    for r in rows:
+        groups.setdefault(tuple(r[i] for i in kidx), []).append(r)
+    ohead, body = out[0], out[1:]
+    got = {}
+    for r in body:
+        if len(r) != len(ohead):
+            return None
+        got[tuple(r[:len(keys)])] = r
+    if set(got) != set(groups):
+        missing = sorted(set(groups) - set(got))[:3]
+        extra = sorted(set(got) - set(groups))[:3]
+        return "groups differ: missing %s, unexpected %s" % (short(missing), short(extra))
+    specs = (opt(cmd, "--agg") or "count").split(",")
+    for si, spec in enumerate(specs):
+        f, _, c = spec.partition(":")
+        if c and c not in header:
+            return None
+        ci = header.index(c) if c else None
+        col = [r[ci] for r in rows if r[ci] != ""] if c else []
+        scale = None
+        if f == "sum":
+            if all(INT_RE.match(v) for v in col):
+                scale = 0
+            elif all(DEC_RE.match(v) for v in col):
+                scale = max(len(v.partition(".")[2]) for v in col)
+            else:
+                continue
+        elif f not in ("count", "first", "last"):
+            continue
+        for k, grows in groups.items():
+            vals = [r[ci] for r in grows if r[ci] != ""] if c else None
+            if f == "count":
+                want = str(len(vals) if c else len(grows))
+            elif not vals:
+                want = ""
+            elif f == "first":
+                want = vals[0]
+            elif f == "last":
+                want = vals[-1]
+            else:
+                with localcontext() as ctx:  # exact: no rounding at 28 digits
+                    ctx.prec = 1000
+                    tot = sum(Decimal(v) for v in vals).quantize(Decimal(1).scaleb(-scale))
+                want = format(tot, "f")
+                if tot == 0:
+                    want = want.lstrip("-")
+            have = got[k][len(keys) + si]
+            if have != want:
+                return "group %s, %s: %s, expected %s" % (short(k), spec, short(have), short(want))
+    return None
+
+
+def format_checks(cmd, bases, count_fn=None, data=None):
     """Checks of the baseline outputs of one command in the three formats:
     {fmt: [(check, detail)]}. count_fn(args) runs pcsv ARGS on the same
     input, for the row counts."""
@@ -629,6 +727,10 @@ def format_checks(cmd, bases, count_fn=None):
         why = count_problem(cmd, c, count_fn)
         if why:
             probs["csv"].append(("rows disagree with count", why))
+    if c is not None and data is not None:
+        why = value_problem(cmd, data, c)
+        if why:
+            probs["csv"].append(("aggregate: wrong result", why))
     if c is not None and cmd[0] == "aggregate":
         why = sort_problem(cmd, c)
         if why:
@@ -775,7 +877,7 @@ def not_applicable(var, r):
     return var[0] == "parser" and r.rc == 2 and b"--parser libcsv" in r.err
 
 
-def check_command(runner, d, di, ci, cmd, rng, big):
+def check_command(runner, d, di, ci, cmd, rng, big, data):
     """Run one command in every format with its variations: ({fmt: [Failure]})."""
     bases = {f: runner.run(d, cmd, f) for f in FORMATS}
     fails = {f: [] for f in FORMATS}
@@ -788,21 +890,21 @@ def check_command(runner, d, di, ci, cmd, rng, big):
             if probs:  # one failure per variation, named by its first problem
                 fails[f].append(Failure(di, ci, cmd, f, probs[0][0], "; ".join(
                     "%s: %s" % p for p in probs), var))
-    for f, probs in format_checks(cmd, bases, lambda a: runner.run(d, a, "csv")).items():
+    for f, probs in format_checks(cmd, bases, lambda a: runner.run(d, a, "csv"), data).items():
         for check, detail in probs:
             fails[f].append(Failure(di, ci, cmd, f, check, detail))
     return fails
 
 
-def still_fails(runner, d, fl):
-    """Does failure fl (same check) still happen on the input now in d?"""
+def still_fails(runner, d, fl, data):
+    """Does failure fl (same check) still happen on data, the input now in d?"""
     if fl.var:
         base = runner.run(d, fl.cmd, fl.fmt)
         r = runner.run(d, fl.cmd, fl.fmt, fl.var[1], fl.var[2], fl.var[3], fl.var[4])
         return any(c == fl.check for c, _ in compare(base, r, fl.var[2]))
     bases = {f: runner.run(d, fl.cmd, f) for f in FORMATS}
     return any(c == fl.check for c, _ in format_checks(
-        fl.cmd, bases, lambda a: runner.run(d, a, "csv"))[fl.fmt])
+        fl.cmd, bases, lambda a: runner.run(d, a, "csv"), data)[fl.fmt])
 
 
 def shrink(runner, d, data, fl, budget):
@@ -814,8 +916,9 @@ def shrink(runner, d, data, fl, budget):
     def attempt(cand):
         nonlocal tries
         tries += 1
-        write_inputs(d, data.with_rows(cand), rng)
-        return still_fails(runner, d, fl)
+        cd = data.with_rows(cand)
+        write_inputs(d, cd, rng)
+        return still_fails(runner, d, fl, cd)
 
     n = 2
     while rows and tries < budget:
@@ -835,7 +938,7 @@ def shrink(runner, d, data, fl, budget):
             n *= 2
     final = data.with_rows(rows)
     raw, cuts = write_inputs(d, final, rng)
-    if not still_fails(runner, d, fl):  # should not happen; keep the original
+    if not still_fails(runner, d, fl, final):  # should not happen; keep the original
         final = data
         raw, cuts = write_inputs(d, data, rng)
     return final, raw, cuts
@@ -955,7 +1058,7 @@ def main():
         out = []
         for ci, cmd in enumerate(cmds):
             vr = random.Random("%d/%d/%d" % (seed, di, ci))
-            out.append((ci, cmd, check_command(runner, d, di, ci, cmd, vr, big)))
+            out.append((ci, cmd, check_command(runner, d, di, ci, cmd, vr, big, data)))
         return out
 
     with ThreadPoolExecutor(max_workers=par) as ex:
@@ -985,7 +1088,7 @@ def main():
         os.makedirs(d, exist_ok=True)
         rng = random.Random(0)
         raw, cuts = write_inputs(d, data, rng)
-        if do_shrink and shrunk < 16 and still_fails(runner, d, fl):
+        if do_shrink and shrunk < 16 and still_fails(runner, d, fl, data):
             shrunk += 1
             data2, raw, cuts = shrink(runner, d, data, fl, 60)
             note = "input %d: %d rows, shrunk to %d" % (fl.di, len(data.rows), len(data2.rows))
