@@ -403,13 +403,18 @@ class Runner:
         return res
 
 
-def write_inputs(d, data, rng):
+def write_inputs(d, data, rng, cuts=None):
+    """data.csv, data.csv.zst and data.frames.csv.zst in d: (raw, cuts).
+    cuts: where the frames split (drawn from rng when not given; clamped to
+    the input, which shrinks while a failure is minimised)."""
     raw = data.render()
     with open(os.path.join(d, "data.csv"), "wb") as f:
         f.write(raw)
     subprocess.run(["zstd", "-q", "-f", "data.csv", "-o", "data.csv.zst"], cwd=d, check=True)
     # several frames, split anywhere (also inside a row or a quoted field)
-    cuts = sorted(rng.sample(range(len(raw) + 1), min(len(raw) + 1, rng.randint(1, 3))))
+    if cuts is None:
+        cuts = sorted(rng.sample(range(len(raw) + 1), min(len(raw) + 1, rng.randint(1, 3))))
+    cuts = [min(c, len(raw)) for c in cuts]
     with open(os.path.join(d, "data.frames.csv.zst"), "wb") as f:
         prev = 0
         for c in cuts + [len(raw)]:
@@ -907,7 +912,7 @@ def still_fails(runner, d, fl, data):
         fl.cmd, bases, lambda a: runner.run(d, a, "csv"), data)[fl.fmt])
 
 
-def shrink(runner, d, data, fl, budget):
+def shrink(runner, d, data, fl, budget, cuts0):
     """Drop rows (halves, quarters, ... single rows) while fl still happens."""
     rng = random.Random(0)
     rows = list(data.rows)
@@ -917,7 +922,7 @@ def shrink(runner, d, data, fl, budget):
         nonlocal tries
         tries += 1
         cd = data.with_rows(cand)
-        write_inputs(d, cd, rng)
+        write_inputs(d, cd, rng, cuts0)
         return still_fails(runner, d, fl, cd)
 
     n = 2
@@ -937,10 +942,10 @@ def shrink(runner, d, data, fl, budget):
                 break
             n *= 2
     final = data.with_rows(rows)
-    raw, cuts = write_inputs(d, final, rng)
+    raw, cuts = write_inputs(d, final, rng, cuts0)
     if not still_fails(runner, d, fl, final):  # should not happen; keep the original
         final = data
-        raw, cuts = write_inputs(d, data, rng)
+        raw, cuts = write_inputs(d, data, rng, cuts0)
     return final, raw, cuts
 
 
@@ -1049,11 +1054,13 @@ def main():
         total += len(cmds) * len(FORMATS)
         di += 1
 
+    cuts_of = {}  # input -> where its several-frames zstd copy splits
+
     def do_input(item):
         di, data, cmds, rng = item
         d = os.path.join(work, "in%04d" % di)
         os.mkdir(d)
-        raw, _ = write_inputs(d, data, rng)
+        raw, cuts_of[di] = write_inputs(d, data, rng)
         big = len(raw) > BIG
         out = []
         for ci, cmd in enumerate(cmds):
@@ -1087,10 +1094,10 @@ def main():
         d = os.path.join(keep, "fail%02d" % kn)
         os.makedirs(d, exist_ok=True)
         rng = random.Random(0)
-        raw, cuts = write_inputs(d, data, rng)
+        raw, cuts = write_inputs(d, data, rng, cuts_of[fl.di])
         if do_shrink and shrunk < 16 and still_fails(runner, d, fl, data):
             shrunk += 1
-            data2, raw, cuts = shrink(runner, d, data, fl, 60)
+            data2, raw, cuts = shrink(runner, d, data, fl, 60, cuts_of[fl.di])
             note = "input %d: %d rows, shrunk to %d" % (fl.di, len(data.rows), len(data2.rows))
         else:
             note = "input %d: %d rows" % (fl.di, len(data.rows))
