@@ -1258,10 +1258,9 @@ static int val_cmp(struct expr_ctx *c, struct xval *a, struct xval *b)
 {
     if (a->t == V_NULL || b->t == V_NULL)
         return 2;
-    if (a->t == V_BOOL || b->t == V_BOOL) {
-        int x = val_truth(c, a), y = val_truth(c, b);
-        return (x > y) - (x < y);
-    }
+    /* A boolean (true, false, a comparison's result) is never a number, so
+     * it compares as its text "true" or "false" (SPEC 4: `b == true` holds
+     * only for the text true); truthiness is for whole conditions only. */
     /* A side already known not to be a number (a text literal) spares
      * parsing the other. */
     if (a->nk != NUM_NONE && b->nk != NUM_NONE && val_num(c, a) != NUM_NONE &&

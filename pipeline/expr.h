@@ -25,9 +25,10 @@
  * is numeric (num_cmp: exact between decimals) when both sides are
  * numbers, else a byte-string compare (memcmp, then length). A null
  * compares false with everything (==, !=, <, in, not in, =~, !~) and only
- * `is null` / `is not null` see it. A boolean compared with a non-boolean
- * is compared with that value's truth. Truth (of the whole expression and
- * of the operands of and, or, not): null is false; a number is
+ * `is null` / `is not null` see it. A boolean (true, false, the result of
+ * a comparison) is never a number: it compares as the text "true" or
+ * "false", so `b == true` holds only for the text true. Truth (only of
+ * the whole expression and of the operands of and, or, not): null is false; a number is
  * true when it is not 0 (so the fields "0", "0.0", "-0" are false); any
  * other string is true unless it is "false" (ASCII case-insensitive).
  * Arithmetic on a null or a non-number gives null; + - * of two exact

@@ -641,16 +641,40 @@ Test(expr_eval, truth_of_values)
     FALSE_("null");
 }
 
-Test(expr_eval, booleans_compare_with_the_truth_of_the_other_side)
+/* SPEC 4: a comparison is numeric when both sides are numbers, else a
+ * byte-string compare; true and false are the texts "true" and "false"
+ * there, and truthiness is only for whole conditions. */
+Test(expr_eval, booleans_compare_as_their_text)
 {
     TRUE_("a == true", "a", "true");
-    TRUE_("a == true", "a", "1");
-    TRUE_("a == false", "a", "0");
+    FALSE_("a == true", "a", "1");
+    FALSE_("a == true", "a", "yes");
+    FALSE_("a == true", "a", "no");
+    FALSE_("a == true", "a", "TRUE");
+    FALSE_("a == true", "a", "false");
+    TRUE_("a == false", "a", "false");
+    FALSE_("a == false", "a", "0");
+    FALSE_("a == false", "a", "FALSE");
+    TRUE_("a != false", "a", "no");
+    TRUE_("a != false", "a", "0");
+    TRUE_("a != false", "a", "true");
+    FALSE_("a != false", "a", "false");
+    FALSE_("a != false"); /* null still compares false */
     TRUE_("a != true", "a", "false");
+    TRUE_("a != true", "a", "1");
+    TRUE_("a in (true, 'x')", "a", "true");
+    FALSE_("a in (true, 'x')", "a", "1");
     TRUE_("(1 < 2) == true");
+    TRUE_("(1 > 2) == false");
     TRUE_("(1 < 2) == (3 < 4)");
+    TRUE_("(1 < 2) == 'true'");
+    FALSE_("(1 < 2) == 1");
     TRUE_("false < true");
     FALSE_("x == false"); /* null still compares false */
+    FALSE_("x == true");
+    /* truthiness of a whole condition is unchanged */
+    TRUE_("a", "a", "no");
+    FALSE_("a", "a", "0");
 }
 
 Test(expr_eval, field_is_reused_across_rows)

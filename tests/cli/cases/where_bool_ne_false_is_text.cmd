@@ -1,0 +1,1 @@
+filter stats_types.csv --where 'flag != false'
