@@ -165,7 +165,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     struct expr *where = NULL;
     struct pipeline *p = NULL;
     char **outnames = NULL;
-    if (o->where && !(where = expr_compile(o->where, in0->names, ncols, &err))) {
+    if (o->where && !(where = where_compile(o, in0->names, ncols, &err))) {
         rc = err.code;
         goto out;
     }
