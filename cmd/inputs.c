@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../pipeline/expr.h"
 #include "cmd.h"
@@ -33,6 +34,18 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
     ins->n = 0;
     if (!ins->in)
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    /* Standard input a terminal: refuse at once (as zstd does) instead of
+     * waiting silently for typed CSV. */
+    for (int i = 0; i < n; i++) {
+        if (strcmp(files[i], "-") == 0 && isatty(0)) {
+            free(ins->in);
+            ins->in = NULL;
+            return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                                  "standard input is a terminal: give a FILE, or pipe the data "
+                                  "in (... | pcsv %s)",
+                                  o->command);
+        }
+    }
     struct pipe_cfg cfg = opts_pipe_cfg(o);
     for (int i = 0; i < n; i++) {
         int rc = open_one(&ins->in[i], files[i], &cfg, err);
