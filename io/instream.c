@@ -366,6 +366,20 @@ static ssize_t read_fd(struct instream *s, uint8_t *buf, size_t cap)
     }
 }
 
+/* Read until s->raw holds want bytes or the input ends. 0, or -1 (errno). */
+static int peek(struct instream *s, size_t want)
+{
+    while (s->rawlen < want) {
+        ssize_t n = read_fd(s, s->raw + s->rawlen, want - s->rawlen);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        s->rawlen += (size_t)n;
+    }
+    return 0;
+}
+
 struct instream *instream_open(const char *path, const char *path_shown, struct pcsv_error *err)
 {
     struct instream *s = calloc(1, sizeof *s);
@@ -393,17 +407,15 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
             return NULL;
         }
     }
-    /* peek at the first bytes for the zstd magic (and the others') */
-    while (s->rawlen < INSTREAM_MAGIC_MAX) {
-        ssize_t n = read_fd(s, s->raw + s->rawlen, INSTREAM_MAGIC_MAX - s->rawlen);
-        if (n < 0) {
-            pcsv_error_set(err, PCSV_EIO, errno, path_shown, 0, "cannot read");
-            instream_close(s);
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        s->rawlen += (size_t)n;
+    /* peek at the first 4 bytes for the zstd magic (so that the decoder
+     * starts from the same bytes as ever: its error offsets stay what they
+     * were), then, when it is not zstd, at the first INSTREAM_MAGIC_MAX for
+     * the other formats' */
+    if (peek(s, 4) < 0 ||
+        (s->rawlen == 4 && !instream_is_zstd_magic(s->raw, 4) && peek(s, INSTREAM_MAGIC_MAX) < 0)) {
+        pcsv_error_set(err, PCSV_EIO, errno, path_shown, 0, "cannot read");
+        instream_close(s);
+        return NULL;
     }
     s->magiclen = s->rawlen;
     memcpy(s->magic, s->raw, s->rawlen);
