@@ -21,15 +21,17 @@ struct pcsv_opts {
     bool header;
     const char *output;
     enum out_format format;
-    const char *where;
+    const char *where;   /* every --where, joined: (A) and (B) ... */
+    const char **wheres; /* each --where as given */
+    int nwheres;
     enum pipe_bad_mode bad_mode;
     const char *rejects;
     size_t chunk_size;
     bool quiet;
-    const char *by, *agg, *sort;
+    const char *by, *agg, *sort; /* --by and --agg: every one given, joined with ',' */
     bool partial;
     bool ref_parser; /* --parser libcsv */
-    const char *select; /* filter --select, select's COLS */
+    const char *select; /* filter --select (every one, joined with ','), select's COLS */
     long long head_n;   /* head -n */
     int progress;       /* 1 --progress, 0 --no-progress, -1 default */
     char **files;
@@ -56,11 +58,15 @@ void inputs_close(struct inputs *ins);
 /* Run the pipeline over every input in order. 0 or the first error. */
 int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err);
 
+struct expr;
+/* Compile o->where (every --where: each is checked alone first, so that an
+ * error names which one and points into it). NULL with err set. */
+struct expr *where_compile(const struct pcsv_opts *o, char *const *names, int ncols,
+                           struct pcsv_error *err);
 /* --where: compile o->where against the inputs' header (*where stays NULL
  * without one) and give each of its columns, in expr_columns order, the
  * selection slot slot_of(ctx, col) says: *wslots, for pipe_cfg.where_slots.
  * 0, or the error code (usage error in the expression, ENOMEM). */
-struct expr;
 int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_of)(void *, int),
                void *ctx, struct expr **where, int **wslots, struct pcsv_error *err);
 

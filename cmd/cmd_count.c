@@ -76,7 +76,7 @@ int cmd_count(struct pcsv_opts *o)
         struct pipe_consumer c = {.worker_create = count_create, .batch = count_batch};
         if (o->where) {
             int ncols = ins.in[0].ncols;
-            where = expr_compile(o->where, ins.in[0].names, ncols, &err);
+            where = where_compile(o, ins.in[0].names, ncols, &err);
             sel = malloc(((size_t)ncols + 1) * sizeof *sel);
             wslots = malloc(((size_t)ncols + 1) * sizeof *wslots);
             if (!where || !sel || !wslots) {

@@ -165,7 +165,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     struct expr *where = NULL;
     struct pipeline *p = NULL;
     char **outnames = NULL;
-    if (o->where && !(where = expr_compile(o->where, in0->names, ncols, &err))) {
+    if (o->where && !(where = where_compile(o, in0->names, ncols, &err))) {
         rc = err.code;
         goto out;
     }
@@ -215,7 +215,12 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         rc = err.code;
         goto out;
     }
-    outsink_header(R.final, outnames, R.nout);
+    /* -H: the input has no header line, and the output gets none either
+     * (not a made-up 1,2,...); jsonl still keys its objects by them */
+    if (o->header)
+        outsink_header(R.final, outnames, R.nout);
+    else
+        outsink_names(R.final, outnames, R.nout);
     struct pipe_cfg cfg = opts_pipe_cfg(o);
     cfg.where = where;
     cfg.where_slots = R.where_slots;

@@ -99,16 +99,44 @@ int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins
     return 0;
 }
 
-/* ---- progress: a thread samples the pipeline's byte counter and redraws
- * one line on stderr four times a second; the line is cleared at the end. */
+/* ---- progress: a thread samples the pipeline's byte counter and shows
+ * it on stderr, never on a run shorter than PROGRESS_DELAY_MS (nothing
+ * flashes by on a quick query).
+ *
+ * On a terminal: one line redrawn in place every PROGRESS_MS ("\r", the
+ * text, erase to the end of the line), erased at the end of the run, and
+ * erased by a signal that kills pcsv (SIGINT, SIGTERM, SIGHUP, SIGPIPE: a
+ * handler chained in front of outsink's cleanup, see progress_on_signal).
+ * Elsewhere (--progress to a file or a pipe): a plain line (no "\r", no
+ * escape codes) at most once every PROGRESS_PLAIN_MS, for a log.
+ *
+ * The line must never be glued to the result on the user's terminal.
+ * aggregate, count and stats write their result only after progress_stop
+ * has erased the line. filter, select and head stream rows to stdout while
+ * they run: when stdout is a terminal or a pipe (whose reader, `| head`,
+ * may print to the same terminal at any moment), the terminal line is not
+ * drawn by default; with --progress, plain lines are written instead (each
+ * ends in a line end, so nothing lands after one), except when stdout is
+ * that same terminal: then nothing. Redirected to a file (or -o FILE),
+ * the line is drawn as usual. */
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifndef PROGRESS_MS
 #define PROGRESS_MS 250
+#endif
+#ifndef PROGRESS_PLAIN_MS
+#define PROGRESS_PLAIN_MS 1000
+#endif
+#ifndef PROGRESS_DELAY_MS
+#define PROGRESS_DELAY_MS 500
 #endif
 
 struct progress {
@@ -116,10 +144,66 @@ struct progress {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
+    bool tty; /* redraw one line in place; else plain lines */
     struct pipeline *p;
     uint64_t total; /* bytes, 0 when unknown (a stream) */
     struct timespec t0;
 };
+
+/* The terminal line is on the screen (a signal must erase it), and a
+ * signal is killing us (draw no more). Lock-free atomics: read in a
+ * signal handler. */
+static atomic_int line_shown, dying;
+static const int erase_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NERASE_SIGS (sizeof erase_sigs / sizeof erase_sigs[0])
+static struct sigaction prev_sa[NERASE_SIGS];
+static bool hooked[NERASE_SIGS];
+
+/* Erase the line, then do what was to be done before (outsink's cleanup,
+ * which dies of the signal), or die of it. Async-signal-safe: write,
+ * atomics, signal, raise. */
+static void progress_on_signal(int sig)
+{
+    atomic_store(&dying, 1);
+    if (atomic_exchange(&line_shown, 0)) {
+        ssize_t w = write(2, "\r\033[K", 4);
+        (void)w;
+    }
+    for (size_t i = 0; i < NERASE_SIGS; i++) {
+        if (erase_sigs[i] != sig)
+            continue;
+        const struct sigaction *o = &prev_sa[i];
+        if (!(o->sa_flags & SA_SIGINFO) && o->sa_handler != SIG_DFL && o->sa_handler != SIG_IGN)
+            o->sa_handler(sig);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void hook_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = progress_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NERASE_SIGS; i++) {
+        if (sigaction(erase_sigs[i], NULL, &prev_sa[i]) != 0)
+            continue;
+        /* ignored (nohup): stays ignored */
+        if (!(prev_sa[i].sa_flags & SA_SIGINFO) && prev_sa[i].sa_handler == SIG_IGN)
+            continue;
+        hooked[i] = sigaction(erase_sigs[i], &sa, NULL) == 0;
+    }
+}
+
+static void unhook_signals(void)
+{
+    for (size_t i = 0; i < NERASE_SIGS; i++)
+        if (hooked[i]) {
+            sigaction(erase_sigs[i], &prev_sa[i], NULL);
+            hooked[i] = false;
+        }
+}
 
 static double since(const struct timespec *t0)
 {
@@ -156,39 +240,95 @@ static void draw(struct progress *g)
     } else {
         snprintf(line, sizeof line, "pcsv: %s  %s/s", d, r);
     }
-    fprintf(stderr, "\r%s\033[K", line);
-    fflush(stderr);
+    /* one write, so that a signal's erase cannot land inside the line */
+    char buf[200];
+    int n = g->tty ? snprintf(buf, sizeof buf, "\r%s\033[K", line)
+                   : snprintf(buf, sizeof buf, "%s\n", line);
+    if (n <= 0 || atomic_load(&dying))
+        return;
+    if (g->tty)
+        atomic_store(&line_shown, 1);
+    ssize_t w = write(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    (void)w;
+}
+
+/* Sleep until ms after t0, or until stopped: whether stopped. Under mu. */
+static bool wait_until(struct progress *g, long ms)
+{
+    struct timespec dl, now_m, now_r;
+    clock_gettime(CLOCK_MONOTONIC, &now_m);
+    clock_gettime(CLOCK_REALTIME, &now_r);
+    /* the deadline on the realtime clock the condition variable uses */
+    long long left = (long long)ms * 1000000LL -
+                     ((long long)(now_m.tv_sec - g->t0.tv_sec) * 1000000000LL +
+                      (now_m.tv_nsec - g->t0.tv_nsec));
+    if (left < 0)
+        left = 0;
+    dl.tv_sec = now_r.tv_sec + (time_t)(left / 1000000000LL);
+    dl.tv_nsec = now_r.tv_nsec + (long)(left % 1000000000LL);
+    if (dl.tv_nsec >= 1000000000L)
+        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &dl) == 0)
+        ;
+    return g->stop;
 }
 
 static void *progress_main(void *arg)
 {
     struct progress *g = arg;
+    /* the signals are for the other threads to take (their handler
+     * erases the line this thread draws) */
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < NERASE_SIGS; i++)
+        sigaddset(&set, erase_sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    long every = g->tty ? PROGRESS_MS : PROGRESS_PLAIN_MS;
     pthread_mutex_lock(&g->mu);
-    while (!g->stop) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_nsec += PROGRESS_MS * 1000000L;
-        if (dl.tv_nsec >= 1000000000L)
-            dl.tv_sec++, dl.tv_nsec -= 1000000000L;
-        while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &dl) == 0)
-            ;
-        if (!g->stop)
-            draw(g);
-    }
+    for (long at = PROGRESS_DELAY_MS; !wait_until(g, at); at += every)
+        draw(g);
     pthread_mutex_unlock(&g->mu);
     return NULL;
+}
+
+/* Whether the command writes its rows to stdout while it runs, where they
+ * can reach the terminal the line is on: stdout a terminal, a pipe or a
+ * socket. *same_tty: stdout is the very terminal stderr is. */
+static bool streams_to_screen(const struct pcsv_opts *o, bool *same_tty)
+{
+    *same_tty = false;
+    bool rows = strcmp(o->command, "filter") == 0 || strcmp(o->command, "select") == 0 ||
+                strcmp(o->command, "head") == 0;
+    if (!rows || (o->output && strcmp(o->output, "-") != 0))
+        return false;
+    struct stat so, se;
+    if (fstat(1, &so) != 0)
+        return false;
+    if (isatty(1)) {
+        *same_tty = fstat(2, &se) == 0 && so.st_rdev == se.st_rdev;
+        return true;
+    }
+    return S_ISFIFO(so.st_mode) || S_ISSOCK(so.st_mode);
 }
 
 struct progress *progress_start(const struct pcsv_opts *o, struct pipeline *p,
                                 const struct inputs *ins)
 {
-    bool on = o->progress == 1 || (o->progress == -1 && !o->quiet && isatty(2));
+    bool tty = isatty(2);
+    bool on = o->progress == 1 || (o->progress == -1 && !o->quiet && tty);
     if (!on || !p)
         return NULL;
+    bool same_tty, plain = !tty;
+    if (tty && streams_to_screen(o, &same_tty)) {
+        if (o->progress == -1 || same_tty)
+            return NULL;
+        plain = true; /* whole lines: another program's output never lands on one */
+    }
     struct progress *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->p = p;
+    g->tty = !plain;
     for (int i = 0; i < ins->n; i++) {
         if (ins->in[i].is) { /* a stream: no total */
             g->total = 0;
@@ -197,10 +337,12 @@ struct progress *progress_start(const struct pcsv_opts *o, struct pipeline *p,
         g->total += ins->in[i].map.size - ins->in[i].data_begin;
     }
     clock_gettime(CLOCK_MONOTONIC, &g->t0);
-    draw(g); /* at once, then every PROGRESS_MS */
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
+    if (g->tty)
+        hook_signals();
     if (pthread_create(&g->t, NULL, progress_main, g) != 0) {
+        unhook_signals();
         pthread_mutex_destroy(&g->mu);
         pthread_cond_destroy(&g->cv);
         free(g);
@@ -218,8 +360,11 @@ void progress_stop(struct progress *g)
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
     pthread_join(g->t, NULL);
-    fputs("\r\033[K", stderr); /* clear the line */
-    fflush(stderr);
+    if (atomic_exchange(&line_shown, 0)) { /* erase the line */
+        ssize_t w = write(2, "\r\033[K", 4);
+        (void)w;
+    }
+    unhook_signals();
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
     free(g);

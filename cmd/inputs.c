@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../pipeline/expr.h"
 #include "cmd.h"
@@ -33,6 +34,18 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
     ins->n = 0;
     if (!ins->in)
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    /* Standard input a terminal: refuse at once (as zstd does) instead of
+     * waiting silently for typed CSV. */
+    for (int i = 0; i < n; i++) {
+        if (strcmp(files[i], "-") == 0 && isatty(0)) {
+            free(ins->in);
+            ins->in = NULL;
+            return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                                  "standard input is a terminal: give a FILE, or pipe the data "
+                                  "in (... | pcsv %s)",
+                                  o->command);
+        }
+    }
     struct pipe_cfg cfg = opts_pipe_cfg(o);
     for (int i = 0; i < n; i++) {
         int rc = open_one(&ins->in[i], files[i], &cfg, err);
@@ -73,6 +86,37 @@ int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
     return 0;
 }
 
+struct expr *where_compile(const struct pcsv_opts *o, char *const *names, int ncols,
+                          struct pcsv_error *err)
+{
+    /* Several --where: each alone first, so that a mistake is shown in the
+     * expression as typed, with its own columns (in the joined text a
+     * missing ')' would be found at the wrong spot, or not at all). */
+    for (int i = 0; o->nwheres > 1 && i < o->nwheres; i++) {
+        struct expr *e = expr_compile(o->wheres[i], names, ncols, err);
+        if (!e) {
+            static const char *const nth[] = {"1st", "2nd", "3rd"};
+            char which[32], msg[sizeof err->msg + 64];
+            if (i < 3)
+                snprintf(which, sizeof which, "%s", nth[i]);
+            else
+                snprintf(which, sizeof which, "%dth", i + 1);
+            /* "--where: ..." -> "2nd --where: ...";
+             * "... in --where ..." -> "... in the 2nd --where ..." */
+            const char *at = strstr(err->msg, "--where");
+            if (at)
+                snprintf(msg, sizeof msg, "%.*s%s%s %s", (int)(at - err->msg), err->msg,
+                         at == err->msg ? "" : "the ", which, at);
+            else
+                snprintf(msg, sizeof msg, "%s (the %s --where)", err->msg, which);
+            snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, msg);
+            return NULL;
+        }
+        expr_destroy(e);
+    }
+    return expr_compile(o->where, names, ncols, err);
+}
+
 int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_of)(void *, int),
                void *ctx, struct expr **where, int **wslots, struct pcsv_error *err)
 {
@@ -80,7 +124,7 @@ int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_o
     *wslots = NULL;
     if (!o->where)
         return 0;
-    if (!(*where = expr_compile(o->where, ins->in[0].names, ins->in[0].ncols, err)))
+    if (!(*where = where_compile(o, ins->in[0].names, ins->in[0].ncols, err)))
         return err->code;
     const int *wc;
     int nw = expr_columns(*where, &wc);

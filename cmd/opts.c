@@ -140,35 +140,119 @@ enum {
     O_SELECT, O_LEVEL,
 };
 
-static const struct option longopts[] = {
-    {"jobs", required_argument, 0, 'j'},
-    {"delimiter", required_argument, 0, 'd'},
-    {"tsv", no_argument, 0, 't'},
-    {"quote", required_argument, 0, O_QUOTE},
-    {"no-header", no_argument, 0, 'H'},
-    {"output", required_argument, 0, 'o'},
-    {"format", required_argument, 0, O_FORMAT},
-    {"where", required_argument, 0, O_WHERE},
-    {"on-bad-row", required_argument, 0, O_BAD},
-    {"rejects", required_argument, 0, O_REJECTS},
-    {"chunk-size", required_argument, 0, O_CHUNK},
-    {"memory-limit", required_argument, 0, O_MEMLIMIT},
-    {"tmpdir", required_argument, 0, O_TMPDIR},
-    {"progress", no_argument, 0, O_PROGRESS},
-    {"no-progress", no_argument, 0, O_NOPROGRESS},
-    {"quiet", no_argument, 0, 'q'},
-    {"by", required_argument, 0, O_BY},
-    {"agg", required_argument, 0, O_AGG},
-    {"sort", required_argument, 0, O_SORT},
-    {"partial", no_argument, 0, O_PARTIAL},
-    {"range", required_argument, 0, O_RANGE},
-    {"parser", required_argument, 0, O_PARSER},
-    {"select", required_argument, 0, O_SELECT},
-    {"compress-level", required_argument, 0, O_LEVEL},
-    {"help", no_argument, 0, 'h'},
-    {"version", no_argument, 0, O_VERSION},
-    {0, 0, 0, 0},
+/* The commands, as bits of opt_table's cmds. */
+enum {
+    C_AGGREGATE = 1 << 0, C_COUNT = 1 << 1, C_HEADERS = 1 << 2, C_FILTER = 1 << 3,
+    C_SELECT = 1 << 4, C_HEAD = 1 << 5, C_STATS = 1 << 6,
 };
+static const struct {
+    const char *name;
+    unsigned bit;
+} command_bits[] = {
+    {"aggregate", C_AGGREGATE}, {"count", C_COUNT}, {"headers", C_HEADERS}, {"filter", C_FILTER},
+    {"select", C_SELECT},       {"head", C_HEAD},   {"stats", C_STATS},
+};
+#define C_ALL (C_AGGREGATE | C_COUNT | C_HEADERS | C_FILTER | C_SELECT | C_HEAD | C_STATS)
+/* the commands that read rows (headers reads only the header line) */
+#define C_READ_ROWS (C_ALL & ~C_HEADERS)
+/* the commands that print a table, in --format (count prints a bare number,
+ * headers its fixed index<TAB>name lines) */
+#define C_TABLE (C_AGGREGATE | C_FILTER | C_SELECT | C_HEAD | C_STATS)
+#define C_LATER 0 /* a later version's option: a usage error that says so */
+
+/* THE table of options: which command takes which. A command given an
+ * option it does not take stops with a usage error naming both; nothing is
+ * silently ignored (SPEC section 2). The execution options (--jobs,
+ * --chunk-size) and the display ones (-q, --progress, --no-progress) never
+ * change a result and SPEC lists them as shared: every command takes them.
+ * The getopt tables are built from this one. */
+enum rep { R_ONCE, R_LIST, R_WHERE }; /* given twice: same value only / add up with ',' / and */
+static const struct opt_def {
+    const char *name; /* long name, NULL for a short-only option */
+    int shortc;       /* short letter, 0 for none */
+    int has_arg;
+    int id;           /* what getopt returns */
+    unsigned cmds;    /* the commands that take it (C_LATER: none yet) */
+    enum rep rep;
+} opt_table[] = {
+    {"jobs", 'j', 1, 'j', C_ALL, R_ONCE},
+    {"delimiter", 'd', 1, 'd', C_ALL, R_ONCE},
+    {"tsv", 't', 0, 't', C_ALL, R_ONCE},
+    {"quote", 0, 1, O_QUOTE, C_ALL, R_ONCE},
+    {"no-header", 'H', 0, 'H', C_ALL, R_ONCE},
+    {"output", 'o', 1, 'o', C_ALL, R_ONCE},
+    {"compress-level", 0, 1, O_LEVEL, C_ALL, R_ONCE}, /* and only with -o FILE.zst */
+    {"format", 0, 1, O_FORMAT, C_TABLE, R_ONCE},
+    {"where", 0, 1, O_WHERE, C_READ_ROWS, R_WHERE},
+    {"on-bad-row", 0, 1, O_BAD, C_READ_ROWS, R_ONCE},
+    {"rejects", 0, 1, O_REJECTS, C_READ_ROWS, R_ONCE},
+    {"chunk-size", 0, 1, O_CHUNK, C_ALL, R_ONCE},
+    {"progress", 0, 0, O_PROGRESS, C_ALL, R_ONCE},
+    {"no-progress", 0, 0, O_NOPROGRESS, C_ALL, R_ONCE},
+    {"quiet", 'q', 0, 'q', C_ALL, R_ONCE},
+    {"by", 0, 1, O_BY, C_AGGREGATE, R_LIST},
+    {"agg", 0, 1, O_AGG, C_AGGREGATE, R_LIST},
+    {"sort", 0, 1, O_SORT, C_AGGREGATE, R_ONCE},
+    {"parser", 0, 1, O_PARSER, C_AGGREGATE | C_COUNT, R_ONCE},
+    {"select", 0, 1, O_SELECT, C_FILTER | C_SELECT | C_HEAD, R_LIST},
+    {NULL, 'n', 1, 'n', C_HEAD, R_ONCE},
+    {"memory-limit", 0, 1, O_MEMLIMIT, C_LATER, R_ONCE},
+    {"tmpdir", 0, 1, O_TMPDIR, C_LATER, R_ONCE},
+    {"range", 0, 1, O_RANGE, C_LATER, R_ONCE},
+    {"partial", 0, 0, O_PARTIAL, C_LATER, R_ONCE},
+    {"help", 'h', 0, 'h', C_ALL, R_ONCE},
+    {"version", 0, 0, O_VERSION, C_ALL, R_ONCE},
+};
+#define NOPTS (sizeof opt_table / sizeof opt_table[0])
+
+static struct option longopts[NOPTS + 1];
+static char shortopts[2 * NOPTS + 2];
+
+static void build_getopt_tables(void)
+{
+    size_t nl = 0, ns = 0;
+    shortopts[ns++] = ':';
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt_def *d = &opt_table[i];
+        if (d->name)
+            longopts[nl++] = (struct option){d->name, d->has_arg ? required_argument : no_argument,
+                                             0, d->id};
+        if (d->shortc) {
+            shortopts[ns++] = (char)d->shortc;
+            if (d->has_arg)
+                shortopts[ns++] = ':';
+        }
+    }
+    longopts[nl] = (struct option){0, 0, 0, 0};
+    shortopts[ns] = 0;
+}
+
+static const struct opt_def *opt_by_id(int id)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opt_table[i].id == id)
+            return &opt_table[i];
+    return NULL;
+}
+
+/* "--name", or "-n" for a short-only option */
+static const char *opt_display(const struct opt_def *d)
+{
+    static char buf[40];
+    if (d->name)
+        snprintf(buf, sizeof buf, "--%s", d->name);
+    else
+        snprintf(buf, sizeof buf, "-%c", d->shortc);
+    return buf;
+}
+
+static unsigned command_bit(const char *command)
+{
+    for (size_t i = 0; i < sizeof command_bits / sizeof command_bits[0]; i++)
+        if (strcmp(command, command_bits[i].name) == 0)
+            return command_bits[i].bit;
+    return 0;
+}
 
 static const char *help_for(const char *command)
 {
@@ -181,6 +265,51 @@ static const char *help_for(const char *command)
     if (strcmp(command, "stats") == 0)
         return stats_help;
     return main_help;
+}
+
+/* Given twice: the values of the options that take one value, as text in a
+ * canonical form (-t and -d tab are both "\t"), per opt_table index. */
+static const char *given[NOPTS];
+static char given_buf[NOPTS][48];
+
+/* Record the value of d (canon: stable text, or NULL to copy buf); a usage
+ * error when it was given before with another value. */
+static int once(const struct opt_def *d, const char *canon)
+{
+    size_t i = (size_t)(d - opt_table);
+    if (given[i]) {
+        if (strcmp(given[i], canon) == 0)
+            return 0;
+        return usage_error("%s given twice with different values", opt_display(d));
+    }
+    snprintf(given_buf[i], sizeof given_buf[i], "%s", canon);
+    given[i] = strlen(canon) < sizeof given_buf[i] ? given_buf[i] : canon;
+    return 0;
+}
+
+/* The values of the list options, added up (kept reachable: static). */
+static char *list_by, *list_agg, *list_select, *list_where;
+static const char **where_parts;
+static int nwhere_parts;
+
+/* *acc, then sep, then pre, add and post (only pre, add and post the first
+ * time): the new *acc. */
+static const char *add_up(char **acc, const char *sep, const char *pre, const char *add,
+                          const char *post)
+{
+    const char *prev = *acc ? *acc : "";
+    if (!*acc)
+        sep = "";
+    size_t n = strlen(prev) + strlen(sep) + strlen(pre) + strlen(add) + strlen(post) + 1;
+    char *s = malloc(n);
+    if (!s) {
+        fputs("pcsv: out of memory\n", stderr);
+        exit(1);
+    }
+    snprintf(s, n, "%s%s%s%s%s", prev, sep, pre, add, post);
+    free(*acc);
+    *acc = s;
+    return s;
 }
 
 int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
@@ -197,11 +326,30 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->chunk_size = 512 * 1024;
     o->head_n = 10;
     o->progress = -1; /* default: when stderr is a terminal */
+    build_getopt_tables();
+    memset(given, 0, sizeof given);
+    free(list_by), free(list_agg), free(list_select), free(list_where);
+    list_by = list_agg = list_select = list_where = NULL;
+    free(where_parts);
+    where_parts = NULL;
+    nwhere_parts = 0;
+    unsigned cmdbit = command_bit(command);
     opterr = 0;
     optind = 1;
     bool bad_given = false;
+    int level = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":j:d:tHo:qhn:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const struct opt_def *d = opt_by_id(c);
+        char canon[48];
+        int rc = 0;
+        if (d) {
+            if (d->cmds == C_LATER)
+                return usage_error("%s is not supported by this version yet", opt_display(d));
+            /* "" is pcsv --help / --version, before any command */
+            if (cmdbit && !(d->cmds & cmdbit))
+                return usage_error("%s does not take %s", command, opt_display(d));
+        }
         switch (c) {
         case 'j': {
             char *end;
@@ -209,24 +357,31 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             if (*end || j < 1 || j > 1024)
                 return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
             o->jobs = (int)j;
+            snprintf(canon, sizeof canon, "%ld", j);
+            rc = once(d, canon);
             break;
         }
         case 'd':
-            if (parse_byte(optarg, &o->delim))
-                return usage_error("--delimiter takes one byte (or '\\t'), not '%s'", optarg);
-            break;
         case 't':
-            o->delim = '\t';
+            if (c == 'd' && parse_byte(optarg, &o->delim))
+                return usage_error("--delimiter takes one byte (or '\\t'), not '%s'", optarg);
+            if (c == 't')
+                o->delim = '\t';
+            snprintf(canon, sizeof canon, "%c", o->delim);
+            rc = once(opt_by_id('d'), canon); /* -t is -d tab */
             break;
         case O_QUOTE:
             if (parse_byte(optarg, &o->quote))
                 return usage_error("--quote takes one byte, not '%s'", optarg);
+            snprintf(canon, sizeof canon, "%c", o->quote);
+            rc = once(d, canon);
             break;
         case 'H':
             o->header = false;
             break;
         case 'o':
             o->output = optarg;
+            rc = once(d, optarg);
             break;
         case O_FORMAT:
             if (strcmp(optarg, "csv") == 0)
@@ -237,10 +392,22 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 o->format = OUT_JSONL;
             else
                 return usage_error("--format takes csv, tsv or jsonl, not '%s'", optarg);
+            rc = once(d, optarg);
             break;
-        case O_WHERE:
-            o->where = optarg;
+        case O_WHERE: {
+            const char **w = realloc(where_parts, ((size_t)nwhere_parts + 1) * sizeof *w);
+            if (!w)
+                return usage_error("out of memory");
+            where_parts = w;
+            where_parts[nwhere_parts++] = optarg;
+            /* repeated conditions must all hold; one stays as typed (the
+             * error columns of --where point into it) */
+            if (nwhere_parts == 2)
+                add_up(&list_where, "", "(", where_parts[0], ")");
+            o->where = nwhere_parts == 1 ? optarg
+                                         : add_up(&list_where, " and ", "(", optarg, ")");
             break;
+        }
         case O_BAD:
             bad_given = true;
             if (strcmp(optarg, "fail") == 0)
@@ -251,37 +418,39 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 o->bad_mode = PIPE_WARN;
             else
                 return usage_error("--on-bad-row takes fail, skip or warn, not '%s'", optarg);
+            rc = once(d, optarg);
             break;
         case O_REJECTS:
             o->rejects = optarg;
+            rc = once(d, optarg);
             break;
         case O_CHUNK:
             if (parse_size(optarg, &o->chunk_size))
                 return usage_error("--chunk-size takes a size like 65536, 256K or 8M, not '%s'",
                                    optarg);
+            snprintf(canon, sizeof canon, "%zu", o->chunk_size);
+            rc = once(d, canon);
             break;
-        case O_MEMLIMIT:
-        case O_TMPDIR:
-        case O_RANGE:
-            return usage_error("%s is not supported by this version yet", argv[optind - 1]);
         case O_PROGRESS:
-            o->progress = 1;
-            break;
         case O_NOPROGRESS:
-            o->progress = 0;
+            if (o->progress == (c == O_PROGRESS ? 0 : 1))
+                return usage_error("--progress and --no-progress both given");
+            o->progress = c == O_PROGRESS;
             break;
         case 'q':
             o->quiet = true;
             break;
         case O_SELECT:
-            o->select = optarg;
+            o->select = add_up(&list_select, ",", "", optarg, "");
             break;
         case O_LEVEL: {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 19)
                 return usage_error("--compress-level takes 1 to 19, not '%s'", optarg);
-            outsink_compress_level((int)v);
+            level = (int)v;
+            snprintf(canon, sizeof canon, "%ld", v);
+            rc = once(d, canon);
             break;
         }
         case 'n': {
@@ -290,25 +459,26 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             if (*end || v < 0)
                 return usage_error("-n takes a number of rows, not '%s'", optarg);
             o->head_n = v;
+            snprintf(canon, sizeof canon, "%lld", v);
+            rc = once(d, canon);
             break;
         }
         case O_BY:
-            o->by = optarg;
+            o->by = add_up(&list_by, ",", "", optarg, "");
             break;
         case O_AGG:
-            o->agg = optarg;
+            o->agg = add_up(&list_agg, ",", "", optarg, "");
             break;
         case O_SORT:
             o->sort = optarg;
-            break;
-        case O_PARTIAL:
-            o->partial = true;
+            rc = once(d, optarg);
             break;
         case O_PARSER:
             if (strcmp(optarg, "libcsv") == 0)
                 o->ref_parser = true;
             else if (strcmp(optarg, "fast") != 0)
                 return usage_error("--parser takes fast or libcsv, not '%s'", optarg);
+            rc = once(d, optarg);
             break;
         case 'h':
             fputs(help_for(command), stdout);
@@ -323,6 +493,17 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 return usage_error("unknown option '-%c'", optopt);
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
+        if (rc)
+            return rc;
+    }
+    o->wheres = where_parts;
+    o->nwheres = nwhere_parts;
+    if (level) {
+        /* the level of a zstd output: meaningless without one */
+        size_t ol = o->output ? strlen(o->output) : 0;
+        if (ol < 5 || strcmp(o->output + ol - 4, ".zst") != 0)
+            return usage_error("--compress-level goes with -o FILE.zst (zstd-compressed output)");
+        outsink_compress_level(level);
     }
     if (o->rejects) {
         /* --rejects alone means skip (as DuckDB's store_rejects implies
@@ -339,11 +520,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         if (o->ref_parser)
             return usage_error("--rejects does not go with --parser libcsv (it stops at the "
                                "first bad row)");
-        if (strcmp(command, "headers") == 0)
-            return usage_error("--rejects does not go with headers (it reads no rows)");
     }
-    if (o->partial)
-        return usage_error("--partial is not supported by this version yet");
     if (o->where && o->ref_parser)
         return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -62,6 +63,8 @@ struct instream {
     const char *path;
     ZSTD_DCtx *dctx;
     uint8_t *raw; /* compressed bytes (zstd) or the peeked magic (plain) */
+    uint8_t magic[INSTREAM_MAGIC_MAX]; /* the first bytes, as peeked */
+    size_t magiclen;
     size_t rawlen, rawpos;
     uint64_t rawoff; /* bytes read from fd */
     struct par *par;
@@ -363,6 +366,20 @@ static ssize_t read_fd(struct instream *s, uint8_t *buf, size_t cap)
     }
 }
 
+/* Read until s->raw holds want bytes or the input ends. 0, or -1 (errno). */
+static int peek(struct instream *s, size_t want)
+{
+    while (s->rawlen < want) {
+        ssize_t n = read_fd(s, s->raw + s->rawlen, want - s->rawlen);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        s->rawlen += (size_t)n;
+    }
+    return 0;
+}
+
 struct instream *instream_open(const char *path, const char *path_shown, struct pcsv_error *err)
 {
     struct instream *s = calloc(1, sizeof *s);
@@ -390,18 +407,18 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
             return NULL;
         }
     }
-    /* peek at the first bytes for the zstd magic */
-    while (s->rawlen < 4) {
-        ssize_t n = read_fd(s, s->raw + s->rawlen, 4 - s->rawlen);
-        if (n < 0) {
-            pcsv_error_set(err, PCSV_EIO, errno, path_shown, 0, "cannot read");
-            instream_close(s);
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        s->rawlen += (size_t)n;
+    /* peek at the first 4 bytes for the zstd magic (so that the decoder
+     * starts from the same bytes as ever: its error offsets stay what they
+     * were), then, when it is not zstd, at the first INSTREAM_MAGIC_MAX for
+     * the other formats' */
+    if (peek(s, 4) < 0 ||
+        (s->rawlen == 4 && !instream_is_zstd_magic(s->raw, 4) && peek(s, INSTREAM_MAGIC_MAX) < 0)) {
+        pcsv_error_set(err, PCSV_EIO, errno, path_shown, 0, "cannot read");
+        instream_close(s);
+        return NULL;
     }
+    s->magiclen = s->rawlen;
+    memcpy(s->magic, s->raw, s->rawlen);
     if (instream_is_zstd_magic(s->raw, s->rawlen)) {
         s->zstd = true;
         if (s->own_fd && (s->par = par_start(s->fd)))
@@ -439,6 +456,98 @@ bool instream_is_zstd_magic(const uint8_t *p, size_t n)
     return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
 }
 uint64_t instream_raw_offset(const struct instream *s) { return s->rawoff; }
+
+const uint8_t *instream_magic(const struct instream *s, size_t *n)
+{
+    *n = s->magiclen;
+    return s->magic;
+}
+
+const char *instream_foreign_format(const uint8_t *p, size_t n, const char **tool)
+{
+    static const struct {
+        const char *name, *tool;
+        size_t len;
+        const char *magic;
+    } formats[] = {
+        {"gzip", "gzip -dc", 2, "\x1f\x8b"},
+        {"xz", "xz -dc", 6, "\xfd" "7zXZ\0"},
+        {"zip", "unzip -p", 4, "PK\x03\x04"},
+        {"zip", "unzip -p", 4, "PK\x05\x06"}, /* an empty archive */
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (n >= formats[i].len && memcmp(p, formats[i].magic, formats[i].len) == 0) {
+            if (tool)
+                *tool = formats[i].tool;
+            return formats[i].name;
+        }
+    }
+    /* bzip2: "BZh" and the block size, then the first block's magic (the
+     * digits of pi) or, for no data, the end of stream's (those of sqrt(pi)):
+     * ten bytes no CSV header starts with */
+    if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+        (memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
+         memcmp(p + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) {
+        if (tool)
+            *tool = "bzip2 -dc";
+        return "bzip2";
+    }
+    return NULL;
+}
+
+/* s as one shell word: as it is when it is plain, else in single quotes. */
+static void shell_word(char *buf, size_t cap, const char *s)
+{
+    bool plain = *s != 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("._/+-,:=@%", *c)))
+            plain = false;
+    if (plain) {
+        snprintf(buf, cap, "%s", s);
+        return;
+    }
+    size_t o = 0;
+    if (o + 1 < cap)
+        buf[o++] = '\'';
+    for (const char *c = s; *c && o + 5 < cap; c++) {
+        if (*c == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            buf[o++] = *c;
+        }
+    }
+    if (o + 1 < cap)
+        buf[o++] = '\'';
+    buf[o < cap ? o : cap - 1] = 0;
+}
+
+int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, bool is_stdin,
+                            struct pcsv_error *err)
+{
+    const char *tool;
+    const char *name = instream_foreign_format(p, n, &tool);
+    if (!name)
+        return 0;
+    bool zip = strcmp(name, "zip") == 0;
+    const char *what = zip ? "a zip archive is" : NULL;
+    char kind[48];
+    if (!what) {
+        snprintf(kind, sizeof kind, "%s-compressed input is", name);
+        what = kind;
+    }
+    if (is_stdin && zip) /* unzip cannot read a pipe */
+        return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
+                              "%s not supported yet; use: unzip -p FILE.zip | pcsv ...", what);
+    if (is_stdin)
+        return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
+                              "%s not supported yet; use: ... | %s | pcsv ...", what, tool);
+    char word[300];
+    shell_word(word, sizeof word, path_shown);
+    return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
+                          "%s not supported yet; use: %s %s | pcsv ...", what, tool, word);
+}
 
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)
 {

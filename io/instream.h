@@ -1,6 +1,9 @@
 /* instream.h - a sequential input: a pipe, standard input, or a zstd file,
  * read (and decompressed) into the caller's buffers.
  *
+ * gzip, bzip2, xz and zip are recognised by their magic bytes too (see
+ * instream_foreign_format), for the caller to refuse them.
+ *
  * zstd input is recognised by its magic bytes (28 B5 2F FD, or a skippable
  * frame's, as pzstd writes first), on files and on standard input alike, and
  * decompressed with the streaming API, frame after frame. A regular file of
@@ -28,6 +31,23 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
 void instream_close(struct instream *s);
 /* Whether p[0, n) starts like zstd data (a frame or a skippable frame). */
 bool instream_is_zstd_magic(const uint8_t *p, size_t n);
+/* The formats pcsv recognises by their magic bytes but does not read yet:
+ * "gzip" (1F 8B), "bzip2" (BZh1-9 and a block or end-of-stream magic), "xz"
+ * (FD 37 7A 58 5A 00), "zip" (PK 03 04, or PK 05 06 for an empty archive),
+ * or NULL. *tool (when tool is not NULL): the command that writes the
+ * contents to stdout ("gzip -dc", "unzip -p"). p[0, n) is the input's first
+ * bytes; INSTREAM_MAGIC_MAX of them are enough. */
+#define INSTREAM_MAGIC_MAX 10
+const char *instream_foreign_format(const uint8_t *p, size_t n, const char **tool);
+/* Fill err (PCSV_EDATA: exit 1) for an input in such a format: "gzip-
+ * compressed input is not supported yet; use: gzip -dc FILE | pcsv ...".
+ * is_stdin: the input is standard input (the advice is then a pipe).
+ * Returns the code, or 0 (err untouched) when p is no such format. */
+int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, bool is_stdin,
+                            struct pcsv_error *err);
+/* The first bytes of the raw input (at most INSTREAM_MAGIC_MAX, fewer for
+ * a shorter input), as peeked at open for the magic. */
+const uint8_t *instream_magic(const struct instream *s, size_t *n);
 /* Whether the input is zstd-compressed (known after open). */
 bool instream_is_zstd(const struct instream *s);
 /* Fill buf with up to cap bytes of (decompressed) data. Returns the count,

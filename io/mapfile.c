@@ -2,22 +2,31 @@
 #include "mapfile.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The SIGBUS guard. Mappings are registered at open (single-threaded,
- * before any worker starts) so the handler only reads the table. */
-#define GUARD_MAX 64
-static struct {
-    const uint8_t *data;
-    size_t size;
-} guarded[GUARD_MAX];
-static _Atomic int nguarded;
+/* The SIGBUS guard: every mapping open at the moment, in a list the
+ * handler walks. Nodes are never freed (a handler may be reading one): a
+ * closed mapping's node is emptied (data NULL) and reused by the next open,
+ * so the list is as long as the most mappings ever open at once, with no
+ * limit. Registration and removal are serialised by a mutex (never taken
+ * in the handler); the handler reads the nodes through lock-free atomics.
+ * A node is published with its size before its data, and emptied (data
+ * NULL) before its mapping goes away. */
+struct guard_node {
+    _Atomic(const uint8_t *) data; /* NULL: free */
+    _Atomic size_t size;
+    struct guard_node *next; /* set before the node is published, then fixed */
+};
+static struct guard_node *_Atomic guard_head;
+static pthread_mutex_t guard_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Set by the handler, which may run in several workers at once (each
  * touching a vanished page): a lock-free atomic, async-signal-safe, where a
  * plain sig_atomic_t would be a data race between threads (TSan saw it). */
@@ -27,9 +36,9 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
     const uint8_t *a = si->si_addr;
-    int n = atomic_load(&nguarded);
-    for (int i = 0; i < n; i++) {
-        if (a >= guarded[i].data && a < guarded[i].data + guarded[i].size) {
+    for (struct guard_node *g = atomic_load(&guard_head); g; g = g->next) {
+        const uint8_t *d = atomic_load(&g->data);
+        if (d && a >= d && a < d + atomic_load(&g->size)) {
             /* a page of zeros where the file was: the access then succeeds
              * and the run reports the change when it ends */
             uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
@@ -44,9 +53,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
     raise(sig);
 }
 
-static void guard(const uint8_t *data, size_t size)
+/* 0, or -1 when no node could be allocated. */
+static int guard(const uint8_t *data, size_t size)
 {
     static bool installed;
+    pthread_mutex_lock(&guard_mu);
     if (!installed) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -56,12 +67,34 @@ static void guard(const uint8_t *data, size_t size)
         sigaction(SIGBUS, &sa, NULL);
         installed = true;
     }
-    int n = atomic_load(&nguarded);
-    if (n < GUARD_MAX) {
-        guarded[n].data = data;
-        guarded[n].size = size;
-        atomic_store(&nguarded, n + 1);
+    struct guard_node *g = atomic_load(&guard_head);
+    while (g && atomic_load(&g->data))
+        g = g->next;
+    if (!g) {
+        if (!(g = calloc(1, sizeof *g))) {
+            pthread_mutex_unlock(&guard_mu);
+            return -1;
+        }
+        g->next = atomic_load(&guard_head);
+        atomic_store(&guard_head, g);
     }
+    atomic_store(&g->size, size);
+    atomic_store(&g->data, data);
+    pthread_mutex_unlock(&guard_mu);
+    return 0;
+}
+
+static void unguard(const uint8_t *data)
+{
+    pthread_mutex_lock(&guard_mu);
+    for (struct guard_node *g = atomic_load(&guard_head); g; g = g->next) {
+        if (atomic_load(&g->data) == data) {
+            atomic_store(&g->data, NULL);
+            atomic_store(&g->size, 0);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&guard_mu);
 }
 
 bool mapfile_changed(const struct mapfile *m)
@@ -109,17 +142,26 @@ int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err)
             m->fd = -1;
             return pcsv_error_set(err, PCSV_EIO, e, path, 0, "cannot map");
         }
+        if (guard(p, m->size)) {
+            munmap(p, m->size);
+            close(fd);
+            m->fd = -1;
+            m->size = 0;
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, path, 0, "%s", "");
+        }
         m->data = p;
         madvise(p, m->size, MADV_SEQUENTIAL);
-        guard(m->data, m->size);
     }
     return 0;
 }
 
 void mapfile_close(struct mapfile *m)
 {
-    if (m->data)
+    if (m->data) {
+        if (m->fd >= 0)
+            unguard(m->data); /* before the address can be mapped again */
         munmap((void *)m->data, m->size);
+    }
     if (m->fd >= 0)
         close(m->fd);
     m->data = NULL;

@@ -35,9 +35,10 @@ int mapfile_open(struct mapfile *m, const char *path, struct pcsv_error *err);
 void mapfile_close(struct mapfile *m);
 /* Whether the file shrank while it was read: mapfile_read found its end
  * early, or a read of the mapping past the new end raised SIGBUS, which
- * pcsv's handler (installed by mapfile_open) turns into a page of zeros
- * plus this flag, so the run ends with "file changed while reading"
- * instead of a crash. Also true when the file's size now differs from its
+ * pcsv's handler (installed by mapfile_open; it knows every mapping open
+ * at the moment, any number, and forgets one at mapfile_close) turns into
+ * a page of zeros plus this flag, so the run ends with "file changed while
+ * reading" instead of a crash. Also true when the file's size now differs from its
  * size at open. */
 bool mapfile_changed(const struct mapfile *m);
 

@@ -205,6 +205,10 @@ int pipe_input_open(struct pipe_input *in, const char *path, const char *path_sh
             return rc;
         }
         in->map.path = path_shown;
+        /* gzip, bzip2, xz, zip: refused by name, never read as CSV */
+        size_t nm = in->map.size < INSTREAM_MAGIC_MAX ? in->map.size : INSTREAM_MAGIC_MAX;
+        if (nm && instream_refuse_foreign(in->map.data, nm, path_shown, strcmp(path, "-") == 0, err))
+            return err->code;
         if (!is_zstd_file(in->map.fd)) {
             const uint8_t *d = in->map.data;
             size_t len = in->map.size, pos = skip_preamble(d, len);
@@ -218,6 +222,10 @@ int pipe_input_open(struct pipe_input *in, const char *path, const char *path_sh
     }
     in->is = instream_open(path, path_shown, err);
     if (!in->is)
+        return err->code;
+    size_t nm;
+    const uint8_t *magic = instream_magic(in->is, &nm);
+    if (instream_refuse_foreign(magic, nm, path_shown, strcmp(path, "-") == 0, err))
         return err->code;
     /* read until the header row is whole */
     for (;;) {
