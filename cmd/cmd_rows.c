@@ -148,6 +148,11 @@ static int parse_select(const char *spec, char *const *names, int ncols, int **c
             v[m++] = v[i];
     free(copy);
     free(drop);
+    if (m == 0 && ncols > 0) { /* rows of no fields would print as blank lines */
+        free(v);
+        return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "the selection '%s' leaves no columns to print",
+                              spec);
+    }
     *cols = v;
     *n = m;
     return 0;

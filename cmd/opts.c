@@ -521,6 +521,9 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("--rejects does not go with --parser libcsv (it stops at the "
                                "first bad row)");
     }
+    if (o->ref_parser && o->bad_mode != PIPE_FAIL)
+        return usage_error("--on-bad-row %s does not go with --parser libcsv (it stops at the "
+                           "first bad row)", o->bad_mode == PIPE_SKIP ? "skip" : "warn");
     if (o->where && o->ref_parser)
         return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)

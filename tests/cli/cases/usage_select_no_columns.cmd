@@ -1,0 +1,1 @@
+select '!1-5' sales.csv
