@@ -9,7 +9,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd
+DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check test-unit test-cli test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
+.PHONY: all deps test check test-unit test-cli test-diff test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
 
 all: $(B)/pcsv
 
@@ -35,7 +35,7 @@ help:
 	@echo "make demo       install what is missing, build, aggregate a generated sample"
 	@echo "make test       install what is missing, build, run every test (unit, CLI,"
 	@echo "                ASan/UBSan build of both, TSan build of queue and pipeline)"
-	@echo "make test-unit | test-cli | test-asan | test-tsan | fuzz-smoke   one layer"
+	@echo "make test-unit | test-cli | test-diff | test-asan | test-tsan | fuzz-smoke   one layer"
 	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (default 300) seconds"
 	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
 	@echo "make format     clang-format the sources"
@@ -80,6 +80,12 @@ test-unit: $(B)/test_unit
 
 test-cli: $(B)/pcsv
 	bash tests/cli/run.sh $(B)/pcsv
+
+# The differential check: random small CSVs through every command and format,
+# compared across --jobs, --chunk-size, input routes (file, stdin, pipe, zstd)
+# and output routes (stdout, -o FILE, -o FILE.zst); see tests/diff/diff.py.
+test-diff: $(B)/pcsv
+	bash tests/diff/run.sh $(B)/pcsv
 
 # ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
 test-asan: $(B)/.deps
@@ -165,7 +171,7 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 test check: $(B)/.deps
-	$(MAKE) --no-print-directory test-unit test-cli
+	$(MAKE) --no-print-directory test-unit test-cli test-diff
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz-smoke
