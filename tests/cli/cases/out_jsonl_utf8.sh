@@ -27,7 +27,7 @@ echo "--- stats"
 "$PCSV" stats "$f" --format jsonl $VARY
 echo "exit $?"
 echo "--- count (no strings: no warning)"
-"$PCSV" count "$f" --format jsonl $VARY
+"$PCSV" count "$f" $VARY
 echo "--- -q: no warning"
 "$PCSV" select 2 "$f" --format jsonl -q $VARY | head -n 2
 echo "--- csv: bytes kept, no warning"
