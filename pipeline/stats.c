@@ -626,13 +626,11 @@ static void put_null(struct outsink *out) { outsink_field(out, "", 0, OUT_NULL);
 int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
                 struct pcsv_error *err)
 {
-    bool approx = false;
-    for (int i = 0; i < p->ncols; i++)
-        approx |= p->c[i].hll != NULL;
-    char *head[] = {"column", "type",   "count",  "nulls", "min",
-                    "max",    "mean",   "stddev", approx ? "distinct_approx" : "distinct",
-                    "max_length"};
-    outsink_header(out, head, 10);
+    /* The header never depends on the data: whether a column's distinct
+     * count is exact is a field of its row (distinct_exact). */
+    char *head[] = {"column", "type",   "count",    "nulls",          "min",       "max",
+                    "mean",   "stddev", "distinct", "distinct_exact", "max_length"};
+    outsink_header(out, head, 11);
     bool overflow = false;
     for (int i = 0; i < p->ncols; i++) {
         struct cstat *c = &p->c[i];
@@ -695,6 +693,10 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
             put_u64(out, (uint64_t)llround(hll_estimate(c->hll)));
         else
             put_u64(out, c->set ? c->set->n : 0);
+        if (c->hll)
+            outsink_field(out, "false", 5, OUT_NUM);
+        else
+            outsink_field(out, "true", 4, OUT_NUM);
         put_u64(out, c->maxlen);
         outsink_end_row(out);
     }
