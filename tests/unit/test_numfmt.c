@@ -381,7 +381,13 @@ Test(numfmt, compare_decimal_with_double)
     expect_cmp("2", "1.5e0", 1);
     expect_cmp("1", "1.5e0", -1);
     expect_cmp("100", "1e2", 0);
-    expect_cmp("0.1", "1e-1", 0);
+    /* exact values: 1e-1 is the double 0.1000000000000000055..., a little
+     * more than the decimal 0.1 (issue 11: a total order, no ties between
+     * different values) */
+    expect_cmp("0.1", "1e-1", -1);
+    expect_cmp("9007199254740993", "9007199254740992e0", 1);
+    expect_cmp("9007199254740992", "9007199254740992e0", 0);
+    expect_cmp("-9007199254740993", "-9007199254740992e0", -1);
     expect_cmp("-3", "-2.5E0", -1);
     expect_cmp("1e300", "99999999999999999999999999999999999999", 1);
     expect_cmp("1e-5", "2e-5", -1);
