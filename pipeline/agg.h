@@ -40,6 +40,8 @@ struct agg_spec {
     int vcol; /* index into plan->vcols, -1 for count */
     char *name; /* result column name */
     double q;   /* AGG_QUANTILE: 0.5 for median, N/100 for pN */
+    __int128 qnum; /* AGG_QUANTILE: q exactly, as qnum / 10^qdscale */
+    int qdscale;
     int qslot;  /* AGG_QUANTILE: its index among the plan's quantile specs */
 };
 
