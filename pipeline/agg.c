@@ -259,18 +259,27 @@ struct agg_part {
     uint8_t *pairbuf;
     size_t paircap;
     /* median/pN: every value, as (vcol, group, value); sorted when written.
-     * The exact value is kept (interpolation is exact); its nearest double
-     * sorts first. */
+     * The exact value is kept in 16 bytes (interpolation is exact): a real
+     * is its double; a decimal with |mantissa| < 2^51 and scale <= 22 is
+     * its nearest double and its scale (the mantissa is round(v 10^scale),
+     * and two such decimals with the same double are equal); any other
+     * decimal is an index into qbig. */
     struct qval {
-        double v;    /* the nearest double */
-        int64_t m;   /* QV_DEC: the mantissa; QV_BIG: index into qbig */
+        union {
+            double v;     /* QV_DBL, QV_DEC: the (nearest) double */
+            uint64_t big; /* QV_BIG: index into qbig */
+        } u;
         uint32_t group;
         uint16_t vcol;
-        int8_t scale; /* QV_DEC, QV_BIG: value = mantissa / 10^scale */
+        int8_t scale; /* QV_DEC */
         uint8_t kind;
     } *qv;
     size_t nqv, capqv;
-    i128 *qbig; /* mantissas beyond 64 bits */
+    struct qbig {
+        i128 mant;
+        double v;
+        int scale;
+    } *qbig;
     size_t nqbig, capqbig;
     double *qres; /* [group * nquantiles + qslot], filled when written */
     size_t cap; /* groups recs has room for */
@@ -569,23 +578,25 @@ static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t
 
 enum { QV_DBL, QV_DEC, QV_BIG };
 
-/* Add value q (its vcol, group and v set) with mantissa m beyond 64 bits. */
-static int qv_add_big(struct agg_part *a, struct qval q, i128 m)
+/* Add value q (its vcol and group set), a decimal kept in qbig. */
+static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
 {
     if (a->nqbig == a->capqbig) {
         size_t nc = a->capqbig ? a->capqbig * 2 : 64;
-        i128 *b = realloc(a->qbig, nc * sizeof *b);
-        if (!b)
+        struct qbig *nb = realloc(a->qbig, nc * sizeof *nb);
+        if (!nb)
             return -1;
-        a->qbig = b;
+        a->qbig = nb;
         a->capqbig = nc;
     }
-    a->qbig[a->nqbig] = m;
-    q.m = (int64_t)a->nqbig++;
+    a->qbig[a->nqbig] = b;
+    q.u.big = a->nqbig++;
     q.kind = QV_BIG;
     a->qv[a->nqv++] = q;
     return 0;
 }
+
+#define QV_SMALL ((i128)1 << 51)
 
 static int qv_reserve(struct agg_part *a)
 {
@@ -604,13 +615,12 @@ static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, const struct nu
 {
     if (qv_reserve(a) < 0)
         return -1;
-    struct qval q = {.v = num_to_double(nv), .group = g, .vcol = (uint16_t)vcol};
+    struct qval q = {.u.v = num_to_double(nv), .group = g, .vcol = (uint16_t)vcol};
     if (nv->kind == NUM_DEC) {
-        q.scale = (int8_t)nv->scale;
-        if (nv->mant != (int64_t)nv->mant)
-            return qv_add_big(a, q, nv->mant);
+        if (nv->mant >= QV_SMALL || nv->mant <= -QV_SMALL || nv->scale > 22)
+            return qv_add_big(a, q, (struct qbig){nv->mant, q.u.v, nv->scale});
         q.kind = QV_DEC;
-        q.m = (int64_t)nv->mant;
+        q.scale = (int8_t)nv->scale;
     }
     a->qv[a->nqv++] = q;
     return 0;
@@ -619,10 +629,24 @@ static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, const struct nu
 /* The exact value of a kept median/pN value. */
 static void qv_num(const struct agg_part *a, const struct qval *q, struct num *out)
 {
-    out->kind = q->kind == QV_DBL ? NUM_DBL : NUM_DEC;
-    out->d = q->v;
-    out->scale = q->scale;
-    out->mant = q->kind == QV_BIG ? a->qbig[q->m] : q->m;
+    if (q->kind == QV_BIG) {
+        const struct qbig *b = &a->qbig[q->u.big];
+        *out = (struct num){.kind = NUM_DEC, .mant = b->mant, .scale = (int16_t)b->scale, .d = b->v};
+    } else if (q->kind == QV_DEC) {
+        /* v = m 10^-s (1 + e), |e| <= 2^-53, |m| < 2^51: v 10^s, rounded,
+         * is within 3/8 of m */
+        double p = (double)num_pow10(q->scale);
+        *out = (struct num){.kind = NUM_DEC, .mant = (i128)llround(q->u.v * p), .scale = q->scale,
+                            .d = q->u.v};
+    } else {
+        *out = (struct num){.kind = NUM_DBL, .d = q->u.v};
+    }
+}
+
+/* The double a kept value sorts by. */
+static inline double qv_double(const struct agg_part *a, const struct qval *q)
+{
+    return q->kind == QV_BIG ? a->qbig[q->u.big].v : q->u.v;
 }
 
 static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
@@ -944,7 +968,7 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         struct qval q = *x;
         q.group = (uint32_t)map[x->group];
         if (qv_reserve(into) < 0 ||
-            (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->m]) : (into->qv[into->nqv++] = q, 0)) < 0) {
+            (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big]) : (into->qv[into->nqv++] = q, 0)) < 0) {
             free(map);
             return -1;
         }
@@ -1451,10 +1475,12 @@ static int cmp_qval(const void *x, const void *y, void *ctx)
         return a->vcol < b->vcol ? -1 : 1;
     if (a->group != b->group)
         return a->group < b->group ? -1 : 1;
-    if (a->v != b->v)
-        return a->v < b->v ? -1 : 1;
-    if (a->kind == QV_DBL && b->kind == QV_DBL)
-        return 0;
+    const struct agg_part *p = ctx;
+    double va = qv_double(p, a), vb = qv_double(p, b);
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    if (a->kind == b->kind && a->kind != QV_BIG)
+        return 0; /* the same double: the same real, or the same small decimal */
     struct num na, nb; /* the same nearest double: the exact values decide */
     qv_num(ctx, a, &na);
     qv_num(ctx, b, &nb);
