@@ -997,8 +997,9 @@ struct cell {
     union {
         int64_t i;
         double d;
-        struct wide w; /* CELL_WIDE: w / 10^scale */
-        i128 mant;     /* CELL_DEC: mant / 10^scale, shown with to_scale digits */
+        struct wide w;   /* CELL_WIDE: w / 10^scale */
+        uint64_t m2[2]; /* CELL_DEC: an i128 mant / 10^scale, shown with to_scale
+                           digits (two words: 8-byte alignment keeps cells at 40 bytes) */
         struct {
             const uint8_t *p;
             uint32_t len;
@@ -1238,7 +1239,7 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
             x.u.d = num_to_double(nv);
         } else {
             x.kind = CELL_DEC;
-            x.u.mant = nv->mant;
+            memcpy(x.u.m2, &nv->mant, sizeof x.u.m2);
             x.scale = nv->scale;
             x.to_scale = (int16_t)s->scale;
         }
@@ -1275,9 +1276,12 @@ static void put_cell(struct outsink *out, const struct cell *x)
     case CELL_WIDE:
         n = wide_fmt_dec(buf, &x->u.w, x->scale);
         break;
-    case CELL_DEC:
-        put_num_dec(out, x->u.mant, x->scale, x->to_scale);
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        put_num_dec(out, m, x->scale, x->to_scale);
         return;
+    }
     case CELL_DBL:
         n = num_fmt_double(buf, x->u.d);
         break;
@@ -1303,10 +1307,13 @@ static void cell_xnum(const struct cell *x, struct xnum *v)
         v->w = x->u.w;
         v->scale = x->scale;
         return;
-    case CELL_DEC:
-        wide_add_i128(&v->w, x->u.mant);
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        wide_add_i128(&v->w, m);
         v->scale = x->scale;
         return;
+    }
     case CELL_DBL:
         v->is_dbl = true;
         v->d = x->u.d;
@@ -1354,9 +1361,10 @@ static int cell_cmp_exact(const struct cell *a, const struct cell *b)
  * last in either direction; ties keep the key order (rank). */
 struct srec {
     double d;
-    uint32_t e, rank;
-    bool null;
+    uint32_t e;
+    uint32_t rank; /* SREC_NULL set: an empty cell */
 };
+#define SREC_NULL 0x80000000u
 
 struct sortcol {
     const struct cell *cells; /* [entry], result column */
@@ -1369,11 +1377,8 @@ static int cmp_srec(const void *x, const void *y, void *ctx)
 {
     const struct srec *a = x, *b = y;
     const struct sortcol *sc = ctx;
-    if (a->null || b->null) {
-        if (a->null != b->null)
-            return a->null ? 1 : -1;
+    if ((a->rank | b->rank) & SREC_NULL) /* empty cells last; among them, by rank */
         return (a->rank > b->rank) - (a->rank < b->rank);
-    }
     int r = 0;
     if (sc->numeric)
         r = (a->d > b->d) - (a->d < b->d);
@@ -1405,8 +1410,11 @@ static double cell_double(const struct cell *x)
         return (double)x->u.i;
     case CELL_WIDE:
         return wide_to_double(&x->u.w, x->scale);
-    case CELL_DEC:
-        return num_dec_to_double(x->u.mant, x->scale);
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        return num_dec_to_double(m, x->scale);
+    }
     case CELL_DBL:
         return x->u.d;
     default: {
@@ -1418,7 +1426,8 @@ static double cell_double(const struct cell *x)
 }
 
 /* Reorder order[0, n) (in key order) by the --sort column. For a result
- * column, its cells are computed into *cellsp (kept for printing). */
+ * column, its cells are computed once and returned in *cellsp in output
+ * order (printing then reads them in sequence). */
 static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell **cellsp)
 {
     const struct agg_plan *p = c->p;
@@ -1449,21 +1458,34 @@ static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell
     for (size_t i = 0; i < n; i++) {
         uint32_t e = order[i];
         struct srec x = {.e = e, .rank = (uint32_t)i};
+        bool null;
         if (cells) {
-            x.null = cells[e].kind == CELL_NULL;
-            if (!x.null && sc.numeric)
+            null = cells[e].kind == CELL_NULL;
+            if (!null && sc.numeric)
                 x.d = cell_double(&cells[e]);
         } else {
             const struct keyinfo *k = &c->ki[(size_t)e * c->nkeys + col];
-            x.null = !k->len;
+            null = !k->len;
             x.d = k->d;
         }
+        x.rank |= null ? SREC_NULL : 0;
         r[i] = x;
     }
     qsort_r(r, n, sizeof *r, cmp_srec, &sc);
     for (size_t i = 0; i < n; i++)
         order[i] = r[i].e;
     free(r);
+    if (cells) { /* into output order: one pass of independent loads */
+        struct cell *out = malloc((n + 1) * sizeof *out);
+        if (!out) {
+            free(cells);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[i] = cells[order[i]];
+        free(cells);
+        cells = out;
+    }
     *cellsp = cells;
     return 0;
 }
@@ -1618,7 +1640,7 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     struct keyinfo *ki = calloc(ng * (size_t)(nk ? nk : 1) + 1, sizeof *ki);
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
-    struct cell *sorted_cells = NULL; /* the --sort result column's cells */
+    struct cell *sorted_cells = NULL; /* the --sort result column's cells, in output order */
     struct wctx c = {.p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric,
                      .nkeys = nk};
     int rc = 0;
@@ -1661,7 +1683,7 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
         }
         for (int i = 0; i < p->nspecs; i++) {
             if (sorted_cells && i == p->sort_col - nk) {
-                put_cell(out, &sorted_cells[e]);
+                put_cell(out, &sorted_cells[oi]);
             } else {
                 struct cell x = cell_of(&c, e, i);
                 put_cell(out, &x);
