@@ -597,6 +597,9 @@ static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
 }
 
 #define QV_SMALL ((i128)1 << 51)
+_Static_assert(sizeof(struct qval) == 16 && offsetof(struct qval, vcol) == offsetof(struct qval, group) + 4 &&
+                   __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "qv_slot reads group and vcol as one little-endian word");
 
 static int qv_reserve(struct agg_part *a)
 {
@@ -1490,23 +1493,43 @@ static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell
     return 0;
 }
 
-static int cmp_qval(const void *x, const void *y, void *ctx)
+/* (vcol, group) of a kept value as one number: the 8 bytes after the
+ * value hold group (low 32 bits, little-endian), then vcol. */
+static inline uint64_t qv_slot(const struct qval *q)
 {
-    const struct qval *a = x, *b = y;
-    if (a->vcol != b->vcol)
-        return a->vcol < b->vcol ? -1 : 1;
-    if (a->group != b->group)
-        return a->group < b->group ? -1 : 1;
-    const struct agg_part *p = ctx;
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)q + offsetof(struct qval, group), sizeof w);
+    return w & 0xffffffffffffULL;
+}
+
+/* Two kept values of one slot, not both holding their double (or equal
+ * doubles of different kinds): compared exactly. Out of line, so that the
+ * usual comparison needs no stack frame. */
+__attribute__((noinline)) static int cmp_qval_slow(const struct qval *a, const struct qval *b,
+                                                   const struct agg_part *p)
+{
     double va = qv_double(p, a), vb = qv_double(p, b);
     if (va != vb)
         return va < vb ? -1 : 1;
-    if (a->kind == b->kind && a->kind != QV_BIG)
-        return 0; /* the same double: the same real, or the same small decimal */
     struct num na, nb; /* the same nearest double: the exact values decide */
-    qv_num(ctx, a, &na);
-    qv_num(ctx, b, &nb);
+    qv_num(p, a, &na);
+    qv_num(p, b, &nb);
     return num_cmp(&na, &nb);
+}
+
+static int cmp_qval(const void *x, const void *y, void *ctx)
+{
+    const struct qval *a = x, *b = y;
+    uint64_t sa = qv_slot(a), sb = qv_slot(b);
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    if ((a->kind | b->kind) < QV_BIG) { /* the usual case: both hold their double */
+        if (a->u.v != b->u.v)
+            return a->u.v < b->u.v ? -1 : 1;
+        if (a->kind == b->kind)
+            return 0; /* the same double: the same real, or the same small decimal */
+    }
+    return cmp_qval_slow(a, b, ctx);
 }
 
 /* median/pN of every group of a: sort its values by (column, group,
