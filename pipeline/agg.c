@@ -275,6 +275,7 @@ struct agg_part {
         uint8_t kind;
     } *qv;
     size_t nqv, capqv;
+    unsigned qkinds; /* 1 << kind of every value kept */
     struct qbig {
         i128 mant;
         double v;
@@ -592,6 +593,7 @@ static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
     a->qbig[a->nqbig] = b;
     q.u.big = a->nqbig++;
     q.kind = QV_BIG;
+    a->qkinds |= 1u << QV_BIG;
     a->qv[a->nqv++] = q;
     return 0;
 }
@@ -625,6 +627,7 @@ static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, const struct nu
         q.kind = QV_DEC;
         q.scale = (int8_t)nv->scale;
     }
+    a->qkinds |= 1u << q.kind;
     a->qv[a->nqv++] = q;
     return 0;
 }
@@ -970,6 +973,7 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
             continue;
         struct qval q = *x;
         q.group = (uint32_t)map[x->group];
+        into->qkinds |= 1u << q.kind;
         if (qv_reserve(into) < 0 ||
             (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big]) : (into->qv[into->nqv++] = q, 0)) < 0) {
             free(map);
@@ -1517,6 +1521,18 @@ __attribute__((noinline)) static int cmp_qval_slow(const struct qval *a, const s
     return num_cmp(&na, &nb);
 }
 
+/* Values all reals or all small decimals: equal doubles are equal values,
+ * so (vcol, group, double) is the whole order. */
+static int cmp_qval_fast(const void *x, const void *y)
+{
+    const struct qval *a = x, *b = y;
+    if (a->vcol != b->vcol)
+        return a->vcol < b->vcol ? -1 : 1;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    return (a->u.v > b->u.v) - (a->u.v < b->u.v);
+}
+
 static int cmp_qval(const void *x, const void *y, void *ctx)
 {
     const struct qval *a = x, *b = y;
@@ -1543,7 +1559,9 @@ static int quantiles(struct agg_part *a)
     a->qres = malloc((ngr * (size_t)p->nquantiles + 1) * sizeof *a->qres);
     if (!a->qres)
         return -1;
-    if (a->nqv > 1)
+    if (a->nqv > 1 && (a->qkinds == 1u << QV_DBL || a->qkinds == 1u << QV_DEC))
+        qsort(a->qv, a->nqv, sizeof *a->qv, cmp_qval_fast);
+    else if (a->nqv > 1)
         qsort_r(a->qv, a->nqv, sizeof *a->qv, cmp_qval, a);
     for (size_t i = 0; i < a->nqv;) {
         size_t e = i;
