@@ -1,4 +1,5 @@
 /* agg.c - plans, partial aggregates, merging and the result table. */
+#define _GNU_SOURCE /* qsort_r */
 #include "agg.h"
 
 #include <errno.h>
@@ -140,6 +141,8 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         for (size_t k = 0; k < sizeof fn_names / sizeof fn_names[0]; k++)
             if (strcmp(fn_names[k].name, t) == 0)
                 fi = (int)k;
+        i128 qnum = 50;
+        int qscale = 0;
         if (fi < 0 && strcmp(t, "median") == 0) {
             fi = -2;
             q = 0.5;
@@ -149,6 +152,19 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             if (*end == 0 && pct > 0 && pct < 100 && (t[1] >= '0' && t[1] <= '9')) {
                 fi = -2;
                 q = pct / 100;
+                /* N exactly, as qnum / 10^qscale (at most 16 fraction digits) */
+                struct num pn;
+                char fix[64];
+                if (num_parse((const uint8_t *)t + 1, strlen(t + 1), &pn) != NUM_DEC) {
+                    snprintf(fix, sizeof fix, "%.16f", pct);
+                    num_parse((const uint8_t *)fix, strlen(fix), &pn);
+                }
+                while (pn.scale > 16) {
+                    pn.mant /= 10;
+                    pn.scale--;
+                }
+                qnum = pn.mant;
+                qscale = pn.scale;
             }
         }
         if (fi == -1) {
@@ -168,6 +184,8 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         if (s->fn == AGG_QUANTILE) {
             v->quantile = true;
             s->q = q;
+            s->qnum = qnum;
+            s->qdscale = qscale + 2; /* q = N / 100 */
             s->qslot = p->nquantiles++;
         }
         if (s->fn == AGG_SUM || s->fn == AGG_MEAN)
@@ -222,7 +240,7 @@ struct vstate {
     int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
     int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
     int o_ndistinct; /* distinct: filled from the pair set when writing */
-    int o_sq, o_dsq; /* var/stddev: exact sum of squares (at 2 * scale), of reals */
+    int o_sq, o_dsq; /* var/stddev: exact sum of squares (at 2 * scale), of reals (xsq) */
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
@@ -240,12 +258,30 @@ struct agg_part {
     struct hashtab *pairs;
     uint8_t *pairbuf;
     size_t paircap;
-    /* median/pN: every value, as (vcol, group, value); sorted when written */
+    /* median/pN: every value, as (vcol, group, value); sorted when written.
+     * The exact value is kept in 16 bytes (interpolation is exact): a real
+     * is its double; a decimal with |mantissa| < 2^51 and scale <= 22 is
+     * its nearest double and its scale (the mantissa is round(v 10^scale),
+     * and two such decimals with the same double are equal); any other
+     * decimal is an index into qbig. */
     struct qval {
-        uint32_t vcol, group;
-        double v;
+        union {
+            double v;     /* QV_DBL, QV_DEC: the (nearest) double */
+            uint64_t big; /* QV_BIG: index into qbig */
+        } u;
+        uint32_t group;
+        uint16_t vcol;
+        int8_t scale; /* QV_DEC */
+        uint8_t kind;
     } *qv;
     size_t nqv, capqv;
+    unsigned qkinds; /* 1 << kind of every value kept */
+    struct qbig {
+        i128 mant;
+        double v;
+        int scale;
+    } *qbig;
+    size_t nqbig, capqbig;
     double *qres; /* [group * nquantiles + qslot], filled when written */
     size_t cap; /* groups recs has room for */
     size_t rec_size;
@@ -324,7 +360,7 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
         s->o_sq = s->o_dsq = -1;
         if (v->var) {
             s->o_sq = field_at(&off, sizeof(struct wide), 16);
-            s->o_dsq = field_at(&off, sizeof(struct xsum *), 8);
+            s->o_dsq = field_at(&off, sizeof(struct xsq *), 8);
         }
         if (v->distinct)
             s->o_ndistinct = field_at(&off, sizeof(int64_t), 8);
@@ -372,7 +408,7 @@ void agg_part_destroy(struct agg_part *a)
                 free(F(a, g, s->o_slast, struct sbuf)->p);
             }
             if (s->o_dsq >= 0)
-                free(*F(a, g, s->o_dsq, struct xsum *));
+                free(*F(a, g, s->o_dsq, struct xsq *));
         }
     }
     bigmem_free(a->recs, a->cap * a->rec_size);
@@ -389,6 +425,7 @@ void agg_part_destroy(struct agg_part *a)
     hashtab_destroy(a->pairs);
     free(a->pairbuf);
     free(a->qv);
+    free(a->qbig);
     free(a->qres);
     free(a);
 }
@@ -540,7 +577,33 @@ static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t
     return hashtab_upsert(a->pairs, a->pairbuf, need, hashtab_hash(a->pairbuf, need), &ins) < 0 ? -1 : 0;
 }
 
-static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, double v)
+enum { QV_DBL, QV_DEC, QV_BIG };
+
+/* Add value q (its vcol and group set), a decimal kept in qbig. */
+static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
+{
+    if (a->nqbig == a->capqbig) {
+        size_t nc = a->capqbig ? a->capqbig * 2 : 64;
+        struct qbig *nb = realloc(a->qbig, nc * sizeof *nb);
+        if (!nb)
+            return -1;
+        a->qbig = nb;
+        a->capqbig = nc;
+    }
+    a->qbig[a->nqbig] = b;
+    q.u.big = a->nqbig++;
+    q.kind = QV_BIG;
+    a->qkinds |= 1u << QV_BIG;
+    a->qv[a->nqv++] = q;
+    return 0;
+}
+
+#define QV_SMALL ((i128)1 << 51)
+_Static_assert(sizeof(struct qval) == 16 && offsetof(struct qval, vcol) == offsetof(struct qval, group) + 4 &&
+                   __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "qv_slot reads group and vcol as one little-endian word");
+
+static int qv_reserve(struct agg_part *a)
 {
     if (a->nqv == a->capqv) {
         size_t nc = a->capqv ? a->capqv * 2 : 1024;
@@ -550,8 +613,46 @@ static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, double v)
         a->qv = q;
         a->capqv = nc;
     }
-    a->qv[a->nqv++] = (struct qval){vcol, g, v};
     return 0;
+}
+
+static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, const struct num *nv)
+{
+    if (qv_reserve(a) < 0)
+        return -1;
+    struct qval q = {.u.v = num_to_double(nv), .group = g, .vcol = (uint16_t)vcol};
+    if (nv->kind == NUM_DEC) {
+        if (nv->mant >= QV_SMALL || nv->mant <= -QV_SMALL || nv->scale > 22)
+            return qv_add_big(a, q, (struct qbig){nv->mant, q.u.v, nv->scale});
+        q.kind = QV_DEC;
+        q.scale = (int8_t)nv->scale;
+    }
+    a->qkinds |= 1u << q.kind;
+    a->qv[a->nqv++] = q;
+    return 0;
+}
+
+/* The exact value of a kept median/pN value. */
+static void qv_num(const struct agg_part *a, const struct qval *q, struct num *out)
+{
+    if (q->kind == QV_BIG) {
+        const struct qbig *b = &a->qbig[q->u.big];
+        *out = (struct num){.kind = NUM_DEC, .mant = b->mant, .scale = (int16_t)b->scale, .d = b->v};
+    } else if (q->kind == QV_DEC) {
+        /* v = m 10^-s (1 + e), |e| <= 2^-53, |m| < 2^51: v 10^s, rounded,
+         * is within 3/8 of m */
+        double p = (double)num_pow10(q->scale);
+        *out = (struct num){.kind = NUM_DEC, .mant = (i128)llround(q->u.v * p), .scale = q->scale,
+                            .d = q->u.v};
+    } else {
+        *out = (struct num){.kind = NUM_DBL, .d = q->u.v};
+    }
+}
+
+/* The double a kept value sorts by. */
+static inline double qv_double(const struct agg_part *a, const struct qval *q)
+{
+    return q->kind == QV_BIG ? a->qbig[q->u.big].v : q->u.v;
 }
 
 static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
@@ -570,7 +671,7 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         (*(int64_t *)(rec + s->o_n))++;
         if (v->firstlast && firstlast_update(s, rec, pos, x->p, x->len) < 0)
             return -1;
-        if (v->quantile && qv_add(a, (uint32_t)i, (uint32_t)g, num_to_double(nv)) < 0)
+        if (v->quantile && qv_add(a, (uint32_t)i, (uint32_t)g, nv) < 0)
             return -1;
         if (v->distinct) {
             size_t gl;
@@ -590,10 +691,10 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                         s->overflow = true;
                     wide_add_square_fast((struct wide *)(rec + s->o_sq), m);
                 } else {
-                    struct xsum **dq = (struct xsum **)(rec + s->o_dsq);
-                    if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
+                    struct xsq **dq = (struct xsq **)(rec + s->o_dsq);
+                    if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                         return -1;
-                    xsum_add_square(*dq, nv->d);
+                    xsq_add_square(*dq, nv->d);
                 }
             }
             if (nv->kind == NUM_DEC) {
@@ -823,12 +924,12 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                                                 !wide_mul_pow10(&sq, d->scale - s->scale)))
                         d->overflow = true;
                     wide_add(F(into, gd, d->o_sq, struct wide), &sq);
-                    struct xsum *fq = *F(from, gs, s->o_dsq, struct xsum *);
+                    struct xsq *fq = *F(from, gs, s->o_dsq, struct xsq *);
                     if (fq) {
-                        struct xsum **dq = F(into, gd, d->o_dsq, struct xsum *);
-                        if (!*dq && !(*dq = calloc(1, sizeof(struct xsum))))
+                        struct xsq **dq = F(into, gd, d->o_dsq, struct xsq *);
+                        if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                             return -1;
-                        xsum_merge(*dq, fq);
+                        xsq_merge(*dq, fq);
                     }
                 }
                 struct xsum *sd = *F(from, gs, s->o_dsum, struct xsum *);
@@ -868,7 +969,13 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
     }
     for (size_t i = 0; i < from->nqv; i++) {
         const struct qval *x = &from->qv[i];
-        if (map[x->group] >= 0 && qv_add(into, x->vcol, (uint32_t)map[x->group], x->v) < 0) {
+        if (map[x->group] < 0)
+            continue;
+        struct qval q = *x;
+        q.group = (uint32_t)map[x->group];
+        into->qkinds |= 1u << q.kind;
+        if (qv_reserve(into) < 0 ||
+            (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big]) : (into->qv[into->nqv++] = q, 0)) < 0) {
             free(map);
             return -1;
         }
@@ -879,6 +986,11 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
 
 /* -------------------------------------------------------------- output */
 
+/* Everything agg_write works with travels in one struct wctx (no state at
+ * file scope, so concurrent agg_write calls on different partials are
+ * safe). Every result cell is computed by one function, cell_of, for
+ * sorting and for printing alike. */
+
 struct keyinfo {
     const uint8_t *p;
     size_t len;
@@ -886,18 +998,41 @@ struct keyinfo {
     struct num num;
 };
 
-struct sortctx {
-    struct keyinfo *ki; /* [entry * nkeys + k] */
-    bool *numeric;      /* per key column */
-    int nkeys;
+/* One result cell, before formatting. */
+enum cell_kind { CELL_NULL, CELL_INT, CELL_WIDE, CELL_DEC, CELL_DBL, CELL_TEXT };
+struct cell {
+    union {
+        int64_t i;
+        double d;
+        struct wide w;   /* CELL_WIDE: w / 10^scale */
+        uint64_t m2[2]; /* CELL_DEC: an i128 mant / 10^scale, shown with to_scale
+                           digits (two words: 8-byte alignment keeps cells at 40 bytes) */
+        struct {
+            const uint8_t *p;
+            uint32_t len;
+        } t; /* CELL_TEXT */
+    } u;
+    int16_t scale, to_scale;
+    uint8_t kind;
+    uint8_t out; /* CELL_TEXT: OUT_NUM or OUT_STR */
 };
 
-static struct sortctx *sort_ctx; /* qsort has no context argument */
+struct wctx {
+    const struct agg_plan *p;
+    struct agg_part *const *parts;
+    const uint16_t *ep; /* entry -> part */
+    const uint32_t *eg; /* entry -> group in that part */
+    struct keyinfo *ki; /* [entry * nkeys + k] */
+    bool *numeric;      /* per key column: every value a number */
+    int nkeys;
+    bool real_overflow; /* a sum, mean or min/max of reals left the double range */
+    bool var_overflow;  /* a variance did */
+};
 
-static int cmp_groups(const void *x, const void *y)
+static int cmp_groups(const void *x, const void *y, void *ctx)
 {
     uint32_t g = *(const uint32_t *)x, h = *(const uint32_t *)y;
-    const struct sortctx *c = sort_ctx;
+    const struct wctx *c = ctx;
     for (int k = 0; k < c->nkeys; k++) {
         const struct keyinfo *a = &c->ki[(size_t)g * c->nkeys + k];
         const struct keyinfo *b = &c->ki[(size_t)h * c->nkeys + k];
@@ -943,7 +1078,7 @@ static uint64_t sort_prefix(const struct keyinfo *k, bool numeric)
 /* Sort group numbers: an LSD radix sort on the 64-bit prefix of the first
  * key (linear, no comparison calls), then the full comparison inside runs
  * of equal prefixes. */
-static int sort_groups(uint32_t *order, size_t n, struct sortctx *c)
+static int sort_groups(uint32_t *order, size_t n, struct wctx *c)
 {
     if (n < 2)
         return 0;
@@ -988,7 +1123,7 @@ static int sort_groups(uint32_t *order, size_t n, struct sortctx *c)
         while (j < n && x[j].key == x[i].key)
             j++;
         if (j - i > 1)
-            qsort(order + i, j - i, sizeof *order, cmp_groups);
+            qsort_r(order + i, j - i, sizeof *order, cmp_groups, c);
         i = j;
     }
     free(x);
@@ -1017,6 +1152,111 @@ static void split_key(const struct agg_part *a, uint32_t g, struct keyinfo *out)
     }
 }
 
+/* The sample variance of group g's values of column s (n > 1), exact. */
+static long double variance(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+{
+    const struct xsum *x1 = s->has_dbl ? *F(a, g, s->o_dsum, struct xsum *) : NULL;
+    const struct xsq *x2 = s->has_dbl ? *F(a, g, s->o_dsq, struct xsq *) : NULL;
+    return exact_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), s->scale,
+                          x1, x2, n);
+}
+
+/* The cell of result spec i for entry e. */
+static struct cell cell_of(struct wctx *c, uint32_t e, int i)
+{
+    const struct agg_plan *p = c->p;
+    const struct agg_part *a = c->parts[c->ep[e]];
+    uint32_t g = c->eg[e];
+    const struct agg_spec *sp = &p->specs[i];
+    const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
+    int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
+    struct cell x = {.kind = CELL_NULL};
+    switch (sp->fn) {
+    case AGG_COUNT:
+        x.kind = CELL_INT;
+        x.u.i = *F(a, g, 0, int64_t);
+        return x;
+    case AGG_COUNT_COL:
+        x.kind = CELL_INT;
+        x.u.i = nn;
+        return x;
+    case AGG_DISTINCT:
+        x.kind = CELL_INT;
+        x.u.i = *F(a, g, s->o_ndistinct, int64_t);
+        return x;
+    default:
+        break;
+    }
+    if (!nn)
+        return x;
+    switch (sp->fn) {
+    case AGG_SUM:
+    case AGG_MEAN: {
+        const struct wide *w = F(a, g, s->o_sum, struct wide);
+        const struct xsum *xd = s->has_dbl ? *F(a, g, s->o_dsum, struct xsum *) : NULL;
+        if (sp->fn == AGG_SUM && !s->has_dbl) {
+            x.kind = CELL_WIDE;
+            x.u.w = *w;
+            x.scale = (int16_t)s->scale;
+            return x;
+        }
+        x.kind = CELL_DBL;
+        x.u.d = !xd && sp->fn == AGG_MEAN ? wide_mean(w, nn, s->scale)
+                                          : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
+        c->real_overflow |= !isfinite(x.u.d);
+        return x;
+    }
+    case AGG_VAR:
+    case AGG_STDDEV:
+        if (nn < 2)
+            return x;
+        long double v = variance(a, s, g, nn);
+        x.kind = CELL_DBL;
+        x.u.d = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
+        c->var_overflow |= !isfinite(x.u.d); /* the printed answer: stddev may fit when var does not */
+        return x;
+    case AGG_QUANTILE:
+        x.kind = CELL_DBL;
+        x.u.d = a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot];
+        return x;
+    case AGG_FIRST:
+    case AGG_LAST: {
+        const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
+        struct num nm;
+        x.kind = CELL_TEXT;
+        x.u.t.p = sb->p;
+        x.u.t.len = sb->len;
+        x.out = num_parse(sb->p, sb->len, &nm) != NUM_NONE ? OUT_NUM : OUT_STR;
+        return x;
+    }
+    case AGG_MIN:
+    case AGG_MAX: {
+        bool mn = sp->fn == AGG_MIN;
+        if (s->nonnum) {
+            const struct sbuf *sb = F(a, g, mn ? s->o_smin : s->o_smax, struct sbuf);
+            x.kind = CELL_TEXT;
+            x.u.t.p = sb->p;
+            x.u.t.len = sb->len;
+            x.out = OUT_STR;
+            return x;
+        }
+        const struct num *nv = F(a, g, mn ? s->o_nmin : s->o_nmax, struct num);
+        if (s->has_dbl) {
+            x.kind = CELL_DBL;
+            x.u.d = num_to_double(nv);
+        } else {
+            x.kind = CELL_DEC;
+            memcpy(x.u.m2, &nv->mant, sizeof x.u.m2);
+            x.scale = nv->scale;
+            x.to_scale = (int16_t)s->scale;
+        }
+        return x;
+    }
+    default:
+        return x;
+    }
+}
+
 /* mant / 10^from_scale shown with to_scale (>= from_scale) fraction digits:
  * zeros are appended as text, so no rescaling can overflow. */
 static void put_num_dec(struct outsink *out, i128 mant, int from_scale, int to_scale)
@@ -1032,240 +1272,323 @@ static void put_num_dec(struct outsink *out, i128 mant, int from_scale, int to_s
     outsink_field(out, buf, n, OUT_NUM);
 }
 
-static void put_wide(struct outsink *out, const struct wide *w, int scale)
+static void put_cell(struct outsink *out, const struct cell *x)
 {
     char buf[128];
-    size_t n = wide_fmt_dec(buf, w, scale);
+    size_t n;
+    switch (x->kind) {
+    case CELL_INT:
+        n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->u.i);
+        break;
+    case CELL_WIDE:
+        n = wide_fmt_dec(buf, &x->u.w, x->scale);
+        break;
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        put_num_dec(out, m, x->scale, x->to_scale);
+        return;
+    }
+    case CELL_DBL:
+        n = num_fmt_double(buf, x->u.d);
+        break;
+    case CELL_TEXT:
+        outsink_field(out, x->u.t.p, x->u.t.len, (enum out_kind)x->out);
+        return;
+    default:
+        outsink_field(out, "", 0, OUT_NULL);
+        return;
+    }
     outsink_field(out, buf, n, OUT_NUM);
 }
 
-static bool real_overflow; /* a sum or mean of reals left the double range */
-static bool var_overflow;  /* a variance did (its squares do from about 1.3e154) */
-
-static void put_double(struct outsink *out, double x)
+/* A numeric cell's exact value (a text cell's as parsed). */
+static void cell_xnum(const struct cell *x, struct xnum *v)
 {
-    if (isinf(x))
-        real_overflow = true;
-    char buf[48];
-    size_t n = num_fmt_double(buf, x);
-    outsink_field(out, buf, n, OUT_NUM);
+    memset(v, 0, sizeof *v);
+    switch (x->kind) {
+    case CELL_INT:
+        wide_add_i128(&v->w, x->u.i);
+        return;
+    case CELL_WIDE:
+        v->w = x->u.w;
+        v->scale = x->scale;
+        return;
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        wide_add_i128(&v->w, m);
+        v->scale = x->scale;
+        return;
+    }
+    case CELL_DBL:
+        v->is_dbl = true;
+        v->d = x->u.d;
+        return;
+    default: {
+        struct num nm;
+        num_parse(x->u.t.p, x->u.t.len, &nm);
+        xnum_of_num(v, &nm);
+        return;
+    }
+    }
 }
 
-static void put_int(struct outsink *out, int64_t v)
+static int wide_cmp(const struct wide *a, const struct wide *b)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-    outsink_field(out, buf, (size_t)n, OUT_NUM);
+    if (a->w[3] != b->w[3])
+        return (int64_t)a->w[3] < (int64_t)b->w[3] ? -1 : 1;
+    for (int i = 2; i >= 0; i--)
+        if (a->w[i] != b->w[i])
+            return a->w[i] < b->w[i] ? -1 : 1;
+    return 0;
 }
 
-/* The exact reals of group g at record offset o_d plus the exact decimal
- * part at o_w (scale sc), which joins as its nearest double. */
-static struct xsum xsum_total(const struct agg_part *a, size_t g, int o_d, int o_w, int sc)
+/* Two numeric cells with the same nearest double, compared exactly. */
+static int cell_cmp_exact(const struct cell *a, const struct cell *b)
 {
-    struct xsum x;
-    const struct xsum *d = *F(a, g, o_d, struct xsum *);
-    if (d)
-        x = *d;
-    else
-        xsum_init(&x);
-    xsum_add(&x, wide_to_double(F(a, g, o_w, struct wide), sc));
-    return x;
+    if (a->kind == CELL_INT && b->kind == CELL_INT)
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->kind == CELL_DBL && b->kind == CELL_DBL)
+        return 0;
+    if (a->kind == CELL_WIDE && b->kind == CELL_WIDE && a->scale == b->scale)
+        return wide_cmp(&a->u.w, &b->u.w);
+    struct xnum x, y;
+    cell_xnum(a, &x);
+    cell_xnum(b, &y);
+    if (!x.is_dbl && !y.is_dbl && x.scale == y.scale)
+        return wide_cmp(&x.w, &y.w);
+    return xnum_cmp(&x, &y);
 }
 
-/* The exact total of a sum column for group g, as a double. */
-static double sum_double(const struct agg_part *a, const struct vstate *s, size_t g)
+/* --sort: every entry gets a sort record; the column's cells (cells, for a
+ * result column) or key values (key, for a key column) decide, numerically
+ * when every non-empty value of the column is a number (exactly: equal
+ * nearest doubles are compared exactly), else by bytes. Empty cells go
+ * last in either direction; ties keep the key order (rank). */
+struct srec {
+    double d;
+    uint32_t e;
+    uint32_t rank; /* SREC_NULL set: an empty cell */
+};
+#define SREC_NULL 0x80000000u
+
+struct sortcol {
+    const struct cell *cells; /* [entry], result column */
+    const struct wctx *c;     /* key column: its keyinfo */
+    int key;
+    bool numeric, desc;
+};
+
+static int cmp_srec(const void *x, const void *y, void *ctx)
 {
-    struct xsum x = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
-    return xsum_round(&x);
+    const struct srec *a = x, *b = y;
+    const struct sortcol *sc = ctx;
+    if ((a->rank | b->rank) & SREC_NULL) /* empty cells last; among them, by rank */
+        return (a->rank > b->rank) - (a->rank < b->rank);
+    int r = 0;
+    if (sc->numeric)
+        r = (a->d > b->d) - (a->d < b->d);
+    if (!r && sc->cells) {
+        const struct cell *ca = &sc->cells[a->e], *cb = &sc->cells[b->e];
+        if (sc->numeric)
+            r = cell_cmp_exact(ca, cb);
+        else
+            r = bytes_cmp(ca->u.t.p, ca->u.t.len, cb->u.t.p, cb->u.t.len);
+    } else if (!r) {
+        const struct wctx *c = sc->c;
+        const struct keyinfo *ka = &c->ki[(size_t)a->e * c->nkeys + sc->key];
+        const struct keyinfo *kb = &c->ki[(size_t)b->e * c->nkeys + sc->key];
+        if (sc->numeric)
+            r = num_cmp(&ka->num, &kb->num);
+        if (!r)
+            r = bytes_cmp(ka->p, ka->len, kb->p, kb->len);
+    }
+    if (r)
+        return sc->desc ? -r : r;
+    return (a->rank > b->rank) - (a->rank < b->rank);
 }
 
-/* The mean of group g's values of column s (n > 0), from the exact sums,
- * rounded once. */
-static double mean_of(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+/* The nearest double of a numeric cell. */
+static double cell_double(const struct cell *x)
 {
-    if (!s->has_dbl)
-        return wide_mean(F(a, g, s->o_sum, struct wide), n, s->scale);
-    struct xsum x = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
-    return xsum_mean(&x, n);
+    switch (x->kind) {
+    case CELL_INT:
+        return (double)x->u.i;
+    case CELL_WIDE:
+        return wide_to_double(&x->u.w, x->scale);
+    case CELL_DEC: {
+        i128 m;
+        memcpy(&m, x->u.m2, sizeof m);
+        return num_dec_to_double(m, x->scale);
+    }
+    case CELL_DBL:
+        return x->u.d;
+    default: {
+        struct num nm;
+        num_parse(x->u.t.p, x->u.t.len, &nm);
+        return num_to_double(&nm);
+    }
+    }
 }
 
-/* Sample variance of group g's values of column s (n > 1): exact from the
- * 256-bit sums, or from exactly accumulated reals when the column has them. */
-static long double variance(const struct agg_part *a, const struct vstate *s, size_t g, int64_t n)
+/* Reorder order[0, n) (in key order) by the --sort column. For a result
+ * column, its cells are computed once and returned in *cellsp in output
+ * order (printing then reads them in sequence). */
+static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell **cellsp)
 {
-    if (!s->has_dbl)
-        return wide_variance(F(a, g, s->o_sum, struct wide), F(a, g, s->o_sq, struct wide), n,
-                             s->scale);
-    struct xsum s1 = xsum_total(a, g, s->o_dsum, s->o_sum, s->scale);
-    struct xsum s2 = xsum_total(a, g, s->o_dsq, s->o_sq, 2 * s->scale);
-    return xsum_variance(&s1, &s2, n);
+    const struct agg_plan *p = c->p;
+    int col = p->sort_col;
+    struct srec *r = malloc((n + 1) * sizeof *r);
+    struct cell *cells = NULL;
+    if (!r)
+        return -1;
+    struct sortcol sc = {.c = c, .key = col, .desc = p->sort_desc};
+    if (col >= c->nkeys) {
+        cells = malloc((n + 1) * sizeof *cells);
+        if (!cells) {
+            free(r);
+            return -1;
+        }
+        sc.numeric = true;
+        for (size_t e = 0; e < n; e++) {
+            cells[e] = cell_of(c, (uint32_t)e, col - c->nkeys);
+            struct num nm;
+            if (cells[e].kind == CELL_TEXT && sc.numeric &&
+                num_parse(cells[e].u.t.p, cells[e].u.t.len, &nm) == NUM_NONE)
+                sc.numeric = false;
+        }
+        sc.cells = cells;
+    } else {
+        sc.numeric = c->numeric[col];
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = order[i];
+        struct srec x = {.e = e, .rank = (uint32_t)i};
+        bool null;
+        if (cells) {
+            null = cells[e].kind == CELL_NULL;
+            if (!null && sc.numeric)
+                x.d = cell_double(&cells[e]);
+        } else {
+            const struct keyinfo *k = &c->ki[(size_t)e * c->nkeys + col];
+            null = !k->len;
+            x.d = k->d;
+        }
+        x.rank |= null ? SREC_NULL : 0;
+        r[i] = x;
+    }
+    qsort_r(r, n, sizeof *r, cmp_srec, &sc);
+    for (size_t i = 0; i < n; i++)
+        order[i] = r[i].e;
+    free(r);
+    if (cells) { /* into output order: one pass of independent loads */
+        struct cell *out = malloc((n + 1) * sizeof *out);
+        if (!out) {
+            free(cells);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[i] = cells[order[i]];
+        free(cells);
+        cells = out;
+    }
+    *cellsp = cells;
+    return 0;
 }
 
-static int cmp_qval(const void *x, const void *y)
+/* (vcol, group) of a kept value as one number: the 8 bytes after the
+ * value hold group (low 32 bits, little-endian), then vcol. */
+static inline uint64_t qv_slot(const struct qval *q)
+{
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)q + offsetof(struct qval, group), sizeof w);
+    return w & 0xffffffffffffULL;
+}
+
+/* Two kept values of one slot, not both holding their double (or equal
+ * doubles of different kinds): compared exactly. Out of line, so that the
+ * usual comparison needs no stack frame. */
+__attribute__((noinline)) static int cmp_qval_slow(const struct qval *a, const struct qval *b,
+                                                   const struct agg_part *p)
+{
+    double va = qv_double(p, a), vb = qv_double(p, b);
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    struct num na, nb; /* the same nearest double: the exact values decide */
+    qv_num(p, a, &na);
+    qv_num(p, b, &nb);
+    return num_cmp(&na, &nb);
+}
+
+/* Values all reals or all small decimals: equal doubles are equal values,
+ * so (vcol, group, double) is the whole order. */
+static int cmp_qval_fast(const void *x, const void *y)
 {
     const struct qval *a = x, *b = y;
     if (a->vcol != b->vcol)
         return a->vcol < b->vcol ? -1 : 1;
     if (a->group != b->group)
         return a->group < b->group ? -1 : 1;
-    return (a->v > b->v) - (a->v < b->v);
+    return (a->u.v > b->u.v) - (a->u.v < b->u.v);
 }
 
-/* --sort on a result column. Every cell of the column gets a sort value:
- * a number (counts, sums, means, numeric min/max) or bytes (text min/max);
- * empty cells go last, in either direction; ties keep the key order (the
- * rank of the entry in `order`), so the result is deterministic. */
-struct rsort {
-    double v;
-    const uint8_t *s;
-    uint32_t slen, rank;
-    bool null, text;
-    uint32_t e;
-};
-static bool rsort_desc;
-
-static int cmp_rsort(const void *x, const void *y)
+static int cmp_qval(const void *x, const void *y, void *ctx)
 {
-    const struct rsort *a = x, *b = y;
-    if (a->null || b->null) {
-        if (a->null != b->null)
-            return a->null ? 1 : -1;
-    } else {
-        int c = a->text ? bytes_cmp(a->s, a->slen, b->s, b->slen) : (a->v > b->v) - (a->v < b->v);
-        if (c)
-            return rsort_desc ? -c : c;
+    const struct qval *a = x, *b = y;
+    uint64_t sa = qv_slot(a), sb = qv_slot(b);
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    if ((a->kind | b->kind) < QV_BIG) { /* the usual case: both hold their double */
+        if (a->u.v != b->u.v)
+            return a->u.v < b->u.v ? -1 : 1;
+        if (a->kind == b->kind)
+            return 0; /* the same double: the same real, or the same small decimal */
     }
-    return (a->rank > b->rank) - (a->rank < b->rank);
+    return cmp_qval_slow(a, b, ctx);
 }
 
-static int sort_by_result(struct agg_part *const *parts, const uint16_t *ep, const uint32_t *eg,
-                          uint32_t *order, size_t n, const struct agg_plan *p)
+/* median/pN of every group of a: sort its values by (column, group,
+ * value) and interpolate linearly between the two nearest (numpy's
+ * default), exactly, rounding once. */
+static int quantiles(struct agg_part *a)
 {
-    const struct agg_spec *sp = &p->specs[p->sort_col - p->nkeys];
-    struct rsort *r = malloc((n + 1) * sizeof *r);
-    if (!r)
+    const struct agg_plan *p = a->plan;
+    size_t ngr = hashtab_size(a->ht);
+    free(a->qres);
+    a->qres = malloc((ngr * (size_t)p->nquantiles + 1) * sizeof *a->qres);
+    if (!a->qres)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t e = order[i], g = eg[e];
-        const struct agg_part *a = parts[ep[e]];
-        const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
-        int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
-        struct rsort x = {.rank = (uint32_t)i, .e = e};
-        switch (sp->fn) {
-        case AGG_COUNT:
-            x.v = (double)*F(a, g, 0, int64_t);
-            break;
-        case AGG_COUNT_COL:
-            x.v = (double)nn;
-            break;
-        case AGG_DISTINCT:
-            x.v = (double)*F(a, g, s->o_ndistinct, int64_t);
-            break;
-        case AGG_VAR:
-        case AGG_STDDEV:
-            x.null = nn < 2;
-            if (nn >= 2) {
-                long double v = variance(a, s, g, nn);
-                x.v = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
+    if (a->nqv > 1 && (a->qkinds == 1u << QV_DBL || a->qkinds == 1u << QV_DEC))
+        qsort(a->qv, a->nqv, sizeof *a->qv, cmp_qval_fast);
+    else if (a->nqv > 1)
+        qsort_r(a->qv, a->nqv, sizeof *a->qv, cmp_qval, a);
+    for (size_t i = 0; i < a->nqv;) {
+        size_t e = i;
+        while (e < a->nqv && a->qv[e].vcol == a->qv[i].vcol && a->qv[e].group == a->qv[i].group)
+            e++;
+        for (int k = 0; k < p->nspecs; k++) {
+            const struct agg_spec *sp = &p->specs[k];
+            if (sp->fn != AGG_QUANTILE || (uint32_t)sp->vcol != a->qv[i].vcol)
+                continue;
+            /* position (n - 1) q = lo + r / 10^qdscale */
+            i128 d = num_pow10(sp->qdscale), hpos = (i128)(e - i - 1) * sp->qnum;
+            size_t lo = (size_t)(hpos / d);
+            i128 r = hpos % d;
+            struct num va, vb;
+            qv_num(a, &a->qv[i + lo], &va);
+            double v;
+            if (r && i + lo + 1 < e) {
+                qv_num(a, &a->qv[i + lo + 1], &vb);
+                v = num_interp(&va, &vb, r, sp->qdscale);
+            } else {
+                v = num_to_double(&va);
             }
-            break;
-        case AGG_QUANTILE:
-            x.null = !nn;
-            if (nn)
-                x.v = a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot];
-            break;
-        case AGG_SUM:
-        case AGG_MEAN:
-            x.null = !nn;
-            if (nn) {
-                if (sp->fn == AGG_MEAN)
-                    x.v = mean_of(a, s, g, nn);
-                else
-                    x.v = s->has_dbl ? sum_double(a, s, g)
-                                     : wide_to_double(F(a, g, s->o_sum, struct wide), s->scale);
-            }
-            break;
-        case AGG_FIRST:
-        case AGG_LAST: {
-            const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
-            x.null = !nn;
-            x.text = true;
-            x.s = sb->p;
-            x.slen = sb->len;
-            break;
+            a->qres[(size_t)a->qv[i].group * (size_t)p->nquantiles + (size_t)sp->qslot] = v;
         }
-        case AGG_MIN:
-        case AGG_MAX:
-            x.null = !nn;
-            if (s->nonnum) {
-                const struct sbuf *sb = F(a, g, sp->fn == AGG_MIN ? s->o_smin : s->o_smax, struct sbuf);
-                x.text = true;
-                x.s = sb->p;
-                x.slen = sb->len;
-            } else if (nn) {
-                x.v = num_to_double(F(a, g, sp->fn == AGG_MIN ? s->o_nmin : s->o_nmax, struct num));
-            }
-            break;
-        }
-        r[i] = x;
+        i = e;
     }
-    rsort_desc = p->sort_desc;
-    qsort(r, n, sizeof *r, cmp_rsort);
-    for (size_t i = 0; i < n; i++)
-        order[i] = r[i].e;
-    free(r);
     return 0;
-}
-
-/* --sort KEY:desc: key order reversed on that key column, nulls still
- * last; ties (the other key columns) stay ascending. */
-static struct {
-    const struct keyinfo *ki;
-    int nk, col;
-    const bool *numeric;
-} rk;
-
-static int cmp_rev_key(const void *x, const void *y)
-{
-    const uint32_t *a = x, *b = y; /* (entry, rank) pairs */
-    const struct keyinfo *ka = &rk.ki[(size_t)a[0] * rk.nk + rk.col];
-    const struct keyinfo *kb = &rk.ki[(size_t)b[0] * rk.nk + rk.col];
-    if (!ka->len || !kb->len) {
-        if (ka->len != kb->len)
-            return ka->len ? -1 : 1;
-    } else {
-        int c = 0;
-        if (rk.numeric[rk.col]) {
-            c = (ka->d > kb->d) - (ka->d < kb->d);
-            if (!c)
-                c = num_cmp(&ka->num, &kb->num);
-        }
-        if (!c)
-            c = bytes_cmp(ka->p, ka->len, kb->p, kb->len);
-        if (c)
-            return -c;
-    }
-    return (a[1] > b[1]) - (a[1] < b[1]);
-}
-
-static void reverse_keys(uint32_t *order, size_t n, const struct keyinfo *ki, int nk, int col,
-                         const bool *numeric)
-{
-    uint32_t *pairs = malloc((n + 1) * 2 * sizeof *pairs);
-    if (!pairs)
-        return; /* then in key order: only the direction is lost */
-    for (size_t i = 0; i < n; i++) {
-        pairs[2 * i] = order[i];
-        pairs[2 * i + 1] = (uint32_t)i;
-    }
-    rk.ki = ki;
-    rk.nk = nk;
-    rk.col = col;
-    rk.numeric = numeric;
-    qsort(pairs, n, 2 * sizeof *pairs, cmp_rev_key);
-    for (size_t i = 0; i < n; i++)
-        order[i] = pairs[2 * i];
-    free(pairs);
 }
 
 int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *err)
@@ -1282,7 +1605,6 @@ int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from,
 int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
 {
     const struct agg_plan *p = parts[0]->plan;
-    real_overflow = false;
     /* Whole-input column facts: the same in every part before formatting. */
     for (int i = 0; i < p->nvcols; i++) {
         int scale = 0;
@@ -1337,35 +1659,9 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
             (*F(a, g, a->vs[vc].o_ndistinct, int64_t))++;
         }
     }
-    /* median/pN: sort each part's values by (column, group, value) and
-     * interpolate linearly between the two nearest (numpy's default) */
-    for (int j = 0; j < nparts && p->nquantiles; j++) {
-        struct agg_part *a = parts[j];
-        size_t ngr = hashtab_size(a->ht);
-        free(a->qres);
-        a->qres = malloc((ngr * (size_t)p->nquantiles + 1) * sizeof *a->qres);
-        if (!a->qres)
+    for (int j = 0; j < nparts && p->nquantiles; j++)
+        if (quantiles(parts[j]) < 0)
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-        if (a->nqv > 1)
-            qsort(a->qv, a->nqv, sizeof *a->qv, cmp_qval);
-        for (size_t i = 0; i < a->nqv;) {
-            size_t e = i;
-            while (e < a->nqv && a->qv[e].vcol == a->qv[i].vcol && a->qv[e].group == a->qv[i].group)
-                e++;
-            for (int k = 0; k < p->nspecs; k++) {
-                const struct agg_spec *sp = &p->specs[k];
-                if (sp->fn != AGG_QUANTILE || (uint32_t)sp->vcol != a->qv[i].vcol)
-                    continue;
-                double hpos = (double)(e - i - 1) * sp->q;
-                size_t lo = (size_t)hpos;
-                double frac = hpos - (double)lo, v = a->qv[i + lo].v;
-                if (frac > 0 && i + lo + 1 < e)
-                    v += frac * (a->qv[i + lo + 1].v - v);
-                a->qres[(size_t)a->qv[i].group * (size_t)p->nquantiles + (size_t)sp->qslot] = v;
-            }
-            i = e;
-        }
-    }
     /* entries: (part, group) of every group of every part */
     uint16_t *ep = malloc((ng + 1) * sizeof *ep);
     uint32_t *eg = malloc((ng + 1) * sizeof *eg);
@@ -1385,6 +1681,9 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
     struct keyinfo *ki = calloc(ng * (size_t)(nk ? nk : 1) + 1, sizeof *ki);
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
+    struct cell *sorted_cells = NULL; /* the --sort result column's cells, in output order */
+    struct wctx c = {.p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric,
+                     .nkeys = nk};
     int rc = 0;
     if (!order || !ki || !numeric || !names)
         goto nomem;
@@ -1404,17 +1703,12 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
         for (int k = 0; k < nk; k++)
             if (numeric[k] && ki[g * (size_t)nk + k].len)
                 ki[g * (size_t)nk + k].d = num_to_double(&ki[g * (size_t)nk + k].num);
-    struct sortctx sc = {.ki = ki, .numeric = numeric, .nkeys = nk};
-    sort_ctx = &sc;
-    if (nk && sort_groups(order, ng, &sc) < 0) {
-        sort_ctx = NULL;
+    if (nk && sort_groups(order, ng, &c) < 0)
         goto nomem;
-    }
-    sort_ctx = NULL;
-    if (p->sort_col >= nk && sort_by_result(parts, ep, eg, order, ng, p) < 0)
+    /* --sort: the key order is already sorted on the first key, ascending */
+    if (p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
+        sort_by_column(&c, order, ng, &sorted_cells) < 0)
         goto nomem;
-    else if (p->sort_col >= 0 && p->sort_col < nk && p->sort_desc)
-        reverse_keys(order, ng, ki, nk, p->sort_col, numeric);
 
     for (int k = 0; k < nk; k++)
         names[k] = p->colnames[p->key_cols[k]];
@@ -1424,96 +1718,31 @@ int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, st
 
     for (size_t oi = 0; oi < ng; oi++) {
         uint32_t e = order[oi];
-        const struct agg_part *a = parts[ep[e]];
-        uint32_t g = eg[e];
         for (int k = 0; k < nk; k++) {
             const struct keyinfo *x = &ki[(size_t)e * nk + k];
             outsink_field(out, x->p, x->len, x->len ? (numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
         }
         for (int i = 0; i < p->nspecs; i++) {
-            const struct agg_spec *sp = &p->specs[i];
-            const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
-            int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
-            switch (sp->fn) {
-            case AGG_COUNT:
-                put_int(out, *F(a, g, 0, int64_t));
-                break;
-            case AGG_COUNT_COL:
-                put_int(out, *F(a, g, s->o_n, int64_t));
-                break;
-            case AGG_SUM:
-            case AGG_MEAN:
-                if (!nn) {
-                    outsink_field(out, "", 0, OUT_NULL);
-                } else if (sp->fn == AGG_MEAN) {
-                    put_double(out, mean_of(a, s, g, nn));
-                } else if (s->has_dbl) {
-                    put_double(out, sum_double(a, s, g));
-                } else {
-                    put_wide(out, F(a, g, s->o_sum, struct wide), s->scale);
-                }
-                break;
-            case AGG_DISTINCT:
-                put_int(out, *F(a, g, s->o_ndistinct, int64_t));
-                break;
-            case AGG_VAR:
-            case AGG_STDDEV:
-                if (nn < 2) {
-                    outsink_field(out, "", 0, OUT_NULL);
-                } else {
-                    long double v = variance(a, s, g, nn);
-                    if (!isfinite((double)v))
-                        var_overflow = true;
-                    put_double(out, (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v));
-                }
-                break;
-            case AGG_QUANTILE:
-                if (!nn)
-                    outsink_field(out, "", 0, OUT_NULL);
-                else
-                    put_double(out, a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot]);
-                break;
-            case AGG_FIRST:
-            case AGG_LAST: {
-                const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
-                if (!nn)
-                    outsink_field(out, "", 0, OUT_NULL);
-                else {
-                    struct num nm;
-                    outsink_field(out, sb->p, sb->len,
-                                  num_parse(sb->p, sb->len, &nm) != NUM_NONE ? OUT_NUM : OUT_STR);
-                }
-                break;
-            }
-            case AGG_MIN:
-            case AGG_MAX: {
-                const struct sbuf *sb = F(a, g, sp->fn == AGG_MIN ? s->o_smin : s->o_smax, struct sbuf);
-                const struct num *nv = F(a, g, sp->fn == AGG_MIN ? s->o_nmin : s->o_nmax, struct num);
-                if (!nn)
-                    outsink_field(out, "", 0, OUT_NULL);
-                else if (s->nonnum)
-                    outsink_field(out, sb->p, sb->len, OUT_STR);
-                else if (s->has_dbl)
-                    put_double(out, num_to_double(nv));
-                else
-                    put_num_dec(out, nv->mant, nv->scale, s->scale);
-                break;
-            }
+            if (sorted_cells && i == p->sort_col - nk) {
+                put_cell(out, &sorted_cells[oi]);
+            } else {
+                struct cell x = cell_of(&c, e, i);
+                put_cell(out, &x);
             }
         }
         outsink_end_row(out);
     }
-    if (real_overflow)
+    if (c.real_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
                             "a sum of reals is beyond the largest double (about 1.8e308)");
-    else if (var_overflow)
+    else if (c.var_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
-                            "a variance is beyond the largest double (about 1.8e308; squares "
-                            "of values above about 1.3e154 are)");
+                            "a variance is beyond the largest double (about 1.8e308)");
     goto out;
 nomem:
     rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
 out:
+    free(sorted_cells);
     free(order);
     free(ki);
     free(numeric);

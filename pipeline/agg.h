@@ -16,7 +16,14 @@
  * agg_part_write time from the merged partial, never per chunk.
  *
  * Threading: a plan is read-only once made and may be shared; a partial
- * belongs to one thread until it is merged.
+ * belongs to one thread until it is merged. agg_write keeps no state
+ * outside its arguments (no file-scope variables), so writes of different
+ * partials may run at once.
+ *
+ * Exactness: sums of integers and decimals are exact; means, variances and
+ * quantiles are computed exactly (decimals and reals combined in big
+ * integers) and rounded once; --sort compares numeric results exactly. An
+ * error is reported only when a printed answer is beyond the double range.
  */
 #ifndef PCSV_AGG_H
 #define PCSV_AGG_H
@@ -40,6 +47,8 @@ struct agg_spec {
     int vcol; /* index into plan->vcols, -1 for count */
     char *name; /* result column name */
     double q;   /* AGG_QUANTILE: 0.5 for median, N/100 for pN */
+    __int128 qnum; /* AGG_QUANTILE: q exactly, as qnum / 10^qdscale */
+    int qdscale;
     int qslot;  /* AGG_QUANTILE: its index among the plan's quantile specs */
 };
 
@@ -133,7 +142,10 @@ size_t agg_part_groups(const struct agg_part *p);
 /* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
  * partitions of agg_part_merge_partition) and write the result table
  * (header and rows) to out. Column-wide facts are first made the same in
- * every part. PCSV_EDATA if a sum overflowed the exact range. */
+ * every part. Rows are in key order, or by the --sort column (numeric,
+ * compared exactly, when every value of it is a number; else bytes; empty
+ * cells last; ties in key order). PCSV_EDATA if a sum overflowed the exact
+ * range or a printed result is beyond the double range. */
 int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err);
 /* agg_write of one part. */
 int agg_part_write(struct agg_part *p, struct outsink *out, struct pcsv_error *err);

@@ -170,8 +170,15 @@ int num_cmp(const struct num *a, const struct num *b)
         i128 fb = (b->mant % pb) * pow10_tab[s - b->scale];
         return fa < fb ? -1 : fa > fb;
     }
+    /* a decimal and a real: the nearest doubles decide when they differ
+     * (rounding keeps the order), else the exact values do */
     double x = num_to_double(a), y = num_to_double(b);
-    return x < y ? -1 : x > y;
+    if (x != y || (a->kind == NUM_DBL && b->kind == NUM_DBL))
+        return x < y ? -1 : x > y;
+    struct xnum xa, xb;
+    xnum_of_num(&xa, a);
+    xnum_of_num(&xb, b);
+    return xnum_cmp(&xa, &xb);
 }
 
 size_t num_fmt_dec(char *buf, i128 mant, int scale)
@@ -421,7 +428,7 @@ void wide_add_square(struct wide *a, i128 v)
 /* ---- exact ratios of big integers ----
  * Variances are D * 2^e2 / (d1 d2 ...) for a big integer D: the result is
  * rounded once, so it is the correctly rounded value of the exact ratio. */
-#define BIG_WORDS 96
+#define BIG_WORDS 136
 
 static int big_bits(const uint64_t *a, int n)
 {
@@ -762,4 +769,470 @@ long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t 
         return 0;
     uint64_t div[2] = {(uint64_t)n, (uint64_t)(n - 1)};
     return big_ratio(dd, BIG_WORDS, (int)(base - 2148), div, 2);
+}
+
+/* ---- exact squares of doubles ---- */
+
+void xsq_init(struct xsq *s) { memset(s, 0, sizeof *s); }
+
+static void xsq_norm(int64_t *l)
+{
+    for (int i = 0; i < XSQ_LIMBS - 1; i++) {
+        int64_t c = l[i] >> 32;
+        l[i] -= c * ((int64_t)1 << 32);
+        l[i + 1] += c;
+    }
+}
+
+void xsq_add_square(struct xsq *s, double x)
+{
+    if (x == 0)
+        return;
+    if (!isfinite(x)) {
+        if (isnan(x))
+            s->nan = 1;
+        else
+            s->inf = 1;
+        return;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exp = (int)(bits >> 52 & 0x7ff);
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    int off = 0;
+    if (exp) {
+        m |= (uint64_t)1 << 52;
+        off = exp - 1;
+    }
+    /* x = m 2^(off - 1074), x^2 = m^2 2^(2 off - 2148) */
+    unsigned __int128 p = (unsigned __int128)m * m; /* < 2^106 */
+    int at = 2 * off, idx = at >> 5, sh = at & 31;
+    unsigned __int128 lo = (unsigned __int128)(uint64_t)p << sh; /* < 2^95 */
+    unsigned __int128 hi = (unsigned __int128)(uint64_t)(p >> 64) << sh; /* < 2^73: 42 + 31 bits */
+    s->limb[idx] += (int64_t)(uint32_t)lo;
+    s->limb[idx + 1] += (int64_t)(uint32_t)(lo >> 32);
+    s->limb[idx + 2] += (int64_t)(uint32_t)(lo >> 64) + (int64_t)(uint32_t)hi;
+    s->limb[idx + 3] += (int64_t)(uint32_t)(hi >> 32);
+    s->limb[idx + 4] += (int64_t)(uint32_t)(hi >> 64);
+    if (++s->adds >= (1u << 29)) {
+        xsq_norm(s->limb);
+        s->adds = 0;
+    }
+}
+
+void xsq_merge(struct xsq *into, const struct xsq *from)
+{
+    xsq_norm(into->limb);
+    int64_t f[XSQ_LIMBS];
+    memcpy(f, from->limb, sizeof f);
+    xsq_norm(f);
+    for (int i = 0; i < XSQ_LIMBS; i++)
+        into->limb[i] += f[i];
+    into->adds = 1;
+    into->nan |= from->nan;
+    into->inf |= from->inf;
+}
+
+/* ---- exact rationals ----
+ * struct xb is a signed big integer times a power of two. Results are
+ * (xb) / (product of divisors), rounded once by big_ratio. */
+#define XB_WORDS 128
+
+struct xb {
+    uint64_t w[XB_WORDS]; /* magnitude, little-endian; words from n on are 0 */
+    int n;
+    long e2; /* value = +-w 2^e2 */
+    bool neg;
+};
+
+/* Drop high zero words, and low zero words into the exponent. */
+static void xb_trim(struct xb *x)
+{
+    while (x->n > 0 && !x->w[x->n - 1])
+        x->n--;
+    int z = 0;
+    while (z < x->n && !x->w[z])
+        z++;
+    if (z) {
+        memmove(x->w, x->w + z, (size_t)(x->n - z) * 8);
+        memset(x->w + x->n - z, 0, (size_t)z * 8);
+        x->n -= z;
+        x->e2 += 64L * z;
+    }
+    if (!x->n) {
+        x->neg = false;
+        x->e2 = 0;
+    }
+}
+
+static void xb_zero(struct xb *x)
+{
+    memset(x->w, 0, sizeof x->w);
+    x->n = 0;
+    x->e2 = 0;
+    x->neg = false;
+}
+
+static void xb_from_u128(struct xb *x, unsigned __int128 u, bool neg)
+{
+    xb_zero(x);
+    x->w[0] = (uint64_t)u;
+    x->w[1] = (uint64_t)(u >> 64);
+    x->n = 2;
+    x->neg = neg;
+    xb_trim(x);
+}
+
+static void xb_from_i128(struct xb *x, i128 v)
+{
+    xb_from_u128(x, v < 0 ? -(unsigned __int128)v : (unsigned __int128)v, v < 0);
+}
+
+static void xb_from_wide(struct xb *x, const struct wide *w)
+{
+    struct wide a = *w;
+    bool neg = wide_neg(&a);
+    if (neg)
+        wide_negate(&a);
+    xb_zero(x);
+    memcpy(x->w, a.w, sizeof a.w);
+    x->n = 4;
+    x->neg = neg;
+    xb_trim(x);
+}
+
+static void xb_from_double(struct xb *x, double d)
+{
+    int e;
+    double f = frexp(fabs(d), &e); /* d = f 2^e, 0.5 <= f < 1 */
+    xb_from_u128(x, (uint64_t)ldexp(f, 53), d < 0);
+    x->e2 += e - 53;
+    if (!x->n)
+        x->e2 = 0;
+}
+
+/* Limbs of 32-bit digits (signed, with carries) at 2^base as an xb. */
+static void xb_from_limbs(struct xb *x, int64_t *l, int nl, long base)
+{
+    bool neg = l[nl - 1] < 0;
+    if (neg) {
+        for (int i = 0; i < nl; i++)
+            l[i] = -l[i];
+    }
+    for (int i = 0; i < nl - 1; i++) { /* normalise */
+        int64_t c = l[i] >> 32;
+        l[i] -= c * ((int64_t)1 << 32);
+        l[i + 1] += c;
+    }
+    xb_zero(x);
+    for (int i = 0; i < nl; i += 2)
+        x->w[i / 2] = (uint64_t)(uint32_t)l[i] | (i + 1 < nl ? (uint64_t)(uint32_t)l[i + 1] << 32 : 0);
+    x->n = (nl + 1) / 2;
+    x->e2 = base;
+    x->neg = neg;
+    xb_trim(x);
+}
+
+static void xb_from_xsum(struct xb *x, const struct xsum *s)
+{
+    int64_t l[XSUM_LIMBS];
+    memcpy(l, s->limb, sizeof l);
+    xsum_norm(l);
+    xb_from_limbs(x, l, XSUM_LIMBS, -1074);
+}
+
+static void xb_from_xsq(struct xb *x, const struct xsq *s)
+{
+    int64_t l[XSQ_LIMBS];
+    memcpy(l, s->limb, sizeof l);
+    xsq_norm(l);
+    xb_from_limbs(x, l, XSQ_LIMBS, -2148);
+}
+
+/* |x| *= m. false when the result no longer fits. */
+static bool xb_mul_u64(struct xb *x, uint64_t m)
+{
+    unsigned __int128 c = 0;
+    for (int i = 0; i < x->n; i++) {
+        c += (unsigned __int128)x->w[i] * m;
+        x->w[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    if (c) {
+        if (x->n >= XB_WORDS)
+            return false;
+        x->w[x->n++] = (uint64_t)c;
+    }
+    xb_trim(x);
+    return true;
+}
+
+static bool xb_mul_pow10(struct xb *x, int k)
+{
+    bool ok = true;
+    for (; k > 0 && ok; k -= 19)
+        ok = xb_mul_u64(x, (uint64_t)pow10_tab[k < 19 ? k : 19]);
+    return ok;
+}
+
+/* r = a b (r may not be a or b). */
+static bool xb_mul(struct xb *r, const struct xb *a, const struct xb *b)
+{
+    xb_zero(r);
+    if (!a->n || !b->n)
+        return true;
+    if (a->n + b->n > XB_WORDS)
+        return false;
+    for (int i = 0; i < a->n; i++) {
+        unsigned __int128 c = 0;
+        for (int j = 0; j < b->n; j++) {
+            c += (unsigned __int128)a->w[i] * b->w[j] + r->w[i + j];
+            r->w[i + j] = (uint64_t)c;
+            c >>= 64;
+        }
+        r->w[i + b->n] = (uint64_t)c;
+    }
+    r->n = a->n + b->n;
+    r->e2 = a->e2 + b->e2;
+    r->neg = a->neg != b->neg;
+    xb_trim(r);
+    return true;
+}
+
+/* |x| <<= sh bits (in place). */
+static bool xb_shl(struct xb *x, long sh)
+{
+    if (!x->n || !sh)
+        return true;
+    int ws = (int)(sh / 64), bs = (int)(sh % 64);
+    if (x->n + ws + 1 > XB_WORDS)
+        return false;
+    for (int i = x->n + ws; i >= 0; i--) {
+        uint64_t v = 0;
+        int s = i - ws;
+        if (s >= 0 && s < x->n)
+            v = x->w[s] << bs;
+        if (bs && s - 1 >= 0 && s - 1 < x->n)
+            v |= x->w[s - 1] >> (64 - bs);
+        x->w[i] = v;
+    }
+    x->n += ws + 1;
+    x->e2 -= sh;
+    while (x->n > 0 && !x->w[x->n - 1])
+        x->n--;
+    return true;
+}
+
+/* Bring a and b (copies) to the same exponent. */
+static bool xb_align(struct xb *a, struct xb *b)
+{
+    if (!a->n || !b->n) {
+        if (!a->n)
+            a->e2 = b->e2;
+        else
+            b->e2 = a->e2;
+        return true;
+    }
+    if (a->e2 > b->e2)
+        return xb_shl(a, a->e2 - b->e2);
+    return xb_shl(b, b->e2 - a->e2);
+}
+
+static int mag_cmp(const uint64_t *a, const uint64_t *b, int n)
+{
+    for (int i = n - 1; i >= 0; i--)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+/* r = a + b (r may be a). */
+static bool xb_add(struct xb *r, const struct xb *a0, const struct xb *b0)
+{
+    struct xb a = *a0, b = *b0;
+    if (!xb_align(&a, &b))
+        return false;
+    int n = a.n > b.n ? a.n : b.n;
+    if (a.neg == b.neg) {
+        unsigned __int128 c = 0;
+        for (int i = 0; i < n; i++) {
+            c += (unsigned __int128)a.w[i] + b.w[i];
+            a.w[i] = (uint64_t)c;
+            c >>= 64;
+        }
+        a.n = n;
+        if (c) {
+            if (n >= XB_WORDS)
+                return false;
+            a.w[a.n++] = (uint64_t)c;
+        }
+        *r = a;
+        xb_trim(r);
+        return true;
+    }
+    struct xb *big = &a, *small = &b;
+    if (mag_cmp(a.w, b.w, n) < 0)
+        big = &b, small = &a;
+    uint64_t borrow = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned __int128 t = (unsigned __int128)big->w[i] - small->w[i] - borrow;
+        big->w[i] = (uint64_t)t;
+        borrow = (uint64_t)(t >> 64) & 1;
+    }
+    big->n = n;
+    *r = *big;
+    xb_trim(r);
+    return true;
+}
+
+static int xb_cmp(const struct xb *a0, const struct xb *b0)
+{
+    int sa = a0->n ? (a0->neg ? -1 : 1) : 0, sb = b0->n ? (b0->neg ? -1 : 1) : 0;
+    if (sa != sb || !sa)
+        return (sa > sb) - (sa < sb);
+    struct xb a = *a0, b = *b0;
+    xb_align(&a, &b); /* cannot fail for numbers built from our inputs */
+    int n = a.n > b.n ? a.n : b.n;
+    int c = mag_cmp(a.w, b.w, n);
+    return sa < 0 ? -c : c;
+}
+
+/* x / (10^k1 * 10^k2 * d0 * d1), rounded once (d0, d1 may be 1). */
+static long double xb_ratio(const struct xb *x, int k1, int k2, uint64_t d0, uint64_t d1)
+{
+    if (!x->n)
+        return 0;
+    uint64_t div[16];
+    int nd = 0;
+    if (d0 > 1)
+        div[nd++] = d0;
+    if (d1 > 1)
+        div[nd++] = d1;
+    for (int k = k1; k > 0; k -= 19)
+        div[nd++] = (uint64_t)pow10_tab[k < 19 ? k : 19];
+    for (int k = k2; k > 0; k -= 19)
+        div[nd++] = (uint64_t)pow10_tab[k < 19 ? k : 19];
+    if (x->e2 > 20000) /* beyond any long double */
+        return x->neg ? -INFINITY : INFINITY;
+    long double v = big_ratio(x->w, x->n, (int)x->e2, div, nd);
+    return x->neg ? -v : v;
+}
+
+/* The sum w / 10^scale + x (x may be NULL) as an xb times 10^-scale. */
+static bool xb_total(struct xb *t, const struct wide *w, int scale, const struct xb *x)
+{
+    xb_from_wide(t, w);
+    if (!x)
+        return true;
+    struct xb xs = *x;
+    return xb_mul_pow10(&xs, scale) && xb_add(t, t, &xs);
+}
+
+double exact_mean(const struct wide *w, int scale, const struct xsum *x, int64_t n)
+{
+    if (x && (x->nan || (x->pinf && x->ninf)))
+        return NAN;
+    if (x && (x->pinf || x->ninf))
+        return x->pinf ? INFINITY : -INFINITY;
+    struct xb xx, t;
+    if (x)
+        xb_from_xsum(&xx, x);
+    if (!xb_total(&t, w, scale, x ? &xx : NULL))
+        return NAN;
+    return (double)xb_ratio(&t, scale, 0, (uint64_t)n, 1);
+}
+
+long double exact_variance(const struct wide *w1, const struct wide *w2, int scale,
+                           const struct xsum *x1, const struct xsq *x2, int64_t n)
+{
+    if (!x1 && !x2)
+        return wide_variance(w1, w2, n, scale);
+    if ((x1 && (x1->nan || x1->pinf || x1->ninf)) || (x2 && (x2->nan || x2->inf)))
+        return NAN;
+    /* S1 = T1 / 10^s, S2 = T2 / 10^2s: var = (n T2 - T1^2) / (n (n-1) 10^2s) */
+    static const struct xsum zs;
+    static const struct xsq zq;
+    struct xb a, b, t1, t2, sq;
+    xb_from_xsum(&a, x1 ? x1 : &zs);
+    xb_from_xsq(&b, x2 ? x2 : &zq);
+    if (!xb_total(&t1, w1, scale, &a) || !xb_total(&t2, w2, 2 * scale, &b))
+        return NAN;
+    if (!xb_mul_u64(&t2, (uint64_t)n) || !xb_mul(&sq, &t1, &t1))
+        return NAN;
+    sq.neg = !sq.neg;
+    if (!xb_add(&t2, &t2, &sq))
+        return NAN;
+    if (t2.neg) /* cannot happen for exact sums (Cauchy-Schwarz) */
+        return 0;
+    return xb_ratio(&t2, 2 * scale, 0, (uint64_t)n, (uint64_t)(n - 1));
+}
+
+static void xb_from_num(struct xb *x, const struct num *v)
+{
+    if (v->kind == NUM_DEC)
+        xb_from_i128(x, v->mant);
+    else
+        xb_from_double(x, v->d);
+}
+
+double num_interp(const struct num *a, const struct num *b, i128 r, int dscale)
+{
+    if (r == 0)
+        return num_to_double(a);
+    i128 d = pow10_tab[dscale], dr = d - r;
+    int sa = a->kind == NUM_DEC ? a->scale : 0, sb = b->kind == NUM_DEC ? b->scale : 0;
+    int s = sa > sb ? sa : sb;
+    if (a->kind == NUM_DEC && b->kind == NUM_DEC && s + dscale <= 38) {
+        i128 ma, mb, pa, pb, m;
+        if (!__builtin_mul_overflow(a->mant, pow10_tab[s - sa], &ma) &&
+            !__builtin_mul_overflow(b->mant, pow10_tab[s - sb], &mb) &&
+            !__builtin_mul_overflow(ma, dr, &pa) && !__builtin_mul_overflow(mb, r, &pb) &&
+            !__builtin_add_overflow(pa, pb, &m))
+            return num_dec_to_double(m, s + dscale);
+    }
+    /* (a (D - r) + b r) / D exactly, at the common scale s */
+    struct xb xa, xbv, c, ta, tb;
+    xb_from_num(&xa, a);
+    xb_from_num(&xbv, b);
+    if (!xb_mul_pow10(&xa, s - sa) || !xb_mul_pow10(&xbv, s - sb))
+        return NAN;
+    xb_from_i128(&c, dr);
+    if (!xb_mul(&ta, &xa, &c))
+        return NAN;
+    xb_from_i128(&c, r);
+    if (!xb_mul(&tb, &xbv, &c) || !xb_add(&ta, &ta, &tb))
+        return NAN;
+    return (double)xb_ratio(&ta, s, dscale, 1, 1);
+}
+
+int xnum_cmp(const struct xnum *a, const struct xnum *b)
+{
+    if (a->is_dbl && b->is_dbl)
+        return (a->d > b->d) - (a->d < b->d);
+    struct xb x, y;
+    if (a->is_dbl)
+        xb_from_double(&x, a->d);
+    else
+        xb_from_wide(&x, &a->w);
+    if (b->is_dbl)
+        xb_from_double(&y, b->d);
+    else
+        xb_from_wide(&y, &b->w);
+    int sa = a->is_dbl ? 0 : a->scale, sb = b->is_dbl ? 0 : b->scale;
+    /* x / 10^sa vs y / 10^sb: x 10^sb vs y 10^sa */
+    if (!xb_mul_pow10(&x, sb) || !xb_mul_pow10(&y, sa))
+        return 0;
+    return xb_cmp(&x, &y);
+}
+
+void xnum_of_num(struct xnum *x, const struct num *v)
+{
+    memset(x, 0, sizeof *x);
+    if (v->kind == NUM_DEC) {
+        wide_add_i128(&x->w, v->mant);
+        x->scale = v->scale;
+    } else {
+        x->is_dbl = true;
+        x->d = v->d;
+    }
 }

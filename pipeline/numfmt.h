@@ -50,7 +50,9 @@ double num_dec_to_double(i128 mant, int scale);
 /* The value of a parsed number as the nearest double. */
 double num_to_double(const struct num *x);
 
-/* Compare two parsed numbers: <0, 0, >0. Exact between decimals. */
+/* Compare two parsed numbers: <0, 0, >0. Exact: a decimal and a real
+ * compare by their exact values (so 0.1 < 1e-1, whose double is a little
+ * more than 0.1), which keeps the order total. */
 int num_cmp(const struct num *a, const struct num *b);
 
 /* Write mant / 10^scale with exactly `scale` fraction digits. Returns the
@@ -149,5 +151,45 @@ void xsum_add_square(struct xsum *s, double x);
  * the values). Like wide_variance, a long double that rounds correctly to
  * double. */
 long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n);
+
+/* Exact sums of squares of doubles: like struct xsum, with the range of
+ * squares (2^-2148 to past 2^2048), so no square overflows or underflows.
+ * Zero-initialise (or xsq_init) to start. */
+#define XSQ_LIMBS 136
+struct xsq {
+    int64_t limb[XSQ_LIMBS]; /* 32-bit digits at 2^(32 i - 2148), with carries */
+    uint32_t adds;
+    uint8_t nan, inf;
+};
+void xsq_init(struct xsq *s);
+void xsq_add_square(struct xsq *s, double x);
+void xsq_merge(struct xsq *into, const struct xsq *from);
+
+/* The mean (w / 10^scale + x) / n of an exact decimal sum w and an exact
+ * sum of reals x (NULL: none), evaluated exactly and rounded once; n = 1
+ * gives the sum. No intermediate overflows: only a result beyond the
+ * double range is infinite. */
+double exact_mean(const struct wide *w, int scale, const struct xsum *x, int64_t n);
+/* The sample variance (n > 1) of values whose exact sums are w1 / 10^scale
+ * + x1 and whose exact sums of squares are w2 / 10^(2 scale) + x2 (x1, x2
+ * NULL when no real was seen): exact, rounded once (a long double that
+ * rounds correctly to double, as wide_variance). */
+long double exact_variance(const struct wide *w1, const struct wide *w2, int scale,
+                           const struct xsum *x1, const struct xsq *x2, int64_t n);
+/* (a (10^dscale - r) + b r) / 10^dscale, exactly, rounded once: the linear
+ * interpolation a + (b - a) f for f = r / 10^dscale (0 <= r < 10^dscale,
+ * dscale <= 38). */
+double num_interp(const struct num *a, const struct num *b, i128 r, int dscale);
+
+/* An exact number for comparisons: w / 10^scale, or the double d. */
+struct xnum {
+    struct wide w;
+    double d;
+    int scale;
+    bool is_dbl;
+};
+void xnum_of_num(struct xnum *x, const struct num *v);
+/* Compare exactly: <0, 0, >0. */
+int xnum_cmp(const struct xnum *a, const struct xnum *b);
 
 #endif

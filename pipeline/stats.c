@@ -61,7 +61,8 @@ struct cstat {
     int scale;    /* scale of the exact sums */
     struct num nmin, nmax; /* kind NUM_NONE until a number is seen */
     struct wide s1, s2;    /* exact decimals: sum at scale, squares at 2 scale */
-    struct xsum *d1, *d2;  /* the other numbers: sum and squares */
+    struct xsum *d1;       /* the other numbers: sum, */
+    struct xsq *d2;        /* and squares (exact over their whole range) */
     struct bytes bmin, bmax;
     uint64_t pmin, pmax;   /* their first 8 bytes, big-endian, zero-padded */
     struct vset *set;      /* exact distinct values, or */
@@ -362,9 +363,11 @@ static int extremes_add(struct cstat *c, const uint8_t *v, size_t len)
     return 0;
 }
 
-static int xsum_need(struct xsum **x)
+static int xsum_need(struct xsum **x, struct xsq **q)
 {
     if (!*x && !(*x = calloc(1, sizeof **x)))
+        return -1;
+    if (!*q && !(*q = calloc(1, sizeof **q)))
         return -1;
     return 0;
 }
@@ -403,11 +406,11 @@ static int add_number(struct cstat *c, const struct num *x)
         wide_add_square_fast(&c->s2, m);
         return 0;
     }
-    if (xsum_need(&c->d1) < 0 || xsum_need(&c->d2) < 0)
+    if (xsum_need(&c->d1, &c->d2) < 0)
         return -1;
     double d = num_to_double(x);
     xsum_add(c->d1, d);
-    xsum_add_square(c->d2, d);
+    xsq_add_square(c->d2, d);
     return 0;
 }
 
@@ -540,10 +543,10 @@ static int merge_col(struct cstat *into, const struct cstat *from)
     wide_add(&into->s1, &a);
     wide_add(&into->s2, &q);
     if (from->d1) {
-        if (xsum_need(&into->d1) < 0 || xsum_need(&into->d2) < 0)
+        if (xsum_need(&into->d1, &into->d2) < 0)
             return -1;
         xsum_merge(into->d1, from->d1);
-        xsum_merge(into->d2, from->d2);
+        xsq_merge(into->d2, from->d2);
     }
     if ((from->bmin.p && extremes_add(into, from->bmin.p, from->bmin.len) < 0) ||
         (from->bmax.p && extremes_add(into, from->bmax.p, from->bmax.len) < 0))
@@ -626,13 +629,11 @@ static void put_null(struct outsink *out) { outsink_field(out, "", 0, OUT_NULL);
 int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
                 struct pcsv_error *err)
 {
-    bool approx = false;
-    for (int i = 0; i < p->ncols; i++)
-        approx |= p->c[i].hll != NULL;
-    char *head[] = {"column", "type",   "count",  "nulls", "min",
-                    "max",    "mean",   "stddev", approx ? "distinct_approx" : "distinct",
-                    "max_length"};
-    outsink_header(out, head, 10);
+    /* The header never depends on the data: whether a column's distinct
+     * count is exact is a field of its row (distinct_exact). */
+    char *head[] = {"column", "type",   "count",    "nulls",          "min",       "max",
+                    "mean",   "stddev", "distinct", "distinct_exact", "max_length"};
+    outsink_header(out, head, 11);
     bool overflow = false;
     for (int i = 0; i < p->ncols; i++) {
         struct cstat *c = &p->c[i];
@@ -656,33 +657,17 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
             outsink_field(out, c->bmax.p, c->bmax.len, OUT_STR);
         }
         if (numeric) {
-            struct xsum s1, s2;
-            if (c->d1) {
-                s1 = *c->d1;
-                s2 = *c->d2;
-            } else {
-                xsum_init(&s1);
-                xsum_init(&s2);
-            }
-            double mean;
+            /* decimals and reals combined exactly, rounded once */
+            double mean = c->d1 ? exact_mean(&c->s1, c->scale, c->d1, c->n)
+                                : wide_mean(&c->s1, c->n, c->scale);
             long double var = 0;
-            if (!c->d1) {
-                mean = wide_mean(&c->s1, c->n, c->scale);
-                if (c->n > 1)
-                    var = wide_variance(&c->s1, &c->s2, c->n, c->scale);
-            } else {
-                /* mixed: the exact decimal part joins as its nearest double */
-                xsum_add(&s1, wide_to_double(&c->s1, c->scale));
-                xsum_add(&s2, wide_to_double(&c->s2, 2 * c->scale));
-                mean = xsum_mean(&s1, c->n);
-                if (c->n > 1)
-                    var = xsum_variance(&s1, &s2, c->n);
-            }
+            if (c->n > 1)
+                var = exact_variance(&c->s1, &c->s2, c->scale, c->d1, c->d2, c->n);
             overflow |= !isfinite(mean);
             put_double(out, mean);
             if (c->n > 1) {
                 double sd = (double)sqrtl(var);
-                overflow |= !isfinite((double)var);
+                overflow |= !isfinite(sd); /* the printed answer */
                 put_double(out, sd);
             } else {
                 put_null(out);
@@ -695,12 +680,16 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
             put_u64(out, (uint64_t)llround(hll_estimate(c->hll)));
         else
             put_u64(out, c->set ? c->set->n : 0);
+        if (c->hll)
+            outsink_field(out, "false", 5, OUT_NUM);
+        else
+            outsink_field(out, "true", 4, OUT_NUM);
         put_u64(out, c->maxlen);
         outsink_end_row(out);
     }
     if (overflow)
         return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
-                              "a mean or variance is beyond the largest double (about "
-                              "1.8e308; squares of values above about 1.3e154 are)");
+                              "a standard deviation is beyond the largest double (about "
+                              "1.8e308)");
     return 0;
 }

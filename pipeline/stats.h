@@ -15,7 +15,8 @@
  *
  * Distinct values are counted exactly up to STATS_EXACT_DISTINCT per column;
  * a column with more switches to a HyperLogLog sketch (2^14 registers, about
- * 0.8 % standard error), and the output header then says distinct_approx.
+ * 0.8 % standard error), and that column's row then says distinct_exact
+ * false (the header is the same whatever the data).
  * Whether a column passed the limit depends only on its values, so the
  * result is still the same for every split of the input.
  *
@@ -52,7 +53,7 @@ int stats_part_value(struct stats_part *p, int c, const uint8_t *v, size_t len);
 int stats_part_merge(struct stats_part *into, const struct stats_part *from);
 
 /* Write the summary table: header column,type,count,nulls,min,max,mean,
- * stddev,distinct (or distinct_approx),max_length, then one row per
+ * stddev,distinct,distinct_exact,max_length, then one row per
  * column in input order. */
 int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
                 struct pcsv_error *err);

@@ -381,7 +381,13 @@ Test(numfmt, compare_decimal_with_double)
     expect_cmp("2", "1.5e0", 1);
     expect_cmp("1", "1.5e0", -1);
     expect_cmp("100", "1e2", 0);
-    expect_cmp("0.1", "1e-1", 0);
+    /* exact values: 1e-1 is the double 0.1000000000000000055..., a little
+     * more than the decimal 0.1 (issue 11: a total order, no ties between
+     * different values) */
+    expect_cmp("0.1", "1e-1", -1);
+    expect_cmp("9007199254740993", "9007199254740992e0", 1);
+    expect_cmp("9007199254740992", "9007199254740992e0", 0);
+    expect_cmp("-9007199254740993", "-9007199254740992e0", -1);
     expect_cmp("-3", "-2.5E0", -1);
     expect_cmp("1e300", "99999999999999999999999999999999999999", 1);
     expect_cmp("1e-5", "2e-5", -1);
@@ -1114,4 +1120,97 @@ Test(numfmt, xsum_merge_keeps_source)
     xsum_merge(&a, &b);
     const double want[] = {1.0, 0.1, 1e-300, 0.1, 1e-300};
     cr_assert_eq(xsum_round(&a), fsum_ref(want, 5));
+}
+
+/* ---- issue 11: exact means, variances and interpolation ---- */
+
+static struct wide wide_of(i128 v)
+{
+    struct wide w = {{0, 0, 0, 0}};
+    wide_add_i128(&w, v);
+    return w;
+}
+
+/* Decimals and reals together, exact: 123456789.123 twice (as an exact
+ * decimal sum) has variance 0; with 1e0 (a real) added, the answer is the
+ * exact one rounded once. */
+Test(numfmt, exact_variance_mixes_decimals_and_reals)
+{
+    struct wide s1 = wide_of((i128)123456789123 * 2), s2 = {{0, 0, 0, 0}};
+    wide_add_square(&s2, (i128)123456789123);
+    wide_add_square(&s2, (i128)123456789123);
+    struct xsum x1;
+    struct xsq x2;
+    xsum_init(&x1);
+    xsq_init(&x2);
+    cr_assert_eq((double)exact_variance(&s1, &s2, 3, &x1, &x2, 2), 0.0);
+    xsum_add(&x1, 1.0);
+    xsq_add_square(&x2, 1.0);
+    /* Python: statistics.variance([Fraction("123456789.123")] * 2 + [1]), and the mean */
+    cr_assert_eq((double)exact_variance(&s1, &s2, 3, &x1, &x2, 3), 5080526177882438.0,
+                 "%.17g", (double)exact_variance(&s1, &s2, 3, &x1, &x2, 3));
+    cr_assert_eq(exact_mean(&s1, 3, &x1, 3), 82304526.41533333, "%.17g", exact_mean(&s1, 3, &x1, 3));
+}
+
+/* Squares beyond the double range, and below it, are exact. */
+Test(numfmt, xsq_holds_every_square)
+{
+    struct wide z = {{0, 0, 0, 0}};
+    struct xsum x1;
+    struct xsq x2;
+    xsum_init(&x1);
+    xsq_init(&x2);
+    double v[] = {1e200, 1e200, 1e308, -1e308, 1e-300, 3e-300};
+    for (int i = 0; i < 2; i++) {
+        xsum_add(&x1, v[i]);
+        xsq_add_square(&x2, v[i]);
+    }
+    cr_assert_eq((double)exact_variance(&z, &z, 0, &x1, &x2, 2), 0.0);
+    cr_assert_eq(exact_mean(&z, 0, &x1, 2), 1e200);
+    xsum_init(&x1);
+    xsq_init(&x2);
+    for (int i = 2; i < 4; i++) {
+        xsum_add(&x1, v[i]);
+        xsq_add_square(&x2, v[i]);
+    }
+    long double var = exact_variance(&z, &z, 0, &x1, &x2, 2); /* 2e616 */
+    cr_assert(isinf((double)var) && isfinite(var), "%Lg", var);
+    cr_assert_eq((double)sqrtl(var), 1.4142135623730951e308, "%.17g", (double)sqrtl(var));
+    xsum_init(&x1);
+    xsq_init(&x2);
+    for (int i = 4; i < 6; i++) {
+        xsum_add(&x1, v[i]);
+        xsq_add_square(&x2, v[i]);
+    }
+    var = exact_variance(&z, &z, 0, &x1, &x2, 2); /* 2e-600: below doubles, not below long doubles */
+    cr_assert_eq((double)sqrtl(var), 1.4142135623730952e-300, "%.17g", (double)sqrtl(var));
+    /* three 1.7e308: the sum is past DBL_MAX, the mean is not */
+    xsum_init(&x1);
+    for (int i = 0; i < 3; i++)
+        xsum_add(&x1, 1.7e308);
+    cr_assert_eq(exact_mean(&z, 0, &x1, 3), 1.7e308);
+}
+
+static struct num num_of(const char *s)
+{
+    struct num n;
+    cr_assert_neq(num_parse((const uint8_t *)s, strlen(s), &n), NUM_NONE, "%s", s);
+    return n;
+}
+
+Test(numfmt, interpolation_is_exact)
+{
+    struct num a = num_of("-1000000000.0"), b = num_of("1000000000.2");
+    cr_assert_eq(num_interp(&a, &b, 50, 2), 0.1);
+    cr_assert_eq(num_interp(&a, &b, 25, 2), -499999999.95);
+    cr_assert_eq(num_interp(&a, &b, 0, 2), -1e9);
+    struct num c = num_of("-1.7e308"), d = num_of("1.7e308");
+    cr_assert_eq(num_interp(&c, &d, 50, 2), 0.0);
+    cr_assert_eq(num_interp(&c, &d, 75, 2), 8.5e307);
+    /* a decimal and a real: 0.1 + (0.3 - 0.1) * 0.3 with 0.3 the double */
+    struct num e = num_of("0.1"), f = num_of("3e-1");
+    cr_assert_eq(num_interp(&e, &f, 3, 1), 0.16);
+    /* mantissas past 128 bits when scaled */
+    struct num g = num_of("99999999999999999999999999999999999999"), h = num_of("0.00000000000000000000000000001");
+    cr_assert_eq(num_interp(&g, &h, 5, 1), 5e37);
 }

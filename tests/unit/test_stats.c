@@ -90,31 +90,31 @@ Test(stats, types_are_the_narrowest_that_hold_every_value)
 Test(stats, known_answers)
 {
     char *r = ROW_OF("1", "2", "3", "4", "-5");
-    cr_assert_str_eq(r, "a,integer,5,0,-5,4,1,3.5355339059327378,5,2\n");
+    cr_assert_str_eq(r, "a,integer,5,0,-5,4,1,3.5355339059327378,5,true,2\n");
     free(r);
     r = ROW_OF("12.30", "1.2", "", "-0.05", "100");
-    cr_assert_str_eq(r, "a,decimal,4,1,-0.05,100.00,28.3625,48.079818617932965,4,5\n");
+    cr_assert_str_eq(r, "a,decimal,4,1,-0.05,100.00,28.3625,48.079818617932965,4,true,5\n");
     free(r);
     r = ROW_OF("1e-3", "2.5e2", "-3.5E1", "7.25");
-    cr_assert_str_eq(r, "a,real,4,0,-35,250,55.56275,130.93087966652482,4,6\n");
+    cr_assert_str_eq(r, "a,real,4,0,-35,250,55.56275,130.93087966652482,4,true,6\n");
     free(r);
     /* a large mean and a tiny spread: the textbook formula in doubles fails */
     r = ROW_OF("1e9", "1.0000000001e9", "1.0000000002e9");
-    cr_assert_str_eq(r, "a,real,3,0,1000000000,1000000000.2,1000000000.1,0.10000002384185791,3,14\n");
+    cr_assert_str_eq(r, "a,real,3,0,1000000000,1000000000.2,1000000000.1,0.10000002384185791,3,true,14\n");
     free(r);
     r = ROW_OF("7", "", "");
-    cr_assert_str_eq(r, "a,integer,1,2,7,7,7,,1,1\n"); /* no stddev of one value */
+    cr_assert_str_eq(r, "a,integer,1,2,7,7,7,,1,true,1\n"); /* no stddev of one value */
     free(r);
     r = ROW_OF("b", "a", "b", "");
-    cr_assert_str_eq(r, "a,string,3,1,a,b,,,2,1\n");
+    cr_assert_str_eq(r, "a,string,3,1,a,b,,,2,true,1\n");
     free(r);
     r = ROW_OF("", "");
-    cr_assert_str_eq(r, "a,string,0,2,,,,,0,0\n");
+    cr_assert_str_eq(r, "a,string,0,2,,,,,0,true,0\n");
     free(r);
     /* int64 limits do not wrap */
     r = ROW_OF("9223372036854775807", "9223372036854775807", "-9223372036854775808");
     cr_assert_str_eq(r, "a,integer,3,0,-9223372036854775808,9223372036854775807,3.0744573456182584e+18,"
-                        "1.0650232656628343e+19,2,20\n");
+                        "1.0650232656628343e+19,2,true,20\n");
     free(r);
 }
 
@@ -124,13 +124,14 @@ Test(stats, a_million_tenths_mean_exactly)
     for (int i = 0; i < 1000000; i++)
         put(p, 0, "0.10");
     char *t = table(p, names3);
-    cr_assert_str_eq(t, "column,type,count,nulls,min,max,mean,stddev,distinct,max_length\n"
-                        "a,decimal,1000000,0,0.10,0.10,0.1,0,1,4\n");
+    cr_assert_str_eq(t, "column,type,count,nulls,min,max,mean,stddev,distinct,distinct_exact,max_length\n"
+                        "a,decimal,1000000,0,0.10,0.10,0.1,0,1,true,4\n");
     free(t);
     stats_part_destroy(p);
 }
 
-/* Exact up to the limit, an estimate past it, and the header says so. */
+/* Exact up to the limit, an estimate past it; the header stays the same
+ * and the column's distinct_exact says which (issue 11). */
 Test(stats, distinct_exact_to_the_limit_then_estimated)
 {
     char buf[32];
@@ -141,14 +142,15 @@ Test(stats, distinct_exact_to_the_limit_then_estimated)
         put(p, 1, buf);
     }
     char *t = table(p, names3);
-    cr_assert(strstr(t, ",distinct,") && strstr(t, ",100000,"), "%s", t);
+    cr_assert(strstr(t, ",distinct,distinct_exact,") && strstr(t, ",100000,true,"), "%s", t);
     free(t);
     for (int i = 0; i < 400000; i++) { /* 500000 distinct in column b */
         snprintf(buf, sizeof buf, "w%d", i);
         put(p, 1, buf);
     }
     t = table(p, names3);
-    cr_assert(strstr(t, ",distinct_approx,"), "%s", t);
+    cr_assert(strstr(t, ",distinct,distinct_exact,max_length\n") && !strstr(t, "approx"), "%s", t);
+    cr_assert(strstr(t, "\na,string,100000,0,v0,v99999,,,100000,true,"), "%s", t);
     char *rb = strstr(t, "\nb,");
     cr_assert_not_null(rb);
     unsigned long long est = 0;
@@ -157,6 +159,9 @@ Test(stats, distinct_exact_to_the_limit_then_estimated)
         if (*q == ',' && ++field == 8)
             est = strtoull(q + 1, NULL, 10);
     cr_assert(est > 485000 && est < 515000, "estimate %llu for 500000", est);
+    char want[64];
+    snprintf(want, sizeof want, ",%llu,false,", est);
+    cr_assert(strstr(rb, want), "%s", t);
     cr_assert(strstr(t, "\na,string,100000,0,"), "%s", t);
     free(t);
     stats_part_destroy(p);
