@@ -89,9 +89,9 @@ static const char stats_help[] =
     "  count       non-empty values; nulls: empty ones\n"
     "  min, max    numeric for integer/decimal/real columns, else byte order\n"
     "  mean, stddev  numeric columns only (sample standard deviation)\n"
-    "  distinct    exact number of distinct values; past 100000 in a column, a\n"
-    "              HyperLogLog estimate (~0.8% error) and the header says\n"
-    "              distinct_approx\n"
+    "  distinct    number of distinct values: exact up to 100000 in a column,\n"
+    "              past that a HyperLogLog estimate (~0.8% error)\n"
+    "  distinct_exact  true when distinct is exact, false when it is an estimate\n"
     "  max_length  the longest value, in bytes\n"
     "Example: pcsv stats sales.csv --format jsonl\n";
 
