@@ -516,6 +516,9 @@ void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind 
             put(o, "null", 4);
         else if (kind == OUT_NUM && json_number(p, len))
             put(o, p, len);
+        else if (kind == OUT_BOOL && ((len == 4 && memcmp(p, "true", 4) == 0) ||
+                                      (len == 5 && memcmp(p, "false", 5) == 0)))
+            put(o, p, len);
         else
             json_string(o, p, len);
         return;

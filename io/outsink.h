@@ -30,7 +30,10 @@
 #include "status.h"
 
 enum out_format { OUT_CSV, OUT_TSV, OUT_JSONL };
-enum out_kind { OUT_STR, OUT_NUM, OUT_NULL };
+/* OUT_NUM is a JSON number only when its text is one; OUT_BOOL is a JSON
+ * true/false when its text is exactly "true" or "false"; else both are
+ * strings. In csv/tsv every kind is its text (OUT_NULL: empty). */
+enum out_kind { OUT_STR, OUT_NUM, OUT_NULL, OUT_BOOL };
 
 struct outsink;
 

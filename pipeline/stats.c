@@ -681,9 +681,9 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
         else
             put_u64(out, c->set ? c->set->n : 0);
         if (c->hll)
-            outsink_field(out, "false", 5, OUT_NUM);
+            outsink_field(out, "false", 5, OUT_BOOL);
         else
-            outsink_field(out, "true", 4, OUT_NUM);
+            outsink_field(out, "true", 4, OUT_BOOL);
         put_u64(out, c->maxlen);
         outsink_end_row(out);
     }

@@ -556,6 +556,28 @@ Test(outsink, jsonl_number_only_when_rfc8259_says_so)
     }
 }
 
+Test(outsink, jsonl_bool_only_for_true_and_false)
+{
+    static const char *const cases[][2] = {
+        {"true", "{\"v\":true}\n"},         {"false", "{\"v\":false}\n"},
+        {"TRUE", "{\"v\":\"TRUE\"}\n"},     {"yes", "{\"v\":\"yes\"}\n"},
+        {"1", "{\"v\":\"1\"}\n"},           {"truex", "{\"v\":\"truex\"}\n"},
+    };
+    char *k[] = {"v"};
+    const enum out_kind kinds[] = {OUT_BOOL};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *vals[] = {cases[i][0]};
+        char *s = fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
+        cr_expect_str_eq(s, cases[i][1], "%s", cases[i][0]);
+        free(s);
+        s = fmt_rows(OUT_CSV, 1, k, vals, kinds, 1);
+        char want[64];
+        snprintf(want, sizeof want, "%s\n", cases[i][0]);
+        cr_expect_str_eq(s, want, "csv %s", cases[i][0]);
+        free(s);
+    }
+}
+
 static char *json_str(const char *text, const char *key)
 {
     char *k[] = {(char *)key};
