@@ -8,7 +8,8 @@
  * frame's, as pzstd writes first), on files and on standard input alike, and
  * decompressed with the streaming API, frame after frame. A regular file of
  * several frames of at most 64 MiB (as pzstd writes) is decoded by several
- * threads at once, a few frames ahead of the reader. A stream that ends inside a frame, or a corrupt frame, is an error
+ * threads at once, a few frames ahead of the reader (io/zdecode.h). A
+ * stream that ends inside a frame, or a corrupt frame, is an error
  * naming the compressed byte offset where it broke, never a short result.
  *
  * Threading: one thread reads a stream at a time.
