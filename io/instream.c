@@ -15,6 +15,11 @@
 #define INSTREAM_RAWBUF ((size_t)1 << 20)
 #endif
 
+/* Set once by the CLI before any open (instream_threads), read at open. */
+static int thread_budget = 1;
+
+void instream_threads(int n) { thread_budget = n > 1 ? n : 1; }
+
 struct instream {
     int fd;
     bool own_fd, zstd, eof, frame_open;
@@ -101,8 +106,7 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
     memcpy(s->magic, s->raw, s->rawlen);
     if (instream_is_zstd_magic(s->raw, s->rawlen)) {
         s->zstd = true;
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        if (s->own_fd && (s->par = zdecode_create(s->fd, cpus > 1 ? (int)cpus : 1)))
+        if (s->own_fd && (s->par = zdecode_create(s->fd, thread_budget)))
             return s;
         s->dctx = ZSTD_createDCtx();
         if (!s->dctx) {

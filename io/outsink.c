@@ -119,6 +119,9 @@ static void zflush(struct outsink *o, const char *p, size_t n, ZSTD_EndDirective
 static int zstd_level = 3;
 void outsink_compress_level(int level) { zstd_level = level; }
 
+static int thread_budget = 1;
+void outsink_threads(int n) { thread_budget = n > 1 ? n : 1; }
+
 /* SINK_MEM: append p[0, n) to the memory buffer. */
 static void mem_append(struct outsink *o, const char *p, size_t n)
 {
@@ -218,9 +221,10 @@ static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pc
     }
     o->be = SINK_ZSTD;
     ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    /* best effort: a libzstd without threads refuses, and compresses alone */
-    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+    /* nbWorkers 0 compresses on the writing thread; n > 0 adds n workers
+     * (the writer then only hands them input). Best effort: a libzstd
+     * without threads refuses, and compresses alone. */
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, thread_budget > 1 ? thread_budget : 0);
     return o;
 }
 

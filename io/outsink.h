@@ -34,9 +34,14 @@ struct outsink *outsink_open_mem(enum out_format fmt);
  * ownership and reuses the buffer after the next write. */
 const void *outsink_take(struct outsink *o, size_t *len);
 
-/* The zstd level of files opened later whose name ends in .zst (default 3;
- * they are compressed with as many threads as there are CPUs). */
+/* The zstd level of files opened later whose name ends in .zst (default
+ * 3). */
 void outsink_compress_level(int level);
+/* The threads the sinks opened later may compress .zst with (the CLI
+ * passes --jobs, as zstd's passes nbWorkers to libzstd). 1, the default,
+ * compresses on the writing thread (nbWorkers 0); n > 1 gives libzstd n
+ * workers. Not thread-safe: call it before opening sinks. */
+void outsink_threads(int n);
 
 /* path NULL or "-" means stdout; a path ending in .zst is written
  * zstd-compressed. NULL on failure (err: PCSV_EIO). */

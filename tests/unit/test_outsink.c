@@ -458,3 +458,45 @@ Test(outsink, big_fields_every_backend_and_format)
     free(big);
     remove_dir();
 }
+
+/* ---- the thread budget ---- */
+
+static int count_tasks(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* -o FILE.zst compresses with the threads outsink_threads allows: none
+ * beside the writer for 1 (--jobs 1 is serial), libzstd's n workers for
+ * n; the file is the same either way. */
+Test(outsink, zst_threads_follow_the_budget)
+{
+    make_dir();
+    struct bytes ref = {0};
+    for (int budget = 1; budget <= 3; budget++) {
+        outsink_threads(budget);
+        int before = count_tasks();
+        struct target t;
+        target_open(&t, BE_ZST, OUT_CSV);
+        struct bytes want = write_seq(t.o, &seqs[NSEQ - 3]); /* 17 MiB, small and big */
+        int during = count_tasks() - before;
+        cr_assert_eq(during, budget > 1 ? budget : 0, "budget %d: %d threads beside the writer",
+                     budget, during);
+        struct bytes got = target_commit(&t);
+        assert_same(&got, &want, "zst");
+        if (ref.p)
+            assert_same(&got, &ref, "zst, another budget");
+        free(ref.p);
+        ref = got;
+        free(want.p);
+        unlink(t.path);
+    }
+    free(ref.p);
+    remove_dir();
+}
