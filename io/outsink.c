@@ -183,9 +183,18 @@ void outbuf_spill(struct outbuf *b, const void *p, size_t n)
     b->n = n;
 }
 
+/* A zeroed sink, aligned as its buffer asks (outbuf.h), or NULL. */
+static struct outsink *sink_alloc(void)
+{
+    struct outsink *o = aligned_alloc(_Alignof(struct outsink), sizeof *o);
+    if (o)
+        memset(o, 0, sizeof *o);
+    return o;
+}
+
 struct outsink *outsink_open_mem(enum out_format fmt)
 {
-    struct outsink *o = calloc(1, sizeof *o);
+    struct outsink *o = sink_alloc();
     if (o) {
         o->fd = -1;
         o->be = SINK_MEM;
@@ -230,7 +239,7 @@ static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pc
 
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
 {
-    struct outsink *o = calloc(1, sizeof *o);
+    struct outsink *o = sink_alloc();
     if (!o) {
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
