@@ -74,9 +74,9 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
                                   : num_parse(v, len, &nm) != NUM_NONE ? OUT_NUM
                                                                          : OUT_STR;
                 /* CSV keeps an empty field empty; JSON gets null */
-                outsink_field(o, v, len, k == OUT_NULL ? OUT_NULL : k == OUT_NUM ? OUT_NUM : OUT_STR);
+                outfmt_field(o, v, len, k == OUT_NULL ? OUT_NULL : k == OUT_NUM ? OUT_NUM : OUT_STR);
             }
-            outsink_end_row(o);
+            outfmt_end_row(o);
         }
         if (R->limit >= 0 && ++R->emitted == R->limit) { /* head: one thread */
             pipe_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
@@ -223,9 +223,9 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     /* -H: the input has no header line, and the output gets none either
      * (not a made-up 1,2,...); jsonl still keys its objects by them */
     if (o->header)
-        outsink_header(R.final, outnames, R.nout);
+        outfmt_header(R.final, outnames, R.nout);
     else
-        outsink_names(R.final, outnames, R.nout);
+        outfmt_names(R.final, outnames, R.nout);
     struct pipe_cfg cfg = opts_pipe_cfg(o);
     cfg.where = where;
     cfg.where_slots = R.where_slots;

@@ -74,7 +74,7 @@ int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins
                const struct pcsv_opts *o, struct pcsv_error *err)
 {
     /* Workers format rows on several threads: one warning for the run. */
-    if (outsink_utf8_replaced() && !o->quiet)
+    if (outfmt_utf8_replaced() && !o->quiet)
         fputs("pcsv: warning: invalid UTF-8 in the output replaced by U+FFFD\n", stderr);
     /* Both files complete (written, synced, closed) before either is
      * renamed: a failure up to there leaves both old files as they were. */

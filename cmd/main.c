@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../io/instream.h"
 #include "cmd.h"
 
 static const struct {
@@ -53,6 +54,10 @@ int main(int argc, char **argv)
         if (rc)
             return rc;
         outsink_install_signal_cleanup();
+        /* io/ uses the threads --jobs allows, no more: --jobs 1 is serial
+         * for .zst input and output too */
+        instream_threads(o.jobs);
+        outsink_threads(o.jobs);
         return commands[i].run(&o);
     }
     /* SPEC section 6: merge and dump come with the partial aggregates */

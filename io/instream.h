@@ -8,8 +8,10 @@
  * frame's, as pzstd writes first), on files and on standard input alike, and
  * decompressed with the streaming API, frame after frame. A regular file of
  * several frames of at most 64 MiB (as pzstd writes) is decoded by several
- * threads at once, a few frames ahead of the reader. A stream that ends inside a frame, or a corrupt frame, is an error
- * naming the compressed byte offset where it broke, never a short result.
+ * threads at once when instream_threads allows, a few frames ahead of the
+ * reader (io/zdecode.h). A stream that ends inside a frame, or a corrupt
+ * frame, is an error naming the compressed byte offset where it broke,
+ * never a short result.
  *
  * Threading: one thread reads a stream at a time.
  */
@@ -24,6 +26,14 @@
 #include "status.h"
 
 struct instream;
+
+/* The thread budget of the streams opened later (the CLI passes --jobs, as
+ * zstd's passes nbWorkers to libzstd). 1, the default, is serial: the
+ * thread that calls instream_read decodes zstd itself. n > 1: a regular
+ * file of several frames is decoded by up to n threads (at most 4 are
+ * useful; io/zdecode.h) while instream_read hands out their output. Not
+ * thread-safe: call it before opening streams. */
+void instream_threads(int n);
 
 /* Open path ("-" is standard input) for sequential reading. path_shown is
  * the name errors use. NULL with err filled (PCSV_EIO, PCSV_ENOMEM). */

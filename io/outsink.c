@@ -1,9 +1,11 @@
-/* outsink.c - buffered, format-aware, atomic output (see outsink.h). */
+/* outsink.c - buffered, atomic output to stdout, a file, zstd or memory
+ * (see outsink.h). */
 #include "outsink.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -15,12 +17,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "outbuf.h"
+
 /* room for "." and ".pcsv-PID-RANDOM" around the target's name */
 #define TMP_EXTRA 48
-
-#ifndef OUTSINK_BUF
-#define OUTSINK_BUF (1 << 16)
-#endif
 
 /* Where the bytes go. Chosen once, when the sink is opened, and looked at
  * in one place only (sink_emit). */
@@ -31,6 +31,7 @@ enum sink_backend {
 };
 
 struct outsink {
+    struct outbuf b; /* first: outbuf_of(o) is a cast */
     enum sink_backend be;
     int fd;
     ZSTD_CCtx *zc; /* SINK_ZSTD: compress on the way out */
@@ -38,19 +39,14 @@ struct outsink {
     size_t zcap;
     char *mem;
     size_t memlen, memcap;
-    enum out_format fmt;
     int werr; /* first write errno */
     char *path;   /* -o as given (messages), or NULL for stdout */
     char *target; /* the regular file replaced at commit (a symlink resolved) */
     char *tmp;    /* the temporary file beside target; NULL when writing in place */
     int sig_slot; /* index in sig_tmp, or -1 */
     bool prepared; /* outsink_prepare done: the file is complete and closed */
-    char **names;
-    int nnames, col;
-    bool first_empty; /* csv/tsv: the row's first field was empty */
-    size_t n;
-    char buf[OUTSINK_BUF];
 };
+_Static_assert(offsetof(struct outsink, b) == 0, "outbuf_of casts a sink to its buffer");
 
 /* The temporary files a signal must remove (the result and --rejects may
  * be pending at once): fixed buffers, since only async-signal-safe work
@@ -123,6 +119,9 @@ static void zflush(struct outsink *o, const char *p, size_t n, ZSTD_EndDirective
 static int zstd_level = 3;
 void outsink_compress_level(int level) { zstd_level = level; }
 
+static int thread_budget = 1;
+void outsink_threads(int n) { thread_budget = n > 1 ? n : 1; }
+
 /* SINK_MEM: append p[0, n) to the memory buffer. */
 static void mem_append(struct outsink *o, const char *p, size_t n)
 {
@@ -163,65 +162,53 @@ static void sink_emit(struct outsink *o, const char *p, size_t n)
     }
 }
 
-static void flush(struct outsink *o)
+/* The sink whose front b is (outbuf.h: b is its first member). */
+static struct outsink *sink_of(struct outbuf *b) { return (struct outsink *)(void *)b; }
+
+void outbuf_flush(struct outbuf *b)
 {
-    sink_emit(o, o->buf, o->n);
-    o->n = 0;
+    sink_emit(sink_of(b), b->buf, b->n);
+    b->n = 0;
 }
 
-/* put's slow path: p[0, n) does not fit behind what is buffered. */
-static void put_slow(struct outsink *o, const void *p, size_t n)
+/* outbuf_put's slow path: p[0, n) does not fit behind what is buffered. */
+void outbuf_spill(struct outbuf *b, const void *p, size_t n)
 {
-    flush(o);
-    if (n > sizeof o->buf) { /* larger than the buffer: straight through */
-        sink_emit(o, p, n);
+    outbuf_flush(b);
+    if (n > sizeof b->buf) { /* larger than the buffer: straight through */
+        sink_emit(sink_of(b), p, n);
         return;
     }
-    memcpy(o->buf, p, n);
-    o->n = n;
+    memcpy(b->buf, p, n);
+    b->n = n;
 }
 
-static inline void put(struct outsink *o, const void *p, size_t n)
+/* A zeroed sink, aligned as its buffer asks (outbuf.h), or NULL. */
+static struct outsink *sink_alloc(void)
 {
-    if (o->n + n > sizeof o->buf) {
-        put_slow(o, p, n);
-        return;
-    }
-    if (n)
-        memcpy(o->buf + o->n, p, n);
-    o->n += n;
-}
-
-static inline void putc1(struct outsink *o, char c)
-{
-    if (o->n == sizeof o->buf)
-        flush(o);
-    o->buf[o->n++] = c;
+    struct outsink *o = aligned_alloc(_Alignof(struct outsink), sizeof *o);
+    if (o)
+        memset(o, 0, sizeof *o);
+    return o;
 }
 
 struct outsink *outsink_open_mem(enum out_format fmt)
 {
-    struct outsink *o = calloc(1, sizeof *o);
+    struct outsink *o = sink_alloc();
     if (o) {
         o->fd = -1;
         o->be = SINK_MEM;
-        o->fmt = fmt;
+        o->b.fmt = fmt;
     }
     return o;
 }
 
 const void *outsink_take(struct outsink *o, size_t *len)
 {
-    flush(o);
+    outbuf_flush(&o->b);
     *len = o->memlen;
     o->memlen = 0;
     return o->mem;
-}
-
-void outsink_names(struct outsink *o, char *const *names, int n)
-{
-    o->names = (char **)names;
-    o->nnames = n;
 }
 
 static void release(struct outsink *o);
@@ -243,21 +230,22 @@ static struct outsink *setup_zstd(struct outsink *o, const char *path, struct pc
     }
     o->be = SINK_ZSTD;
     ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, zstd_level);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    /* best effort: a libzstd without threads refuses, and compresses alone */
-    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, cpus > 1 ? (int)cpus : 0);
+    /* nbWorkers 0 compresses on the writing thread; n > 0 adds n workers
+     * (the writer then only hands them input). Best effort: a libzstd
+     * without threads refuses, and compresses alone. */
+    ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, thread_budget > 1 ? thread_budget : 0);
     return o;
 }
 
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err)
 {
-    struct outsink *o = calloc(1, sizeof *o);
+    struct outsink *o = sink_alloc();
     if (!o) {
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
     }
     o->sig_slot = -1;
-    o->fmt = fmt;
+    o->b.fmt = fmt;
     if (!path || strcmp(path, "-") == 0) {
         o->fd = 1;
         return o;
@@ -337,211 +325,7 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
     return setup_zstd(o, path, err);
 }
 
-void outsink_header(struct outsink *o, char *const *names, int n)
-{
-    o->names = (char **)names;
-    o->nnames = n;
-    if (o->fmt == OUT_JSONL || n == 0) /* no columns (empty input): no header line */
-        return;
-    for (int i = 0; i < n; i++)
-        outsink_field(o, names[i], strlen(names[i]), OUT_STR);
-    outsink_end_row(o);
-}
-
-/* RFC 8259's number grammar, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?:
- * only a text that already is a JSON number is written as one (02134, .5,
- * 5., +5, inf and nan are not, and stay strings: SPEC 2). */
-static bool json_number(const unsigned char *p, size_t n)
-{
-    size_t i = 0, s;
-    if (i < n && p[i] == '-')
-        i++;
-    if (i < n && p[i] == '0')
-        i++;
-    else if (i < n && p[i] >= '1' && p[i] <= '9')
-        while (i < n && p[i] >= '0' && p[i] <= '9')
-            i++;
-    else
-        return false;
-    if (i < n && p[i] == '.') {
-        for (s = ++i; i < n && p[i] >= '0' && p[i] <= '9';)
-            i++;
-        if (i == s)
-            return false;
-    }
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        if (++i < n && (p[i] == '+' || p[i] == '-'))
-            i++;
-        for (s = i; i < n && p[i] >= '0' && p[i] <= '9';)
-            i++;
-        if (i == s)
-            return false;
-    }
-    return i == n;
-}
-
-/* U+FFFD written for invalid UTF-8, over all sinks and threads (the run's
- * one warning, see outsink.h). */
-static _Atomic unsigned long long utf8_replaced;
-
-unsigned long long outsink_utf8_replaced(void)
-{
-    return atomic_load_explicit(&utf8_replaced, memory_order_relaxed);
-}
-
-/* The sequence at p[0, len) (p[0] >= 0x80): its length (2 to 4) when it is
- * well-formed UTF-8, else minus the length of its maximal invalid subpart
- * (a lead byte and the continuation bytes that fit it before the one that
- * does not: Unicode's "maximal subpart" practice, one U+FFFD each).
- * Overlong forms (C0, C1, E0 80-9F, F0 80-8F), surrogates (ED A0-BF) and
- * code points above U+10FFFF (F4 90-, F5-FF) are invalid. */
-static int utf8_seq(const unsigned char *p, size_t len)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    int need;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return -1;
-    }
-    for (int k = 1; k <= need; k++) {
-        if ((size_t)k >= len || p[k] < lo || p[k] > hi)
-            return -k;
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need + 1;
-}
-
-static void json_string(struct outsink *o, const unsigned char *p, size_t len)
-{
-    unsigned long long bad = 0;
-    putc1(o, '"');
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        if (c >= 0x80) {
-            int k = utf8_seq(p + i, len - i);
-            if (k > 0) {
-                put(o, p + i, (size_t)k);
-                i += (size_t)k;
-            } else {
-                put(o, "\xEF\xBF\xBD", 3);
-                i += (size_t)-k;
-                bad++;
-            }
-            continue;
-        }
-        i++;
-        if (c == '"' || c == '\\') {
-            putc1(o, '\\');
-            putc1(o, (char)c);
-        } else if (c < 0x20) {
-            char e[8];
-            const char *s = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-            if (!s) {
-                snprintf(e, sizeof e, "\\u%04x", c);
-                s = e;
-            }
-            put(o, s, strlen(s));
-        } else {
-            putc1(o, (char)c);
-        }
-    }
-    putc1(o, '"');
-    if (bad)
-        atomic_fetch_add_explicit(&utf8_replaced, bad, memory_order_relaxed);
-}
-
-void outsink_field(struct outsink *o, const void *vp, size_t len, enum out_kind kind)
-{
-    const unsigned char *p = vp;
-    switch (o->fmt) {
-    case OUT_CSV:
-        if (o->col++)
-            putc1(o, ',');
-        else
-            o->first_empty = len == 0;
-        if (kind == OUT_STR) {
-            bool q = false;
-            for (size_t i = 0; i < len && !q; i++)
-                q = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
-            if (q) {
-                putc1(o, '"');
-                for (size_t i = 0; i < len; i++) {
-                    if (p[i] == '"')
-                        putc1(o, '"');
-                    putc1(o, (char)p[i]);
-                }
-                putc1(o, '"');
-                return;
-            }
-        }
-        put(o, p, len);
-        return;
-    case OUT_TSV:
-        if (o->col++)
-            putc1(o, '\t');
-        else
-            o->first_empty = len == 0;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = p[i];
-            const char *e = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
-            if (e)
-                put(o, e, 2);
-            else
-                putc1(o, (char)c);
-        }
-        return;
-    case OUT_JSONL: {
-        int c = o->col++;
-        putc1(o, c ? ',' : '{');
-        if (c < o->nnames)
-            json_string(o, (const unsigned char *)o->names[c], strlen(o->names[c]));
-        else
-            json_string(o, (const unsigned char *)"?", 1);
-        putc1(o, ':');
-        if (kind == OUT_NULL)
-            put(o, "null", 4);
-        else if (kind == OUT_NUM && json_number(p, len))
-            put(o, p, len);
-        else if (kind == OUT_BOOL && ((len == 4 && memcmp(p, "true", 4) == 0) ||
-                                      (len == 5 && memcmp(p, "false", 5) == 0)))
-            put(o, p, len);
-        else
-            json_string(o, p, len);
-        return;
-    }
-    }
-}
-
-void outsink_end_row(struct outsink *o)
-{
-    if (o->fmt == OUT_JSONL) {
-        if (!o->col)
-            putc1(o, '{');
-        putc1(o, '}');
-    } else if (o->col == 1 && o->first_empty) {
-        /* a lone empty field (a null too) would be a blank line, which a
-         * reader skips: the row would vanish (SPEC 2) */
-        put(o, "\"\"", 2);
-    }
-    putc1(o, '\n');
-    o->col = 0;
-}
-
-void outsink_raw(struct outsink *o, const void *p, size_t n) { put(o, p, n); }
+void outsink_raw(struct outsink *o, const void *p, size_t n) { outbuf_put(&o->b, p, n); }
 
 int outsink_error(const struct outsink *o) { return o->werr; }
 
@@ -566,7 +350,7 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
 {
     if (o->prepared)
         return 0;
-    flush(o);
+    outbuf_flush(&o->b);
     if (o->be == SINK_ZSTD && !o->werr)
         zflush(o, "", 0, ZSTD_e_end); /* the frame's end */
     if (o->werr)

@@ -1,5 +1,5 @@
-/* outsink.h - where results go: buffered stdout or an atomic -o FILE, in
- * CSV, TSV or JSON Lines.
+/* outsink.h - where results go: bytes in; buffered stdout, an atomic -o
+ * FILE (zstd-compressed for FILE.zst) or memory out.
  *
  * With a path, output goes to a temporary file beside it (same directory,
  * so the rename is atomic) that replaces the path only at outsink_commit.
@@ -7,14 +7,9 @@
  * outsink_install_signal_cleanup) remove the temporary file: a failed run
  * never leaves a partial result, and never touches an existing one.
  *
- * Formats: csv quotes a field only when it holds the delimiter, a quote, CR
- * or LF; tsv writes \t \n \r \\ as escapes. In both, a row of one empty
- * field (OUT_NULL too) is written `""`, never as a blank line, so it reads
- * back as a row. jsonl writes one object per row keyed by the header names,
- * null for OUT_NULL; an OUT_NUM value is a JSON number only when its text
- * is one by RFC 8259's grammar (02134, .5, 5., +5, inf, nan become strings);
- * in strings (keys too), invalid UTF-8 becomes U+FFFD, one per maximal
- * invalid subpart, and control characters are escaped.
+ * What the bytes say is outfmt.h's business: a sink is opened with a
+ * format, and outfmt_header/field/end_row write rows onto it (outfmt.h is
+ * included here, so a user of sinks sees both).
  *
  * Back ends: a file descriptor (stdout, -o FILE), zstd on the way to one
  * (-o FILE.zst) or memory (outsink_open_mem). Every byte, buffered or a
@@ -27,13 +22,8 @@
 
 #include <stddef.h>
 
+#include "outfmt.h"
 #include "status.h"
-
-enum out_format { OUT_CSV, OUT_TSV, OUT_JSONL };
-/* OUT_NUM is a JSON number only when its text is one; OUT_BOOL is a JSON
- * true/false when its text is exactly "true" or "false"; else both are
- * strings. In csv/tsv every kind is its text (OUT_NULL: empty). */
-enum out_kind { OUT_STR, OUT_NUM, OUT_NULL, OUT_BOOL };
 
 struct outsink;
 
@@ -43,22 +33,19 @@ struct outsink *outsink_open_mem(enum out_format fmt);
 /* The bytes written to a memory sink since the last take; the sink keeps
  * ownership and reuses the buffer after the next write. */
 const void *outsink_take(struct outsink *o, size_t *len);
-/* Remember names (jsonl keys) without writing a header line. */
-void outsink_names(struct outsink *o, char *const *names, int n);
 
-/* The zstd level of files opened later whose name ends in .zst (default 3;
- * they are compressed with as many threads as there are CPUs). */
+/* The zstd level of files opened later whose name ends in .zst (default
+ * 3). */
 void outsink_compress_level(int level);
+/* The threads the sinks opened later may compress .zst with (the CLI
+ * passes --jobs, as zstd's passes nbWorkers to libzstd). 1, the default,
+ * compresses on the writing thread (nbWorkers 0); n > 1 gives libzstd n
+ * workers. Not thread-safe: call it before opening sinks. */
+void outsink_threads(int n);
 
 /* path NULL or "-" means stdout; a path ending in .zst is written
  * zstd-compressed. NULL on failure (err: PCSV_EIO). */
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err);
-/* Remember the column names (for jsonl keys) and write the header line
- * (csv/tsv). */
-void outsink_header(struct outsink *o, char *const *names, int n);
-/* One field of the current row. */
-void outsink_field(struct outsink *o, const void *p, size_t len, enum out_kind kind);
-void outsink_end_row(struct outsink *o);
 /* Bytes as they are (the count command's bare number). */
 void outsink_raw(struct outsink *o, const void *p, size_t n);
 /* Flush; for a file, also fsync and close the temporary file, but do not
@@ -73,10 +60,6 @@ int outsink_error(const struct outsink *o);
 int outsink_commit(struct outsink *o, struct pcsv_error *err);
 /* Drop everything written; remove the temporary file. Frees o. */
 void outsink_abort(struct outsink *o);
-/* How many U+FFFD the jsonl writer has put for invalid UTF-8 so far, over
- * every sink and thread of the process (a bad key counts once per row):
- * the run prints one warning when it is not 0. */
-unsigned long long outsink_utf8_replaced(void);
 /* Remove the pending temporary files on SIGINT, SIGTERM, SIGHUP and
  * SIGPIPE, then die of the signal as usual (so the shell sees 128 + the
  * signal number). A signal that was ignored when pcsv started (nohup)

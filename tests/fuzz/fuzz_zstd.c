@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    instream_threads(4); /* the CLI's --jobs 4: several frames take the pool */
     static const size_t caps[8] = {1, 3, 7, 64, 1000, 4096, 65536, 1 << 20};
     bool use_pipe = data[0] & 1;
     size_t cap = caps[data[0] >> 1 & 7];

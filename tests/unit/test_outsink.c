@@ -3,15 +3,12 @@
  * Every back end (stdout, a FIFO written in place, a plain -o file, -o
  * FILE.zst, a FIFO named .zst, memory) gets the same write sequences: single
  * writes of 1 B to 8 MiB around the 64 KiB buffer (65535, 65536, 65537) and
- * mixtures of small and big writes, through outsink_raw and outsink_field.
+ * mixtures of small and big writes, through outsink_raw and outfmt_field.
  * What comes out (zstd decompressed here with libzstd) must be the bytes
  * written; an aborted file sink leaves no file and no temporary file behind,
  * and an existing file untouched. (Issue 11: a write larger than the buffer
  * went straight to the fd, so a .zst file got plain rows and then a frame.)
- *
- * Then the formats: a lone empty CSV/TSV field is `""`, jsonl numbers are
- * numbers only when RFC 8259 says so, invalid UTF-8 becomes U+FFFD per
- * maximal subpart, counted by outsink_utf8_replaced.
+ * The formats themselves are test_outfmt.c's.
  */
 #include <criterion/criterion.h>
 
@@ -420,13 +417,13 @@ Test(outsink, big_fields_every_backend_and_format)
             struct target t;
             target_open(&t, (enum backend)be, (enum out_format)fmt);
             if (be == BE_MEM)
-                outsink_names(t.o, names, 2);
+                outfmt_names(t.o, names, 2);
             else
-                outsink_header(t.o, names, 2);
+                outfmt_header(t.o, names, 2);
             for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-                outsink_field(t.o, big, sizes[k], OUT_NUM);
-                outsink_field(t.o, big, sizes[sizeof sizes / sizeof sizes[0] - 1 - k], OUT_STR);
-                outsink_end_row(t.o);
+                outfmt_field(t.o, big, sizes[k], OUT_NUM);
+                outfmt_field(t.o, big, sizes[sizeof sizes / sizeof sizes[0] - 1 - k], OUT_STR);
+                outfmt_end_row(t.o);
             }
             struct bytes got = target_commit(&t);
             unlink(t.path);
@@ -462,210 +459,44 @@ Test(outsink, big_fields_every_backend_and_format)
     remove_dir();
 }
 
-/* ---- formats ---- */
+/* ---- the thread budget ---- */
 
-/* Format rows into a memory sink and return the text (NUL-terminated). */
-static char *fmt_rows(enum out_format fmt, int ncols, char *const *names, const char *const *vals,
-                      const enum out_kind *kinds, int nrows)
+static int count_tasks(void)
 {
-    struct outsink *o = outsink_open_mem(fmt);
-    cr_assert_not_null(o);
-    outsink_names(o, names, ncols);
-    for (int r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++) {
-            const char *v = vals[r * ncols + c];
-            outsink_field(o, v, strlen(v), kinds[r * ncols + c]);
-        }
-        outsink_end_row(o);
+    DIR *d = opendir("/proc/self/task");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* -o FILE.zst compresses with the threads outsink_threads allows: none
+ * beside the writer for 1 (--jobs 1 is serial), libzstd's n workers for
+ * n; the file is the same either way. */
+Test(outsink, zst_threads_follow_the_budget)
+{
+    make_dir();
+    struct bytes ref = {0};
+    for (int budget = 1; budget <= 3; budget++) {
+        outsink_threads(budget);
+        int before = count_tasks();
+        struct target t;
+        target_open(&t, BE_ZST, OUT_CSV);
+        struct bytes want = write_seq(t.o, &seqs[NSEQ - 3]); /* 17 MiB, small and big */
+        int during = count_tasks() - before;
+        cr_assert_eq(during, budget > 1 ? budget : 0, "budget %d: %d threads beside the writer",
+                     budget, during);
+        struct bytes got = target_commit(&t);
+        assert_same(&got, &want, "zst");
+        if (ref.p)
+            assert_same(&got, &ref, "zst, another budget");
+        free(ref.p);
+        ref = got;
+        free(want.p);
+        unlink(t.path);
     }
-    size_t n;
-    const char *p = outsink_take(o, &n);
-    char *s = malloc(n + 1);
-    cr_assert_not_null(s);
-    memcpy(s, p, n);
-    s[n] = 0;
-    outsink_abort(o);
-    return s;
-}
-
-Test(outsink, lone_empty_field_is_quoted_in_csv_and_tsv)
-{
-    char *one[] = {"a"};
-    const char *vals[] = {"", "x", "", ""};
-    const enum out_kind kinds[] = {OUT_NULL, OUT_STR, OUT_STR, OUT_NUM};
-    for (int fmt = OUT_CSV; fmt <= OUT_TSV; fmt++) {
-        char *s = fmt_rows((enum out_format)fmt, 1, one, vals, kinds, 4);
-        cr_assert_str_eq(s, "\"\"\nx\n\"\"\n\"\"\n");
-        free(s);
-    }
-    /* two columns: empty fields stay empty */
-    char *two[] = {"a", "b"};
-    const enum out_kind k2[] = {OUT_NULL, OUT_STR, OUT_STR, OUT_NULL};
-    char *s = fmt_rows(OUT_CSV, 2, two, vals, k2, 2);
-    cr_assert_str_eq(s, ",x\n,\n");
-    free(s);
-    s = fmt_rows(OUT_TSV, 2, two, vals, k2, 2);
-    cr_assert_str_eq(s, "\tx\n\t\n");
-    free(s);
-    /* the header line of a column named "" is not blank either */
-    struct outsink *o = outsink_open_mem(OUT_CSV);
-    char *empty_name[] = {""};
-    outsink_header(o, empty_name, 1);
-    size_t n;
-    const char *p = outsink_take(o, &n);
-    cr_assert(n == 3 && !memcmp(p, "\"\"\n", 3));
-    outsink_abort(o);
-    /* jsonl: null and "" as before */
-    s = fmt_rows(OUT_JSONL, 1, one, vals, kinds, 3);
-    cr_assert_str_eq(s, "{\"a\":null}\n{\"a\":\"x\"}\n{\"a\":\"\"}\n");
-    free(s);
-}
-
-static char *json_num(const char *text)
-{
-    char *k[] = {"v"};
-    const char *vals[] = {text};
-    const enum out_kind kinds[] = {OUT_NUM};
-    return fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
-}
-
-Test(outsink, jsonl_number_only_when_rfc8259_says_so)
-{
-    static const char *const numbers[] = {
-        "0", "-0", "5", "-5", "10", "123456789012345678901234567890", "0.5", "-0.5", "-0.00",
-        "1e5", "1E5", "1e+5", "1e-5", "-1.25E-300", "0e0", "1.0e400",
-    };
-    static const char *const strings[] = {
-        "02134", "007", ".5", "5.", "+5", "-.5", "-", "", "inf", "-inf", "Infinity", "nan",
-        "NaN", "1e", "1e+", "1.e5", ".5e3", "0x1F", "1_000", " 5", "5 ", "--5", "-05", "00",
-        "1.2.3", "1e5.5", "١", "5e", "0.", "-0.", "1,5",
-    };
-    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
-        char want[128];
-        snprintf(want, sizeof want, "{\"v\":%s}\n", numbers[i]);
-        char *s = json_num(numbers[i]);
-        cr_expect_str_eq(s, want, "%s should be a number", numbers[i]);
-        free(s);
-    }
-    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
-        char want[128];
-        snprintf(want, sizeof want, "{\"v\":\"%s\"}\n", strings[i]);
-        char *s = json_num(strings[i]);
-        cr_expect_str_eq(s, want, "%s should be a string", strings[i]);
-        free(s);
-    }
-}
-
-Test(outsink, jsonl_bool_only_for_true_and_false)
-{
-    static const char *const cases[][2] = {
-        {"true", "{\"v\":true}\n"},         {"false", "{\"v\":false}\n"},
-        {"TRUE", "{\"v\":\"TRUE\"}\n"},     {"yes", "{\"v\":\"yes\"}\n"},
-        {"1", "{\"v\":\"1\"}\n"},           {"truex", "{\"v\":\"truex\"}\n"},
-    };
-    char *k[] = {"v"};
-    const enum out_kind kinds[] = {OUT_BOOL};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *vals[] = {cases[i][0]};
-        char *s = fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
-        cr_expect_str_eq(s, cases[i][1], "%s", cases[i][0]);
-        free(s);
-        s = fmt_rows(OUT_CSV, 1, k, vals, kinds, 1);
-        char want[64];
-        snprintf(want, sizeof want, "%s\n", cases[i][0]);
-        cr_expect_str_eq(s, want, "csv %s", cases[i][0]);
-        free(s);
-    }
-}
-
-static char *json_str(const char *text, const char *key)
-{
-    char *k[] = {(char *)key};
-    const char *vals[] = {text};
-    const enum out_kind kinds[] = {OUT_STR};
-    return fmt_rows(OUT_JSONL, 1, k, vals, kinds, 1);
-}
-
-#define R "\xEF\xBF\xBD" /* U+FFFD */
-
-Test(outsink, jsonl_invalid_utf8_one_replacement_per_maximal_subpart)
-{
-    static const struct {
-        const char *in, *out;
-        unsigned long long nrep;
-    } cases[] = {
-        {"plain", "plain", 0},
-        {"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", /* é € 😀 U+10FFFF */
-         "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", 0},
-        {"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0}, /* a real U+FFFD is no replacement */
-        {"a\xFF" "b", "a" R "b", 1},
-        {"\x80\xBF", R R, 2},              /* lone continuation bytes */
-        {"\xC0\xAF", R R, 2},              /* overlong '/' */
-        {"\xC1\xBF", R R, 2},
-        {"\xE0\x80\xAF", R R R, 3},        /* overlong, 3 bytes */
-        {"\xE0\x9F\xBF", R R R, 3},
-        {"\xF0\x8F\xBF\xBF", R R R R, 4},  /* overlong, 4 bytes */
-        {"\xED\xA0\x80", R R R, 3},        /* surrogate D800 */
-        {"\xED\xBF\xBF", R R R, 3},        /* surrogate DFFF */
-        {"\xED\x9F\xBF", "\xED\x9F\xBF", 0}, /* U+D7FF is fine */
-        {"\xF4\x90\x80\x80", R R R R, 4},  /* U+110000 */
-        {"\xF5\x80\x80\x80", R R R R, 4},
-        {"\xE2\x82", R, 1},                /* truncated at the end */
-        {"\xE2\x82x", R "x", 1},           /* truncated before ASCII */
-        {"\xF0\x9F\x98", R, 1},
-        {"\xF0\x9F\x98\xC3\xA9", R "\xC3\xA9", 1},
-        /* Unicode 15, section 3.9, Table 3-8 */
-        {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64",
-         "a" R R R "b" R "c" R R "d", 6},
-        {"\"\\\x01\x1F\n\t\x7F", "\\\"\\\\\\u0001\\u001f\\n\\t\x7F", 0},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        unsigned long long before = outsink_utf8_replaced();
-        char *s = json_str(cases[i].in, "k");
-        char want[256];
-        snprintf(want, sizeof want, "{\"k\":\"%s\"}\n", cases[i].out);
-        cr_expect_str_eq(s, want, "case %zu", i);
-        cr_expect_eq(outsink_utf8_replaced() - before, cases[i].nrep, "case %zu: count", i);
-        free(s);
-    }
-    /* a key is fixed the same way, and an OUT_NUM that is no number too */
-    unsigned long long before = outsink_utf8_replaced();
-    char *s = json_str("x", "k\xFFy");
-    cr_assert_str_eq(s, "{\"k" R "y\":\"x\"}\n");
-    free(s);
-    s = json_num("5\xC0");
-    cr_assert_str_eq(s, "{\"v\":\"5" R "\"}\n");
-    free(s);
-    cr_assert_eq(outsink_utf8_replaced() - before, 2);
-}
-
-/* Counting from several threads, each with its own memory sink (as the
- * workers do): no replacement is lost. */
-static void *utf8_worker(void *arg)
-{
-    (void)arg;
-    struct outsink *o = outsink_open_mem(OUT_JSONL);
-    char *k[] = {"k"};
-    outsink_names(o, k, 1);
-    for (int i = 0; i < 10000; i++) {
-        outsink_field(o, "\xFF\xFE", 2, OUT_STR);
-        outsink_end_row(o);
-        if (!(i & 255)) {
-            size_t n;
-            outsink_take(o, &n);
-        }
-    }
-    outsink_abort(o);
-    return NULL;
-}
-
-Test(outsink, utf8_count_over_threads)
-{
-    unsigned long long before = outsink_utf8_replaced();
-    pthread_t th[4];
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, utf8_worker, NULL), 0);
-    for (int i = 0; i < 4; i++)
-        pthread_join(th[i], NULL);
-    cr_assert_eq(outsink_utf8_replaced() - before, 4ull * 10000 * 2);
+    free(ref.p);
+    remove_dir();
 }
