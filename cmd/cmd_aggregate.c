@@ -71,7 +71,7 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     int rc = 0;
     for (int i = 0; i < ins->n && !rc; i++) {
-        struct pipe_input *in = &ins->in[i];
+        struct source *in = &ins->in[i];
         struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
                            .ncols = ins->in[0].ncols, .err = err};
         if (in->is)

@@ -164,7 +164,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     struct inputs ins;
     if (inputs_open(&ins, o, &err))
         return report_error(&err);
-    const struct pipe_input *in0 = &ins.in[0];
+    const struct source *in0 = &ins.in[0];
     int ncols = in0->ncols, rc = 0;
     struct rows R = {.limit = limit, .quote = o->quote, .ncols = ncols};
     struct expr *where = NULL;
@@ -242,7 +242,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     }
     struct progress *prog = progress_start(o, p, &ins);
     for (int i = 0; i < ins.n && !rc && (limit < 0 || R.emitted < limit); i++)
-        rc = pipe_input_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
+        rc = pipeline_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
     progress_stop(prog);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));

@@ -40,7 +40,9 @@
 #include "../io/mapfile.h"
 #include "../io/outsink.h"
 #include "../io/status.h"
+#include "badrow.h"
 #include "scan.h"
+#include "source.h"
 
 enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
 
@@ -64,39 +66,6 @@ struct pipe_cfg {
      * caller commits it with pipeline_take_rejects. NULL: none. */
     const char *rejects;
 };
-
-/* One input: a regular file (mapped for the header; workers pread their
- * chunks), or a stream (pipe, standard input, zstd) read into a buffer. A
- * stream is processed a buffer at a time: the reader cuts the buffer after
- * its last whole row (scan_last_row_end), the team runs over that region
- * exactly as over a file, and the unfinished row moves to the front for the
- * next read. Memory stays at one
- * buffer (it grows only for a row longer than the buffer). */
-struct pipe_input {
-    const char *path;
-    struct mapfile map;    /* the file, or (fd -1) the stream's current region */
-    size_t data_begin;     /* first byte after the BOM and the header row */
-    uint64_t header_lines; /* line ends before data_begin (streams: in the whole input) */
-    uint64_t offset_base;  /* input offset of map.data[0] (streams) */
-    char **names;          /* column names (unquoted), ncols of them */
-    int ncols;
-    /* streams */
-    struct instream *is;
-    uint8_t *buf;
-    size_t buflen, bufcap;
-    bool eof;
-};
-
-/* Open and read the header of path ("-" is standard input). Regular files
- * are opened and mapped; pipes and zstd input are streams. With header == false,
- * names are "1", "2", ... from the first row's field count. */
-int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,
-                    const struct pipe_cfg *cfg, struct pcsv_error *err);
-void pipe_input_close(struct pipe_input *in);
-/* Run the team over the whole input (pipeline_run for a file, region by
- * region for a stream). */
-int pipe_input_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
-                   struct pcsv_error *err);
 
 struct pipe_worker;
 
@@ -141,19 +110,6 @@ void *pipe_consumer_ctx(struct pipe_worker *w);
 /* The memory sink for the current chunk's output (row-emitting consumers). */
 struct outsink *pipe_out(struct pipe_worker *w);
 
-enum pipe_bad_kind { BAD_FIELDS, BAD_QUOTE, BAD_VALUE, BAD_UNTERMINATED };
-
-struct pipe_bad {
-    uint32_t file;   /* index of the input */
-    uint64_t line;   /* 1-based physical line where the row starts */
-    uint64_t offset; /* byte offset of the row start */
-    uint64_t end;    /* byte offset of its line end (or the data end) */
-    enum pipe_bad_kind kind;
-    int col;         /* 0-based column, or -1 */
-    uint32_t nfound; /* BAD_FIELDS: fields found */
-    char *value;     /* BAD_VALUE: the value (truncated), owned */
-};
-
 /* For consumers: row r of the current batch has an unusable value in col.
  * Returns true to drop the row and go on, false to stop (fail mode). */
 bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
@@ -163,11 +119,13 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
                                  struct pcsv_error *err);
 void pipeline_destroy(struct pipeline *p);
 
-/* Run the team over one input (file number `file` of the table). ncols is
- * the field count every row must have. Returns 0, or PCSV_EDATA with err
- * set (the first bad row in fail mode, an unterminated quote), or
+/* Run the team over the whole of input in (file number `file` of the
+ * table), region by region (source_next: a file at once, a stream a buffer
+ * at a time). ncols is the field count every row must have. Returns 0, or
+ * PCSV_EDATA with err set (the first bad row in fail mode, an unterminated
+ * quote), PCSV_EIO (a read or write failed, the file changed while read),
  * PCSV_ENOMEM. Worker states persist across runs. */
-int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+int pipeline_run(struct pipeline *p, struct source *in, uint32_t file, int ncols,
                  struct pcsv_error *err);
 
 /* Bytes of input finished so far, over every run of p (any thread may call
@@ -178,12 +136,11 @@ int pipeline_nworkers(const struct pipeline *p);
 /* Worker i's consumer state (NULL if that worker never ran). */
 void *pipeline_worker_state(const struct pipeline *p, int i);
 
-/* The first PIPE_BAD_KEEP bad rows dropped so far (skip/warn modes), in
- * input order; *n is how many are kept (at most PIPE_BAD_KEEP). Memory stays
+/* The first BADROW_KEEP bad rows dropped so far (skip/warn modes), in
+ * input order; *n is how many are kept (at most BADROW_KEEP). Memory stays
  * bounded however many rows are dropped: the others are only counted (and
  * written to --rejects). Valid until the next run. */
-#define PIPE_BAD_KEEP 20
-const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n);
+const struct badrow *pipeline_bad_rows(struct pipeline *p, size_t *n);
 /* How many rows were dropped so far, in all. */
 uint64_t pipeline_bad_count(const struct pipeline *p);
 
@@ -195,9 +152,5 @@ struct outsink *pipeline_take_rejects(struct pipeline *p);
 /* Run fn(ctx, i) for i in [0, n) on a team of n threads (OpenMP lives in
  * this module only). Returns 0, or the first non-zero fn result by i. */
 int pipeline_parallel(int n, int (*fn)(void *ctx, int i), void *ctx);
-
-/* "expected 3 fields, found 2" and the like, for a bad row. */
-void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,
-                     char *buf, size_t cap);
 
 #endif
