@@ -1,9 +1,8 @@
-/* pipeline.c - the worker team: chunk chain, bad rows and ordered output (see pipeline.h). */
+/* pipeline.c - the worker team: chunk loop, --where, fail-mode stop, merge (see pipeline.h). */
 #include "pipeline.h"
 
 #include <errno.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +12,10 @@
 #include "chunk.h"
 #include "expr.h"
 #include "mpmc.h"
+#include "reorder.h"
 
 #ifndef PIPE_QUEUE_CAP
 #define PIPE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
-#endif
-#ifndef PIPE_WINDOW
-#define PIPE_WINDOW 16 /* chunks of output a worker may finish ahead of the writer */
 #endif
 
 struct pipe_worker {
@@ -47,20 +44,6 @@ struct pipe_worker {
     size_t stop_row; /* where the consumer stopped in the batch (pipe_stopped_at) */
 };
 
-/* The reorder window of the ordered writer. */
-struct owriter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t next;  /* the chunk to write next */
-    bool writing; /* a thread is writing (outside the lock) */
-    int rc;       /* first non-zero write() result */
-    struct oslot {
-        bool ready;
-        char *buf, *rbuf; /* the chunk's output and its --rejects lines */
-        size_t len, rlen;
-    } slot[PIPE_WINDOW];
-};
-
 struct pipeline {
     struct pipe_cfg cfg;
     struct pipe_consumer c;
@@ -75,7 +58,7 @@ struct pipeline {
     _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
     _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
     _Atomic uint64_t bytes_done; /* progress: input bytes of finished chunks */
-    struct owriter ow;
+    struct reorder *ro; /* row-emitting consumers, --rejects: the ordered writer */
     struct badrow_log *bad; /* the workers' logs merged: the first few, how many in all */
     struct outsink *rej; /* --rejects FILE, until taken */
 };
@@ -262,70 +245,58 @@ uint64_t pipe_pos_base(struct pipe_worker *w)
     return (uint64_t)w->p->file << 48 | w->p->in->offset_base;
 }
 
-/* Hand chunk k's output to the writer. Sleeps while k is more than
- * PIPE_WINDOW chunks ahead of the next chunk to write (back-pressure: the
- * memory held does not grow however far a slow chunk falls behind). Whoever
- * finds nobody writing becomes the writer and writes every consecutive
- * ready chunk, outside the lock. */
+/* A chunk's output and its --rejects lines, on their way to the writer. */
+struct chunk_out {
+    size_t len, rlen;
+    char bytes[]; /* len bytes of output, then rlen of --rejects lines */
+};
+
+/* The ordered writer's callback: chunk k's output, in input order. */
+static int write_chunk(void *ctx, size_t k, void *item)
+{
+    struct pipeline *p = ctx;
+    struct chunk_out *c = item;
+    int rc = 0;
+    if (!c)
+        return 0;
+    /* the chunk's rejects first: they come before any row that makes head
+     * stop */
+    if (c->rlen && p->rej && !atomic_load(&p->stop_all))
+        outsink_raw(p->rej, c->bytes + c->len, c->rlen);
+    /* Nothing after the first bad row in fail mode: a chunk past err_chunk
+     * may have been finished before the bad row was found, but its rows must
+     * not reach the output (what is printed before the error must not depend
+     * on --jobs). The bad row's own chunk lowered err_chunk before it was
+     * put. */
+    if (c->len && !atomic_load(&p->stop_all) && k <= atomic_load(&p->err_chunk))
+        rc = p->c.write(p->c.ctx, c->bytes, c->len);
+    free(c);
+    if (rc)
+        atomic_store(&p->stop_all, 1);
+    return rc;
+}
+
+/* Hand chunk k's output (a copy: the worker's sinks are reused at once) to
+ * the ordered writer; may sleep (reorder_put). */
 static void ordered_put(struct pipe_worker *w, size_t k)
 {
-    struct pipeline *p = w->p;
-    struct owriter *o = &p->ow;
     size_t len = 0, rlen = 0;
     const void *bytes = w->out ? outsink_take(w->out, &len) : NULL;
     const void *rbytes = badrow_log_take_rejects(w->bad, &rlen);
-    char *copy = NULL, *rcopy = NULL;
-    if (len && !(copy = malloc(len)))
-        w->fatal = PCSV_ENOMEM;
-    else if (len)
-        memcpy(copy, bytes, len);
-    if (rlen && !(rcopy = malloc(rlen)))
-        w->fatal = PCSV_ENOMEM;
-    else if (rlen)
-        memcpy(rcopy, rbytes, rlen);
-    pthread_mutex_lock(&o->mu);
-    while (k >= o->next + PIPE_WINDOW)
-        pthread_cond_wait(&o->cv, &o->mu);
-    struct oslot *sl = &o->slot[k % PIPE_WINDOW];
-    sl->ready = true;
-    sl->buf = copy;
-    sl->len = copy ? len : 0;
-    sl->rbuf = rcopy;
-    sl->rlen = rcopy ? rlen : 0;
-    while (!o->writing && o->slot[o->next % PIPE_WINDOW].ready) {
-        o->writing = true;
-        while (o->slot[o->next % PIPE_WINDOW].ready) {
-            struct oslot *x = &o->slot[o->next % PIPE_WINDOW];
-            char *buf = x->buf, *rbuf = x->rbuf;
-            size_t n = x->len, rn = x->rlen;
-            x->ready = false;
-            x->buf = x->rbuf = NULL;
-            pthread_mutex_unlock(&o->mu);
-            int rc = 0;
-            /* the chunk's rejects first: they come before any row that
-             * makes head stop */
-            if (rn && p->rej && !atomic_load(&p->stop_all))
-                outsink_raw(p->rej, rbuf, rn);
-            /* Nothing after the first bad row in fail mode: a chunk past
-             * err_chunk may have been finished before the bad row was
-             * found, but its rows must not reach the output (what is
-             * printed before the error must not depend on --jobs). The
-             * bad row's own chunk lowered err_chunk before it was put. */
-            if (n && !atomic_load(&p->stop_all) && o->next <= atomic_load(&p->err_chunk))
-                rc = p->c.write(p->c.ctx, buf, n);
-            free(buf);
-            free(rbuf);
-            pthread_mutex_lock(&o->mu);
-            if (rc && !o->rc)
-                o->rc = rc;
-            if (rc)
-                atomic_store(&p->stop_all, 1);
-            o->next++;
-            pthread_cond_broadcast(&o->cv);
+    struct chunk_out *c = NULL;
+    if (len || rlen) {
+        if (!(c = malloc(sizeof *c + len + rlen))) {
+            w->fatal = PCSV_ENOMEM;
+        } else {
+            c->len = len;
+            c->rlen = rlen;
+            if (len)
+                memcpy(c->bytes, bytes, len);
+            if (rlen)
+                memcpy(c->bytes + len, rbytes, rlen);
         }
-        o->writing = false;
     }
-    pthread_mutex_unlock(&o->mu);
+    reorder_put(w->p->ro, k, c);
 }
 
 /* ------------------------------------------------------------ workers */
@@ -581,13 +552,14 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
         return err->code;
     const size_t n = chunker_nchunks(p->ch);
     int rc = 0;
-    memset(&p->ow, 0, sizeof p->ow);
-    pthread_mutex_init(&p->ow.mu, NULL);
-    pthread_cond_init(&p->ow.cv, NULL);
     atomic_store(&p->stop_all, 0);
     struct mpmc q;
     bool have_q = false;
     atomic_store(&p->err_chunk, SIZE_MAX);
+    if ((p->c.write || p->rej) && !(p->ro = reorder_create(write_chunk, free, p))) {
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
 
     if (p->nworkers == 1) {
         /* --jobs 1: fully serial, the same per-chunk code in order */
@@ -650,15 +622,11 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
     }
     for (int i = 0; i < p->nworkers; i++)
         badrow_log_clear_first(p->w[i].bad);
-    if (!rc && p->ow.rc < 0)
+    if (!rc && p->ro && reorder_status(p->ro) < 0)
         rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0, "cannot write");
 out:
-    for (int i = 0; i < PIPE_WINDOW; i++) {
-        free(p->ow.slot[i].buf);
-        free(p->ow.slot[i].rbuf);
-    }
-    pthread_mutex_destroy(&p->ow.mu);
-    pthread_cond_destroy(&p->ow.cv);
+    reorder_destroy(p->ro);
+    p->ro = NULL;
     if (have_q)
         mpmc_fini(&q);
     chunker_destroy(p->ch);
