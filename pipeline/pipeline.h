@@ -1,8 +1,10 @@
-/* pipeline.h - the worker team: chunks of a file through the scanner
+/* pipeline.h - the worker team: chunks of an input through the scanner
  * into a consumer (aggregate, count, ...), in parallel, deterministically.
  *
- * Flow (SPEC section 8): a source thread pushes the numbers of the chunks
- * (chunk.h: fixed-size byte ranges) into the bounded MPMC queue; each
+ * Flow (SPEC section 8): the source (source.h) hands the input out a
+ * region at a time (a file at once, a stream a buffer at a time); a thread
+ * of the team pushes the numbers of the region's chunks (chunk.h:
+ * fixed-size byte ranges) into the bounded MPMC queue (mpmc.h); each
  * worker pops a chunk, reads it into a buffer of its own (pread: from the
  * byte before the chunk to the end of the chunk's last row, which may lie
  * past it; the buffer stays in the core's cache and no page of the file is
@@ -12,20 +14,23 @@
  * quotes before it: known as soon as every earlier chunk has published its
  * count. A worker never sleeps on that: if an earlier chunk is not counted
  * yet, it counts that chunk itself (the same numbers, published once). It
- * then scans the rows that start in the chunk and hands batches of
- * them to the consumer while they are still in cache. Chunk boundaries depend
- * only on the input and --chunk-size, never on --jobs.
+ * then scans the rows that start in the chunk, drops those --where rejects,
+ * and hands batches of them to the consumer while they are still in cache.
+ * Row-emitting consumers' chunk outputs go through the ordered writer
+ * (reorder.h). Chunk boundaries depend only on the input and --chunk-size,
+ * never on --jobs.
  *
  * Line numbers: the published line-end counts give each chunk its number of
  * lines before it (a prefix sum), so a worker reports the true line of a bad
  * row even in the middle of the file.
  *
  * Bad rows: wrong field count and misplaced quotes are found here; values a
- * consumer cannot use are reported by it through pipe_bad_value. In fail
- * mode the first bad row in input order wins (workers keep scanning chunks
- * before the failing one, and skip those after; the ordered output holds
- * exactly the rows before it, whatever --jobs). An unterminated quote at
- * the end of input is always fatal.
+ * consumer cannot use are reported by it through pipe_bad_value; each
+ * worker's are kept in a log (badrow.h), merged when the team is joined. In
+ * fail mode the first bad row in input order wins (workers keep scanning
+ * chunks before the failing one, and skip those after; the ordered output
+ * holds exactly the rows before it, whatever --jobs). An unterminated quote
+ * at the end of input is always fatal.
  *
  * Threading: pipeline_run runs the team and returns when it is joined; the
  * consumer's callbacks run on worker threads, one worker state per thread.
