@@ -13,13 +13,13 @@ static int plan_slot(void *plan, int col) { return agg_plan_slot(plan, col); }
 
 static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
 {
-    return pipe_bad_value(ctx, row, col, val, len);
+    return pipeline_bad_value(ctx, row, col, val, len);
 }
 
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                      const uint8_t *skip, struct pipe_worker *w)
 {
-    agg_part_set_pos_base(state, pipe_pos_base(w));
+    agg_part_set_pos_base(state, pipeline_pos_base(w));
     return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
 }
 

@@ -38,8 +38,8 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
                       const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state;
-    struct rows *R = pipe_consumer_ctx(w);
-    struct outsink *o = pipe_out(w);
+    struct rows *R = pipeline_consumer_ctx(w);
+    struct outsink *o = pipeline_out(w);
     if (!o)
         return -1;
     uint8_t *scratch = NULL;
@@ -48,7 +48,7 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
         if (skip && skip[r])
             continue;
         if (R->limit >= 0 && R->emitted >= R->limit) {
-            pipe_stopped_at(w, r);
+            pipeline_stopped_at(w, r);
             break;
         }
         if (R->raw) {
@@ -79,7 +79,7 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
             outsink_end_row(o);
         }
         if (R->limit >= 0 && ++R->emitted == R->limit) { /* head: one thread */
-            pipe_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
+            pipeline_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
             break;
         }
     }

@@ -41,7 +41,7 @@ struct pipe_worker {
     size_t escratch_cap;
     /* row-emitting consumers */
     struct outsink *out;
-    size_t stop_row; /* where the consumer stopped in the batch (pipe_stopped_at) */
+    size_t stop_row; /* where the consumer stopped in the batch (pipeline_stopped_at) */
 };
 
 struct pipeline {
@@ -157,7 +157,7 @@ static bool record(struct pipe_worker *w, int rc)
     return true;
 }
 
-bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len)
+bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len)
 {
     return record(w, badrow_log_add(w->bad, BAD_VALUE, w->batch->row_start[row],
                                     w->batch->row_end[row], col, 0, val, len));
@@ -229,18 +229,18 @@ static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct sc
 
 /* ------------------------------------------------------------ ordered output */
 
-struct outsink *pipe_out(struct pipe_worker *w)
+struct outsink *pipeline_out(struct pipe_worker *w)
 {
     if (!w->out && (w->out = outsink_open_mem(w->p->c.out_format)))
         outsink_names(w->out, w->p->c.out_names, w->p->c.nout_names);
     return w->out;
 }
 
-void *pipe_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
+void *pipeline_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
 
-void pipe_stopped_at(struct pipe_worker *w, size_t row) { w->stop_row = row; }
+void pipeline_stopped_at(struct pipe_worker *w, size_t row) { w->stop_row = row; }
 
-uint64_t pipe_pos_base(struct pipe_worker *w)
+uint64_t pipeline_pos_base(struct pipe_worker *w)
 {
     return (uint64_t)w->p->file << 48 | w->p->in->offset_base;
 }
@@ -447,10 +447,10 @@ static void run_chunk(struct pipe_worker *w, size_t k)
         }
     }
     w->k = k;
-    const struct badrow_chunk bc = {.d = d, .k = k, .start = a, .lines_before = in->header_lines + nlb,
-                                    .file = p->file, .offset_base = in->offset_base,
-                                    .path = in->path, .names = in->names, .ncols = in->ncols,
-                                    .expected = p->ncols};
+    const struct badrow_chunk bc = {.d = d, .k = k, .start = a,
+                                    .lines_before = in->header_lines + nlb, .file = p->file,
+                                    .offset_base = in->offset_base, .path = in->path,
+                                    .names = in->names, .ncols = in->ncols, .expected = p->ncols};
     badrow_log_chunk(w->bad, &bc);
     struct scan s;
     scan_init(&s, d, len, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,

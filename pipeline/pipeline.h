@@ -25,7 +25,7 @@
  * row even in the middle of the file.
  *
  * Bad rows: wrong field count and misplaced quotes are found here; values a
- * consumer cannot use are reported by it through pipe_bad_value; each
+ * consumer cannot use are reported by it through pipeline_bad_value; each
  * worker's are kept in a log (badrow.h), merged when the team is joined. In
  * fail mode the first bad row in input order wins (workers keep scanning
  * chunks before the failing one, and skip those after; the ordered output
@@ -84,11 +84,11 @@ struct pipe_consumer {
      * batch (so its memory is local to that thread). NULL: out of memory. */
     void *(*worker_create)(void *ctx);
     /* Consume a batch; rows with skip[r] set (skip may be NULL) are bad and
-     * must be ignored. Report unusable values with pipe_bad_value. Returns 0,
-     * 1 to stop this chunk (pipe_bad_value said so), -1 for out of memory. */
+     * must be ignored. Report unusable values with pipeline_bad_value. Returns 0,
+     * 1 to stop this chunk (pipeline_bad_value said so), -1 for out of memory. */
     int (*batch)(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                  const uint8_t *skip, struct pipe_worker *w);
-    /* Row-emitting commands: each chunk's output (written with pipe_out)
+    /* Row-emitting commands: each chunk's output (written with pipeline_out)
      * reaches write() in input order, from one thread at a time, through a
      * bounded reorder window (a worker that gets too far ahead of the
      * oldest unfinished chunk sleeps). write returns 0, 1 to stop the whole
@@ -102,22 +102,22 @@ struct pipe_consumer {
 
 /* A consumer that returns 1 (stop) from batch says at which row of the
  * batch it stopped, so that bad rows after it are not reported. */
-void pipe_stopped_at(struct pipe_worker *w, size_t row);
+void pipeline_stopped_at(struct pipe_worker *w, size_t row);
 
 /* The input position of byte 0 of the batch's data: file << 48 | offset of
  * the data in that file (row r is at this + row_start[r]). Orders rows
  * across files and stream buffers. */
-uint64_t pipe_pos_base(struct pipe_worker *w);
+uint64_t pipeline_pos_base(struct pipe_worker *w);
 
 /* The consumer's ctx, from a worker (for batch callbacks). */
-void *pipe_consumer_ctx(struct pipe_worker *w);
+void *pipeline_consumer_ctx(struct pipe_worker *w);
 
 /* The memory sink for the current chunk's output (row-emitting consumers). */
-struct outsink *pipe_out(struct pipe_worker *w);
+struct outsink *pipeline_out(struct pipe_worker *w);
 
 /* For consumers: row r of the current batch has an unusable value in col.
  * Returns true to drop the row and go on, false to stop (fail mode). */
-bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
+bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
 
 struct pipeline;
 struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,

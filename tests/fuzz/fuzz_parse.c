@@ -415,11 +415,11 @@ static int w_batch(void *state, const uint8_t *data, uint8_t quote, const struct
                    const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state;
-    struct sink *s = pipe_consumer_ctx(w);
-    struct outsink *o = pipe_out(w);
+    struct sink *s = pipeline_consumer_ctx(w);
+    struct outsink *o = pipeline_out(w);
     if (!o)
         return -1;
-    const uint64_t base = pipe_pos_base(w) & (((uint64_t)1 << 48) - 1);
+    const uint64_t base = pipeline_pos_base(w) & (((uint64_t)1 << 48) - 1);
     const int nsel = s->nsel;
     struct buf row = {0};
     uint8_t *scratch = NULL;

@@ -31,11 +31,11 @@ static int copy_rows(void *state, const uint8_t *data, uint8_t quote, const stru
                      const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state, (void)quote;
-    struct sink *s = pipe_consumer_ctx(w);
+    struct sink *s = pipeline_consumer_ctx(w);
     unsigned r = atomic_fetch_add(&s->seed, 2654435761u);
     struct timespec ts = {0, (long)(r % 200) * 1000};
     nanosleep(&ts, NULL);
-    struct outsink *o = pipe_out(w);
+    struct outsink *o = pipeline_out(w);
     for (size_t i = 0; i < b->nrows; i++) {
         if (skip && skip[i])
             continue;
@@ -157,7 +157,7 @@ static int flag_bad(void *state, const uint8_t *data, uint8_t quote, const struc
                     const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state, (void)quote;
-    struct sink *s = pipe_consumer_ctx(w);
+    struct sink *s = pipeline_consumer_ctx(w);
     unsigned r = atomic_fetch_add(&s->seed, 2654435761u);
     struct timespec ts = {0, (long)(r % 100) * 1000};
     nanosleep(&ts, NULL);
@@ -166,7 +166,7 @@ static int flag_bad(void *state, const uint8_t *data, uint8_t quote, const struc
             continue;
         struct scan_field f = b->fields[i];
         if (f.end - f.start >= 3 && memcmp(data + f.start, "bad", 3) == 0 &&
-            !pipe_bad_value(w, i, 1, data + f.start, (size_t)(f.end - f.start)))
+            !pipeline_bad_value(w, i, 1, data + f.start, (size_t)(f.end - f.start)))
             return 1;
     }
     return 0;
