@@ -1,4 +1,5 @@
-/* test_pipeline.c - the worker team end to end: rows reach a row-emitting
+/* test_pipeline.c - the worker team end to end (with source, badrow and
+ * reorder, which have their own tests too): rows reach a row-emitting
  * consumer's output in input order whatever order chunks finish in, and
  * counts do not depend on --jobs or --chunk-size; --rejects holds every
  * dropped row, in input order, whatever the jobs and chunk sizes. */
