@@ -50,7 +50,7 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The inputs of a run: every FILE (or standard input) opened and mapped,
  * with the same header. */
 struct inputs {
-    struct pipe_input *in;
+    struct source *in;
     int n;
 };
 int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error *err);

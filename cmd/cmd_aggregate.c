@@ -13,13 +13,13 @@ static int plan_slot(void *plan, int col) { return agg_plan_slot(plan, col); }
 
 static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
 {
-    return pipe_bad_value(ctx, row, col, val, len);
+    return pipeline_bad_value(ctx, row, col, val, len);
 }
 
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                      const uint8_t *skip, struct pipe_worker *w)
 {
-    agg_part_set_pos_base(state, pipe_pos_base(w));
+    agg_part_set_pos_base(state, pipeline_pos_base(w));
     return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
 }
 
@@ -71,7 +71,7 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     int rc = 0;
     for (int i = 0; i < ins->n && !rc; i++) {
-        struct pipe_input *in = &ins->in[i];
+        struct source *in = &ins->in[i];
         struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
                            .ncols = ins->in[0].ncols, .err = err};
         if (in->is)

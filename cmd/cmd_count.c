@@ -58,7 +58,7 @@ int cmd_count(struct pcsv_opts *o)
     int *wslots = NULL;
     if (o->ref_parser) {
         for (int i = 0; i < ins.n && !rc; i++) {
-            struct pipe_input *in = &ins.in[i];
+            struct source *in = &ins.in[i];
             struct refcount c = {.ncols = ins.in[0].ncols, .path = in->path, .err = &err};
             if (in->is) {
                 rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, in->path, 0,

@@ -15,7 +15,7 @@ int cmd_headers(struct pcsv_opts *o)
         inputs_close(&ins);
         return report_error(&err);
     }
-    const struct pipe_input *in = &ins.in[0];
+    const struct source *in = &ins.in[0];
     for (int i = 0; i < in->ncols; i++) {
         char num[16];
         int n = snprintf(num, sizeof num, "%d\t", i + 1);

@@ -38,8 +38,8 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
                       const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state;
-    struct rows *R = pipe_consumer_ctx(w);
-    struct outsink *o = pipe_out(w);
+    struct rows *R = pipeline_consumer_ctx(w);
+    struct outsink *o = pipeline_out(w);
     if (!o)
         return -1;
     uint8_t *scratch = NULL;
@@ -48,7 +48,7 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
         if (skip && skip[r])
             continue;
         if (R->limit >= 0 && R->emitted >= R->limit) {
-            pipe_stopped_at(w, r);
+            pipeline_stopped_at(w, r);
             break;
         }
         if (R->raw) {
@@ -79,7 +79,7 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
             outfmt_end_row(o);
         }
         if (R->limit >= 0 && ++R->emitted == R->limit) { /* head: one thread */
-            pipe_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
+            pipeline_stopped_at(w, r + 1); /* bad rows after the last one out don't count */
             break;
         }
     }
@@ -164,7 +164,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     struct inputs ins;
     if (inputs_open(&ins, o, &err))
         return report_error(&err);
-    const struct pipe_input *in0 = &ins.in[0];
+    const struct source *in0 = &ins.in[0];
     int ncols = in0->ncols, rc = 0;
     struct rows R = {.limit = limit, .quote = o->quote, .ncols = ncols};
     struct expr *where = NULL;
@@ -242,7 +242,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     }
     struct progress *prog = progress_start(o, p, &ins);
     for (int i = 0; i < ins.n && !rc && (limit < 0 || R.emitted < limit); i++)
-        rc = pipe_input_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
+        rc = pipeline_run(p, &ins.in[i], (uint32_t)i, ncols, &err);
     progress_stop(prog);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));

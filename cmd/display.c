@@ -38,20 +38,20 @@ int usage_error(const char *fmt, ...)
 }
 
 #define MAX_WARNINGS 20
-_Static_assert(MAX_WARNINGS <= PIPE_BAD_KEEP, "the pipeline keeps the rows warned about");
+_Static_assert(MAX_WARNINGS <= BADROW_KEEP, "the pipeline keeps the rows warned about");
 
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o)
 {
     size_t n;
-    const struct pipe_bad *b = pipeline_bad_rows(p, &n);
+    const struct badrow *b = pipeline_bad_rows(p, &n);
     uint64_t total = pipeline_bad_count(p);
     if (!n || o->quiet)
         return;
     char reason[1200];
     if (o->bad_mode == PIPE_WARN) {
         for (size_t i = 0; i < n && i < MAX_WARNINGS; i++) {
-            const struct pipe_input *in = &ins->in[b[i].file];
-            pipe_bad_reason(&b[i], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
+            const struct source *in = &ins->in[b[i].file];
+            badrow_reason(&b[i], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
             char line[1800];
             snprintf(line, sizeof line, "pcsv: warning: %s:%llu: %s", in->path,
                      (unsigned long long)b[i].line, reason);
@@ -61,8 +61,8 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
             fprintf(stderr, "pcsv: warning: %llu more bad rows not shown\n",
                     (unsigned long long)(total - MAX_WARNINGS));
     }
-    const struct pipe_input *in = &ins->in[b[0].file];
-    pipe_bad_reason(&b[0], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
+    const struct source *in = &ins->in[b[0].file];
+    badrow_reason(&b[0], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
     char line[1800];
     snprintf(line, sizeof line, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s",
              (unsigned long long)total, total == 1 ? "" : "s", in->path,

@@ -9,13 +9,14 @@
 
 static const char *stdin_name = "<stdin>";
 
-static int open_one(struct pipe_input *in, const char *file, const struct pipe_cfg *cfg,
+static int open_one(struct source *in, const char *file, const struct pipe_cfg *cfg,
                     struct pcsv_error *err)
 {
-    return pipe_input_open(in, file, strcmp(file, "-") == 0 ? stdin_name : file, cfg, err);
+    return source_open(in, file, strcmp(file, "-") == 0 ? stdin_name : file, cfg->delim, cfg->quote,
+                       cfg->header, err);
 }
 
-static bool same_header(const struct pipe_input *a, const struct pipe_input *b)
+static bool same_header(const struct source *a, const struct source *b)
 {
     if (a->ncols != b->ncols)
         return false;
@@ -50,7 +51,7 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
     for (int i = 0; i < n; i++) {
         int rc = open_one(&ins->in[i], files[i], &cfg, err);
         if (rc) {
-            pipe_input_close(&ins->in[i]); /* what it had opened before failing */
+            source_close(&ins->in[i]); /* what it had opened before failing */
             inputs_close(ins);
             return rc;
         }
@@ -70,7 +71,7 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
 void inputs_close(struct inputs *ins)
 {
     for (int i = 0; i < ins->n; i++)
-        pipe_input_close(&ins->in[i]);
+        source_close(&ins->in[i]);
     free(ins->in);
     ins->in = NULL;
     ins->n = 0;
@@ -79,7 +80,7 @@ void inputs_close(struct inputs *ins)
 int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
 {
     for (int i = 0; i < ins->n; i++) {
-        int rc = pipe_input_run(p, &ins->in[i], (uint32_t)i, ins->in[0].ncols, err);
+        int rc = pipeline_run(p, &ins->in[i], (uint32_t)i, ins->in[0].ncols, err);
         if (rc)
             return rc;
     }

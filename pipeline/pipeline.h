@@ -1,8 +1,10 @@
-/* pipeline.h - the worker team: chunks of a file through the scanner
+/* pipeline.h - the worker team: chunks of an input through the scanner
  * into a consumer (aggregate, count, ...), in parallel, deterministically.
  *
- * Flow (SPEC section 8): a source thread pushes the numbers of the chunks
- * (chunk.h: fixed-size byte ranges) into the bounded MPMC queue; each
+ * Flow (SPEC section 8): the source (source.h) hands the input out a
+ * region at a time (a file at once, a stream a buffer at a time); a thread
+ * of the team pushes the numbers of the region's chunks (chunk.h:
+ * fixed-size byte ranges) into the bounded MPMC queue (mpmc.h); each
  * worker pops a chunk, reads it into a buffer of its own (pread: from the
  * byte before the chunk to the end of the chunk's last row, which may lie
  * past it; the buffer stays in the core's cache and no page of the file is
@@ -12,20 +14,23 @@
  * quotes before it: known as soon as every earlier chunk has published its
  * count. A worker never sleeps on that: if an earlier chunk is not counted
  * yet, it counts that chunk itself (the same numbers, published once). It
- * then scans the rows that start in the chunk and hands batches of
- * them to the consumer while they are still in cache. Chunk boundaries depend
- * only on the input and --chunk-size, never on --jobs.
+ * then scans the rows that start in the chunk, drops those --where rejects,
+ * and hands batches of them to the consumer while they are still in cache.
+ * Row-emitting consumers' chunk outputs go through the ordered writer
+ * (reorder.h). Chunk boundaries depend only on the input and --chunk-size,
+ * never on --jobs.
  *
  * Line numbers: the published line-end counts give each chunk its number of
  * lines before it (a prefix sum), so a worker reports the true line of a bad
  * row even in the middle of the file.
  *
  * Bad rows: wrong field count and misplaced quotes are found here; values a
- * consumer cannot use are reported by it through pipe_bad_value. In fail
- * mode the first bad row in input order wins (workers keep scanning chunks
- * before the failing one, and skip those after; the ordered output holds
- * exactly the rows before it, whatever --jobs). An unterminated quote at
- * the end of input is always fatal.
+ * consumer cannot use are reported by it through pipeline_bad_value; each
+ * worker's are kept in a log (badrow.h), merged when the team is joined. In
+ * fail mode the first bad row in input order wins (workers keep scanning
+ * chunks before the failing one, and skip those after; the ordered output
+ * holds exactly the rows before it, whatever --jobs). An unterminated quote
+ * at the end of input is always fatal.
  *
  * Threading: pipeline_run runs the team and returns when it is joined; the
  * consumer's callbacks run on worker threads, one worker state per thread.
@@ -40,7 +45,9 @@
 #include "../io/mapfile.h"
 #include "../io/outsink.h"
 #include "../io/status.h"
+#include "badrow.h"
 #include "scan.h"
+#include "source.h"
 
 enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
 
@@ -65,39 +72,6 @@ struct pipe_cfg {
     const char *rejects;
 };
 
-/* One input: a regular file (mapped for the header; workers pread their
- * chunks), or a stream (pipe, standard input, zstd) read into a buffer. A
- * stream is processed a buffer at a time: the reader cuts the buffer after
- * its last whole row (scan_last_row_end), the team runs over that region
- * exactly as over a file, and the unfinished row moves to the front for the
- * next read. Memory stays at one
- * buffer (it grows only for a row longer than the buffer). */
-struct pipe_input {
-    const char *path;
-    struct mapfile map;    /* the file, or (fd -1) the stream's current region */
-    size_t data_begin;     /* first byte after the BOM and the header row */
-    uint64_t header_lines; /* line ends before data_begin (streams: in the whole input) */
-    uint64_t offset_base;  /* input offset of map.data[0] (streams) */
-    char **names;          /* column names (unquoted), ncols of them */
-    int ncols;
-    /* streams */
-    struct instream *is;
-    uint8_t *buf;
-    size_t buflen, bufcap;
-    bool eof;
-};
-
-/* Open and read the header of path ("-" is standard input). Regular files
- * are opened and mapped; pipes and zstd input are streams. With header == false,
- * names are "1", "2", ... from the first row's field count. */
-int pipe_input_open(struct pipe_input *in, const char *path, const char *path_shown,
-                    const struct pipe_cfg *cfg, struct pcsv_error *err);
-void pipe_input_close(struct pipe_input *in);
-/* Run the team over the whole input (pipeline_run for a file, region by
- * region for a stream). */
-int pipe_input_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
-                   struct pcsv_error *err);
-
 struct pipe_worker;
 
 /* What the workers feed. */
@@ -110,11 +84,11 @@ struct pipe_consumer {
      * batch (so its memory is local to that thread). NULL: out of memory. */
     void *(*worker_create)(void *ctx);
     /* Consume a batch; rows with skip[r] set (skip may be NULL) are bad and
-     * must be ignored. Report unusable values with pipe_bad_value. Returns 0,
-     * 1 to stop this chunk (pipe_bad_value said so), -1 for out of memory. */
+     * must be ignored. Report unusable values with pipeline_bad_value. Returns 0,
+     * 1 to stop this chunk (pipeline_bad_value said so), -1 for out of memory. */
     int (*batch)(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                  const uint8_t *skip, struct pipe_worker *w);
-    /* Row-emitting commands: each chunk's output (written with pipe_out)
+    /* Row-emitting commands: each chunk's output (written with pipeline_out)
      * reaches write() in input order, from one thread at a time, through a
      * bounded reorder window (a worker that gets too far ahead of the
      * oldest unfinished chunk sleeps). write returns 0, 1 to stop the whole
@@ -128,46 +102,35 @@ struct pipe_consumer {
 
 /* A consumer that returns 1 (stop) from batch says at which row of the
  * batch it stopped, so that bad rows after it are not reported. */
-void pipe_stopped_at(struct pipe_worker *w, size_t row);
+void pipeline_stopped_at(struct pipe_worker *w, size_t row);
 
 /* The input position of byte 0 of the batch's data: file << 48 | offset of
  * the data in that file (row r is at this + row_start[r]). Orders rows
  * across files and stream buffers. */
-uint64_t pipe_pos_base(struct pipe_worker *w);
+uint64_t pipeline_pos_base(struct pipe_worker *w);
 
 /* The consumer's ctx, from a worker (for batch callbacks). */
-void *pipe_consumer_ctx(struct pipe_worker *w);
+void *pipeline_consumer_ctx(struct pipe_worker *w);
 
 /* The memory sink for the current chunk's output (row-emitting consumers). */
-struct outsink *pipe_out(struct pipe_worker *w);
-
-enum pipe_bad_kind { BAD_FIELDS, BAD_QUOTE, BAD_VALUE, BAD_UNTERMINATED };
-
-struct pipe_bad {
-    uint32_t file;   /* index of the input */
-    uint64_t line;   /* 1-based physical line where the row starts */
-    uint64_t offset; /* byte offset of the row start */
-    uint64_t end;    /* byte offset of its line end (or the data end) */
-    enum pipe_bad_kind kind;
-    int col;         /* 0-based column, or -1 */
-    uint32_t nfound; /* BAD_FIELDS: fields found */
-    char *value;     /* BAD_VALUE: the value (truncated), owned */
-};
+struct outsink *pipeline_out(struct pipe_worker *w);
 
 /* For consumers: row r of the current batch has an unusable value in col.
  * Returns true to drop the row and go on, false to stop (fail mode). */
-bool pipe_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
+bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
 
 struct pipeline;
 struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
                                  struct pcsv_error *err);
 void pipeline_destroy(struct pipeline *p);
 
-/* Run the team over one input (file number `file` of the table). ncols is
- * the field count every row must have. Returns 0, or PCSV_EDATA with err
- * set (the first bad row in fail mode, an unterminated quote), or
+/* Run the team over the whole of input in (file number `file` of the
+ * table), region by region (source_next: a file at once, a stream a buffer
+ * at a time). ncols is the field count every row must have. Returns 0, or
+ * PCSV_EDATA with err set (the first bad row in fail mode, an unterminated
+ * quote), PCSV_EIO (a read or write failed, the file changed while read),
  * PCSV_ENOMEM. Worker states persist across runs. */
-int pipeline_run(struct pipeline *p, struct pipe_input *in, uint32_t file, int ncols,
+int pipeline_run(struct pipeline *p, struct source *in, uint32_t file, int ncols,
                  struct pcsv_error *err);
 
 /* Bytes of input finished so far, over every run of p (any thread may call
@@ -178,12 +141,11 @@ int pipeline_nworkers(const struct pipeline *p);
 /* Worker i's consumer state (NULL if that worker never ran). */
 void *pipeline_worker_state(const struct pipeline *p, int i);
 
-/* The first PIPE_BAD_KEEP bad rows dropped so far (skip/warn modes), in
- * input order; *n is how many are kept (at most PIPE_BAD_KEEP). Memory stays
+/* The first BADROW_KEEP bad rows dropped so far (skip/warn modes), in
+ * input order; *n is how many are kept (at most BADROW_KEEP). Memory stays
  * bounded however many rows are dropped: the others are only counted (and
  * written to --rejects). Valid until the next run. */
-#define PIPE_BAD_KEEP 20
-const struct pipe_bad *pipeline_bad_rows(struct pipeline *p, size_t *n);
+const struct badrow *pipeline_bad_rows(struct pipeline *p, size_t *n);
 /* How many rows were dropped so far, in all. */
 uint64_t pipeline_bad_count(const struct pipeline *p);
 
@@ -195,9 +157,5 @@ struct outsink *pipeline_take_rejects(struct pipeline *p);
 /* Run fn(ctx, i) for i in [0, n) on a team of n threads (OpenMP lives in
  * this module only). Returns 0, or the first non-zero fn result by i. */
 int pipeline_parallel(int n, int (*fn)(void *ctx, int i), void *ctx);
-
-/* "expected 3 fields, found 2" and the like, for a bad row. */
-void pipe_bad_reason(const struct pipe_bad *b, char *const *names, int ncols, int expected,
-                     char *buf, size_t cap);
 
 #endif

@@ -1,5 +1,5 @@
 /* fuzz_parse.c - libFuzzer harness: the parallel parse through the real
- * pipeline (pipe_input_open + pipe_input_run, any --jobs 1..4, any chunk
+ * pipeline (source_open + pipeline_run, any --jobs 1..4, any chunk
  * size down to 1, mapped file or stream) against a small serial model of the
  * documented rules, and the model against libcsv where both are defined.
  *
@@ -17,9 +17,9 @@
  *           delimiter, fall back to '"' or '\'')
  *
  * What must hold (abort otherwise):
- *   - pipe_input_open: same header names and column count as the model, or
+ *   - source_open: same header names and column count as the model, or
  *     the same error at the same line;
- *   - pipe_input_run: the same rows (input offset, field count, every
+ *   - pipeline_run: the same rows (input offset, field count, every
  *     selected unquoted field value), in input order; in skip mode the same dropped
  *     rows (line, offset, kind, column, fields found); the same error (line,
  *     message) as the model: fail mode stops at the first bad row, an
@@ -117,7 +117,7 @@ static void put_field(struct buf *b, const uint8_t *p, size_t n)
 
 struct mbad {
     uint64_t line, offset;
-    enum pipe_bad_kind kind;
+    enum badrow_kind kind;
     int col;
     uint32_t nfound;
 };
@@ -415,11 +415,11 @@ static int w_batch(void *state, const uint8_t *data, uint8_t quote, const struct
                    const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state;
-    struct sink *s = pipe_consumer_ctx(w);
-    struct outsink *o = pipe_out(w);
+    struct sink *s = pipeline_consumer_ctx(w);
+    struct outsink *o = pipeline_out(w);
     if (!o)
         return -1;
-    const uint64_t base = pipe_pos_base(w) & (((uint64_t)1 << 48) - 1);
+    const uint64_t base = pipeline_pos_base(w) & (((uint64_t)1 << 48) - 1);
     const int nsel = s->nsel;
     struct buf row = {0};
     uint8_t *scratch = NULL;
@@ -605,7 +605,7 @@ static void check_against_libcsv(const uint8_t *d, size_t len, const struct mode
 
 static int g_memfd = -1;
 
-static const char *kind_name(enum pipe_bad_kind k)
+static const char *kind_name(enum badrow_kind k)
 {
     switch (k) {
     case BAD_FIELDS: return "fields";
@@ -676,8 +676,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     struct pipe_cfg cfg = {.jobs = jobs, .chunk_size = chunk, .delim = delim, .quote = quote,
                            .header = header, .bad_mode = skipmode ? PIPE_SKIP : PIPE_FAIL};
     struct pcsv_error err = {0};
-    struct pipe_input pin;
-    int rc = pipe_input_open(&pin, path, "in.csv", &cfg, &err);
+    struct source pin;
+    int rc = source_open(&pin, path, "in.csv", cfg.delim, cfg.quote, cfg.header, &err);
     if (m.hdr_err) {
         CHECK(rc == PCSV_EDATA, "header: expected an unterminated quote, got rc %d", rc);
         CHECK(err.line == m.hdr_err_line, "header error at line %llu, model %llu",
@@ -685,7 +685,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         CHECK(strcmp(err.msg, "unterminated quoted field") == 0, "header error: %s", err.msg);
         goto out_in;
     }
-    CHECK(rc == 0, "pipe_input_open: %s", err.msg);
+    CHECK(rc == 0, "source_open: %s", err.msg);
     CHECK(pin.ncols == m.ncols, "%d columns, model %d", pin.ncols, m.ncols);
     for (int i = 0; i < m.ncols; i++)
         CHECK(strcmp(pin.names[i], m.names[i]) == 0, "column %d named '%s', model '%s'", i,
@@ -714,7 +714,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         struct pipeline *p = pipeline_create(&cfg, &c, &err);
         CHECK(p, "pipeline_create: %s", err.msg);
         memset(&err, 0, sizeof err);
-        rc = pipe_input_run(p, &pin, 0, pin.ncols, &err);
+        rc = pipeline_run(p, &pin, 0, pin.ncols, &err);
 
         /* the error, if any: the first bad row in fail mode, the
          * unterminated quote in any mode */
@@ -754,15 +754,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         /* skip mode: the dropped rows */
         if (skipmode) {
             size_t nb;
-            const struct pipe_bad *bad = pipeline_bad_rows(p, &nb);
+            const struct badrow *bad = pipeline_bad_rows(p, &nb);
             size_t mb = m.nbad;
             if (m.unterminated) /* bad rows after the unterminated one do not exist */
                 while (mb && m.bad[mb - 1].offset > m.unterm_offset)
                     mb--;
-            /* every drop is counted; the first PIPE_BAD_KEEP are kept */
+            /* every drop is counted; the first BADROW_KEEP are kept */
             CHECK(pipeline_bad_count(p) == mb, "%llu rows dropped, model %zu",
                   (unsigned long long)pipeline_bad_count(p), mb);
-            CHECK(nb == (mb < PIPE_BAD_KEEP ? mb : PIPE_BAD_KEEP), "%zu rows kept of %zu", nb, mb);
+            CHECK(nb == (mb < BADROW_KEEP ? mb : BADROW_KEEP), "%zu rows kept of %zu", nb, mb);
             for (size_t i = 0; i < nb; i++) {
                 const struct mbad *x = &m.bad[i];
                 CHECK(bad[i].line == x->line && bad[i].offset == x->offset &&
@@ -783,7 +783,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         free(s.out.p);
     }
 out_in:
-    pipe_input_close(&pin); /* also what a failed open had made */
+    source_close(&pin); /* also what a failed open had made */
     if (pfd[0] >= 0)
         close(pfd[0]);
     model_free(&m);

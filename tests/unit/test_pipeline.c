@@ -1,4 +1,5 @@
-/* test_pipeline.c - the worker team end to end: rows reach a row-emitting
+/* test_pipeline.c - the worker team end to end (with source, badrow and
+ * reorder, which have their own tests too): rows reach a row-emitting
  * consumer's output in input order whatever order chunks finish in, and
  * counts do not depend on --jobs or --chunk-size; --rejects holds every
  * dropped row, in input order, whatever the jobs and chunk sizes. */
@@ -31,11 +32,11 @@ static int copy_rows(void *state, const uint8_t *data, uint8_t quote, const stru
                      const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state, (void)quote;
-    struct sink *s = pipe_consumer_ctx(w);
+    struct sink *s = pipeline_consumer_ctx(w);
     unsigned r = atomic_fetch_add(&s->seed, 2654435761u);
     struct timespec ts = {0, (long)(r % 200) * 1000};
     nanosleep(&ts, NULL);
-    struct outsink *o = pipe_out(w);
+    struct outsink *o = pipeline_out(w);
     for (size_t i = 0; i < b->nrows; i++) {
         if (skip && skip[i])
             continue;
@@ -58,24 +59,24 @@ static int collect(void *ctx, const void *p, size_t n)
 }
 
 /* Run the row-copying consumer over path (fail mode) at the given jobs and
- * chunk size, the ordered output collected in *s. Returns pipe_input_run's
+ * chunk size, the ordered output collected in *s. Returns pipeline_run's
  * result (err filled on failure). */
 static int copy_run(const char *path, int jobs, size_t chunk_size, struct sink *s,
                     struct pcsv_error *err)
 {
     struct pipe_cfg cfg = {.jobs = jobs, .chunk_size = chunk_size, .delim = ',', .quote = '"',
                            .header = true, .bad_mode = PIPE_FAIL};
-    struct pipe_input in;
-    cr_assert_eq(pipe_input_open(&in, path, path, &cfg, err), 0);
+    struct source in;
+    cr_assert_eq(source_open(&in, path, path, cfg.delim, cfg.quote, cfg.header, err), 0);
     struct pipe_consumer c = {.ctx = s, .worker_create = make_state, .batch = copy_rows,
                               .write = collect, .out_format = OUT_CSV};
     struct pipeline *p = pipeline_create(&cfg, &c, err);
     cr_assert_not_null(p);
-    int rc = pipe_input_run(p, &in, 0, in.ncols, err);
+    int rc = pipeline_run(p, &in, 0, in.ncols, err);
     for (int i = 0; i < pipeline_nworkers(p); i++)
         free(pipeline_worker_state(p, i));
     pipeline_destroy(p);
-    pipe_input_close(&in);
+    source_close(&in);
     return rc;
 }
 
@@ -157,7 +158,7 @@ static int flag_bad(void *state, const uint8_t *data, uint8_t quote, const struc
                     const uint8_t *skip, struct pipe_worker *w)
 {
     (void)state, (void)quote;
-    struct sink *s = pipe_consumer_ctx(w);
+    struct sink *s = pipeline_consumer_ctx(w);
     unsigned r = atomic_fetch_add(&s->seed, 2654435761u);
     struct timespec ts = {0, (long)(r % 100) * 1000};
     nanosleep(&ts, NULL);
@@ -166,7 +167,7 @@ static int flag_bad(void *state, const uint8_t *data, uint8_t quote, const struc
             continue;
         struct scan_field f = b->fields[i];
         if (f.end - f.start >= 3 && memcmp(data + f.start, "bad", 3) == 0 &&
-            !pipe_bad_value(w, i, 1, data + f.start, (size_t)(f.end - f.start)))
+            !pipeline_bad_value(w, i, 1, data + f.start, (size_t)(f.end - f.start)))
             return 1;
     }
     return 0;
@@ -238,25 +239,25 @@ Test(pipeline, rejects_hold_every_dropped_row_in_input_order)
                                    .quote = '"', .header = true,
                                    .bad_mode = ji ? PIPE_SKIP : PIPE_WARN, .rejects = rpath};
             struct pcsv_error err;
-            struct pipe_input pin;
-            cr_assert_eq(pipe_input_open(&pin, path, path, &cfg, &err), 0);
+            struct source pin;
+            cr_assert_eq(source_open(&pin, path, path, cfg.delim, cfg.quote, cfg.header, &err), 0);
             struct sink s = {0};
             struct pipe_consumer c = {.ctx = &s, .nsel = 1, .sel = sel, .nselcols = 3,
                                       .worker_create = make_state, .batch = flag_bad};
             struct pipeline *p = pipeline_create(&cfg, &c, &err);
             cr_assert_not_null(p, "%s", err.msg);
-            cr_assert_eq(pipe_input_run(p, &pin, 0, pin.ncols, &err), 0, "%s", err.msg);
+            cr_assert_eq(pipeline_run(p, &pin, 0, pin.ncols, &err), 0, "%s", err.msg);
             for (int i = 0; i < pipeline_nworkers(p); i++)
                 free(pipeline_worker_state(p, i));
             cr_assert_eq(pipeline_bad_count(p), nbad);
             size_t kept;
-            const struct pipe_bad *b = pipeline_bad_rows(p, &kept);
-            cr_assert_eq(kept, nbad < PIPE_BAD_KEEP ? nbad : PIPE_BAD_KEEP);
+            const struct badrow *b = pipeline_bad_rows(p, &kept);
+            cr_assert_eq(kept, nbad < BADROW_KEEP ? nbad : BADROW_KEEP);
             for (size_t i = 1; i < kept; i++)
                 cr_assert_lt(b[i - 1].offset, b[i].offset);
             cr_assert_eq(outsink_commit(pipeline_take_rejects(p), &err), 0, "%s", err.msg);
             pipeline_destroy(p);
-            pipe_input_close(&pin);
+            source_close(&pin);
             FILE *f = fopen(rpath, "rb");
             cr_assert_not_null(f);
             char *got = malloc(want.len + 2);
@@ -266,7 +267,7 @@ Test(pipeline, rejects_hold_every_dropped_row_in_input_order)
             cr_assert(memcmp(got, want.buf, n) == 0, "jobs %d, chunk %zu", jobs[ji], sizes[si]);
             free(got);
         }
-    cr_assert_gt(nbad, PIPE_BAD_KEEP);
+    cr_assert_gt(nbad, BADROW_KEEP);
     free(in.buf);
     free(want.buf);
     unlink(path);
