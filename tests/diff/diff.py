@@ -729,7 +729,10 @@ def format_checks(cmd, bases, count_fn=None, data=None):
                                            "%s" % (i + 1, short(jr))))
                     break
                 jk = [canon(k) for k, _ in jr]
-                jv = [canon(v) if not isinstance(v, (bool, list, dict)) else repr(v)
+                # a JSON true/false is the csv text true/false (stats'
+                # distinct_exact); lists and objects never are
+                jv = [("true" if v else "false") if isinstance(v, bool)
+                      else canon(v) if not isinstance(v, (list, dict)) else repr(v)
                       for _, v in jr]
                 ck = [canon(x) for x in header]
                 cv = [canon(x) for x in cr]
