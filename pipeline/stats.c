@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "exact.h"
 #include "numfmt.h"
 
 enum {
