@@ -12,6 +12,7 @@
 #include "../pipeline/colref.h"
 #include "../pipeline/expr.h"
 #include "../pipeline/numfmt.h"
+#include "../pipeline/scan.h"
 #include "cmd.h"
 
 struct rows {
@@ -55,20 +56,19 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
             outsink_raw(o, data + b->row_start[r], (size_t)(b->row_end[r] - b->row_start[r]));
             outsink_raw(o, "\n", 1);
         } else {
+            /* room for any one unquoted value of the row: the row's length */
+            size_t rl = (size_t)(b->row_end[r] - b->row_start[r]);
+            if (rl > cap) {
+                free(scratch);
+                cap = rl < 4096 ? 4096 : rl;
+                if (!(scratch = malloc(cap)))
+                    return -1;
+            }
             const struct scan_field *f = &b->fields[r * (size_t)R->nsel];
             for (int i = 0; i < R->nout; i++) {
-                struct scan_field x = f[R->out_slots[i]];
-                size_t len = (size_t)(x.end - x.start);
-                const uint8_t *v = data + x.start;
-                if (len && v[0] == quote) {
-                    if (len > cap) {
-                        free(scratch);
-                        cap = len * 2;
-                        if (!(scratch = malloc(cap)))
-                            return -1;
-                    }
-                    v = scan_unquote(data, x, quote, scratch, &len);
-                }
+                uint8_t *s = scratch; /* each value is written out before the next */
+                size_t len;
+                const uint8_t *v = scan_field_value(data, f[R->out_slots[i]], quote, &s, &len);
                 struct num nm;
                 enum out_kind k = len == 0 ? OUT_NULL
                                   : num_parse(v, len, &nm) != NUM_NONE ? OUT_NUM
@@ -200,21 +200,14 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
         goto out;
     }
-    for (int c = 0; c < ncols; c++)
-        R.sel[c] = -1;
+    scan_sel_init(R.sel, ncols);
     for (int i = 0; i < R.nout; i++) {
         outnames[i] = in0->names[R.out_cols[i]];
-        if (!R.raw) {
-            if (R.sel[R.out_cols[i]] < 0)
-                R.sel[R.out_cols[i]] = (int32_t)R.nsel++;
-            R.out_slots[i] = R.sel[R.out_cols[i]];
-        }
+        if (!R.raw)
+            R.out_slots[i] = scan_sel_slot(R.sel, &R.nsel, R.out_cols[i]);
     }
-    for (int i = 0; i < nw; i++) {
-        if (R.sel[wcols[i]] < 0)
-            R.sel[wcols[i]] = (int32_t)R.nsel++;
-        R.where_slots[i] = R.sel[wcols[i]];
-    }
+    for (int i = 0; i < nw; i++)
+        R.where_slots[i] = scan_sel_slot(R.sel, &R.nsel, wcols[i]);
     R.final = outsink_open(o->output, o->format, &err);
     if (!R.final) {
         rc = err.code;

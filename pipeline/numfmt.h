@@ -1,4 +1,5 @@
-/* numfmt.h - numbers in and out: parsing fields, exact sums, shortest reals.
+/* numfmt.h - numbers in and out: parsing fields, comparing them, printing
+ * decimals and shortest reals.
  *
  * A field is a number when it is an optional sign, digits with an optional
  * fraction (`12`, `-3.50`, `.5`, `7.`) and an optional exponent (`1e5`).
@@ -7,10 +8,12 @@
  * mant / 10^scale); exponent notation, and decimals too long for that, become
  * a double. Nothing here depends on the C library's locale.
  *
- * Exact sums of doubles use a long fixed-point accumulator (struct xsum)
- * covering every double's range, so the rounded total does not depend on the
- * order of the additions: that is what keeps sums byte-identical for every
- * --jobs and --chunk-size.
+ * Sums, means, variances and exact comparisons of these numbers are
+ * exact.h's. The two modules lean on each other in two places only:
+ * exact.h is built on struct num, and num_cmp settles the rare tie of a
+ * decimal and a real whose nearest doubles are equal with exact.c's
+ * xnum_cmp; every decimal text, exact.c's wide sums included, is written by
+ * num_fmt_mag here.
  *
  * Threading: all functions are pure or touch only their arguments.
  */
@@ -20,9 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 typedef __int128 i128;
 
@@ -61,135 +61,16 @@ size_t num_fmt_dec(char *buf, i128 mant, int scale);
 /* Shortest text that reads back as x: plain for 1e-6 <= |x| < 1e15 (no
  * trailing ".0"), else d.ddde+N / d.ddde-N; never "-0". buf needs 40 bytes. */
 size_t num_fmt_double(char *buf, double x);
+/* Write m / 10^scale, m a 256-bit magnitude (little-endian words, divided
+ * down to zero on the way), with exactly `scale` fraction digits and a '-'
+ * in front when neg and the value is not zero: the one routine behind every
+ * decimal pcsv prints (num_fmt_dec, wide_fmt_dec). Returns the length
+ * written; buf needs 100 bytes (48 when m < 2^128 and scale <= 38). */
+size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale);
 
-/* A 256-bit two's complement integer: the exact sum of decimal values.
- * Addition is exact and associative (so any grouping of partial sums gives
- * the same total, and whether a total fits 128 bits does not depend on how
- * the rows were split); 2^255 is out of reach of sums of 38-digit values. */
-struct wide {
-    uint64_t w[4]; /* little-endian limbs */
-};
-static inline void wide_add_i128(struct wide *a, i128 v)
-{
-    uint64_t v0 = (uint64_t)v, v1 = (uint64_t)((unsigned __int128)v >> 64);
-    uint64_t ext = (uint64_t)((int64_t)v1 >> 63); /* sign extension of v */
-#if defined(__x86_64__)
-    unsigned long long r0, r1, r2, r3;
-    unsigned char c = _addcarry_u64(0, a->w[0], v0, &r0);
-    c = _addcarry_u64(c, a->w[1], v1, &r1);
-    c = _addcarry_u64(c, a->w[2], ext, &r2);
-    _addcarry_u64(c, a->w[3], ext, &r3);
-    a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
-#else
-    uint64_t c, r = a->w[0] + v0;
-    c = r < v0;
-    a->w[0] = r;
-    unsigned __int128 t = (unsigned __int128)a->w[1] + v1 + c;
-    a->w[1] = (uint64_t)t;
-    t = (unsigned __int128)a->w[2] + ext + (uint64_t)(t >> 64);
-    a->w[2] = (uint64_t)t;
-    a->w[3] += ext + (uint64_t)(t >> 64);
-#endif
-}
-void wide_add(struct wide *a, const struct wide *b);
-/* a *= 10^k (0 <= k <= 38). false if the result left 256 bits. */
-bool wide_mul_pow10(struct wide *a, int k);
-/* Decimal text of a / 10^scale with exactly scale fraction digits; buf
- * needs 100 bytes. Returns the length. */
-size_t wide_fmt_dec(char *buf, const struct wide *a, int scale);
-/* The mean a / (n 10^scale), correctly rounded. */
-double wide_mean(const struct wide *a, int64_t n, int scale);
-/* The nearest double to a / 10^scale. */
-double wide_to_double(const struct wide *a, int scale);
-/* a += v^2. */
-void wide_add_square(struct wide *a, i128 v);
-/* The same, inline for |v| < 2^64 (the usual case: one multiply). */
-static inline void wide_add_square_fast(struct wide *a, i128 v)
-{
-    unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-#if defined(__x86_64__)
-    if (!(uint64_t)(u >> 64)) {
-        unsigned __int128 p = (unsigned __int128)(uint64_t)u * (uint64_t)u;
-        unsigned long long r0, r1, r2, r3;
-        unsigned char c = _addcarry_u64(0, a->w[0], (uint64_t)p, &r0);
-        c = _addcarry_u64(c, a->w[1], (uint64_t)(p >> 64), &r1);
-        c = _addcarry_u64(c, a->w[2], 0, &r2);
-        _addcarry_u64(c, a->w[3], 0, &r3);
-        a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
-        return;
-    }
-#endif
-    (void)u;
-    wide_add_square(a, v);
-}
-/* The sample variance of n > 1 values from their exact sum s1 (at scale)
- * and sum of squares s2 (at 2 * scale): (n s2 - s1^2) / (n (n - 1)),
- * computed exactly in 512 bits; a long double that rounds correctly to
- * double (64 bits, the last one sticky), and whose square root is a
- * correctly rounded stddev in all but rare ties. */
-long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale);
-
-/* Exact accumulator of doubles. Zero-initialise (or xsum_init) to start. */
-#define XSUM_LIMBS 70
-struct xsum {
-    int64_t limb[XSUM_LIMBS]; /* 32-bit digits with room for carries */
-    uint32_t adds;            /* additions since the last carry propagation */
-    uint8_t nan, pinf, ninf;
-};
-void xsum_init(struct xsum *s);
-void xsum_add(struct xsum *s, double x);
-void xsum_merge(struct xsum *into, const struct xsum *from);
-/* The exact total rounded to the nearest double (ties to even). */
-double xsum_round(const struct xsum *s);
-/* The exact total divided by n (> 0), correctly rounded. */
-double xsum_mean(const struct xsum *s, int64_t n);
-/* Add x * x exactly (as the rounded square and its rounding error). */
-void xsum_add_square(struct xsum *s, double x);
-/* The sample variance (n > 1) from the exact sums s1 of x and s2 of x^2:
- * (n s2 - s1^2) / (n (n - 1)) evaluated exactly in big integers and rounded
- * once (no cancellation, whatever the spread; the same bits for any order of
- * the values). Like wide_variance, a long double that rounds correctly to
- * double. */
-long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n);
-
-/* Exact sums of squares of doubles: like struct xsum, with the range of
- * squares (2^-2148 to past 2^2048), so no square overflows or underflows.
- * Zero-initialise (or xsq_init) to start. */
-#define XSQ_LIMBS 136
-struct xsq {
-    int64_t limb[XSQ_LIMBS]; /* 32-bit digits at 2^(32 i - 2148), with carries */
-    uint32_t adds;
-    uint8_t nan, inf;
-};
-void xsq_init(struct xsq *s);
-void xsq_add_square(struct xsq *s, double x);
-void xsq_merge(struct xsq *into, const struct xsq *from);
-
-/* The mean (w / 10^scale + x) / n of an exact decimal sum w and an exact
- * sum of reals x (NULL: none), evaluated exactly and rounded once; n = 1
- * gives the sum. No intermediate overflows: only a result beyond the
- * double range is infinite. */
-double exact_mean(const struct wide *w, int scale, const struct xsum *x, int64_t n);
-/* The sample variance (n > 1) of values whose exact sums are w1 / 10^scale
- * + x1 and whose exact sums of squares are w2 / 10^(2 scale) + x2 (x1, x2
- * NULL when no real was seen): exact, rounded once (a long double that
- * rounds correctly to double, as wide_variance). */
-long double exact_variance(const struct wide *w1, const struct wide *w2, int scale,
-                           const struct xsum *x1, const struct xsq *x2, int64_t n);
-/* (a (10^dscale - r) + b r) / 10^dscale, exactly, rounded once: the linear
- * interpolation a + (b - a) f for f = r / 10^dscale (0 <= r < 10^dscale,
- * dscale <= 38). */
-double num_interp(const struct num *a, const struct num *b, i128 r, int dscale);
-
-/* An exact number for comparisons: w / 10^scale, or the double d. */
-struct xnum {
-    struct wide w;
-    double d;
-    int scale;
-    bool is_dbl;
-};
-void xnum_of_num(struct xnum *x, const struct num *v);
-/* Compare exactly: <0, 0, >0. */
-int xnum_cmp(const struct xnum *a, const struct xnum *b);
+/* For the callers' convenience until each includes exact.h itself (agg.c
+ * does not yet). Last, so that exact.h, which includes this file first,
+ * finds struct num declared whichever of the two a file includes first. */
+#include "exact.h"
 
 #endif

@@ -125,4 +125,44 @@ size_t scan_first_row_end(const uint8_t *p, size_t n, uint8_t quote, bool in_quo
 const uint8_t *scan_unquote(const uint8_t *data, struct scan_field f, uint8_t quote,
                             uint8_t *scratch, size_t *len);
 
+/* The value of a selected field, as every consumer reads it: a plain field
+ * is its bytes in data (no copy); a quoted one is unquoted (scan_unquote)
+ * into *scratch, which then moves past it, so the values of a row or a
+ * batch can share one arena. The caller gives *scratch room for
+ * f.end - f.start bytes (an unquoted value is never longer than its raw
+ * bytes). Sets *len. Inline: it runs for every selected field of every
+ * row, and most fields have no quotes. */
+static inline const uint8_t *scan_field_value(const uint8_t *data, struct scan_field f,
+                                              uint8_t quote, uint8_t **scratch, size_t *len)
+{
+    const uint8_t *v = data + f.start;
+    size_t n = (size_t)(f.end - f.start);
+    if (n && v[0] == quote) {
+        size_t u; /* not n: a plain field's length then stays in a register */
+        v = scan_unquote(data, f, quote, *scratch, &u);
+        *scratch += u;
+        n = u;
+    }
+    *len = n;
+    return v;
+}
+
+/* A selection (the sel of scan_init) is built column by column: start with
+ * no column selected, then ask for each column's slot. */
+static inline void scan_sel_init(int32_t *sel, int ncols)
+{
+    for (int c = 0; c < ncols; c++)
+        sel[c] = -1;
+}
+
+/* The slot of column col in sel, giving it the next one (*nsel, then
+ * counted) when it has none yet: a column named several times (--by,
+ * --agg, --select, --where) is scanned once, into one slot. */
+static inline int scan_sel_slot(int32_t *sel, int *nsel, int col)
+{
+    if (sel[col] < 0)
+        sel[col] = (int32_t)(*nsel)++;
+    return sel[col];
+}
+
 #endif

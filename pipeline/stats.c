@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "exact.h"
 #include "numfmt.h"
 
 enum {
@@ -496,13 +497,8 @@ int stats_part_batch(struct stats_part *p, const uint8_t *data, uint8_t quote,
         for (size_t r = 0; r < n; r++) {
             if (skip && skip[r])
                 continue;
-            struct scan_field f = b->fields[r * nc + c];
-            const uint8_t *v = data + f.start;
-            size_t len = (size_t)(f.end - f.start);
-            if (len && v[0] == quote) {
-                v = scan_unquote(data, f, quote, arena, &len);
-                arena += len;
-            }
+            size_t len;
+            const uint8_t *v = scan_field_value(data, b->fields[r * nc + c], quote, &arena, &len);
             p->rv[r] = v;
             p->rl[r] = len;
             p->rh[r] = len ? value_hash(v, len) : 0;

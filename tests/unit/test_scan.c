@@ -1120,3 +1120,72 @@ Test(scan, first_row_end_matches_a_byte_walk)
         }
     }
 }
+
+/* scan_field_value: a plain field is read in place; a quoted one is
+ * unquoted into the arena, which moves past it, so the values of one row
+ * stay valid together. */
+Test(scan, field_value_reads_plain_fields_in_place_and_unquotes_into_the_arena)
+{
+    static const char text[] = "ab,\"c\"\"d\",,\"\",\"e,f\"";
+    const uint8_t *data = (const uint8_t *)text;
+    const struct scan_field f[] = {{0, 2}, {3, 9}, {10, 10}, {11, 13}, {14, 19}};
+    static const char *const want[] = {"ab", "c\"d", "", "", "e,f"};
+    const bool in_place[] = {true, false, true, false, false};
+    uint8_t arena[sizeof text], *s = arena;
+    const uint8_t *v[5];
+    size_t len[5];
+    for (int i = 0; i < 5; i++) {
+        uint8_t *before = s;
+        v[i] = scan_field_value(data, f[i], '"', &s, &len[i]);
+        cr_assert_eq(s - before, in_place[i] ? 0 : (ptrdiff_t)len[i], "field %d moved the arena by %td", i,
+                     s - before);
+        if (in_place[i])
+            cr_assert_eq(v[i], data + f[i].start, "field %d not read in place", i);
+        else
+            cr_assert_eq(v[i], before, "field %d not unquoted at the arena's front", i);
+    }
+    for (int i = 0; i < 5; i++) /* every value still intact after the later ones */
+        cr_assert(len[i] == strlen(want[i]) && memcmp(v[i], want[i], len[i]) == 0,
+                  "field %d: %s, expected %s", i, esc(v[i], len[i]), want[i]);
+}
+
+/* The same value as scan_unquote, for random fields with any quote byte,
+ * and the arena never moves by more than the raw bytes. */
+Test(scan, field_value_matches_unquote)
+{
+    static const char alpha[] = "ab'\",\n";
+    uint64_t seed = 777;
+    uint8_t text[64], arena[64], scratch[64];
+    for (int round = 0; round < 20000; round++) {
+        uint8_t quote = round & 1 ? '"' : '\'';
+        size_t n = rng_below(&seed, sizeof text);
+        for (size_t i = 0; i < n; i++)
+            text[i] = (uint8_t)alpha[rng_below(&seed, sizeof alpha - 1)];
+        if (n && rng_below(&seed, 2))
+            text[0] = quote;
+        struct scan_field f = {0, n};
+        size_t wl, gl;
+        const uint8_t *w = scan_unquote(text, f, quote, scratch, &wl);
+        uint8_t *s = arena;
+        const uint8_t *g = scan_field_value(text, f, quote, &s, &gl);
+        cr_assert(gl == wl && memcmp(g, w, wl) == 0, "round %d: %s, expected %s", round, esc(g, gl),
+                  esc(w, wl));
+        cr_assert((size_t)(s - arena) <= n, "round %d: arena moved %td for %zu raw bytes", round,
+                  s - arena, n);
+    }
+}
+
+/* scan_sel_slot: slots in order of first mention, one per column. */
+Test(scan, sel_slot_gives_each_column_one_slot)
+{
+    int32_t sel[6];
+    int nsel = 0;
+    scan_sel_init(sel, 6);
+    const int cols[] = {3, 1, 3, 5, 1}, want[] = {0, 1, 0, 2, 1};
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(scan_sel_slot(sel, &nsel, cols[i]), want[i], "column %d", cols[i]);
+    cr_assert_eq(nsel, 3);
+    const int32_t map[] = {-1, 1, -1, 0, -1, 2};
+    for (int c = 0; c < 6; c++)
+        cr_assert_eq(sel[c], map[c], "sel[%d] = %d", c, sel[c]);
+}
