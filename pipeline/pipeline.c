@@ -183,7 +183,9 @@ static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct sc
     if (!w->ectx) {
         w->ectx = expr_ctx_create(p->cfg.where);
         w->evals = calloc((size_t)nc + 1, sizeof *w->evals);
-        if (!w->ectx || !w->evals)
+        w->escratch_cap = 256; /* never NULL: values are placed at escratch + used */
+        w->escratch = malloc(w->escratch_cap);
+        if (!w->ectx || !w->evals || !w->escratch)
             return -1;
     }
     const size_t stride = (size_t)p->c.nsel;
@@ -195,26 +197,22 @@ static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct sc
         for (int i = 0; i < nc; i++) {
             struct scan_field x = f[p->cfg.where_slots[i]];
             size_t len = (size_t)(x.end - x.start);
-            const uint8_t *v = d + x.start;
-            if (len && v[0] == p->cfg.quote) {
-                if (used + len > w->escratch_cap) {
-                    /* grow between rows only: values already placed stay valid
-                     * because we restart this row after growing */
-                    size_t ncap = (used + len) * 2 + 256;
-                    uint8_t *q = realloc(w->escratch, ncap);
-                    if (!q)
-                        return -1;
-                    w->escratch = q;
-                    w->escratch_cap = ncap;
-                    i = -1;
-                    used = 0;
-                    continue;
-                }
-                v = scan_unquote(d, x, p->cfg.quote, w->escratch + used, &len);
-                used += len;
+            if (len && d[x.start] == p->cfg.quote && used + len > w->escratch_cap) {
+                /* grow between rows only: values already placed stay valid
+                 * because we restart this row after growing */
+                size_t ncap = (used + len) * 2 + 256;
+                uint8_t *q = realloc(w->escratch, ncap);
+                if (!q)
+                    return -1;
+                w->escratch = q;
+                w->escratch_cap = ncap;
+                i = -1;
+                used = 0;
+                continue;
             }
-            w->evals[i].p = v;
-            w->evals[i].len = len;
+            uint8_t *s = w->escratch + used;
+            w->evals[i].p = scan_field_value(d, x, p->cfg.quote, &s, &w->evals[i].len);
+            used = (size_t)(s - w->escratch);
         }
         if (!expr_eval(p->cfg.where, w->ectx, w->evals)) {
             if (!*skip) {
