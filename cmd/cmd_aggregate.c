@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../pipeline/agg.h"
+#include "../pipeline/agg_result.h"
 #include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
 #include "cmd.h"
@@ -182,7 +183,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    rc = agg_write(parts, nparts, out, &err);
+    rc = agg_result_write(parts, nparts, out, &err);
     if (rc) {
         outsink_abort(out);
         goto out;

@@ -1,4 +1,4 @@
-/* agg.h - group-by aggregation: plans, partial aggregates, merge, result.
+/* agg.h - group-by aggregation: plans, partial aggregates, merge.
  *
  * A plan (from --by and --agg, resolved against the header) says which
  * columns the scanner must deliver (selection slots) and what to keep per
@@ -13,12 +13,10 @@
  *
  * Decisions that cover the whole input (a column's decimal scale, whether it
  * had exponent notation, whether min/max compare as numbers) are taken at
- * agg_part_write time from the merged partial, never per chunk.
+ * write time from the merged partial, never per chunk (agg_result.h).
  *
  * Threading: a plan is read-only once made and may be shared; a partial
- * belongs to one thread until it is merged. agg_write keeps no state
- * outside its arguments (no file-scope variables), so writes of different
- * partials may run at once.
+ * belongs to one thread until it is merged.
  *
  * Exactness: sums of integers and decimals are exact; means, variances and
  * quantiles are computed exactly (decimals and reals combined in big
@@ -32,7 +30,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../io/outsink.h"
 #include "../io/status.h"
 #include "scan.h"
 
@@ -129,7 +126,7 @@ int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
 /* Merge only the groups of from whose key hash falls in partition part of
  * nparts: nparts threads can then merge every worker's partial into nparts
- * disjoint results at once (see agg_write). */
+ * disjoint results at once (see agg_result_write). */
 int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
                              unsigned nparts);
 
@@ -138,16 +135,5 @@ int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from,
 void agg_part_seal(struct agg_part *p);
 
 size_t agg_part_groups(const struct agg_part *p);
-
-/* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
- * partitions of agg_part_merge_partition) and write the result table
- * (header and rows) to out. Column-wide facts are first made the same in
- * every part. Rows are in key order, or by the --sort column (numeric,
- * compared exactly, when every value of it is a number; else bytes; empty
- * cells last; ties in key order). PCSV_EDATA if a sum overflowed the exact
- * range or a printed result is beyond the double range. */
-int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err);
-/* agg_write of one part. */
-int agg_part_write(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
 
 #endif

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agg.h"
+#include "agg_result.h"
+
 #include "agg_internal.h"
 #include "hashtab.h"
 #include "numfmt.h"
@@ -36,8 +37,8 @@ static inline double qv_double(const struct agg_part *a, const struct qval *q)
 
 /* -------------------------------------------------------------- output */
 
-/* Everything agg_write works with travels in one struct wctx (no state at
- * file scope, so concurrent agg_write calls on different partials are
+/* Everything agg_result_write works with travels in one struct wctx (no state at
+ * file scope, so concurrent agg_result_write calls on different partials are
  * safe). Every result cell is computed by one function, cell_of, for
  * sorting and for printing alike. */
 
@@ -641,12 +642,12 @@ static int quantiles(struct agg_part *a)
     return 0;
 }
 
-int agg_part_write(struct agg_part *a, struct outsink *out, struct pcsv_error *err)
+int agg_result_write_part(struct agg_part *a, struct outsink *out, struct pcsv_error *err)
 {
-    return agg_write(&a, 1, out, err);
+    return agg_result_write(&a, 1, out, err);
 }
 
-int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
+int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
 {
     const struct agg_plan *p = parts[0]->plan;
     /* Whole-input column facts: the same in every part before formatting. */

@@ -9,7 +9,7 @@
  * per piece, merged in a random grouping and order. It also renders the rows
  * as CSV and feeds random byte ranges of it through the scanner and
  * agg_part_batch (the production path). Every result is written with
- * agg_part_write to a file and the files must be identical.
+ * agg_result_write_part to a file and the files must be identical.
  */
 #include <criterion/criterion.h>
 
@@ -27,6 +27,7 @@
 
 #include "../../io/outsink.h"
 #include "../../pipeline/agg.h"
+#include "../../pipeline/agg_result.h"
 #include "../../pipeline/scan.h"
 
 /* ---- small utilities ---- */
@@ -92,7 +93,7 @@ static char *read_file(const char *path)
     return b.p;
 }
 
-/* The result table of a, as text; NULL when agg_part_write fails (*code
+/* The result table of a, as text; NULL when agg_result_write_part fails (*code
  * then says why). */
 static char *result_of(struct agg_part *a, enum pcsv_status *code)
 {
@@ -103,7 +104,7 @@ static char *result_of(struct agg_part *a, enum pcsv_status *code)
     memset(&err, 0, sizeof err);
     struct outsink *o = outsink_open(path, OUT_CSV, &err);
     cr_assert_not_null(o, "outsink_open: %s", err.msg);
-    int rc = agg_part_write(a, o, &err);
+    int rc = agg_result_write_part(a, o, &err);
     if (code)
         *code = (enum pcsv_status)rc;
     if (rc) {
@@ -120,7 +121,7 @@ static char *result_ok(struct agg_part *a)
 {
     enum pcsv_status code = PCSV_OK;
     char *s = result_of(a, &code);
-    cr_assert_not_null(s, "agg_part_write failed: %d", code);
+    cr_assert_not_null(s, "agg_result_write_part failed: %d", code);
     return s;
 }
 
@@ -938,7 +939,7 @@ static void *write_many(void *arg)
         struct pcsv_error err;
         memset(&err, 0, sizeof err);
         struct outsink *o = outsink_open(path, OUT_CSV, &err);
-        if (!o || agg_part_write(w->a, o, &err) || outsink_commit(o, &err)) {
+        if (!o || agg_result_write_part(w->a, o, &err) || outsink_commit(o, &err)) {
             w->bad++;
             continue;
         }
