@@ -86,22 +86,6 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
     return rc;
 }
 
-/* The parallel merge: partition i gathers its share of every worker's
- * groups, worker by worker. */
-struct pmerge {
-    struct agg_part **from, **into;
-    int nfrom, ninto;
-};
-
-static int merge_one(void *ctx, int i)
-{
-    struct pmerge *m = ctx;
-    for (int w = 0; w < m->nfrom; w++)
-        if (agg_part_merge_partition(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
-            return PCSV_ENOMEM;
-    return 0;
-}
-
 int cmd_aggregate(struct pcsv_opts *o)
 {
     struct pcsv_error err = {0};
@@ -148,33 +132,14 @@ int cmd_aggregate(struct pcsv_opts *o)
         struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
         progress_stop(prog);
-        /* the workers' partials: merged in parallel by hash partition */
+        /* the workers' partials, combined into disjoint ones */
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             struct agg_part *part = pipeline_worker_state(p, i);
             if (part)
                 parts[nparts++] = part;
         }
-        if (!rc && nparts > 1) {
-            struct agg_part **into = calloc((size_t)nparts, sizeof *into);
-            int ninto = 0;
-            for (; into && ninto < nparts && (into[ninto] = agg_part_create(plan)); ninto++)
-                ;
-            for (int i = 0; i < nparts; i++)
-                agg_part_seal(parts[i]);
-            struct pmerge m = {.from = parts, .into = into, .nfrom = nparts, .ninto = ninto};
-            if (!into || ninto < nparts || pipeline_parallel(ninto, merge_one, &m) != 0)
-                rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-            for (int i = 0; i < nparts; i++)
-                agg_part_destroy(parts[i]);
-            for (int i = 0; i < ninto; i++)
-                parts[i] = into[i];
-            nparts = ninto;
-            free(into);
-        }
-        if (!rc && !nparts && (parts[0] = agg_part_create(plan)))
-            nparts = 1;
-        if (!rc && !nparts)
-            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        if (!rc)
+            rc = agg_combine(plan, parts, &nparts, &err);
     }
     if (rc)
         goto out;

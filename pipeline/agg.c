@@ -12,6 +12,7 @@
 #include "colref.h"
 #include "hashtab.h"
 #include "numfmt.h"
+#include "pipeline.h"
 
 /* ---------------------------------------------------------------- plan */
 
@@ -889,3 +890,54 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
     return 0;
 }
 
+/* ------------------------------------------------------------- combine */
+
+/* Partition i gathers its share of every worker's groups, worker by worker
+ * (the fixed order of agg.h). The partitions are disjoint, so each into[i]
+ * has one writer and the sources are only read (sealed): no locks. */
+struct combine {
+    struct agg_part *const *from;
+    struct agg_part **into;
+    int nfrom, ninto;
+};
+
+static int combine_one(void *ctx, int i)
+{
+    struct combine *m = ctx;
+    for (int w = 0; w < m->nfrom; w++)
+        if (agg_part_merge_partition(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
+            return PCSV_ENOMEM;
+    return 0;
+}
+
+int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *nparts,
+                struct pcsv_error *err)
+{
+    int n = *nparts;
+    if (n == 0) { /* no worker made a partial (no chunk): one empty one */
+        if (!(parts[0] = agg_part_create(plan)))
+            return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        *nparts = 1;
+        return 0;
+    }
+    if (n == 1)
+        return 0;
+    /* as many partitions as workers: the team that filled them merges them */
+    struct agg_part **into = calloc((size_t)n, sizeof *into);
+    int ninto = 0;
+    for (; into && ninto < n && (into[ninto] = agg_part_create(plan)); ninto++)
+        ;
+    for (int i = 0; i < n; i++)
+        agg_part_seal(parts[i]);
+    struct combine m = {.from = parts, .into = into, .nfrom = n, .ninto = ninto};
+    int rc = 0;
+    if (!into || ninto < n || pipeline_parallel(ninto, combine_one, &m) != 0)
+        rc = pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    for (int i = 0; i < n; i++)
+        agg_part_destroy(parts[i]);
+    for (int i = 0; i < ninto; i++)
+        parts[i] = into[i];
+    *nparts = ninto;
+    free(into);
+    return rc;
+}

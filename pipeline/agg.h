@@ -136,4 +136,14 @@ void agg_part_seal(struct agg_part *p);
 
 size_t agg_part_groups(const struct agg_part *p);
 
+/* The combine step: the workers' partials parts[0..*nparts) become *nparts
+ * partials holding disjoint sets of groups (hash partitions), merged in
+ * parallel on a team of *nparts threads (pipeline_parallel), ready for
+ * agg_result_write. The inputs are destroyed and replaced in parts; with
+ * none, parts[0] becomes one empty partial (parts has room for one). Blocks
+ * until the merge is done. Returns 0, or PCSV_ENOMEM (err set); parts then
+ * holds *nparts partials the caller still destroys. */
+int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *nparts,
+                struct pcsv_error *err);
+
 #endif
