@@ -31,7 +31,6 @@ struct refagg {
     struct agg_val *vals;
     const char *path;
     uint64_t line;
-    int ncols;
     struct pcsv_error *err;
 };
 
@@ -44,15 +43,12 @@ static bool ref_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
     return false;
 }
 
-static int ref_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+static int ref_row(void *ctx, const char *path, uint64_t line, const uint8_t *const *v,
+                   const size_t *l)
 {
     struct refagg *r = ctx;
+    r->path = path;
     r->line = line;
-    if (nf != (size_t)r->ncols) {
-        pcsv_error_set(r->err, PCSV_EDATA, 0, r->path, line, "expected %d fields, found %zu",
-                       r->ncols, nf);
-        return PCSV_EDATA;
-    }
     for (int c = 0; c < r->plan->nselcols; c++) {
         int s = r->plan->sel[c];
         if (s >= 0) {
@@ -70,18 +66,8 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
     struct agg_val *vals = calloc((size_t)plan->nsel + 1, sizeof *vals);
     if (!vals)
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-    int rc = 0;
-    for (int i = 0; i < ins->n && !rc; i++) {
-        struct pipe_input *in = &ins->in[i];
-        struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
-                           .ncols = ins->in[0].ncols, .err = err};
-        if (in->is)
-            rc = pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
-                                "--parser libcsv reads files, not pipes or zstd streams");
-        else if (in->data_begin < in->map.size)
-            rc = refparse_run(&in->map, in->data_begin,
-                              in->header_lines + 1, o->delim, o->quote, ref_row, &r, in->path, err);
-    }
+    struct refagg r = {.plan = plan, .part = part, .vals = vals, .err = err};
+    int rc = refparse_inputs(ins->in, ins->n, o->delim, o->quote, ref_row, &r, err);
     free(vals);
     return rc;
 }
