@@ -787,6 +787,79 @@ Test(agg, merge_in_any_grouping_equals_serial)
         agg_plan_destroy(plans[i]);
 }
 
+/* The result table of the disjoint parts[0..n), as text. */
+static char *result_parts_ok(struct agg_part *const *parts, int n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.csv", tmpdir);
+    unlink(path);
+    struct pcsv_error err;
+    memset(&err, 0, sizeof err);
+    struct outsink *o = outsink_open(path, OUT_CSV, &err);
+    cr_assert_not_null(o, "outsink_open: %s", err.msg);
+    cr_assert_eq(agg_result_write(parts, n, o, &err), 0, "agg_result_write: %s", err.msg);
+    cr_assert_eq(outsink_commit(o, &err), 0, "outsink_commit: %s", err.msg);
+    char *s = read_file(path);
+    unlink(path);
+    return s;
+}
+
+/* agg_combine (the engine's parallel, hash-partitioned merge of the
+ * workers' partials) gives the serial result for any number of pieces,
+ * none included (one empty partial). */
+Test(agg, combine_equals_serial)
+{
+    struct agg_plan *plans[] = {plan_make("k", ALL_AGGS), plan_make("k,k2", MORE_AGGS),
+                                plan_make(NULL, MORE_AGGS), plan_make("k2,k", ALL_AGGS)};
+    enum { NPLANS = sizeof plans / sizeof plans[0], MAXROWS = 1500 };
+    struct row *rows = calloc(MAXROWS, sizeof *rows);
+    cr_assert_not_null(rows);
+    for (int t = 0; t < 200; t++) {
+        struct gen g = {.seed = 5000 + (uint64_t)t};
+        g.keyset = (int)rng_below(&g.seed, 4);
+        g.x_exp = rng_below(&g.seed, 3) == 0;
+        g.y_words = rng_below(&g.seed, 3) == 0;
+        size_t n = rng_below(&g.seed, 8) == 0 ? 0 : rng_below(&g.seed, MAXROWS);
+        gen_rows(&g, rows, n);
+        const struct agg_plan *p = plans[t % NPLANS];
+        struct agg_part *serial = agg_part_create(p);
+        cr_assert_not_null(serial);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(feed(serial, p, &rows[i], i, no_bad, NULL), 0);
+        char *want = result_ok(serial);
+        agg_part_destroy(serial);
+
+        size_t cut[13];
+        size_t np = n ? rng_cuts(&g.seed, n, cut, 12) : 0;
+        struct agg_part *parts[13];
+        for (size_t j = 0; j < np; j++) {
+            parts[j] = agg_part_create(p);
+            cr_assert_not_null(parts[j]);
+            agg_part_set_pos_base(parts[j], cut[j]);
+            for (size_t i = cut[j]; i < cut[j + 1]; i++)
+                cr_assert_eq(feed(parts[j], p, &rows[i], i, no_bad, NULL), 0);
+        }
+        int nparts = (int)np;
+        struct pcsv_error err;
+        memset(&err, 0, sizeof err);
+        cr_assert_eq(agg_combine(p, parts, &nparts, &err), 0, "agg_combine: %s", err.msg);
+        cr_assert_eq(nparts, np ? (int)np : 1);
+        char *got = result_parts_ok(parts, nparts);
+        for (int j = 0; j < nparts; j++)
+            agg_part_destroy(parts[j]);
+        cr_assert_str_eq(got, want, "case %d (%zu rows, %zu pieces): combined result differs:\n%s\n--- serial:\n%s",
+                         t, n, np, got, want);
+        free(got);
+        free(want);
+        for (size_t i = 0; i < g.npool; i++)
+            free(g.pool[i]);
+        free(g.pool);
+    }
+    free(rows);
+    for (int i = 0; i < NPLANS; i++)
+        agg_plan_destroy(plans[i]);
+}
+
 /* A key column named twice (--by k,k): either refused as a usage error or
  * grouped like --by k, through the scanner and agg_part_batch too, with
  * long quoted keys filling whole batches. */
