@@ -358,8 +358,6 @@ size_t agg_part_groups(const struct agg_part *a) { return hashtab_size(a->ht); }
 
 void agg_part_set_pos_base(struct agg_part *a, uint64_t base) { a->pos_base = base; }
 
-void agg_part_seal(struct agg_part *a) { hashtab_drop_index(a->ht); }
-
 /* Rescale every group's sum of column i to scale ns (> its scale). */
 static void rescale(struct agg_part *a, int i, int ns)
 {
@@ -765,18 +763,16 @@ static inline unsigned partition_of(uint64_t h, unsigned nparts)
     return (unsigned)((h >> 32) % nparts);
 }
 
+/* Merge from into into (from unchanged), only the groups whose key hash
+ * falls in partition part of nparts (all with nparts 1): agg_combine's
+ * threads each fill one partition from every worker's partial at once.
+ * -1 on ENOMEM. */
 static int merge_groups(struct agg_part *into, const struct agg_part *from, unsigned part,
                         unsigned nparts);
 
 int agg_part_merge(struct agg_part *into, const struct agg_part *from)
 {
     return merge_groups(into, from, 0, 1);
-}
-
-int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
-                             unsigned nparts)
-{
-    return merge_groups(into, from, part, nparts);
 }
 
 static int merge_groups(struct agg_part *into, const struct agg_part *from, unsigned part,
@@ -905,7 +901,7 @@ static int combine_one(void *ctx, int i)
 {
     struct combine *m = ctx;
     for (int w = 0; w < m->nfrom; w++)
-        if (agg_part_merge_partition(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
+        if (merge_groups(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
             return PCSV_ENOMEM;
     return 0;
 }
@@ -927,8 +923,10 @@ int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *npart
     int ninto = 0;
     for (; into && ninto < n && (into[ninto] = agg_part_create(plan)); ninto++)
         ;
+    /* the sources are only read from now on: free their lookup indexes (a
+     * third of their memory with many groups) before the copies grow */
     for (int i = 0; i < n; i++)
-        agg_part_seal(parts[i]);
+        hashtab_drop_index(parts[i]->ht);
     struct combine m = {.from = parts, .into = into, .nfrom = n, .ninto = ninto};
     int rc = 0;
     if (!into || ninto < n || pipeline_parallel(ninto, combine_one, &m) != 0)

@@ -124,21 +124,11 @@ void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
-/* Merge only the groups of from whose key hash falls in partition part of
- * nparts: nparts threads can then merge every worker's partial into nparts
- * disjoint results at once (see agg_result_write). */
-int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
-                             unsigned nparts);
-
-/* p will only be merged from from now on: free its lookup index (a third
- * of its memory with many groups). */
-void agg_part_seal(struct agg_part *p);
-
 size_t agg_part_groups(const struct agg_part *p);
 
 /* The combine step: the workers' partials parts[0..*nparts) become *nparts
- * partials holding disjoint sets of groups (hash partitions), merged in
- * parallel on a team of *nparts threads (pipeline_parallel), ready for
+ * partials holding disjoint sets of groups (partitions by the high bits
+ * of the key hash), merged in parallel on a team of *nparts threads (pipeline_parallel), ready for
  * agg_result_write. The inputs are destroyed and replaced in parts; with
  * none, parts[0] becomes one empty partial (parts has room for one). Blocks
  * until the merge is done. Returns 0, or PCSV_ENOMEM (err set); parts then

@@ -1,7 +1,7 @@
 /* agg_result.h - the result table of an aggregation: finalize, sort, print.
  *
  * Takes the merged partials of agg.h (disjoint sets of groups, e.g. the
- * partitions of agg_part_merge_partition) and writes the table. Every
+ * partitions agg_combine makes) and writes the table. Every
  * result cell is computed by one function (cell_of in agg_result.c), for
  * --sort and for printing alike, so the order always agrees with what is
  * printed. Decisions that cover the whole input (a column's decimal scale,
@@ -20,7 +20,7 @@
 #include "agg.h"
 
 /* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
- * partitions of agg_part_merge_partition) and write the result table
+ * partitions agg_combine makes) and write the result table
  * (header and rows) to out. Column-wide facts are first made the same in
  * every part. Rows are in key order, or by the --sort column (numeric,
  * compared exactly, when every value of it is a number; else bytes; empty
