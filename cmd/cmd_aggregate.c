@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "../pipeline/agg.h"
+#include "../pipeline/agg_result.h"
 #include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
 #include "cmd.h"
@@ -30,7 +31,6 @@ struct refagg {
     struct agg_val *vals;
     const char *path;
     uint64_t line;
-    int ncols;
     struct pcsv_error *err;
 };
 
@@ -43,15 +43,12 @@ static bool ref_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
     return false;
 }
 
-static int ref_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+static int ref_row(void *ctx, const char *path, uint64_t line, const uint8_t *const *v,
+                   const size_t *l)
 {
     struct refagg *r = ctx;
+    r->path = path;
     r->line = line;
-    if (nf != (size_t)r->ncols) {
-        pcsv_error_set(r->err, PCSV_EDATA, 0, r->path, line, "expected %d fields, found %zu",
-                       r->ncols, nf);
-        return PCSV_EDATA;
-    }
     for (int c = 0; c < r->plan->nselcols; c++) {
         int s = r->plan->sel[c];
         if (s >= 0) {
@@ -69,36 +66,10 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
     struct agg_val *vals = calloc((size_t)plan->nsel + 1, sizeof *vals);
     if (!vals)
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-    int rc = 0;
-    for (int i = 0; i < ins->n && !rc; i++) {
-        struct source *in = &ins->in[i];
-        struct refagg r = {.plan = plan, .part = part, .vals = vals, .path = in->path,
-                           .ncols = ins->in[0].ncols, .err = err};
-        if (in->is)
-            rc = pcsv_error_set(err, PCSV_EUSAGE, 0, in->path, 0,
-                                "--parser libcsv reads files, not pipes or zstd streams");
-        else if (in->data_begin < in->map.size)
-            rc = refparse_run(&in->map, in->data_begin,
-                              in->header_lines + 1, o->delim, o->quote, ref_row, &r, in->path, err);
-    }
+    struct refagg r = {.plan = plan, .part = part, .vals = vals, .err = err};
+    int rc = refparse_inputs(ins->in, ins->n, o->delim, o->quote, ref_row, &r, err);
     free(vals);
     return rc;
-}
-
-/* The parallel merge: partition i gathers its share of every worker's
- * groups, worker by worker. */
-struct pmerge {
-    struct agg_part **from, **into;
-    int nfrom, ninto;
-};
-
-static int merge_one(void *ctx, int i)
-{
-    struct pmerge *m = ctx;
-    for (int w = 0; w < m->nfrom; w++)
-        if (agg_part_merge_partition(m->into[i], m->from[w], (unsigned)i, (unsigned)m->ninto) < 0)
-            return PCSV_ENOMEM;
-    return 0;
 }
 
 int cmd_aggregate(struct pcsv_opts *o)
@@ -147,33 +118,14 @@ int cmd_aggregate(struct pcsv_opts *o)
         struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
         progress_stop(prog);
-        /* the workers' partials: merged in parallel by hash partition */
+        /* the workers' partials, combined into disjoint ones */
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             struct agg_part *part = pipeline_worker_state(p, i);
             if (part)
                 parts[nparts++] = part;
         }
-        if (!rc && nparts > 1) {
-            struct agg_part **into = calloc((size_t)nparts, sizeof *into);
-            int ninto = 0;
-            for (; into && ninto < nparts && (into[ninto] = agg_part_create(plan)); ninto++)
-                ;
-            for (int i = 0; i < nparts; i++)
-                agg_part_seal(parts[i]);
-            struct pmerge m = {.from = parts, .into = into, .nfrom = nparts, .ninto = ninto};
-            if (!into || ninto < nparts || pipeline_parallel(ninto, merge_one, &m) != 0)
-                rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-            for (int i = 0; i < nparts; i++)
-                agg_part_destroy(parts[i]);
-            for (int i = 0; i < ninto; i++)
-                parts[i] = into[i];
-            nparts = ninto;
-            free(into);
-        }
-        if (!rc && !nparts && (parts[0] = agg_part_create(plan)))
-            nparts = 1;
-        if (!rc && !nparts)
-            rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        if (!rc)
+            rc = agg_combine(plan, parts, &nparts, &err);
     }
     if (rc)
         goto out;
@@ -182,7 +134,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    rc = agg_write(parts, nparts, out, &err);
+    rc = agg_result_write(parts, nparts, out, &err);
     if (rc) {
         outsink_abort(out);
         goto out;

@@ -24,23 +24,12 @@ static int count_batch(void *state, const uint8_t *data, uint8_t quote, const st
     return 0;
 }
 
-struct refcount {
-    uint64_t n;
-    int ncols;
-    const char *path;
-    struct pcsv_error *err;
-};
-
-static int ref_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+/* --parser libcsv: refparse_inputs checks each row's field count. */
+static int ref_row(void *ctx, const char *path, uint64_t line, const uint8_t *const *v,
+                   const size_t *l)
 {
-    (void)v, (void)l;
-    struct refcount *c = ctx;
-    if (nf != (size_t)c->ncols) {
-        pcsv_error_set(c->err, PCSV_EDATA, 0, c->path, line, "expected %d fields, found %zu",
-                       c->ncols, nf);
-        return PCSV_EDATA;
-    }
-    c->n++;
+    (void)path, (void)line, (void)v, (void)l;
+    (*(uint64_t *)ctx)++;
     return 0;
 }
 
@@ -57,20 +46,7 @@ int cmd_count(struct pcsv_opts *o)
     int32_t *sel = NULL;
     int *wslots = NULL;
     if (o->ref_parser) {
-        for (int i = 0; i < ins.n && !rc; i++) {
-            struct source *in = &ins.in[i];
-            struct refcount c = {.ncols = ins.in[0].ncols, .path = in->path, .err = &err};
-            if (in->is) {
-                rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, in->path, 0,
-                                    "--parser libcsv reads files, not pipes or zstd streams");
-                break;
-            }
-            if (in->data_begin < in->map.size)
-                rc = refparse_run(&in->map, in->data_begin,
-                                  in->header_lines + 1, o->delim, o->quote, ref_row, &c, in->path,
-                                  &err);
-            total += c.n;
-        }
+        rc = refparse_inputs(ins.in, ins.n, o->delim, o->quote, ref_row, &total, &err);
     } else {
         struct pipe_cfg cfg = opts_pipe_cfg(o);
         struct pipe_consumer c = {.worker_create = count_create, .batch = count_batch};

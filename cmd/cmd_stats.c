@@ -55,24 +55,24 @@ int cmd_stats(struct pcsv_opts *o)
     struct pipe_consumer c = {.ctx = &ctx, .nsel = ncols, .sel = sel, .nselcols = ncols,
                               .worker_create = stats_create, .batch = stats_batch};
     p = pipeline_create(&cfg, &c, &err);
+    int nw = p ? pipeline_nworkers(p) : 0;
+    struct stats_part **parts = p ? calloc((size_t)nw + 1, sizeof *parts) : NULL;
     struct progress *prog = progress_start(o, p, &ins);
-    rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
+    rc = !p      ? PCSV_ENOMEM
+         : parts ? inputs_run(p, &ins, &err)
+                 : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     progress_stop(prog);
-    /* the partials are small (one state per column): merged in worker order */
-    for (int i = 0; p && i < pipeline_nworkers(p); i++) {
+    /* the workers' partials, combined into one */
+    for (int i = 0; i < nw; i++) {
         struct stats_part *part = pipeline_worker_state(p, i);
-        if (!part)
-            continue;
-        if (!rc && !total)
-            total = part;
-        else {
-            if (!rc && stats_part_merge(total, part) < 0)
-                rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+        if (parts && !rc)
+            parts[i] = part;
+        else
             stats_part_destroy(part);
-        }
     }
-    if (!rc && !total && !(total = stats_part_create(ncols)))
-        rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    if (!rc && !(total = stats_combine(parts, nw, ncols, &err)))
+        rc = err.code;
+    free(parts);
     if (rc)
         goto out;
     if (!(out = outsink_open(o->output, o->format, &err))) {

@@ -1,4 +1,4 @@
-/* agg.h - group-by aggregation: plans, partial aggregates, merge, result.
+/* agg.h - group-by aggregation: plans, partial aggregates, merge.
  *
  * A plan (from --by and --agg, resolved against the header) says which
  * columns the scanner must deliver (selection slots) and what to keep per
@@ -13,12 +13,10 @@
  *
  * Decisions that cover the whole input (a column's decimal scale, whether it
  * had exponent notation, whether min/max compare as numbers) are taken at
- * agg_part_write time from the merged partial, never per chunk.
+ * write time from the merged partial, never per chunk (agg_result.h).
  *
  * Threading: a plan is read-only once made and may be shared; a partial
- * belongs to one thread until it is merged. agg_write keeps no state
- * outside its arguments (no file-scope variables), so writes of different
- * partials may run at once.
+ * belongs to one thread until it is merged.
  *
  * Exactness: sums of integers and decimals are exact; means, variances and
  * quantiles are computed exactly (decimals and reals combined in big
@@ -32,7 +30,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../io/outsink.h"
 #include "../io/status.h"
 #include "scan.h"
 
@@ -127,27 +124,16 @@ void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
-/* Merge only the groups of from whose key hash falls in partition part of
- * nparts: nparts threads can then merge every worker's partial into nparts
- * disjoint results at once (see agg_write). */
-int agg_part_merge_partition(struct agg_part *into, const struct agg_part *from, unsigned part,
-                             unsigned nparts);
-
-/* p will only be merged from from now on: free its lookup index (a third
- * of its memory with many groups). */
-void agg_part_seal(struct agg_part *p);
-
 size_t agg_part_groups(const struct agg_part *p);
 
-/* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
- * partitions of agg_part_merge_partition) and write the result table
- * (header and rows) to out. Column-wide facts are first made the same in
- * every part. Rows are in key order, or by the --sort column (numeric,
- * compared exactly, when every value of it is a number; else bytes; empty
- * cells last; ties in key order). PCSV_EDATA if a sum overflowed the exact
- * range or a printed result is beyond the double range. */
-int agg_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err);
-/* agg_write of one part. */
-int agg_part_write(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
+/* The combine step: the workers' partials parts[0..*nparts) become *nparts
+ * partials holding disjoint sets of groups (partitions by the high bits
+ * of the key hash), merged in parallel on a team of *nparts threads (pipeline_parallel), ready for
+ * agg_result_write. The inputs are destroyed and replaced in parts; with
+ * none, parts[0] becomes one empty partial (parts has room for one). Blocks
+ * until the merge is done. Returns 0, or PCSV_ENOMEM (err set); parts then
+ * holds *nparts partials the caller still destroys. */
+int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *nparts,
+                struct pcsv_error *err);
 
 #endif

@@ -135,3 +135,40 @@ out:
     free(r.lens);
     return rc;
 }
+
+/* refparse_inputs' row check, in front of the command's callback. */
+struct rp_input {
+    refparse_input_row_fn cb;
+    void *ctx;
+    const char *path;
+    int ncols;
+    struct pcsv_error *err;
+};
+
+static int input_row(void *ctx, uint64_t line, size_t nf, const uint8_t *const *v, const size_t *l)
+{
+    struct rp_input *r = ctx;
+    if (nf != (size_t)r->ncols) {
+        pcsv_error_set(r->err, PCSV_EDATA, 0, r->path, line, "expected %d fields, found %zu",
+                       r->ncols, nf);
+        return PCSV_EDATA;
+    }
+    return r->cb(r->ctx, r->path, line, v, l);
+}
+
+int refparse_inputs(const struct source *in, int n, uint8_t delim, uint8_t quote,
+                    refparse_input_row_fn cb, void *ctx, struct pcsv_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        const struct source *x = &in[i];
+        struct rp_input r = {.cb = cb, .ctx = ctx, .path = x->path, .ncols = in[0].ncols, .err = err};
+        if (x->is) /* a stream cannot be mapped, and libcsv reads the mapping */
+            rc = pcsv_error_set(err, PCSV_EUSAGE, 0, x->path, 0,
+                                "--parser libcsv reads files, not pipes or zstd streams");
+        else if (x->data_begin < x->map.size)
+            rc = refparse_run(&x->map, x->data_begin, x->header_lines + 1, delim, quote, input_row,
+                              &r, x->path, err);
+    }
+    return rc;
+}

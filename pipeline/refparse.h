@@ -17,6 +17,8 @@
 
 #include "../io/mapfile.h"
 #include "../io/status.h"
+#include "pipeline.h"
+#include "source.h"
 
 /* One row: nfields values (unquoted). line is the 1-based physical line
  * where the row starts, counting from line0 at the first byte. Return 0 to
@@ -35,5 +37,23 @@ typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields,
 int refparse_run(const struct mapfile *m, size_t begin, uint64_t line0, uint8_t delim,
                  uint8_t quote, refparse_row_fn cb, void *ctx, const char *path,
                  struct pcsv_error *err);
+
+/* One row of refparse_inputs: exactly as many fields as the first input's
+ * header has (the count is checked before), from input path, starting on
+ * line. Return 0 to go on, non-zero to stop (refparse_inputs then returns
+ * that, with err as the callback left it). */
+typedef int (*refparse_input_row_fn)(void *ctx, const char *path, uint64_t line,
+                                     const uint8_t *const *vals, const size_t *lens);
+
+/* `--parser libcsv` over the opened inputs in[0..n), in order, as one
+ * table: the data rows of each file (after its header) go to cb one by one
+ * on the caller's thread. Every command that takes --parser libcsv runs
+ * this loop, so they agree on what is refused and how. Returns 0, the
+ * callback's non-zero value, PCSV_EUSAGE for a pipe or zstd input ("--parser
+ * libcsv reads files, not pipes or zstd streams", the inputs before it
+ * already parsed), PCSV_EDATA "expected N fields, found M" at the row's
+ * line, or what refparse_run returns. */
+int refparse_inputs(const struct source *in, int n, uint8_t delim, uint8_t quote,
+                    refparse_input_row_fn cb, void *ctx, struct pcsv_error *err);
 
 #endif

@@ -689,3 +689,29 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
                               "1.8e308)");
     return 0;
 }
+
+struct stats_part *stats_combine(struct stats_part *const *parts, int n, int ncols,
+                                 struct pcsv_error *err)
+{
+    struct stats_part *total = NULL;
+    bool nomem = false;
+    for (int i = 0; i < n; i++) {
+        if (!parts[i])
+            continue;
+        if (!nomem && !total) {
+            total = parts[i];
+            continue;
+        }
+        if (!nomem && stats_part_merge(total, parts[i]) < 0)
+            nomem = true;
+        stats_part_destroy(parts[i]);
+    }
+    if (!nomem && !total && !(total = stats_part_create(ncols)))
+        nomem = true;
+    if (nomem) {
+        stats_part_destroy(total);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    return total;
+}

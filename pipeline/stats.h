@@ -52,6 +52,14 @@ int stats_part_value(struct stats_part *p, int c, const uint8_t *v, size_t len);
 /* Merge from into into (from is left unchanged). -1 on ENOMEM. */
 int stats_part_merge(struct stats_part *into, const struct stats_part *from);
 
+/* The combine step: parts[0..n) (NULL entries, workers that never ran, are
+ * skipped) merged in order into one, which is returned; the others are
+ * destroyed. Serial: a partial is small (one state per column). With no
+ * part, a new empty partial of ncols columns. NULL on ENOMEM (err set;
+ * every part destroyed). */
+struct stats_part *stats_combine(struct stats_part *const *parts, int n, int ncols,
+                                 struct pcsv_error *err);
+
 /* Write the summary table: header column,type,count,nulls,min,max,mean,
  * stddev,distinct,distinct_exact,max_length, then one row per
  * column in input order. */

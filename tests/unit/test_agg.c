@@ -9,11 +9,11 @@
  * per piece, merged in a random grouping and order. It also renders the rows
  * as CSV and feeds random byte ranges of it through the scanner and
  * agg_part_batch (the production path). Every result is written with
- * agg_part_write to a file and the files must be identical.
+ * agg_result_write_part to a file and the files must be identical. The
+ * result table's own tests (sorting, reentrancy) are in test_agg_result.c;
+ * the helpers both use in agg_fixture.h.
  */
 #include <criterion/criterion.h>
-
-#include <pthread.h>
 
 #include "testrng.h"
 
@@ -27,181 +27,12 @@
 
 #include "../../io/outsink.h"
 #include "../../pipeline/agg.h"
+#include "../../pipeline/agg_result.h"
 #include "../../pipeline/scan.h"
 
-/* ---- small utilities ---- */
-
-
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static void buf_put(struct buf *b, const void *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        cr_assert_not_null(b->p);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
-
-/* A scratch directory for result files: tmpfs when there is one, since
- * every outsink_commit fsyncs. */
-static char tmpdir[64];
-
-static void tmpdir_make(void)
-{
-    strcpy(tmpdir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/pcsv-agg-XXXXXX" : "/tmp/pcsv-agg-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp");
-}
-
-static void tmpdir_remove(void)
-{
-    char p[128];
-    snprintf(p, sizeof p, "%s/out.csv", tmpdir);
-    unlink(p);
-    rmdir(tmpdir);
-}
+#include "agg_fixture.h"
 
 TestSuite(agg, .init = tmpdir_make, .fini = tmpdir_remove);
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "open %s", path);
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    buf_put(&b, "", 0);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_put(&b, chunk, n);
-    fclose(f);
-    return b.p;
-}
-
-/* The result table of a, as text; NULL when agg_part_write fails (*code
- * then says why). */
-static char *result_of(struct agg_part *a, enum pcsv_status *code)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/out.csv", tmpdir);
-    unlink(path);
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    struct outsink *o = outsink_open(path, OUT_CSV, &err);
-    cr_assert_not_null(o, "outsink_open: %s", err.msg);
-    int rc = agg_part_write(a, o, &err);
-    if (code)
-        *code = (enum pcsv_status)rc;
-    if (rc) {
-        outsink_abort(o);
-        return NULL;
-    }
-    cr_assert_eq(outsink_commit(o, &err), 0, "outsink_commit: %s", err.msg);
-    char *s = read_file(path);
-    unlink(path);
-    return s;
-}
-
-static char *result_ok(struct agg_part *a)
-{
-    enum pcsv_status code = PCSV_OK;
-    char *s = result_of(a, &code);
-    cr_assert_not_null(s, "agg_part_write failed: %d", code);
-    return s;
-}
-
-/* ---- rows ---- */
-
-#define NCOLS 4
-static char *colnames[NCOLS] = {"k", "k2", "x", "y"};
-
-struct row {
-    const char *v[NCOLS];
-};
-
-static struct agg_plan *plan_make(const char *by, const char *aggs)
-{
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    struct agg_plan *p = agg_plan_create(colnames, NCOLS, by, aggs, &err);
-    cr_assert_not_null(p, "agg_plan_create(%s, %s): %s", by ? by : "NULL", aggs ? aggs : "NULL", err.msg);
-    return p;
-}
-
-/* A plan, or NULL when the options are refused as a usage error. */
-static struct agg_plan *plan_try(const char *by, const char *aggs)
-{
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    struct agg_plan *p = agg_plan_create(colnames, NCOLS, by, aggs, &err);
-    cr_assert(p || err.code == PCSV_EUSAGE, "agg_plan_create(%s): %s", by ? by : "NULL", err.msg);
-    return p;
-}
-
-struct badlog {
-    int calls;
-    size_t row;
-    int col;
-    char val[64];
-    bool answer; /* what bad() returns */
-};
-
-static bool on_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
-{
-    struct badlog *b = ctx;
-    b->calls++;
-    b->row = row;
-    b->col = col;
-    snprintf(b->val, sizeof b->val, "%.*s", (int)len, (const char *)val);
-    return b->answer;
-}
-
-/* No bad values expected. */
-static bool no_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t len)
-{
-    (void)ctx;
-    cr_assert_fail("unexpected bad value row %zu col %d '%.*s'", row, col, (int)len, (const char *)val);
-    return false;
-}
-
-static int feed(struct agg_part *a, const struct agg_plan *p, const struct row *r, size_t idx,
-                agg_bad_fn bad, void *ctx)
-{
-    struct agg_val vals[NCOLS + 1];
-    memset(vals, 0, sizeof vals);
-    for (int c = 0; c < NCOLS; c++)
-        if (p->sel[c] >= 0) {
-            vals[p->sel[c]].p = (const uint8_t *)r->v[c];
-            vals[p->sel[c]].len = strlen(r->v[c]);
-        }
-    return agg_part_row(a, vals, idx, bad, ctx);
-}
-
-static char *aggregate_rows(const struct agg_plan *p, const struct row *rows, size_t n)
-{
-    struct agg_part *a = agg_part_create(p);
-    cr_assert_not_null(a);
-    struct badlog log = {.answer = true};
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(feed(a, p, &rows[i], i, on_bad, &log), 0);
-    char *s = result_ok(a);
-    agg_part_destroy(a);
-    return s;
-}
 
 /* ---- known answers ---- */
 
@@ -364,23 +195,6 @@ Test(agg, word_in_minmax_column_compares_bytes)
     agg_plan_destroy(p);
 }
 
-Test(agg, numeric_keys_sort_numerically)
-{
-    struct agg_plan *p = plan_make("k", "count");
-    const struct row rows[] = {
-        {{"10", "", "", ""}}, {{"9", "", "", ""}}, {{"-1", "", "", ""}}, {{"1.5", "", "", ""}},
-        {{"2e0", "", "", ""}}, {{"9", "", "", ""}},
-    };
-    char *s = aggregate_rows(p, rows, 6);
-    cr_assert_str_eq(s, "k,count\n-1,1\n1.5,1\n2e0,1\n9,2\n10,1\n");
-    free(s);
-    const struct row rows2[] = {{{"10", "", "", ""}}, {{"9", "", "", ""}}, {{"a", "", "", ""}}};
-    s = aggregate_rows(p, rows2, 3);
-    cr_assert_str_eq(s, "k,count\n10,1\n9,1\na,1\n");
-    free(s);
-    agg_plan_destroy(p);
-}
-
 /* No rows at all: the header, and without --by the one row of the whole
  * (empty) input. */
 Test(agg, empty_input)
@@ -509,29 +323,6 @@ Test(agg, merge_leaves_source_unchanged)
 }
 
 /* ---- the merge property ---- */
-
-struct gen {
-    uint64_t seed;
-    int keyset;    /* which key values */
-    bool x_exp;    /* exponent notation in x */
-    bool x_bad;    /* non-numbers in x (bad rows, dropped) */
-    bool y_words;  /* words in y */
-    char **pool;   /* every generated string, freed at the end */
-    size_t npool, cappool;
-};
-
-static const char *keep(struct gen *g, const char *s)
-{
-    if (g->npool == g->cappool) {
-        g->cappool = g->cappool ? g->cappool * 2 : 1024;
-        g->pool = realloc(g->pool, g->cappool * sizeof *g->pool);
-        cr_assert_not_null(g->pool);
-    }
-    char *c = strdup(s);
-    cr_assert_not_null(c);
-    g->pool[g->npool++] = c;
-    return c;
-}
 
 static const char *gen_key(struct gen *g)
 {
@@ -786,6 +577,79 @@ Test(agg, merge_in_any_grouping_equals_serial)
         agg_plan_destroy(plans[i]);
 }
 
+/* The result table of the disjoint parts[0..n), as text. */
+static char *result_parts_ok(struct agg_part *const *parts, int n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.csv", tmpdir);
+    unlink(path);
+    struct pcsv_error err;
+    memset(&err, 0, sizeof err);
+    struct outsink *o = outsink_open(path, OUT_CSV, &err);
+    cr_assert_not_null(o, "outsink_open: %s", err.msg);
+    cr_assert_eq(agg_result_write(parts, n, o, &err), 0, "agg_result_write: %s", err.msg);
+    cr_assert_eq(outsink_commit(o, &err), 0, "outsink_commit: %s", err.msg);
+    char *s = read_file(path);
+    unlink(path);
+    return s;
+}
+
+/* agg_combine (the engine's parallel, hash-partitioned merge of the
+ * workers' partials) gives the serial result for any number of pieces,
+ * none included (one empty partial). */
+Test(agg, combine_equals_serial)
+{
+    struct agg_plan *plans[] = {plan_make("k", ALL_AGGS), plan_make("k,k2", MORE_AGGS),
+                                plan_make(NULL, MORE_AGGS), plan_make("k2,k", ALL_AGGS)};
+    enum { NPLANS = sizeof plans / sizeof plans[0], MAXROWS = 1500 };
+    struct row *rows = calloc(MAXROWS, sizeof *rows);
+    cr_assert_not_null(rows);
+    for (int t = 0; t < 200; t++) {
+        struct gen g = {.seed = 5000 + (uint64_t)t};
+        g.keyset = (int)rng_below(&g.seed, 4);
+        g.x_exp = rng_below(&g.seed, 3) == 0;
+        g.y_words = rng_below(&g.seed, 3) == 0;
+        size_t n = rng_below(&g.seed, 8) == 0 ? 0 : rng_below(&g.seed, MAXROWS);
+        gen_rows(&g, rows, n);
+        const struct agg_plan *p = plans[t % NPLANS];
+        struct agg_part *serial = agg_part_create(p);
+        cr_assert_not_null(serial);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(feed(serial, p, &rows[i], i, no_bad, NULL), 0);
+        char *want = result_ok(serial);
+        agg_part_destroy(serial);
+
+        size_t cut[13];
+        size_t np = n ? rng_cuts(&g.seed, n, cut, 12) : 0;
+        struct agg_part *parts[13];
+        for (size_t j = 0; j < np; j++) {
+            parts[j] = agg_part_create(p);
+            cr_assert_not_null(parts[j]);
+            agg_part_set_pos_base(parts[j], cut[j]);
+            for (size_t i = cut[j]; i < cut[j + 1]; i++)
+                cr_assert_eq(feed(parts[j], p, &rows[i], i, no_bad, NULL), 0);
+        }
+        int nparts = (int)np;
+        struct pcsv_error err;
+        memset(&err, 0, sizeof err);
+        cr_assert_eq(agg_combine(p, parts, &nparts, &err), 0, "agg_combine: %s", err.msg);
+        cr_assert_eq(nparts, np ? (int)np : 1);
+        char *got = result_parts_ok(parts, nparts);
+        for (int j = 0; j < nparts; j++)
+            agg_part_destroy(parts[j]);
+        cr_assert_str_eq(got, want, "case %d (%zu rows, %zu pieces): combined result differs:\n%s\n--- serial:\n%s",
+                         t, n, np, got, want);
+        free(got);
+        free(want);
+        for (size_t i = 0; i < g.npool; i++)
+            free(g.pool[i]);
+        free(g.pool);
+    }
+    free(rows);
+    for (int i = 0; i < NPLANS; i++)
+        agg_plan_destroy(plans[i]);
+}
+
 /* A key column named twice (--by k,k): either refused as a usage error or
  * grouped like --by k, through the scanner and agg_part_batch too, with
  * long quoted keys filling whole batches. */
@@ -823,163 +687,4 @@ Test(agg, repeated_key_column)
     free(g.pool);
     free(rows);
     agg_plan_destroy(p);
-}
-
-/* ---- issue 11: reentrant output, --sort, exact results ---- */
-
-static struct agg_part *part_of(const struct agg_plan *p, const struct row *rows, size_t n)
-{
-    struct agg_part *a = agg_part_create(p);
-    cr_assert_not_null(a);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(feed(a, p, &rows[i], i, no_bad, NULL), 0);
-    return a;
-}
-
-/* A variance beyond the double range fails that write only: the flag used
- * to live at file scope and was never reset, so every later write failed. */
-Test(agg, overflow_verdict_does_not_outlive_its_write)
-{
-    struct agg_plan *p = plan_make(NULL, "var:x");
-    const struct row big[] = {{{"", "", "1e200", ""}}, {{"", "", "-1e200", ""}}};
-    const struct row small[] = {{{"", "", "1", ""}}, {{"", "", "2", ""}}};
-    struct agg_part *a = part_of(p, big, 2), *b = part_of(p, small, 2);
-    enum pcsv_status code = PCSV_OK;
-    cr_assert_null(result_of(a, &code));
-    cr_assert_eq(code, PCSV_EDATA);
-    char *s = result_ok(b);
-    cr_assert_str_eq(s, "x_var\n0.5\n");
-    free(s);
-    agg_part_destroy(a);
-    agg_part_destroy(b);
-    agg_plan_destroy(p);
-}
-
-/* Exact answers where doubles in between used to lose: var of equal values
- * in a column with a real, the median of decimals, the mean near DBL_MAX. */
-Test(agg, var_median_mean_exact)
-{
-    struct agg_plan *p = plan_make("k", "var:x,stddev:x,median:x,p12.5:x,mean:x");
-    const struct row rows[] = {
-        {{"a", "", "123456789.123", ""}}, {{"a", "", "123456789.123", ""}}, {{"b", "", "1e0", ""}},
-        {{"c", "", "1000000000.2", ""}},  {{"c", "", "-1000000000.0", ""}}, {{"d", "", "1.7e308", ""}},
-        {{"d", "", "1.7e308", ""}},       {{"d", "", "1.7e308", ""}},
-    };
-    char *s = aggregate_rows(p, rows, 8);
-    cr_assert_str_eq(s, "k,x_var,x_stddev,x_median,x_p12.5,x_mean\n"
-                        "a,0,0,123456789.123,123456789.123,123456789.123\n"
-                        "b,,,1,1,1\n"
-                        "c,2.0000000004e+18,1414213562.5145164,0.1,-749999999.975,0.1\n"
-                        "d,0,0,1.7e+308,1.7e+308,1.7e+308\n");
-    free(s);
-    agg_plan_destroy(p);
-}
-
-static struct agg_plan *plan_sorted(const char *by, const char *aggs, const char *sort)
-{
-    struct agg_plan *p = plan_make(by, aggs);
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    cr_assert_eq(agg_plan_sort(p, sort, &err), 0, "%s", err.msg);
-    return p;
-}
-
-static const struct row sort_rows[] = {
-    {{"x", "2", "9007199254740993", "117"}}, {{"y", "1", "9007199254740992", "3"}},
-    {{"z", "3", "9007199254740991", "20"}},  {{"w", "", "9007199254740992.5", ""}},
-};
-
-Test(agg, sort_on_second_key_and_exact_results)
-{
-    static const struct {
-        const char *sort, *want;
-    } cases[] = {
-        {"k2", "y,1\nx,2\nz,3\nw,\n"},
-        {"k2:asc", "y,1\nx,2\nz,3\nw,\n"},
-        {"k2:desc", "z,3\nx,2\ny,1\nw,\n"},
-        {"x_sum", "z,3\ny,1\nw,\nx,2\n"},
-        {"x_sum:desc", "x,2\nw,\ny,1\nz,3\n"},
-        {"y_first", "y,1\nz,3\nx,2\nw,\n"},
-        {"y_first:desc", "x,2\nz,3\ny,1\nw,\n"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct agg_plan *p = plan_sorted("k,k2", "sum:x,first:y", cases[i].sort);
-        char *s = aggregate_rows(p, sort_rows, 4);
-        /* keys only: the results are checked by the CLI cases */
-        struct buf keys = {0};
-        buf_put(&keys, "", 0);
-        for (char *line = strchr(s, '\n') + 1; *line;) {
-            char *c1 = strchr(line, ','), *c2 = strchr(c1 + 1, ','), *nl = strchr(line, '\n');
-            buf_put(&keys, line, (size_t)(c2 - line));
-            buf_puts(&keys, "\n");
-            line = nl + 1;
-        }
-        cr_assert_str_eq(keys.p, cases[i].want, "--sort %s:\n%s", cases[i].sort, s);
-        free(keys.p);
-        free(s);
-        agg_plan_destroy(p);
-    }
-}
-
-/* Two threads writing differently sorted results at once: the sort state
- * used to be at file scope (sort_ctx, rsort_desc). */
-struct writer {
-    struct agg_part *a;
-    const char *want;
-    int id, bad;
-};
-
-static void *write_many(void *arg)
-{
-    struct writer *w = arg;
-    char path[128];
-    snprintf(path, sizeof path, "%s/w%d.csv", tmpdir, w->id);
-    for (int round = 0; round < 40; round++) {
-        struct pcsv_error err;
-        memset(&err, 0, sizeof err);
-        struct outsink *o = outsink_open(path, OUT_CSV, &err);
-        if (!o || agg_part_write(w->a, o, &err) || outsink_commit(o, &err)) {
-            w->bad++;
-            continue;
-        }
-        char *s = read_file(path);
-        w->bad += strcmp(s, w->want) != 0;
-        free(s);
-    }
-    unlink(path);
-    return NULL;
-}
-
-Test(agg, concurrent_writes_sort_independently)
-{
-    enum { N = 3000 };
-    struct row *rows = calloc(N, sizeof *rows);
-    struct gen g = {.seed = 7};
-    cr_assert_not_null(rows);
-    for (size_t i = 0; i < N; i++) {
-        char k[32], x[32];
-        snprintf(k, sizeof k, "%zu", i % 997);
-        snprintf(x, sizeof x, "%zu.%zu", (i * 7919) % 1009, i % 10);
-        rows[i] = (struct row){{keep(&g, k), keep(&g, k), keep(&g, x), ""}};
-    }
-    struct agg_plan *p1 = plan_sorted("k,k2", "count,sum:x", "x_sum:desc");
-    struct agg_plan *p2 = plan_sorted("k2,k", "count,sum:x", "k2:desc");
-    struct agg_part *a1 = part_of(p1, rows, N), *a2 = part_of(p2, rows, N);
-    struct writer w[2] = {{.a = a1, .want = result_ok(a1), .id = 1}, {.a = a2, .want = result_ok(a2), .id = 2}};
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        cr_assert_eq(pthread_create(&t[i], NULL, write_many, &w[i]), 0);
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
-    cr_assert_eq(w[0].bad + w[1].bad, 0, "%d and %d writes differ", w[0].bad, w[1].bad);
-    for (int i = 0; i < 2; i++)
-        free((char *)w[i].want);
-    agg_part_destroy(a1);
-    agg_part_destroy(a2);
-    agg_plan_destroy(p1);
-    agg_plan_destroy(p2);
-    for (size_t i = 0; i < g.npool; i++)
-        free(g.pool[i]);
-    free(g.pool);
-    free(rows);
 }

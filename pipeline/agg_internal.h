@@ -1,0 +1,118 @@
+/* agg_internal.h - private to agg.c and agg_result.c: the partial's layout.
+ *
+ * Not a public interface. agg.c fills partials (rows, merges) and
+ * agg_result.c reads them to sort and print the result table; both need the
+ * group record's layout (struct vstate, F), the partial itself and the
+ * median/pN value encoding. Nothing else includes this header: everyone
+ * else sees struct agg_part as opaque through agg.h.
+ *
+ * Threading: as agg.h: a partial belongs to one thread at a time.
+ */
+#ifndef PCSV_AGG_INTERNAL_H
+#define PCSV_AGG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "agg.h"
+#include "hashtab.h"
+#include "numfmt.h"
+
+struct sbuf {
+    uint8_t *p;
+    uint32_t len, cap;
+};
+
+/* A group's state is one record (struct agg_part.recs, rec_size bytes a
+ * group): the row count, then per value column the fields its functions
+ * need, at offsets fixed by the plan. One record per group keeps an update
+ * to one or two cache lines: with a million groups, every separate array
+ * would be another miss per row. */
+struct vstate {
+    /* offsets into the record; -1 when the column does not need it */
+    int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
+    int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
+    int o_ndistinct; /* distinct: filled from the pair set when writing */
+    int o_sq, o_dsq; /* var/stddev: exact sum of squares (at 2 * scale), of reals (xsq) */
+    /* whole-column facts, merged with max / or */
+    int scale; /* of the sums: every group's sum is at this scale */
+    bool has_dbl, nonnum, overflow;
+};
+
+#define F(a, g, off, type) ((type *)((a)->recs + (size_t)(g) * (a)->rec_size + (off)))
+
+struct agg_part {
+    const struct agg_plan *plan;
+    struct hashtab *ht;
+    /* distinct: one set for every (value column, group, value) seen, keyed
+     * by u32 vcol, u32 group key length, group key, value. Exact, and
+     * merged by set union, so the count never depends on the order. Its
+     * memory grows with the distinct values kept. */
+    struct hashtab *pairs;
+    uint8_t *pairbuf;
+    size_t paircap;
+    /* median/pN: every value, as (vcol, group, value); sorted when written.
+     * The exact value is kept in 16 bytes (interpolation is exact): a real
+     * is its double; a decimal with |mantissa| < 2^51 and scale <= 22 is
+     * its nearest double and its scale (the mantissa is round(v 10^scale),
+     * and two such decimals with the same double are equal); any other
+     * decimal is an index into qbig. */
+    struct qval {
+        union {
+            double v;     /* QV_DBL, QV_DEC: the (nearest) double */
+            uint64_t big; /* QV_BIG: index into qbig */
+        } u;
+        uint32_t group;
+        uint16_t vcol;
+        int8_t scale; /* QV_DEC */
+        uint8_t kind;
+    } *qv;
+    size_t nqv, capqv;
+    unsigned qkinds; /* 1 << kind of every value kept */
+    struct qbig {
+        i128 mant;
+        double v;
+        int scale;
+    } *qbig;
+    size_t nqbig, capqbig;
+    double *qres; /* [group * nquantiles + qslot], filled when written */
+    size_t cap; /* groups recs has room for */
+    size_t rec_size;
+    uint8_t *recs;
+    struct vstate *vs;
+    /* per-batch scratch */
+    uint8_t *arena; /* unquoted values and composite keys of the batch */
+    size_t arena_cap;
+    struct agg_val *vals;  /* [row * nsel + slot] */
+    struct num *nums;      /* [row * nvcols + vcol] */
+    const uint8_t **kp;    /* [row] key */
+    size_t *kl;
+    uint64_t *kh;
+    int64_t *grp;
+    uint8_t *drop;
+    uint64_t pos_base; /* see agg_part_set_pos_base */
+    uint64_t row_pos;  /* agg_part_row's own position counter */
+    const uint64_t *row_start; /* the batch being added (positions) */
+};
+
+/* The kind of a kept median/pN value (struct qval.kind). */
+enum { QV_DBL, QV_DEC, QV_BIG };
+
+static inline int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* The group of key (hash h) in a, added (its record zeroed) if new. -1 on
+ * ENOMEM. */
+int64_t agg_part_group(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h);
+
+/* Rescale every group's sum (and sum of squares) of value column i to scale
+ * ns, which is above the column's scale; an overflow sets the column's
+ * overflow flag. */
+void agg_part_rescale(struct agg_part *a, int i, int ns);
+
+#endif
