@@ -62,13 +62,9 @@ int cmd_count(struct pcsv_opts *o)
             }
             const int *wc;
             int nw = expr_columns(where, &wc);
-            for (int i = 0; i < ncols; i++)
-                sel[i] = -1;
-            for (int i = 0; i < nw; i++) {
-                if (sel[wc[i]] < 0)
-                    sel[wc[i]] = (int32_t)c.nsel++;
-                wslots[i] = sel[wc[i]];
-            }
+            scan_sel_init(sel, ncols);
+            for (int i = 0; i < nw; i++)
+                wslots[i] = scan_sel_slot(sel, &c.nsel, wc[i]);
             c.sel = sel;
             c.nselcols = ncols;
             cfg.where = where;

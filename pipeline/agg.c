@@ -10,6 +10,7 @@
 
 #include "bigmem.h"
 #include "colref.h"
+#include "exact.h"
 #include "hashtab.h"
 #include "numfmt.h"
 #include "pipeline.h"
@@ -33,12 +34,7 @@ void agg_plan_destroy(struct agg_plan *p)
 }
 
 /* The selection slot of column col, adding one when new. */
-static int slot_of(struct agg_plan *p, int col)
-{
-    if (p->sel[col] < 0)
-        p->sel[col] = (int32_t)p->nsel++;
-    return p->sel[col];
-}
+static int slot_of(struct agg_plan *p, int col) { return scan_sel_slot(p->sel, &p->nsel, col); }
 
 int agg_plan_slot(struct agg_plan *p, int col) { return slot_of(p, col); }
 
@@ -106,8 +102,7 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
     p->vcols = calloc(maxitems, sizeof *p->vcols);
     if (!p->sel || !p->key_cols || !p->key_slot || !p->specs || !p->vcols)
         goto nomem;
-    for (int i = 0; i < ncols; i++)
-        p->sel[i] = -1;
+    scan_sel_init(p->sel, ncols);
 
     if (bycopy && *bycopy) {
         char *save = NULL;
@@ -695,16 +690,8 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
             continue;
         const struct scan_field *f = &b->fields[r * nsel];
         struct agg_val *vals = &a->vals[r * nsel];
-        for (size_t s = 0; s < nsel; s++) {
-            const uint8_t *v = data + f[s].start;
-            size_t len = (size_t)(f[s].end - f[s].start);
-            if (len && v[0] == quote) {
-                v = scan_unquote(data, f[s], quote, arena, &len);
-                arena += len;
-            }
-            vals[s].p = v;
-            vals[s].len = len;
-        }
+        for (size_t s = 0; s < nsel; s++)
+            vals[s].p = scan_field_value(data, f[s], quote, &arena, &vals[s].len);
         bool stop = false;
         int rc = row_prepare(a, vals, &a->nums[r * nv], r, &arena, &a->kp[r], &a->kl[r], bad, ctx,
                              &stop);

@@ -18,6 +18,7 @@
 
 #include "agg.h"
 #include "hashtab.h"
+#include "exact.h"
 #include "numfmt.h"
 
 struct sbuf {

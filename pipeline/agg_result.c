@@ -10,6 +10,7 @@
 
 #include "agg_internal.h"
 #include "hashtab.h"
+#include "exact.h"
 #include "numfmt.h"
 
 /* The exact value of a kept median/pN value. */

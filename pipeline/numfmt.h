@@ -68,9 +68,4 @@ size_t num_fmt_double(char *buf, double x);
  * written; buf needs 100 bytes (48 when m < 2^128 and scale <= 38). */
 size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale);
 
-/* For the callers' convenience until each includes exact.h itself (agg.c
- * does not yet). Last, so that exact.h, which includes this file first,
- * finds struct num declared whichever of the two a file includes first. */
-#include "exact.h"
-
 #endif
