@@ -30,7 +30,7 @@ struct pcsv_opts {
     bool quiet;
     const char *by, *agg, *sort; /* --by and --agg: every one given, joined with ',' */
     bool partial;
-    bool ref_parser; /* --parser libcsv */
+    bool ref_parser;    /* --parser libcsv */
     const char *select; /* filter --select (every one, joined with ','), select's COLS */
     long long head_n;   /* head -n */
     int progress;       /* 1 --progress, 0 --no-progress, -1 default */

@@ -111,8 +111,11 @@ int cmd_aggregate(struct pcsv_opts *o)
         struct pipe_cfg cfg = opts_pipe_cfg(o);
         cfg.where = where;
         cfg.where_slots = wslots;
-        struct pipe_consumer c = {.ctx = plan, .nsel = plan->nsel, .sel = plan->sel,
-                                  .nselcols = plan->nselcols, .worker_create = agg_create,
+        struct pipe_consumer c = {.ctx = plan,
+                                  .nsel = plan->nsel,
+                                  .sel = plan->sel,
+                                  .nselcols = plan->nselcols,
+                                  .worker_create = agg_create,
                                   .batch = agg_batch};
         p = pipeline_create(&cfg, &c, &err);
         struct progress *prog = progress_start(o, p, &ins);

@@ -16,11 +16,11 @@
 #include "cmd.h"
 
 struct rows {
-    int nout;          /* output columns */
-    int *out_cols;     /* their input columns */
-    int *out_slots;    /* their selection slots (-1 when raw) */
-    bool raw;          /* copy the row bytes */
-    int32_t *sel;      /* selection for the scanner */
+    int nout;       /* output columns */
+    int *out_cols;  /* their input columns */
+    int *out_slots; /* their selection slots (-1 when raw) */
+    bool raw;       /* copy the row bytes */
+    int32_t *sel;   /* selection for the scanner */
     int nsel, ncols;
     int *where_slots;
     uint8_t quote;
@@ -70,11 +70,14 @@ static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const str
                 size_t len;
                 const uint8_t *v = scan_field_value(data, f[R->out_slots[i]], quote, &s, &len);
                 struct num nm;
-                enum out_kind k = len == 0 ? OUT_NULL
+                enum out_kind k = len == 0                             ? OUT_NULL
                                   : num_parse(v, len, &nm) != NUM_NONE ? OUT_NUM
-                                                                         : OUT_STR;
+                                                                       : OUT_STR;
                 /* CSV keeps an empty field empty; JSON gets null */
-                outfmt_field(o, v, len, k == OUT_NULL ? OUT_NULL : k == OUT_NUM ? OUT_NUM : OUT_STR);
+                outfmt_field(o, v, len,
+                             k == OUT_NULL  ? OUT_NULL
+                             : k == OUT_NUM ? OUT_NUM
+                                            : OUT_STR);
             }
             outfmt_end_row(o);
         }
@@ -150,8 +153,8 @@ static int parse_select(const char *spec, char *const *names, int ncols, int **c
     free(drop);
     if (m == 0 && ncols > 0) { /* rows of no fields would print as blank lines */
         free(v);
-        return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "the selection '%s' leaves no columns to print",
-                              spec);
+        return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                              "the selection '%s' leaves no columns to print", spec);
     }
     *cols = v;
     *n = m;
@@ -224,10 +227,16 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
     cfg.where_slots = R.where_slots;
     if (limit >= 0)
         cfg.jobs = 1; /* head: in order, and no further than needed */
-    struct pipe_consumer c = {.ctx = &R, .nsel = R.nsel, .sel = R.sel, .nselcols = ncols,
-                              .worker_create = rows_create, .batch = rows_batch,
-                              .write = rows_write, .out_format = o->format,
-                              .out_names = outnames, .nout_names = R.nout};
+    struct pipe_consumer c = {.ctx = &R,
+                              .nsel = R.nsel,
+                              .sel = R.sel,
+                              .nselcols = ncols,
+                              .worker_create = rows_create,
+                              .batch = rows_batch,
+                              .write = rows_write,
+                              .out_format = o->format,
+                              .out_names = outnames,
+                              .nout_names = R.nout};
     p = pipeline_create(&cfg, &c, &err);
     if (!p) {
         rc = err.code;

@@ -52,8 +52,12 @@ int cmd_stats(struct pcsv_opts *o)
         goto out;
     cfg.where = where;
     cfg.where_slots = wslots;
-    struct pipe_consumer c = {.ctx = &ctx, .nsel = ncols, .sel = sel, .nselcols = ncols,
-                              .worker_create = stats_create, .batch = stats_batch};
+    struct pipe_consumer c = {.ctx = &ctx,
+                              .nsel = ncols,
+                              .sel = sel,
+                              .nselcols = ncols,
+                              .worker_create = stats_create,
+                              .batch = stats_batch};
     p = pipeline_create(&cfg, &c, &err);
     int nw = p ? pipeline_nworkers(p) : 0;
     struct stats_part **parts = p ? calloc((size_t)nw + 1, sizeof *parts) : NULL;

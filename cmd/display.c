@@ -231,10 +231,12 @@ static void draw(struct progress *g)
     if (g->total) {
         human(t, sizeof t, (double)g->total);
         double pct = 100.0 * (double)done / (double)g->total;
-        double eta = done ? s * (double)(g->total - (done < g->total ? done : g->total)) / (double)done : 0;
+        double eta = done ? s * (double)(g->total - (done < g->total ? done : g->total)) /
+                                (double)done
+                          : 0;
         if (done)
-            snprintf(line, sizeof line, "pcsv: %s / %s (%.0f%%)  %s/s  ETA %d:%02d", d, t, pct,
-                     r, (int)eta / 60, (int)eta % 60);
+            snprintf(line, sizeof line, "pcsv: %s / %s (%.0f%%)  %s/s  ETA %d:%02d", d, t, pct, r,
+                     (int)eta / 60, (int)eta % 60);
         else
             snprintf(line, sizeof line, "pcsv: %s / %s (0%%)", d, t);
     } else {

@@ -88,7 +88,7 @@ int inputs_run(struct pipeline *p, struct inputs *ins, struct pcsv_error *err)
 }
 
 struct expr *where_compile(const struct pcsv_opts *o, char *const *names, int ncols,
-                          struct pcsv_error *err)
+                           struct pcsv_error *err)
 {
     /* Several --where: each alone first, so that a mistake is shown in the
      * expression as typed, with its own columns (in the joined text a

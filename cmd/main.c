@@ -10,12 +10,8 @@ static const struct {
     const char *name;
     int (*run)(struct pcsv_opts *);
 } commands[] = {
-    {"aggregate", cmd_aggregate},
-    {"count", cmd_count},
-    {"headers", cmd_headers},
-    {"filter", cmd_filter},
-    {"select", cmd_select},
-    {"head", cmd_head},
+    {"aggregate", cmd_aggregate}, {"count", cmd_count},   {"headers", cmd_headers},
+    {"filter", cmd_filter},       {"select", cmd_select}, {"head", cmd_head},
     {"stats", cmd_stats},
 };
 

@@ -105,9 +105,12 @@ static int parse_size(const char *s, size_t *out)
     unsigned long long mul = 1;
     if (*end) {
         switch (*end) {
-        case 'k': case 'K': mul = 1ULL << 10; break;
-        case 'm': case 'M': mul = 1ULL << 20; break;
-        case 'g': case 'G': mul = 1ULL << 30; break;
+        case 'k':
+        case 'K': mul = 1ULL << 10; break;
+        case 'm':
+        case 'M': mul = 1ULL << 20; break;
+        case 'g':
+        case 'G': mul = 1ULL << 30; break;
         default: return -1;
         }
         end++;
@@ -135,15 +138,36 @@ static int parse_byte(const char *s, unsigned char *out)
 }
 
 enum {
-    O_QUOTE = 256, O_FORMAT, O_WHERE, O_BAD, O_REJECTS, O_CHUNK, O_MEMLIMIT, O_PROGRESS,
-    O_NOPROGRESS, O_BY, O_AGG, O_SORT, O_PARTIAL, O_PARSER, O_VERSION, O_TMPDIR, O_RANGE,
-    O_SELECT, O_LEVEL,
+    O_QUOTE = 256,
+    O_FORMAT,
+    O_WHERE,
+    O_BAD,
+    O_REJECTS,
+    O_CHUNK,
+    O_MEMLIMIT,
+    O_PROGRESS,
+    O_NOPROGRESS,
+    O_BY,
+    O_AGG,
+    O_SORT,
+    O_PARTIAL,
+    O_PARSER,
+    O_VERSION,
+    O_TMPDIR,
+    O_RANGE,
+    O_SELECT,
+    O_LEVEL,
 };
 
 /* The commands, as bits of opt_table's cmds. */
 enum {
-    C_AGGREGATE = 1 << 0, C_COUNT = 1 << 1, C_HEADERS = 1 << 2, C_FILTER = 1 << 3,
-    C_SELECT = 1 << 4, C_HEAD = 1 << 5, C_STATS = 1 << 6,
+    C_AGGREGATE = 1 << 0,
+    C_COUNT = 1 << 1,
+    C_HEADERS = 1 << 2,
+    C_FILTER = 1 << 3,
+    C_SELECT = 1 << 4,
+    C_HEAD = 1 << 5,
+    C_STATS = 1 << 6,
 };
 static const struct {
     const char *name;
@@ -171,8 +195,8 @@ static const struct opt_def {
     const char *name; /* long name, NULL for a short-only option */
     int shortc;       /* short letter, 0 for none */
     int has_arg;
-    int id;           /* what getopt returns */
-    unsigned cmds;    /* the commands that take it (C_LATER: none yet) */
+    int id;        /* what getopt returns */
+    unsigned cmds; /* the commands that take it (C_LATER: none yet) */
     enum rep rep;
 } opt_table[] = {
     {"jobs", 'j', 1, 'j', C_ALL, R_ONCE},
@@ -376,9 +400,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             snprintf(canon, sizeof canon, "%c", o->quote);
             rc = once(d, canon);
             break;
-        case 'H':
-            o->header = false;
-            break;
+        case 'H': o->header = false; break;
         case 'o':
             o->output = optarg;
             rc = once(d, optarg);
@@ -404,8 +426,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
              * error columns of --where point into it) */
             if (nwhere_parts == 2)
                 add_up(&list_where, "", "(", where_parts[0], ")");
-            o->where = nwhere_parts == 1 ? optarg
-                                         : add_up(&list_where, " and ", "(", optarg, ")");
+            o->where = nwhere_parts == 1 ? optarg : add_up(&list_where, " and ", "(", optarg, ")");
             break;
         }
         case O_BAD:
@@ -437,12 +458,8 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 return usage_error("--progress and --no-progress both given");
             o->progress = c == O_PROGRESS;
             break;
-        case 'q':
-            o->quiet = true;
-            break;
-        case O_SELECT:
-            o->select = add_up(&list_select, ",", "", optarg, "");
-            break;
+        case 'q': o->quiet = true; break;
+        case O_SELECT: o->select = add_up(&list_select, ",", "", optarg, ""); break;
         case O_LEVEL: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -463,12 +480,8 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             rc = once(d, canon);
             break;
         }
-        case O_BY:
-            o->by = add_up(&list_by, ",", "", optarg, "");
-            break;
-        case O_AGG:
-            o->agg = add_up(&list_agg, ",", "", optarg, "");
-            break;
+        case O_BY: o->by = add_up(&list_by, ",", "", optarg, ""); break;
+        case O_AGG: o->agg = add_up(&list_agg, ",", "", optarg, ""); break;
         case O_SORT:
             o->sort = optarg;
             rc = once(d, optarg);
@@ -480,14 +493,9 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 return usage_error("--parser takes fast or libcsv, not '%s'", optarg);
             rc = once(d, optarg);
             break;
-        case 'h':
-            fputs(help_for(command), stdout);
-            return -1;
-        case O_VERSION:
-            printf("pcsv %s\n", PCSV_VERSION);
-            return -1;
-        case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        case 'h': fputs(help_for(command), stdout); return -1;
+        case O_VERSION: printf("pcsv %s\n", PCSV_VERSION); return -1;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt)
                 return usage_error("unknown option '-%c'", optopt);
@@ -523,7 +531,8 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     }
     if (o->ref_parser && o->bad_mode != PIPE_FAIL)
         return usage_error("--on-bad-row %s does not go with --parser libcsv (it stops at the "
-                           "first bad row)", o->bad_mode == PIPE_SKIP ? "skip" : "warn");
+                           "first bad row)",
+                           o->bad_mode == PIPE_SKIP ? "skip" : "warn");
     if (o->where && o->ref_parser)
         return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)
@@ -535,7 +544,11 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
 
 struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o)
 {
-    return (struct pipe_cfg){.jobs = o->jobs, .chunk_size = o->chunk_size, .delim = o->delim,
-                             .quote = o->quote, .header = o->header, .bad_mode = o->bad_mode,
+    return (struct pipe_cfg){.jobs = o->jobs,
+                             .chunk_size = o->chunk_size,
+                             .delim = o->delim,
+                             .quote = o->quote,
+                             .header = o->header,
+                             .bad_mode = o->bad_mode,
                              .rejects = o->rejects};
 }

@@ -25,11 +25,11 @@ struct instream {
     bool own_fd, zstd, eof, frame_open;
     const char *path;
     ZSTD_DCtx *dctx;
-    uint8_t *raw; /* compressed bytes (zstd) or the peeked magic (plain) */
+    uint8_t *raw;                      /* compressed bytes (zstd) or the peeked magic (plain) */
     uint8_t magic[INSTREAM_MAGIC_MAX]; /* the first bytes, as peeked */
     size_t magiclen;
     size_t rawlen, rawpos;
-    uint64_t rawoff; /* bytes read from fd */
+    uint64_t rawoff;     /* bytes read from fd */
     struct zdecode *par; /* a file of several frames, decoded ahead; or NULL */
     /* the frame being streamed: its first bytes (for the content size its
      * header announces) and the bytes it has produced so far */
@@ -156,7 +156,9 @@ const char *instream_foreign_format(const uint8_t *p, size_t n, const char **too
         const char *magic;
     } formats[] = {
         {"gzip", "gzip -dc", 2, "\x1f\x8b"},
-        {"xz", "xz -dc", 6, "\xfd" "7zXZ\0"},
+        {"xz", "xz -dc", 6,
+         "\xfd"
+         "7zXZ\0"},
         {"zip", "unzip -p", 4, "PK\x03\x04"},
         {"zip", "unzip -p", 4, "PK\x05\x06"}, /* an empty archive */
     };
@@ -316,7 +318,8 @@ ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_
              * block (libzstd 1.5.4; its one-shot path does): check it here,
              * or such a frame would be a silently short result. */
             unsigned long long fcs = ZSTD_getFrameContentSize(s->fhdr, s->fhdrlen);
-            if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != s->fout) {
+            if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR &&
+                fcs != s->fout) {
                 pcsv_error_set(err, PCSV_EIO, 0, s->path, 0,
                                "corrupt zstd data near compressed byte %llu: the frame holds %llu "
                                "bytes, its header says %llu",

@@ -48,10 +48,7 @@ void outbuf_flush(struct outbuf *b);
 void outbuf_spill(struct outbuf *b, const void *p, size_t n);
 
 /* The buffer at the front of sink o. */
-static inline struct outbuf *outbuf_of(struct outsink *o)
-{
-    return (struct outbuf *)(void *)o;
-}
+static inline struct outbuf *outbuf_of(struct outsink *o) { return (struct outbuf *)(void *)o; }
 
 static inline void outbuf_put(struct outbuf *b, const void *p, size_t n)
 {

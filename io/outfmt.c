@@ -177,7 +177,11 @@ void outfmt_field(struct outsink *o, const void *vp, size_t len, enum out_kind k
             b->first_empty = len == 0;
         for (size_t i = 0; i < len; i++) {
             unsigned char c = p[i];
-            const char *e = c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\\' ? "\\\\" : NULL;
+            const char *e = c == '\t'   ? "\\t"
+                            : c == '\n' ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\\' ? "\\\\"
+                                        : NULL;
             if (e)
                 outbuf_put(b, e, 2);
             else
@@ -221,4 +225,3 @@ void outfmt_end_row(struct outsink *o)
     outbuf_putc(b, '\n');
     b->col = 0;
 }
-

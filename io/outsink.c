@@ -39,11 +39,11 @@ struct outsink {
     size_t zcap;
     char *mem;
     size_t memlen, memcap;
-    int werr; /* first write errno */
-    char *path;   /* -o as given (messages), or NULL for stdout */
-    char *target; /* the regular file replaced at commit (a symlink resolved) */
-    char *tmp;    /* the temporary file beside target; NULL when writing in place */
-    int sig_slot; /* index in sig_tmp, or -1 */
+    int werr;      /* first write errno */
+    char *path;    /* -o as given (messages), or NULL for stdout */
+    char *target;  /* the regular file replaced at commit (a symlink resolved) */
+    char *tmp;     /* the temporary file beside target; NULL when writing in place */
+    int sig_slot;  /* index in sig_tmp, or -1 */
     bool prepared; /* outsink_prepare done: the file is complete and closed */
 };
 _Static_assert(offsetof(struct outsink, b) == 0, "outbuf_of casts a sink to its buffer");
@@ -150,15 +150,9 @@ static void sink_emit(struct outsink *o, const char *p, size_t n)
     if (!n || o->werr)
         return;
     switch (o->be) {
-    case SINK_FD:
-        write_all(o, p, n);
-        return;
-    case SINK_ZSTD:
-        zflush(o, p, n, ZSTD_e_continue);
-        return;
-    case SINK_MEM:
-        mem_append(o, p, n);
-        return;
+    case SINK_FD: write_all(o, p, n); return;
+    case SINK_ZSTD: zflush(o, p, n, ZSTD_e_continue); return;
+    case SINK_MEM: mem_append(o, p, n); return;
     }
 }
 
@@ -274,7 +268,7 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
     }
     /* A symlink to a regular file: replace its target, not the link. */
     o->target = exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? realpath(path, NULL)
-                                                                          : strdup(path);
+                                                                         : strdup(path);
     size_t n = o->target ? strlen(o->target) : 0;
     o->tmp = malloc(n + TMP_EXTRA);
     if (!o->target || !o->tmp) {
@@ -398,4 +392,3 @@ void outsink_abort(struct outsink *o)
     }
     release(o);
 }
-

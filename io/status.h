@@ -21,11 +21,11 @@ enum pcsv_status {
 
 struct pcsv_error {
     enum pcsv_status code;
-    int err_no;     /* errno of the failing call, or 0 */
-    char path[512]; /* the file concerned, or "" */
-    uint64_t line;  /* 1-based physical line, or 0 when not about a line */
+    int err_no;      /* errno of the failing call, or 0 */
+    char path[512];  /* the file concerned, or "" */
+    uint64_t line;   /* 1-based physical line, or 0 when not about a line */
     uint64_t offset; /* byte offset in path, when line != 0 */
-    char msg[1024]; /* what is wrong, without the "pcsv: FILE:LINE: " prefix */
+    char msg[1024];  /* what is wrong, without the "pcsv: FILE:LINE: " prefix */
 };
 
 /* Fill err (if not NULL) and return code. fmt is printf-style; when err_no is

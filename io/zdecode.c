@@ -64,9 +64,11 @@ static uint64_t frame_size_at(int fd, uint64_t off, uint64_t fsize)
     uint8_t h[8];
     if (off + 8 > fsize || !read_at(fd, h, 8, off))
         return 0;
-    uint32_t magic = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint32_t magic = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+                     (uint32_t)h[3] << 24;
     if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) { /* skippable: magic, size, data */
-        uint64_t sz = 8 + ((uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24);
+        uint64_t sz = 8 + ((uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 |
+                           (uint32_t)h[7] << 24);
         return off + sz <= fsize ? sz : 0;
     }
     if (magic != 0xFD2FB528u)
@@ -125,9 +127,8 @@ static void decode_frame(struct zdecode *p, ZSTD_DCtx *d, uint64_t off, size_t n
         sl->too_big = true;
         goto out;
     }
-    size_t cap = cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR
-                     ? (size_t)cs + 1
-                     : n * 8 + 4096;
+    size_t cap = cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR ? (size_t)cs + 1
+                                                                                : n * 8 + 4096;
     if (cap > PAR_MAX_OUT)
         cap = PAR_MAX_OUT;
     ZSTD_DCtx_reset(d, ZSTD_reset_session_only);

@@ -58,7 +58,8 @@ int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err)
     size_t o = 0;
     list[0] = 0;
     for (int k = 0; k < p->nkeys && o + 4 < sizeof list; k++)
-        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->colnames[p->key_cols[k]]);
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
+                              p->colnames[p->key_cols[k]]);
     for (int i = 0; i < p->nspecs && o + 4 < sizeof list; i++)
         o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->specs[i].name);
     return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
@@ -78,9 +79,9 @@ static const struct {
     const char *name;
     enum agg_fn fn;
 } fn_names[] = {
-    {"count", AGG_COUNT_COL}, {"sum", AGG_SUM}, {"mean", AGG_MEAN}, {"avg", AGG_MEAN},
-    {"min", AGG_MIN},         {"max", AGG_MAX},    {"first", AGG_FIRST},  {"last", AGG_LAST},
-    {"distinct", AGG_DISTINCT}, {"var", AGG_VAR},        {"stddev", AGG_STDDEV},
+    {"count", AGG_COUNT_COL},   {"sum", AGG_SUM}, {"mean", AGG_MEAN},     {"avg", AGG_MEAN},
+    {"min", AGG_MIN},           {"max", AGG_MAX}, {"first", AGG_FIRST},   {"last", AGG_LAST},
+    {"distinct", AGG_DISTINCT}, {"var", AGG_VAR}, {"stddev", AGG_STDDEV},
 };
 
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
@@ -120,9 +121,9 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         char *colon = strchr(t, ':');
         if (!colon) {
             if (strcmp(t, "count") != 0) {
-                pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
-                               "--agg: '%s' needs a column (e.g. %s:price); only count stands alone",
-                               t, t);
+                pcsv_error_set(
+                    err, PCSV_EUSAGE, 0, NULL, 0,
+                    "--agg: '%s' needs a column (e.g. %s:price); only count stands alone", t, t);
                 goto fail;
             }
             *s = (struct agg_spec){.fn = AGG_COUNT, .col = -1, .vcol = -1, .name = strdup("count")};
@@ -164,10 +165,11 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             }
         }
         if (fi == -1) {
-            pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
-                           "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                           "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C, var:C, stddev:C)",
-                           t);
+            pcsv_error_set(
+                err, PCSV_EUSAGE, 0, NULL, 0,
+                "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
+                "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C, var:C, stddev:C)",
+                t);
             goto fail;
         }
         int c = colref_resolve(colon + 1, colnames, ncols, "--agg", err);
@@ -194,8 +196,8 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             v->distinct = true;
         if (s->fn == AGG_VAR || s->fn == AGG_STDDEV)
             v->var = v->sum = true; /* from the exact sum and sum of squares */
-        static const char *suffix[] = {"",         "count", "sum", "mean",  "min",   "max",
-                                       "first",    "last",  "distinct", "", "var", "stddev"};
+        static const char *suffix[] = {"",      "count", "sum",      "mean", "min", "max",
+                                       "first", "last",  "distinct", "",     "var", "stddev"};
         size_t n = strlen(colnames[c]) + strlen(t) + 16; /* "_" + the suffix + NUL */
         s->name = malloc(n);
         if (!s->name)
@@ -265,7 +267,8 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
     a->kh = calloc(SCAN_BATCH_ROWS, sizeof *a->kh);
     a->grp = calloc(SCAN_BATCH_ROWS, sizeof *a->grp);
     a->drop = calloc(SCAN_BATCH_ROWS, 1);
-    if (!a->ht || !a->vs || !a->vals || !a->nums || !a->kp || !a->kl || !a->kh || !a->grp || !a->drop) {
+    if (!a->ht || !a->vs || !a->vals || !a->nums || !a->kp || !a->kl || !a->kh || !a->grp ||
+        !a->drop) {
         agg_part_destroy(a);
         return NULL;
     }
@@ -487,7 +490,8 @@ static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t
     if (vl)
         memcpy(a->pairbuf + 8 + gl, v, vl);
     bool ins;
-    return hashtab_upsert(a->pairs, a->pairbuf, need, hashtab_hash(a->pairbuf, need), &ins) < 0 ? -1 : 0;
+    return hashtab_upsert(a->pairs, a->pairbuf, need, hashtab_hash(a->pairbuf, need), &ins) < 0 ? -1
+                                                                                                : 0;
 }
 
 /* Add value q (its vcol and group set), a decimal kept in qbig. */
@@ -510,7 +514,8 @@ static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
 }
 
 #define QV_SMALL ((i128)1 << 51)
-_Static_assert(sizeof(struct qval) == 16 && offsetof(struct qval, vcol) == offsetof(struct qval, group) + 4 &&
+_Static_assert(sizeof(struct qval) == 16 &&
+                   offsetof(struct qval, vcol) == offsetof(struct qval, group) + 4 &&
                    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "qv_slot reads group and vcol as one little-endian word");
 
@@ -617,7 +622,8 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
             }
             /* byte order too: whether the column is numeric is only known
              * at the end of the whole input */
-            struct sbuf *smn = (struct sbuf *)(rec + s->o_smin), *smx = (struct sbuf *)(rec + s->o_smax);
+            struct sbuf *smn = (struct sbuf *)(rec + s->o_smin),
+                        *smx = (struct sbuf *)(rec + s->o_smax);
             if ((!smn->p || bytes_cmp(x->p, x->len, smn->p, smn->len) < 0) &&
                 sbuf_set(smn, x->p, x->len))
                 return -1;
@@ -725,15 +731,18 @@ static int minmax_merge(struct agg_part *into, int64_t gd, const struct agg_part
                         const struct vstate *s)
 {
     struct num *dmn = F(into, gd, s->o_nmin, struct num), *dmx = F(into, gd, s->o_nmax, struct num);
-    const struct num *smn = F(from, gs, s->o_nmin, struct num), *smx = F(from, gs, s->o_nmax, struct num);
+    const struct num *smn = F(from, gs, s->o_nmin, struct num),
+                     *smx = F(from, gs, s->o_nmax, struct num);
     if (smn->kind != NUM_NONE) {
         if (dmn->kind == NUM_NONE || num_cmp(smn, dmn) < 0)
             *dmn = *smn;
         if (dmx->kind == NUM_NONE || num_cmp(smx, dmx) > 0)
             *dmx = *smx;
     }
-    struct sbuf *dsn = F(into, gd, s->o_smin, struct sbuf), *dsx = F(into, gd, s->o_smax, struct sbuf);
-    const struct sbuf *ssn = F(from, gs, s->o_smin, struct sbuf), *ssx = F(from, gs, s->o_smax, struct sbuf);
+    struct sbuf *dsn = F(into, gd, s->o_smin, struct sbuf),
+                *dsx = F(into, gd, s->o_smax, struct sbuf);
+    const struct sbuf *ssn = F(from, gs, s->o_smin, struct sbuf),
+                      *ssx = F(from, gs, s->o_smax, struct sbuf);
     if (ssn->p && (!dsn->p || bytes_cmp(ssn->p, ssn->len, dsn->p, dsn->len) < 0) &&
         sbuf_set(dsn, ssn->p, ssn->len))
         return -1;
@@ -833,7 +842,8 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                 return -1;
             if (v->firstlast) {
                 uint8_t *rec = into->recs + (size_t)gd * into->rec_size;
-                uint64_t pf = *F(from, gs, s->o_pfirst, uint64_t), pl = *F(from, gs, s->o_plast, uint64_t);
+                uint64_t pf = *F(from, gs, s->o_pfirst, uint64_t),
+                         pl = *F(from, gs, s->o_plast, uint64_t);
                 const struct sbuf *sf = F(from, gs, s->o_sfirst, struct sbuf);
                 const struct sbuf *sl = F(from, gs, s->o_slast, struct sbuf);
                 if (pf && firstlast_update(d, rec, pf, sf->p, sf->len) < 0)
@@ -853,7 +863,8 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         if (nparts > 1 && partition_of(hashtab_hash(k + 8, gl), nparts) != part)
             continue;
         bool ins;
-        if (hashtab_upsert(into->pairs, k, len, hashtab_key_hash(from->pairs, (uint32_t)i), &ins) < 0)
+        if (hashtab_upsert(into->pairs, k, len, hashtab_key_hash(from->pairs, (uint32_t)i), &ins) <
+            0)
             return -1;
     }
     for (size_t i = 0; i < from->nqv; i++) {
@@ -863,8 +874,8 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         struct qval q = *x;
         q.group = (uint32_t)map[x->group];
         into->qkinds |= 1u << q.kind;
-        if (qv_reserve(into) < 0 ||
-            (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big]) : (into->qv[into->nqv++] = q, 0)) < 0) {
+        if (qv_reserve(into) < 0 || (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big])
+                                                      : (into->qv[into->nqv++] = q, 0)) < 0) {
             free(map);
             return -1;
         }

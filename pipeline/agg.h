@@ -34,26 +34,36 @@
 #include "scan.h"
 
 enum agg_fn {
-    AGG_COUNT, AGG_COUNT_COL, AGG_SUM, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_DISTINCT,
-    AGG_QUANTILE, AGG_VAR, AGG_STDDEV
+    AGG_COUNT,
+    AGG_COUNT_COL,
+    AGG_SUM,
+    AGG_MEAN,
+    AGG_MIN,
+    AGG_MAX,
+    AGG_FIRST,
+    AGG_LAST,
+    AGG_DISTINCT,
+    AGG_QUANTILE,
+    AGG_VAR,
+    AGG_STDDEV
 };
 
 struct agg_spec {
     enum agg_fn fn;
-    int col;  /* input column, -1 for count */
-    int vcol; /* index into plan->vcols, -1 for count */
-    char *name; /* result column name */
-    double q;   /* AGG_QUANTILE: 0.5 for median, N/100 for pN */
+    int col;       /* input column, -1 for count */
+    int vcol;      /* index into plan->vcols, -1 for count */
+    char *name;    /* result column name */
+    double q;      /* AGG_QUANTILE: 0.5 for median, N/100 for pN */
     __int128 qnum; /* AGG_QUANTILE: q exactly, as qnum / 10^qdscale */
     int qdscale;
-    int qslot;  /* AGG_QUANTILE: its index among the plan's quantile specs */
+    int qslot; /* AGG_QUANTILE: its index among the plan's quantile specs */
 };
 
 /* A value column: an input column some function reads. */
 struct agg_vcol {
     int col, slot;
-    bool sum;    /* sum or mean: needs numbers; a non-number is a bad row */
-    bool minmax; /* min or max */
+    bool sum;       /* sum or mean: needs numbers; a non-number is a bad row */
+    bool minmax;    /* min or max */
     bool firstlast; /* first or last: the value at the smallest/largest position */
     bool distinct;  /* distinct: the set of (group, value) pairs */
     bool quantile;  /* median/pN: every value is kept */

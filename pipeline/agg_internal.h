@@ -35,7 +35,7 @@ struct vstate {
     /* offsets into the record; -1 when the column does not need it */
     int o_n, o_sum, o_dsum, o_nmin, o_nmax, o_smin, o_smax;
     int o_pfirst, o_plast, o_sfirst, o_slast; /* first/last: positions and values */
-    int o_ndistinct; /* distinct: filled from the pair set when writing */
+    int o_ndistinct;                          /* distinct: filled from the pair set when writing */
     int o_sq, o_dsq; /* var/stddev: exact sum of squares (at 2 * scale), of reals (xsq) */
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
@@ -69,32 +69,32 @@ struct agg_part {
         uint16_t vcol;
         int8_t scale; /* QV_DEC */
         uint8_t kind;
-    } *qv;
+    } * qv;
     size_t nqv, capqv;
     unsigned qkinds; /* 1 << kind of every value kept */
     struct qbig {
         i128 mant;
         double v;
         int scale;
-    } *qbig;
+    } * qbig;
     size_t nqbig, capqbig;
     double *qres; /* [group * nquantiles + qslot], filled when written */
-    size_t cap; /* groups recs has room for */
+    size_t cap;   /* groups recs has room for */
     size_t rec_size;
     uint8_t *recs;
     struct vstate *vs;
     /* per-batch scratch */
     uint8_t *arena; /* unquoted values and composite keys of the batch */
     size_t arena_cap;
-    struct agg_val *vals;  /* [row * nsel + slot] */
-    struct num *nums;      /* [row * nvcols + vcol] */
-    const uint8_t **kp;    /* [row] key */
+    struct agg_val *vals; /* [row * nsel + slot] */
+    struct num *nums;     /* [row * nvcols + vcol] */
+    const uint8_t **kp;   /* [row] key */
     size_t *kl;
     uint64_t *kh;
     int64_t *grp;
     uint8_t *drop;
-    uint64_t pos_base; /* see agg_part_set_pos_base */
-    uint64_t row_pos;  /* agg_part_row's own position counter */
+    uint64_t pos_base;         /* see agg_part_set_pos_base */
+    uint64_t row_pos;          /* agg_part_row's own position counter */
     const uint64_t *row_start; /* the batch being added (positions) */
 };
 

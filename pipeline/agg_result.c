@@ -18,13 +18,14 @@ static void qv_num(const struct agg_part *a, const struct qval *q, struct num *o
 {
     if (q->kind == QV_BIG) {
         const struct qbig *b = &a->qbig[q->u.big];
-        *out = (struct num){.kind = NUM_DEC, .mant = b->mant, .scale = (int16_t)b->scale, .d = b->v};
+        *out = (struct num){
+            .kind = NUM_DEC, .mant = b->mant, .scale = (int16_t)b->scale, .d = b->v};
     } else if (q->kind == QV_DEC) {
         /* v = m 10^-s (1 + e), |e| <= 2^-53, |m| < 2^51: v 10^s, rounded,
          * is within 3/8 of m */
         double p = (double)num_pow10(q->scale);
-        *out = (struct num){.kind = NUM_DEC, .mant = (i128)llround(q->u.v * p), .scale = q->scale,
-                            .d = q->u.v};
+        *out = (struct num){
+            .kind = NUM_DEC, .mant = (i128)llround(q->u.v * p), .scale = q->scale, .d = q->u.v};
     } else {
         *out = (struct num){.kind = NUM_DBL, .d = q->u.v};
     }
@@ -56,7 +57,7 @@ struct cell {
     union {
         int64_t i;
         double d;
-        struct wide w;   /* CELL_WIDE: w / 10^scale */
+        struct wide w;  /* CELL_WIDE: w / 10^scale */
         uint64_t m2[2]; /* CELL_DEC: an i128 mant / 10^scale, shown with to_scale
                            digits (two words: 8-byte alignment keeps cells at 40 bytes) */
         struct {
@@ -236,8 +237,7 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
         x.kind = CELL_INT;
         x.u.i = *F(a, g, s->o_ndistinct, int64_t);
         return x;
-    default:
-        break;
+    default: break;
     }
     if (!nn)
         return x;
@@ -253,8 +253,9 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
             return x;
         }
         x.kind = CELL_DBL;
-        x.u.d = !xd && sp->fn == AGG_MEAN ? wide_mean(w, nn, s->scale)
-                                          : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
+        x.u.d = !xd && sp->fn == AGG_MEAN
+                    ? wide_mean(w, nn, s->scale)
+                    : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
         c->real_overflow |= !isfinite(x.u.d);
         return x;
     }
@@ -265,7 +266,8 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
         long double v = variance(a, s, g, nn);
         x.kind = CELL_DBL;
         x.u.d = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
-        c->var_overflow |= !isfinite(x.u.d); /* the printed answer: stddev may fit when var does not */
+        c->var_overflow |= !isfinite(
+            x.u.d); /* the printed answer: stddev may fit when var does not */
         return x;
     case AGG_QUANTILE:
         x.kind = CELL_DBL;
@@ -273,7 +275,8 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
         return x;
     case AGG_FIRST:
     case AGG_LAST: {
-        const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast, struct sbuf);
+        const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast,
+                                  struct sbuf);
         struct num nm;
         x.kind = CELL_TEXT;
         x.u.t.p = sb->p;
@@ -304,8 +307,7 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
         }
         return x;
     }
-    default:
-        return x;
+    default: return x;
     }
 }
 
@@ -329,27 +331,17 @@ static void put_cell(struct outsink *out, const struct cell *x)
     char buf[128];
     size_t n;
     switch (x->kind) {
-    case CELL_INT:
-        n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->u.i);
-        break;
-    case CELL_WIDE:
-        n = wide_fmt_dec(buf, &x->u.w, x->scale);
-        break;
+    case CELL_INT: n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->u.i); break;
+    case CELL_WIDE: n = wide_fmt_dec(buf, &x->u.w, x->scale); break;
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
         put_num_dec(out, m, x->scale, x->to_scale);
         return;
     }
-    case CELL_DBL:
-        n = num_fmt_double(buf, x->u.d);
-        break;
-    case CELL_TEXT:
-        outsink_field(out, x->u.t.p, x->u.t.len, (enum out_kind)x->out);
-        return;
-    default:
-        outsink_field(out, "", 0, OUT_NULL);
-        return;
+    case CELL_DBL: n = num_fmt_double(buf, x->u.d); break;
+    case CELL_TEXT: outsink_field(out, x->u.t.p, x->u.t.len, (enum out_kind)x->out); return;
+    default: outsink_field(out, "", 0, OUT_NULL); return;
     }
     outsink_field(out, buf, n, OUT_NUM);
 }
@@ -359,9 +351,7 @@ static void cell_xnum(const struct cell *x, struct xnum *v)
 {
     memset(v, 0, sizeof *v);
     switch (x->kind) {
-    case CELL_INT:
-        wide_add_i128(&v->w, x->u.i);
-        return;
+    case CELL_INT: wide_add_i128(&v->w, x->u.i); return;
     case CELL_WIDE:
         v->w = x->u.w;
         v->scale = x->scale;
@@ -465,17 +455,14 @@ static int cmp_srec(const void *x, const void *y, void *ctx)
 static double cell_double(const struct cell *x)
 {
     switch (x->kind) {
-    case CELL_INT:
-        return (double)x->u.i;
-    case CELL_WIDE:
-        return wide_to_double(&x->u.w, x->scale);
+    case CELL_INT: return (double)x->u.i;
+    case CELL_WIDE: return wide_to_double(&x->u.w, x->scale);
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
         return num_dec_to_double(m, x->scale);
     }
-    case CELL_DBL:
-        return x->u.d;
+    case CELL_DBL: return x->u.d;
     default: {
         struct num nm;
         num_parse(x->u.t.p, x->u.t.len, &nm);
@@ -648,7 +635,8 @@ int agg_result_write_part(struct agg_part *a, struct outsink *out, struct pcsv_e
     return agg_result_write(&a, 1, out, err);
 }
 
-int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err)
+int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out,
+                     struct pcsv_error *err)
 {
     const struct agg_plan *p = parts[0]->plan;
     /* Whole-input column facts: the same in every part before formatting. */
@@ -726,8 +714,8 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
     struct cell *sorted_cells = NULL; /* the --sort result column's cells, in output order */
-    struct wctx c = {.p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric,
-                     .nkeys = nk};
+    struct wctx c = {
+        .p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric, .nkeys = nk};
     int rc = 0;
     if (!order || !ki || !numeric || !names)
         goto nomem;
@@ -740,7 +728,8 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
         struct keyinfo *row = &ki[g * (size_t)nk];
         split_key(parts[ep[g]], eg[g], row);
         for (int k = 0; k < nk; k++)
-            if (row[k].len && numeric[k] && num_parse(row[k].p, row[k].len, &row[k].num) == NUM_NONE)
+            if (row[k].len && numeric[k] &&
+                num_parse(row[k].p, row[k].len, &row[k].num) == NUM_NONE)
                 numeric[k] = false;
     }
     for (size_t g = 0; g < ng && nk; g++)

@@ -26,7 +26,8 @@
  * compared exactly, when every value of it is a number; else bytes; empty
  * cells last; ties in key order). PCSV_EDATA if a sum overflowed the exact
  * range or a printed result is beyond the double range. */
-int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out, struct pcsv_error *err);
+int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out,
+                     struct pcsv_error *err);
 /* agg_result_write of one part. */
 int agg_result_write_part(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
 

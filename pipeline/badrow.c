@@ -41,18 +41,12 @@ void badrow_reason(const struct badrow *b, char *const *names, int ncols, int ex
 {
     const char *col = b->col >= 0 && b->col < ncols ? names[b->col] : "?";
     switch (b->kind) {
-    case BAD_FIELDS:
-        snprintf(buf, cap, "expected %d fields, found %u", expected, b->nfound);
-        break;
-    case BAD_QUOTE:
-        snprintf(buf, cap, "column '%s': misplaced quote", col);
-        break;
+    case BAD_FIELDS: snprintf(buf, cap, "expected %d fields, found %u", expected, b->nfound); break;
+    case BAD_QUOTE: snprintf(buf, cap, "column '%s': misplaced quote", col); break;
     case BAD_VALUE:
         snprintf(buf, cap, "column '%s': not a number: \"%s\"", col, b->value ? b->value : "");
         break;
-    case BAD_UNTERMINATED:
-        snprintf(buf, cap, "unterminated quoted field");
-        break;
+    case BAD_UNTERMINATED: snprintf(buf, cap, "unterminated quoted field"); break;
     }
 }
 
@@ -120,11 +114,16 @@ static uint64_t line_of(struct badrow_log *l, uint64_t off)
     return l->c.lines_before + l->cur_nl + 1;
 }
 
-int badrow_log_add(struct badrow_log *l, enum badrow_kind kind, uint64_t off, uint64_t end,
-                   int col, uint32_t nfound, const uint8_t *val, size_t vlen)
+int badrow_log_add(struct badrow_log *l, enum badrow_kind kind, uint64_t off, uint64_t end, int col,
+                   uint32_t nfound, const uint8_t *val, size_t vlen)
 {
-    struct badrow b = {.file = l->c.file, .line = line_of(l, off), .offset = l->c.offset_base + off,
-                       .end = l->c.offset_base + end, .kind = kind, .col = col, .nfound = nfound};
+    struct badrow b = {.file = l->c.file,
+                       .line = line_of(l, off),
+                       .offset = l->c.offset_base + off,
+                       .end = l->c.offset_base + end,
+                       .kind = kind,
+                       .col = col,
+                       .nfound = nfound};
     if (val) {
         size_t n = vlen > BADROW_MAX_VALUE ? BADROW_MAX_VALUE : vlen;
         b.value = malloc(n + 1); /* none: the message shows no value */
@@ -195,10 +194,9 @@ static int bad_quote_col(const uint8_t *d, uint64_t s, uint64_t e, uint8_t delim
 int badrow_log_add_structural(struct badrow_log *l, const struct scan_batch *b, size_t r)
 {
     if (b->bad_quote[r])
-        return badrow_log_add(l, BAD_QUOTE, b->row_start[r], b->row_end[r],
-                              bad_quote_col(l->c.d, b->row_start[r], b->row_end[r], l->delim,
-                                            l->quote),
-                              0, NULL, 0);
+        return badrow_log_add(
+            l, BAD_QUOTE, b->row_start[r], b->row_end[r],
+            bad_quote_col(l->c.d, b->row_start[r], b->row_end[r], l->delim, l->quote), 0, NULL, 0);
     return badrow_log_add(l, BAD_FIELDS, b->row_start[r], b->row_end[r], -1, b->nfields[r], NULL,
                           0);
 }

@@ -64,8 +64,8 @@ struct outsink *badrow_rejects_open(const char *path, struct pcsv_error *err);
  * Offsets below are into d (d[x] is byte x of the current region). */
 struct badrow_chunk {
     const uint8_t *d;
-    size_t k;             /* the chunk's number (fail mode: the earliest wins) */
-    uint64_t start;       /* the chunk's first byte: the line count starts here */
+    size_t k;              /* the chunk's number (fail mode: the earliest wins) */
+    uint64_t start;        /* the chunk's first byte: the line count starts here */
     uint64_t lines_before; /* line ends in the input before start */
     uint32_t file;
     uint64_t offset_base; /* input offset of d[0] */
@@ -92,8 +92,8 @@ void badrow_log_chunk(struct badrow_log *l, const struct badrow_chunk *c);
  * when the row is dropped and the chunk goes on (skip/warn), 0 when it must
  * stop (fail mode, or BAD_UNTERMINATED: the row became the log's first if
  * it is earlier than the one it had), -1 out of memory. */
-int badrow_log_add(struct badrow_log *l, enum badrow_kind kind, uint64_t off, uint64_t end,
-                   int col, uint32_t nfound, const uint8_t *val, size_t vlen);
+int badrow_log_add(struct badrow_log *l, enum badrow_kind kind, uint64_t off, uint64_t end, int col,
+                   uint32_t nfound, const uint8_t *val, size_t vlen);
 /* Note row r of b, which has the wrong field count or a misplaced quote
  * (found out which column here: slow, but rare). As badrow_log_add. */
 int badrow_log_add_structural(struct badrow_log *l, const struct scan_batch *b, size_t r);

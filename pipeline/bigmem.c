@@ -13,7 +13,8 @@ void *bigmem_alloc(size_t size)
 {
     if (size < HUGE_MIN)
         return calloc(1, size ? size : 1);
-    void *p = mmap(NULL, round_up(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, round_up(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                   0);
     if (p == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE

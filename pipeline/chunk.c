@@ -32,9 +32,10 @@ struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t siz
     size = size ? size : 1;
     size_t n = (len + size - 1) / size;
     if (n > CHUNK_MAX_CHUNKS) {
-        pcsv_error_set(err, PCSV_EUSAGE, 0, m->path, 0,
-                       "--chunk-size %zu cuts this file into more than %zu chunks; use a larger one",
-                       size, (size_t)CHUNK_MAX_CHUNKS);
+        pcsv_error_set(
+            err, PCSV_EUSAGE, 0, m->path, 0,
+            "--chunk-size %zu cuts this file into more than %zu chunks; use a larger one", size,
+            (size_t)CHUNK_MAX_CHUNKS);
         return NULL;
     }
     struct chunker *c = calloc(1, sizeof *c);

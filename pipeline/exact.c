@@ -216,7 +216,8 @@ double wide_to_double(const struct wide *a, int scale)
     /* fits 128 bits: the fast path of num_dec_to_double */
     uint64_t ext = a->w[1] >> 63 ? ~(uint64_t)0 : 0;
     if (a->w[2] == ext && a->w[3] == ext)
-        return num_dec_to_double((i128)((unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64), scale);
+        return num_dec_to_double(
+            (i128)((unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64), scale);
     char buf[100];
     wide_fmt_dec(buf, a, scale);
     return strtod(buf, NULL); /* the "C" locale: pcsv never calls setlocale */
@@ -262,7 +263,8 @@ void xsum_add(struct xsum *s, double x)
     }
     int idx = off >> 5, sh = off & 31;
     unsigned __int128 v = (unsigned __int128)m << sh;
-    int64_t p0 = (int64_t)(uint32_t)v, p1 = (int64_t)(uint32_t)(v >> 32), p2 = (int64_t)(uint32_t)(v >> 64);
+    int64_t p0 = (int64_t)(uint32_t)v, p1 = (int64_t)(uint32_t)(v >> 32),
+            p2 = (int64_t)(uint32_t)(v >> 64);
     if (bits >> 63) {
         s->limb[idx] -= p0;
         s->limb[idx + 1] -= p1;
@@ -321,7 +323,8 @@ double xsum_round(const struct xsum *s)
     bool sticky = false;
     for (int i = t - 3; i >= 0; i--)
         sticky |= l[i] != 0;
-    int nb = 128 - (int)(hi >> 64 ? __builtin_clzll((uint64_t)(hi >> 64)) : 64 + __builtin_clzll((uint64_t)hi));
+    int nb = 128 - (int)(hi >> 64 ? __builtin_clzll((uint64_t)(hi >> 64))
+                                  : 64 + __builtin_clzll((uint64_t)hi));
     double r;
     if (nb > 53) {
         int shift = nb - 53;
@@ -468,7 +471,7 @@ void xsq_add_square(struct xsq *s, double x)
     /* x = m 2^(off - 1074), x^2 = m^2 2^(2 off - 2148) */
     unsigned __int128 p = (unsigned __int128)m * m; /* < 2^106 */
     int at = 2 * off, idx = at >> 5, sh = at & 31;
-    unsigned __int128 lo = (unsigned __int128)(uint64_t)p << sh; /* < 2^95 */
+    unsigned __int128 lo = (unsigned __int128)(uint64_t)p << sh;         /* < 2^95 */
     unsigned __int128 hi = (unsigned __int128)(uint64_t)(p >> 64) << sh; /* < 2^73: 42 + 31 bits */
     s->limb[idx] += (int64_t)(uint32_t)lo;
     s->limb[idx + 1] += (int64_t)(uint32_t)(lo >> 32);
@@ -587,7 +590,8 @@ static void xb_from_limbs(struct xb *x, int64_t *l, int nl, long base)
     }
     xb_zero(x);
     for (int i = 0; i < nl; i += 2)
-        x->w[i / 2] = (uint64_t)(uint32_t)l[i] | (i + 1 < nl ? (uint64_t)(uint32_t)l[i + 1] << 32 : 0);
+        x->w[i / 2] = (uint64_t)(uint32_t)l[i] |
+                      (i + 1 < nl ? (uint64_t)(uint32_t)l[i + 1] << 32 : 0);
     x->n = (nl + 1) / 2;
     x->e2 = base;
     x->neg = neg;

@@ -34,10 +34,10 @@
 /* ------------------------------------------------------------ the compiled form */
 
 enum op {
-    OP_LIT,   /* aux: literal */
-    OP_COL,   /* aux: slot */
-    OP_NEG,   /* a */
-    OP_ADD,   /* a, b */
+    OP_LIT, /* aux: literal */
+    OP_COL, /* aux: slot */
+    OP_NEG, /* a */
+    OP_ADD, /* a, b */
     OP_SUB,
     OP_MUL,
     OP_DIV,
@@ -48,9 +48,9 @@ enum op {
     OP_LE,
     OP_GT,
     OP_GE,
-    OP_MATCH,  /* a; aux: regex; n: literal holding the pattern text */
+    OP_MATCH, /* a; aux: regex; n: literal holding the pattern text */
     OP_NMATCH,
-    OP_IN,     /* a; kids[aux, aux + n) */
+    OP_IN, /* a; kids[aux, aux + n) */
     OP_NIN,
     OP_ISNULL, /* a */
     OP_NOTNULL,
@@ -66,10 +66,14 @@ static const struct {
     const char *name;
     int nargs;
 } fns[] = {
-    [F_LEN] = {"len", 1},           [F_LOWER] = {"lower", 1},
-    [F_UPPER] = {"upper", 1},       [F_TRIM] = {"trim", 1},
-    [F_CONTAINS] = {"contains", 2}, [F_STARTS_WITH] = {"starts_with", 2},
-    [F_ENDS_WITH] = {"ends_with", 2}, [F_ABS] = {"abs", 1},
+    [F_LEN] = {"len", 1},
+    [F_LOWER] = {"lower", 1},
+    [F_UPPER] = {"upper", 1},
+    [F_TRIM] = {"trim", 1},
+    [F_CONTAINS] = {"contains", 2},
+    [F_STARTS_WITH] = {"starts_with", 2},
+    [F_ENDS_WITH] = {"ends_with", 2},
+    [F_ABS] = {"abs", 1},
 };
 #define NFNS ((int)(sizeof fns / sizeof fns[0]))
 #define FN_MAX_ARGS 2
@@ -90,11 +94,11 @@ struct xval {
     struct num n;     /* valid when nk is NUM_DEC or NUM_DBL */
     const uint8_t *p; /* the text */
     size_t len;
-    int32_t slot;     /* a field: the slot whose per-row cache holds n; else -1 */
-    int8_t nk;        /* enum num_kind of the text, -1 until parsed */
-    uint8_t t;        /* enum vtype */
-    bool b;           /* V_BOOL */
-    bool quoted;      /* a literal written as a string (for expr_describe) */
+    int32_t slot; /* a field: the slot whose per-row cache holds n; else -1 */
+    int8_t nk;    /* enum num_kind of the text, -1 until parsed */
+    uint8_t t;    /* enum vtype */
+    bool b;       /* V_BOOL */
+    bool quoted;  /* a literal written as a string (for expr_describe) */
 };
 
 struct expr {
@@ -170,7 +174,10 @@ static bool ieq(const char *a, size_t alen, const char *b)
     return true;
 }
 
-static bool is_ident_start(int ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_'; }
+static bool is_ident_start(int ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
+}
 static bool is_ident_char(int ch) { return is_ident_start(ch) || (ch >= '0' && ch <= '9'); }
 static bool is_digit(int ch) { return ch >= '0' && ch <= '9'; }
 static bool is_space(int ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
@@ -213,12 +220,12 @@ enum tok {
 
 struct token {
     enum tok t;
-    size_t off, end;   /* its bytes [off, end) of the text */
-    const char *s;     /* T_STR, T_QNAME, T_NUM: NUL-terminated text in the pool */
+    size_t off, end; /* its bytes [off, end) of the text */
+    const char *s;   /* T_STR, T_QNAME, T_NUM: NUL-terminated text in the pool */
     size_t slen;
-    bool escaped;      /* T_STR: decoding changed the text */
-    long num;          /* T_DOLLAR */
-    const char *emsg;  /* T_ERR */
+    bool escaped;     /* T_STR: decoding changed the text */
+    long num;         /* T_DOLLAR */
+    const char *emsg; /* T_ERR */
 };
 
 struct parser {
@@ -252,8 +259,8 @@ static const struct {
     const char *word;
     enum tok t;
 } keywords[] = {
-    {"and", T_AND}, {"or", T_OR},     {"not", T_NOT},     {"in", T_IN},
-    {"is", T_IS},   {"null", T_NULL}, {"true", T_TRUE},   {"false", T_FALSE},
+    {"and", T_AND}, {"or", T_OR},     {"not", T_NOT},   {"in", T_IN},
+    {"is", T_IS},   {"null", T_NULL}, {"true", T_TRUE}, {"false", T_FALSE},
 };
 
 /* Lex one token at *i. Returns false when out of pool space (cannot happen
@@ -774,8 +781,7 @@ static int p_primary(struct parser *ps)
         advance(ps);
         return x;
     }
-    default:
-        return fail_here(ps, "expected an expression");
+    default: return fail_here(ps, "expected an expression");
     }
 }
 
@@ -797,7 +803,10 @@ static int p_mul(struct parser *ps)
     int l = p_unary(ps);
     while (l >= 0) {
         const struct token *tk = peek(ps);
-        int op = tk->t == T_STAR ? OP_MUL : tk->t == T_SLASH ? OP_DIV : tk->t == T_PCT ? OP_MOD : -1;
+        int op = tk->t == T_STAR    ? OP_MUL
+                 : tk->t == T_SLASH ? OP_DIV
+                 : tk->t == T_PCT   ? OP_MOD
+                                    : -1;
         if (op < 0)
             break;
         size_t off = tk->off;
@@ -1217,18 +1226,13 @@ static bool val_text(struct expr_ctx *c, struct xval *v, const uint8_t **p, size
 static bool val_truth(struct expr_ctx *c, struct xval *v)
 {
     switch (v->t) {
-    case V_NULL:
-        return false;
-    case V_BOOL:
-        return v->b;
+    case V_NULL: return false;
+    case V_BOOL: return v->b;
     default:
         switch (val_num(c, v)) {
-        case NUM_DEC:
-            return v->n.mant != 0;
-        case NUM_DBL:
-            return v->n.d != 0;
-        default:
-            return !ieq((const char *)v->p, v->len, "false");
+        case NUM_DEC: return v->n.mant != 0;
+        case NUM_DBL: return v->n.d != 0;
+        default: return !ieq((const char *)v->p, v->len, "false");
         }
     }
 }
@@ -1383,8 +1387,7 @@ static bool ev_bool(const struct expr *e, struct expr_ctx *c, const struct expr_
             if (ev_bool(e, c, vals, e->kids[nd->aux + k]))
                 return true;
         return false;
-    case OP_NOT:
-        return !ev_bool(e, c, vals, nd->a);
+    case OP_NOT: return !ev_bool(e, c, vals, nd->a);
     case OP_EQ:
     case OP_NE:
     case OP_LT:
@@ -1426,12 +1429,8 @@ static bool ev_bool(const struct expr *e, struct expr_ctx *c, const struct expr_
         return found == (nd->op == OP_IN);
     }
     case OP_ISNULL:
-    case OP_NOTNULL:
-        ev(e, c, vals, nd->a, &a);
-        return (a.t == V_NULL) == (nd->op == OP_ISNULL);
-    default:
-        ev(e, c, vals, i, &a);
-        return val_truth(c, &a);
+    case OP_NOTNULL: ev(e, c, vals, nd->a, &a); return (a.t == V_NULL) == (nd->op == OP_ISNULL);
+    default: ev(e, c, vals, i, &a); return val_truth(c, &a);
     }
 }
 
@@ -1544,9 +1543,7 @@ static void ev(const struct expr *e, struct expr_ctx *c, const struct expr_val *
 {
     const struct node *nd = &e->nodes[i];
     switch (nd->op) {
-    case OP_LIT:
-        *o = e->lits[nd->aux];
-        return;
+    case OP_LIT: *o = e->lits[nd->aux]; return;
     case OP_COL: {
         const struct expr_val *v = &vals[nd->aux];
         set_null(o);
@@ -1584,11 +1581,8 @@ static void ev(const struct expr *e, struct expr_ctx *c, const struct expr_val *
         arith(c, nd->op, &a, operand(e, c, vals, nd->b, &tb), o);
         return;
     }
-    case OP_FN:
-        ev_fn(e, c, vals, nd, o);
-        return;
-    default: /* a predicate */
-        set_bool(o, ev_bool(e, c, vals, i));
+    case OP_FN: ev_fn(e, c, vals, nd, o); return;
+    default: /* a predicate */ set_bool(o, ev_bool(e, c, vals, i));
     }
 }
 
@@ -1669,17 +1663,15 @@ static void describe_lit(struct sbuf *b, const struct xval *v, bool quoted)
 static void describe(const struct expr *e, int i, struct sbuf *b)
 {
     static const char *const opname[] = {
-        [OP_ADD] = " + ",   [OP_SUB] = " - ",   [OP_MUL] = " * ",   [OP_DIV] = " / ",
-        [OP_MOD] = " % ",   [OP_EQ] = " == ",   [OP_NE] = " != ",   [OP_LT] = " < ",
-        [OP_LE] = " <= ",   [OP_GT] = " > ",    [OP_GE] = " >= ",   [OP_MATCH] = " =~ ",
+        [OP_ADD] = " + ",     [OP_SUB] = " - ",  [OP_MUL] = " * ",       [OP_DIV] = " / ",
+        [OP_MOD] = " % ",     [OP_EQ] = " == ",  [OP_NE] = " != ",       [OP_LT] = " < ",
+        [OP_LE] = " <= ",     [OP_GT] = " > ",   [OP_GE] = " >= ",       [OP_MATCH] = " =~ ",
         [OP_NMATCH] = " !~ ", [OP_IN] = " in (", [OP_NIN] = " not in (", [OP_AND] = " and ",
         [OP_OR] = " or ",
     };
     const struct node *nd = &e->nodes[i];
     switch (nd->op) {
-    case OP_LIT:
-        describe_lit(b, &e->lits[nd->aux], false);
-        return;
+    case OP_LIT: describe_lit(b, &e->lits[nd->aux], false); return;
     case OP_COL: {
         const char *name = e->colname[nd->aux];
         if (plain_name(name)) {

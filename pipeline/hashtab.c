@@ -15,7 +15,7 @@
 struct slot {
     uint64_t hash; /* 0: empty */
     uint32_t group;
-    uint32_t len; /* key length */
+    uint32_t len;    /* key length */
     uint64_t k0, k1; /* first 16 key bytes, zero-padded */
 };
 
@@ -82,7 +82,8 @@ static int grow(struct hashtab *t)
     return 0;
 }
 
-int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted)
+int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
+                       bool *inserted)
 {
     uint64_t kw[2] = {0, 0};
     if (len <= INLINE_KEY && len)
@@ -126,7 +127,8 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
     uint32_t g = (uint32_t)t->ngroups++;
     t->groups[g] = (struct group){.off = t->used, .hash = hash, .len = (uint32_t)len};
     t->used += len;
-    t->slots[i] = (struct slot){.hash = hash, .group = g, .len = (uint32_t)len, .k0 = kw[0], .k1 = kw[1]};
+    t->slots[i] = (struct slot){
+        .hash = hash, .group = g, .len = (uint32_t)len, .k0 = kw[0], .k1 = kw[1]};
     *inserted = true;
     if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
         return -1;

@@ -33,7 +33,8 @@ void hashtab_destroy(struct hashtab *t);
 
 /* The group of key (hash = hashtab_hash(key, len)), inserting it when new
  * (*inserted = true). Returns -1 on ENOMEM. */
-int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash, bool *inserted);
+int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
+                       bool *inserted);
 
 /* Hint: the slot of hash will be probed soon (the batched lookups of
  * agg_part_batch overlap their cache misses this way). */

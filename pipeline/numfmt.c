@@ -234,7 +234,6 @@ size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale)
     return o;
 }
 
-
 /* The nearest p-digit decimal to x may miss x's rounding interval while its
  * neighbour one unit in the last digit away (on x's side) is inside it: that
  * neighbour is then the shortest text (as Python's repr and Ryu find).

@@ -29,8 +29,8 @@ typedef __int128 i128;
 enum num_kind { NUM_NONE = 0, NUM_DEC, NUM_DBL };
 
 struct num {
-    i128 mant;   /* NUM_DEC: value = mant / 10^scale */
-    double d;    /* NUM_DBL: the value */
+    i128 mant; /* NUM_DEC: value = mant / 10^scale */
+    double d;  /* NUM_DBL: the value */
     int16_t scale;
     uint8_t kind; /* enum num_kind */
 };

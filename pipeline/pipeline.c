@@ -28,10 +28,10 @@ struct pipe_worker {
     uint8_t *wbuf;
     size_t wcap;
     int read_errno; /* fatal PCSV_EIO: why the file could not be read */
-    size_t k; /* the chunk being scanned */
+    size_t k;       /* the chunk being scanned */
     const struct scan_batch *batch;
     struct badrow_log *bad; /* its bad rows, then the first few of all its chunks */
-    int fatal; /* PCSV_ENOMEM or 0 */
+    int fatal;              /* PCSV_ENOMEM or 0 */
     uint8_t skip[SCAN_BATCH_ROWS];
     struct scan_batch b;
     /* --where */
@@ -55,12 +55,12 @@ struct pipeline {
     int ncols;
     struct chunker *ch;
     int need_cols; /* 1 + the last selected column: per chunk, nothing costs per column */
-    _Atomic size_t err_chunk; /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
-    _Atomic int stop_all;     /* the writer asked to stop (head), or failed */
+    _Atomic size_t err_chunk;    /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
+    _Atomic int stop_all;        /* the writer asked to stop (head), or failed */
     _Atomic uint64_t bytes_done; /* progress: input bytes of finished chunks */
-    struct reorder *ro; /* row-emitting consumers, --rejects: the ordered writer */
-    struct badrow_log *bad; /* the workers' logs merged: the first few, how many in all */
-    struct outsink *rej; /* --rejects FILE, until taken */
+    struct reorder *ro;          /* row-emitting consumers, --rejects: the ordered writer */
+    struct badrow_log *bad;      /* the workers' logs merged: the first few, how many in all */
+    struct outsink *rej;         /* --rejects FILE, until taken */
 };
 
 struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
@@ -445,14 +445,20 @@ static void run_chunk(struct pipe_worker *w, size_t k)
         }
     }
     w->k = k;
-    const struct badrow_chunk bc = {.d = d, .k = k, .start = a,
-                                    .lines_before = in->header_lines + nlb, .file = p->file,
-                                    .offset_base = in->offset_base, .path = in->path,
-                                    .names = in->names, .ncols = in->ncols, .expected = p->ncols};
+    const struct badrow_chunk bc = {.d = d,
+                                    .k = k,
+                                    .start = a,
+                                    .lines_before = in->header_lines + nlb,
+                                    .file = p->file,
+                                    .offset_base = in->offset_base,
+                                    .path = in->path,
+                                    .names = in->names,
+                                    .ncols = in->ncols,
+                                    .expected = p->ncols};
     badrow_log_chunk(w->bad, &bc);
     struct scan s;
-    scan_init(&s, d, len, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote,
-              p->c.nsel, p->c.sel, p->need_cols);
+    scan_init(&s, d, len, in->data_begin, a, e, inq, p->cfg.delim, p->cfg.quote, p->c.nsel,
+              p->c.sel, p->need_cols);
     struct scan_batch *b = &w->b;
     w->batch = b;
     const uint32_t ncols = (uint32_t)p->ncols;
@@ -621,7 +627,8 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
     for (int i = 0; i < p->nworkers; i++)
         badrow_log_clear_first(p->w[i].bad);
     if (!rc && p->ro && reorder_status(p->ro) < 0)
-        rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0, "cannot write");
+        rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0,
+                            "cannot write");
 out:
     reorder_destroy(p->ro);
     p->ro = NULL;

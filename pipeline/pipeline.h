@@ -77,8 +77,8 @@ struct pipe_worker;
 /* What the workers feed. */
 struct pipe_consumer {
     void *ctx;
-    int nsel;            /* selection slots per row */
-    const int32_t *sel;  /* sel[col] = slot or -1, for col < nselcols */
+    int nsel;           /* selection slots per row */
+    const int32_t *sel; /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
     /* One state per worker, made on the worker's own thread before its first
      * batch (so its memory is local to that thread). NULL: out of memory. */

@@ -12,8 +12,8 @@ struct rp {
     uint8_t **vals;
     size_t *lens;
     size_t n, cap;
-    uint64_t seg_line;  /* line of the segment being fed */
-    uint64_t row_line;  /* line where the current (or next) row starts */
+    uint64_t seg_line; /* line of the segment being fed */
+    uint64_t row_line; /* line where the current (or next) row starts */
     int stop;
     int nomem;
 };
@@ -162,7 +162,8 @@ int refparse_inputs(const struct source *in, int n, uint8_t delim, uint8_t quote
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
         const struct source *x = &in[i];
-        struct rp_input r = {.cb = cb, .ctx = ctx, .path = x->path, .ncols = in[0].ncols, .err = err};
+        struct rp_input r = {
+            .cb = cb, .ctx = ctx, .path = x->path, .ncols = in[0].ncols, .err = err};
         if (x->is) /* a stream cannot be mapped, and libcsv reads the mapping */
             rc = pcsv_error_set(err, PCSV_EUSAGE, 0, x->path, 0,
                                 "--parser libcsv reads files, not pipes or zstd streams");

@@ -23,8 +23,8 @@
 /* One row: nfields values (unquoted). line is the 1-based physical line
  * where the row starts, counting from line0 at the first byte. Return 0 to
  * go on, non-zero to stop the parse (refparse_run then returns that). */
-typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields,
-                               const uint8_t *const *vals, const size_t *lens);
+typedef int (*refparse_row_fn)(void *ctx, uint64_t line, size_t nfields, const uint8_t *const *vals,
+                               const size_t *lens);
 
 /* Parse the file's bytes from begin to its end, through the mapping: every
  * MiB libcsv has consumed (it copies fields) is released, so the resident

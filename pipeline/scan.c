@@ -23,8 +23,9 @@ static inline void masks_of(const uint8_t *p, uint8_t delim, uint8_t quote, stru
     __m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
     __m256i vq = _mm256_set1_epi8((char)quote), vd = _mm256_set1_epi8((char)delim);
     __m256i vn = _mm256_set1_epi8('\n'), vr = _mm256_set1_epi8('\r');
-#define M2(v) ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, v)) | \
-               ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, v)) << 32))
+#define M2(v)                                                                                      \
+    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, v)) |                           \
+     ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, v)) << 32))
     m->q = M2(vq);
     m->d = M2(vd);
     m->n = M2(vn);
@@ -36,10 +37,11 @@ static inline void masks_of(const uint8_t *p, uint8_t delim, uint8_t quote, stru
         x[i] = _mm_loadu_si128((const __m128i *)(p + 16 * i));
     __m128i vq = _mm_set1_epi8((char)quote), vd = _mm_set1_epi8((char)delim);
     __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
-#define M4(v) ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[0], v)) | \
-               ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[1], v)) << 16) | \
-               ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[2], v)) << 32) | \
-               ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[3], v)) << 48))
+#define M4(v)                                                                                      \
+    ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[0], v)) |                              \
+     ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[1], v)) << 16) |                      \
+     ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[2], v)) << 32) |                      \
+     ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[3], v)) << 48))
     m->q = M4(vq);
     m->d = M4(vd);
     m->n = M4(vn);
@@ -77,8 +79,8 @@ static inline uint64_t prefix_xor(uint64_t x)
 
 /* Masks of the block at data[pos]; bytes at or past len read as zero (not
  * special: the delimiter and quote are never NUL). */
-static inline void load_block(const uint8_t *data, size_t len, size_t pos, uint8_t delim, uint8_t quote,
-                              struct masks *m)
+static inline void load_block(const uint8_t *data, size_t len, size_t pos, uint8_t delim,
+                              uint8_t quote, struct masks *m)
 {
     if (pos + 64 <= len) {
         masks_of(data + pos, delim, quote, m);
@@ -127,7 +129,8 @@ void scan_init(struct scan *s, const uint8_t *data, size_t len, size_t data_begi
  * cannot keep s->... in registers across the stores into the batch) and is
  * written back on every exit. Returns false when the batch filled up (the
  * rest of the block is saved in s->p_*). */
-static inline __attribute__((always_inline)) bool walk(struct scan *s, struct scan_batch *b, uint64_t bits, uint64_t bad, uint64_t nl)
+static inline __attribute__((always_inline)) bool walk(struct scan *s, struct scan_batch *b,
+                                                       uint64_t bits, uint64_t bad, uint64_t nl)
 {
     const uint8_t *data = s->data;
     const uint64_t pos = s->pos;
@@ -243,7 +246,8 @@ static void final_row(struct scan *s, struct scan_batch *b)
     size_t r = b->nrows++;
     uint32_t fidx = s->field_idx;
     if (fidx < s->need_cols && s->sel[fidx] >= 0)
-        b->fields[r * (size_t)s->nsel + (size_t)s->sel[fidx]] = (struct scan_field){s->field_start, fe};
+        b->fields[r * (size_t)s->nsel + (size_t)s->sel[fidx]] = (struct scan_field){s->field_start,
+                                                                                    fe};
     b->row_start[r] = s->row_start;
     b->row_end[r] = fe;
     b->nfields[r] = fidx + 1;

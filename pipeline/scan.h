@@ -46,7 +46,8 @@ struct scan_field {
 struct scan_batch {
     size_t nrows;
     uint64_t row_start[SCAN_BATCH_ROWS]; /* offset of the row's first byte */
-    uint64_t row_end[SCAN_BATCH_ROWS];   /* offset of its line end ('\r' of "\r\n", '\n', or data end) */
+    uint64_t
+        row_end[SCAN_BATCH_ROWS]; /* offset of its line end ('\r' of "\r\n", '\n', or data end) */
     uint32_t nfields[SCAN_BATCH_ROWS];
     uint8_t bad_quote[SCAN_BATCH_ROWS]; /* a quote in the wrong place */
     struct scan_field *fields;
@@ -55,23 +56,23 @@ struct scan_batch {
 struct scan {
     /* configuration */
     const uint8_t *data;
-    size_t len;        /* bytes readable at data; rows end at len at the latest */
-    size_t stop;       /* rows must start before stop */
+    size_t len;  /* bytes readable at data; rows end at len at the latest */
+    size_t stop; /* rows must start before stop */
     uint8_t delim, quote;
-    int nsel;             /* selection slots per row */
-    size_t batch_rows;    /* scan_batch_rows(nsel) */
-    const int32_t *sel;   /* sel[col] = slot or -1, for col < nselcols */
+    int nsel;           /* selection slots per row */
+    size_t batch_rows;  /* scan_batch_rows(nsel) */
+    const int32_t *sel; /* sel[col] = slot or -1, for col < nselcols */
     int nselcols;
-    uint32_t need_cols;   /* 1 + the last column with a slot */
+    uint32_t need_cols; /* 1 + the last column with a slot */
     /* position */
-    size_t pos;           /* offset of the block being (or next to be) walked */
-    uint64_t iq_carry;    /* all ones when the byte before pos is inside quotes */
-    uint64_t prev_carry;  /* 1 when the byte before pos is a delimiter, '\n' or quote */
+    size_t pos;          /* offset of the block being (or next to be) walked */
+    uint64_t iq_carry;   /* all ones when the byte before pos is inside quotes */
+    uint64_t prev_carry; /* 1 when the byte before pos is a delimiter, '\n' or quote */
     /* the block being walked, when a batch filled up in its middle */
     bool pending;
     uint64_t p_bits, p_bad, p_nl;
     /* row being built */
-    bool skipping;        /* before the first row start */
+    bool skipping; /* before the first row start */
     bool done;
     uint64_t row_start, field_start;
     uint32_t field_idx;

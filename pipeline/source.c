@@ -206,7 +206,8 @@ int source_open(struct source *in, const char *path, const char *path_shown, uin
         in->map.path = path_shown;
         /* gzip, bzip2, xz, zip: refused by name, never read as CSV */
         size_t nm = in->map.size < INSTREAM_MAGIC_MAX ? in->map.size : INSTREAM_MAGIC_MAX;
-        if (nm && instream_refuse_foreign(in->map.data, nm, path_shown, strcmp(path, "-") == 0, err))
+        if (nm &&
+            instream_refuse_foreign(in->map.data, nm, path_shown, strcmp(path, "-") == 0, err))
             return err->code;
         if (!is_zstd_file(in->map.fd)) {
             const uint8_t *d = in->map.data;

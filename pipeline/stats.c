@@ -14,9 +14,7 @@
 #include "exact.h"
 #include "numfmt.h"
 
-enum {
-    K_INT = 1, K_DEC = 2, K_REAL = 4, K_BOOL = 8, K_DATE = 16, K_DATETIME = 32, K_STR = 64
-};
+enum { K_INT = 1, K_DEC = 2, K_REAL = 4, K_BOOL = 8, K_DATE = 16, K_DATETIME = 32, K_STR = 64 };
 
 /* Decimals summed exactly: with |mant| < 10^18 and scale <= 9, a value
  * rescaled to the column's scale stays below 10^27, its square below 2^180,
@@ -41,7 +39,6 @@ struct vslot {
     } v;
 };
 
-
 struct vset {
     struct vslot *slots;
     size_t mask, n;
@@ -58,16 +55,16 @@ struct cstat {
     int64_t n, nulls;
     uint64_t maxlen;
     unsigned kinds;
-    int maxscale; /* largest scale of a decimal value (for min/max) */
-    int scale;    /* scale of the exact sums */
+    int maxscale;          /* largest scale of a decimal value (for min/max) */
+    int scale;             /* scale of the exact sums */
     struct num nmin, nmax; /* kind NUM_NONE until a number is seen */
     struct wide s1, s2;    /* exact decimals: sum at scale, squares at 2 scale */
     struct xsum *d1;       /* the other numbers: sum, */
     struct xsq *d2;        /* and squares (exact over their whole range) */
     struct bytes bmin, bmax;
-    uint64_t pmin, pmax;   /* their first 8 bytes, big-endian, zero-padded */
-    struct vset *set;      /* exact distinct values, or */
-    uint8_t *hll;          /* past the limit: the sketch */
+    uint64_t pmin, pmax; /* their first 8 bytes, big-endian, zero-padded */
+    struct vset *set;    /* exact distinct values, or */
+    uint8_t *hll;        /* past the limit: the sketch */
 };
 
 struct stats_part {
@@ -351,12 +348,14 @@ static inline uint64_t prefix8(const uint8_t *v, size_t len)
 static int extremes_add(struct cstat *c, const uint8_t *v, size_t len)
 {
     uint64_t p = prefix8(v, len);
-    if (!c->bmin.p || p < c->pmin || (p == c->pmin && bytes_cmp(v, len, c->bmin.p, c->bmin.len) < 0)) {
+    if (!c->bmin.p || p < c->pmin ||
+        (p == c->pmin && bytes_cmp(v, len, c->bmin.p, c->bmin.len) < 0)) {
         if (bytes_set(&c->bmin, v, len) < 0)
             return -1;
         c->pmin = p;
     }
-    if (!c->bmax.p || p > c->pmax || (p == c->pmax && bytes_cmp(v, len, c->bmax.p, c->bmax.len) > 0)) {
+    if (!c->bmax.p || p > c->pmax ||
+        (p == c->pmax && bytes_cmp(v, len, c->bmax.p, c->bmax.len) > 0)) {
         if (bytes_set(&c->bmax, v, len) < 0)
             return -1;
         c->pmax = p;

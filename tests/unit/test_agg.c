@@ -38,7 +38,8 @@ TestSuite(agg, .init = tmpdir_make, .fini = tmpdir_remove);
 
 #define ALL_AGGS "count,count:x,sum:x,mean:x,min:x,max:x,min:y,max:y"
 /* the functions with more state: squares, value sets, positions, values */
-#define MORE_AGGS "count,var:x,stddev:x,distinct:x,distinct:y,first:x,last:y,first:y,median:x,p90:x,p1:x"
+#define MORE_AGGS                                                                                  \
+    "count,var:x,stddev:x,distinct:x,distinct:y,first:x,last:y,first:y,median:x,p90:x,p1:x"
 
 Test(agg, sum_of_a_million_tenths_is_exact)
 {
@@ -105,7 +106,10 @@ Test(agg, sum_keeps_most_fraction_digits)
 {
     struct agg_plan *p = plan_make("k", "sum:x,min:x,max:x,mean:x");
     const struct row rows[] = {
-        {{"a", "", "12.30", ""}}, {{"a", "", "1.2", ""}}, {{"b", "", "7", ""}}, {{"c", "", "-0.001", ""}},
+        {{"a", "", "12.30", ""}},
+        {{"a", "", "1.2", ""}},
+        {{"b", "", "7", ""}},
+        {{"c", "", "-0.001", ""}},
     };
     char *s = aggregate_rows(p, rows, 4);
     cr_assert_str_eq(s, "k,x_sum,x_min,x_max,x_mean\n"
@@ -122,7 +126,7 @@ Test(agg, exponent_column_sums_as_doubles)
 {
     struct agg_plan *p = plan_make("k", "sum:x,max:x");
     const struct row rows[] = {
-        {{"a", "", "1e0", ""}}, {{"a", "", "0.1", ""}}, {{"a", "", "0.2", ""}},
+        {{"a", "", "1e0", ""}},   {{"a", "", "0.1", ""}},   {{"a", "", "0.2", ""}},
         {{"b", "", "1.5e2", ""}}, {{"b", "", "1e100", ""}}, {{"b", "", "-1e100", ""}},
         {{"c", "", "3", ""}},
     };
@@ -145,11 +149,9 @@ Test(agg, bad_value_reported_and_dropped)
     cr_assert_not_null(a);
     struct badlog log = {.answer = true};
     const struct row rows[] = {
-        {{"a", "", "1", "2"}},
-        {{"b", "", "zz", "9"}},          /* b's only row */
-        {{"a", "", "1.5.5", "0.500"}},   /* would lower a's y_min and widen y's scale */
-        {{"a", "", "2", ""}},
-        {{"c", "", " 3", "1"}},
+        {{"a", "", "1", "2"}},         {{"b", "", "zz", "9"}}, /* b's only row */
+        {{"a", "", "1.5.5", "0.500"}}, /* would lower a's y_min and widen y's scale */
+        {{"a", "", "2", ""}},          {{"c", "", " 3", "1"}},
     };
     for (size_t i = 0; i < 5; i++) {
         int before = log.calls;
@@ -183,7 +185,10 @@ Test(agg, word_in_minmax_column_compares_bytes)
 {
     struct agg_plan *p = plan_make("k", "min:y,max:y");
     const struct row rows[] = {
-        {{"a", "", "", "10"}}, {{"a", "", "", "9"}}, {{"b", "", "", "NA"}}, {{"b", "", "", "-1"}},
+        {{"a", "", "", "10"}},
+        {{"a", "", "", "9"}},
+        {{"b", "", "", "NA"}},
+        {{"b", "", "", "-1"}},
     };
     char *s = aggregate_rows(p, rows, 4);
     cr_assert_str_eq(s, "k,y_min,y_max\na,10,9\nb,-1,NA\n");
@@ -225,10 +230,12 @@ Test(agg, min_max_exact_for_long_decimals)
     struct agg_plan *p = plan_make(NULL, "min:y,max:y");
     const char *lo = "10000000", *hi = "10000000.000000000000000000000000000001";
     for (int order = 0; order < 2; order++) {
-        const struct row rows[] = {{{"", "", "", order ? hi : lo}}, {{"", "", "", order ? lo : hi}}};
+        const struct row rows[] = {{{"", "", "", order ? hi : lo}},
+                                   {{"", "", "", order ? lo : hi}}};
         char *s = aggregate_rows(p, rows, 2);
-        cr_assert_str_eq(s, "y_min,y_max\n10000000.000000000000000000000000000000,"
-                            "10000000.000000000000000000000000000001\n",
+        cr_assert_str_eq(s,
+                         "y_min,y_max\n10000000.000000000000000000000000000000,"
+                         "10000000.000000000000000000000000000001\n",
                          "rows in order %d: %s", order, s);
         free(s);
     }
@@ -242,7 +249,7 @@ Test(agg, sum_beyond_38_digits_exact)
     struct agg_plan *p = plan_make("k", "sum:x,mean:x");
     const char *m = "99999999999999999999999999999999999999";
     const struct row rows[] = {
-        {{"a", "", m, ""}}, {{"a", "", m, ""}}, {{"a", "", m, ""}},
+        {{"a", "", m, ""}}, {{"a", "", m, ""}},      {{"a", "", m, ""}},
         {{"b", "", m, ""}}, {{"c", "", "-0.5", ""}}, {{"b", "", "1", ""}},
     };
     char *s = aggregate_rows(p, rows, sizeof rows / sizeof rows[0]);
@@ -276,8 +283,11 @@ Test(agg, sum_overflow_verdict_independent_of_split)
 {
     struct agg_plan *p = plan_make(NULL, "sum:x");
     const char *big = "90000000000000000000000000000000000000";
-    const struct row rows[] = {{{"", "", big, ""}}, {{"", "", big, ""}}, {{"", "", "-90000000000000000000000000000000000000", ""}}};
-    struct agg_part *serial = agg_part_create(p), *p1 = agg_part_create(p), *p2 = agg_part_create(p);
+    const struct row rows[] = {{{"", "", big, ""}},
+                               {{"", "", big, ""}},
+                               {{"", "", "-90000000000000000000000000000000000000", ""}}};
+    struct agg_part *serial = agg_part_create(p), *p1 = agg_part_create(p),
+                    *p2 = agg_part_create(p);
     cr_assert(serial && p1 && p2);
     for (size_t i = 0; i < 3; i++)
         cr_assert_eq(feed(serial, p, &rows[i], i, no_bad, NULL), 0);
@@ -303,7 +313,10 @@ Test(agg, merge_leaves_source_unchanged)
 {
     struct agg_plan *p = plan_make("k", ALL_AGGS);
     const struct row rows[] = {
-        {{"a", "", "1.5", "w"}}, {{"b", "", "2e1", "3"}}, {{"a", "", "-4", "v"}}, {{"", "", "", ""}},
+        {{"a", "", "1.5", "w"}},
+        {{"b", "", "2e1", "3"}},
+        {{"a", "", "-4", "v"}},
+        {{"", "", "", ""}},
     };
     struct agg_part *a = agg_part_create(p), *b = agg_part_create(p);
     cr_assert(a && b);
@@ -330,12 +343,9 @@ static const char *gen_key(struct gen *g)
     static const char *numbers[] = {"1", "2", "10", "-3", "1.0", "", "0.5", "1e1", "007"};
     static const char *mixed[] = {"1", "x", "", "10", "-"};
     switch (g->keyset) {
-    case 0:
-        return letters[rng_below(&g->seed, 9)];
-    case 1:
-        return numbers[rng_below(&g->seed, 9)];
-    case 2:
-        return mixed[rng_below(&g->seed, 5)];
+    case 0: return letters[rng_below(&g->seed, 9)];
+    case 1: return numbers[rng_below(&g->seed, 9)];
+    case 2: return mixed[rng_below(&g->seed, 5)];
     default: { /* long keys, quoted when rendered as CSV */
         char t[300];
         size_t n = 100 + rng_below(&g->seed, 150);
@@ -389,7 +399,8 @@ static const char *gen_number(struct gen *g, bool exp_ok)
                 snprintf(t, sizeof t, "%s%lld", sign, ip);
         }
     } else {
-        static const char *e[] = {"1.5e2", "2E-3", "3e0", "-7.25e1", "1e5", "4.4e-1", "6e+2", ".5e1"};
+        static const char *e[] = {"1.5e2", "2E-3",   "3e0",  "-7.25e1",
+                                  "1e5",   "4.4e-1", "6e+2", ".5e1"};
         snprintf(t, sizeof t, "%s", e[rng_below(s, 8)]);
     }
     return keep(g, t);
@@ -460,7 +471,8 @@ static void rows_csv(struct gen *g, const struct row *rows, size_t n, struct buf
 
 /* The CSV text fed through the scanner and agg_part_batch, in random byte
  * ranges, one partial per range, merged randomly. */
-static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const char *csv, size_t len)
+static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const char *csv,
+                               size_t len)
 {
     uint8_t *data = malloc(len ? len : 1);
     cr_assert_not_null(data);
@@ -468,7 +480,8 @@ static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const c
     size_t cut[17];
     size_t np = rng_cuts(seed, len, cut, 16);
     struct agg_part *parts[16];
-    struct scan_field *fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(p->nsel + 1), sizeof *fields);
+    struct scan_field *fields = calloc((size_t)SCAN_BATCH_ROWS * (size_t)(p->nsel + 1),
+                                       sizeof *fields);
     struct scan_batch *b = calloc(1, sizeof *b);
     cr_assert(fields && b);
     b->fields = fields;
@@ -480,7 +493,8 @@ static char *aggregate_scanned(uint64_t *seed, const struct agg_plan *p, const c
         for (size_t i = 0; i < cut[j]; i++)
             inq ^= data[i] == '"';
         struct scan s;
-        scan_init(&s, data, len, 0, cut[j], cut[j + 1], inq, ',', '"', p->nsel, p->sel, p->nselcols);
+        scan_init(&s, data, len, 0, cut[j], cut[j + 1], inq, ',', '"', p->nsel, p->sel,
+                  p->nselcols);
         while (scan_next(&s, b)) {
             for (size_t r = 0; r < b->nrows; r++)
                 cr_assert(b->nfields[r] == NCOLS && !b->bad_quote[r], "scanner: row shape");
@@ -554,8 +568,10 @@ Test(agg, merge_in_any_grouping_equals_serial)
         char *got = result_ok(m);
         agg_part_destroy(m);
         cr_assert_eq(plog.calls, slog.calls);
-        cr_assert_str_eq(got, want, "case %d (by %s, %zu rows, %zu pieces): merged result differs:\n%s\n--- serial:\n%s",
-                         t, bys[t % NPLANS] ? bys[t % NPLANS] : "-", n, np, got, want);
+        cr_assert_str_eq(
+            got, want,
+            "case %d (by %s, %zu rows, %zu pieces): merged result differs:\n%s\n--- serial:\n%s", t,
+            bys[t % NPLANS] ? bys[t % NPLANS] : "-", n, np, got, want);
         free(got);
 
         /* the scanner and agg_part_batch over random byte ranges */
@@ -563,7 +579,8 @@ Test(agg, merge_in_any_grouping_equals_serial)
         buf_put(&csv, "", 0);
         rows_csv(&g, rows, n, &csv);
         got = aggregate_scanned(&g.seed, p, csv.p, csv.len);
-        cr_assert_str_eq(got, want, "case %d (by %s, %zu rows): scanned result differs:\n%s\n--- serial:\n%s",
+        cr_assert_str_eq(got, want,
+                         "case %d (by %s, %zu rows): scanned result differs:\n%s\n--- serial:\n%s",
                          t, bys[t % NPLANS] ? bys[t % NPLANS] : "-", n, got, want);
         free(got);
         free(csv.p);
@@ -637,8 +654,10 @@ Test(agg, combine_equals_serial)
         char *got = result_parts_ok(parts, nparts);
         for (int j = 0; j < nparts; j++)
             agg_part_destroy(parts[j]);
-        cr_assert_str_eq(got, want, "case %d (%zu rows, %zu pieces): combined result differs:\n%s\n--- serial:\n%s",
-                         t, n, np, got, want);
+        cr_assert_str_eq(
+            got, want,
+            "case %d (%zu rows, %zu pieces): combined result differs:\n%s\n--- serial:\n%s", t, n,
+            np, got, want);
         free(got);
         free(want);
         for (size_t i = 0; i < g.npool; i++)

@@ -15,8 +15,8 @@ Test(agg_result, numeric_keys_sort_numerically)
 {
     struct agg_plan *p = plan_make("k", "count");
     const struct row rows[] = {
-        {{"10", "", "", ""}}, {{"9", "", "", ""}}, {{"-1", "", "", ""}}, {{"1.5", "", "", ""}},
-        {{"2e0", "", "", ""}}, {{"9", "", "", ""}},
+        {{"10", "", "", ""}},  {{"9", "", "", ""}},   {{"-1", "", "", ""}},
+        {{"1.5", "", "", ""}}, {{"2e0", "", "", ""}}, {{"9", "", "", ""}},
     };
     char *s = aggregate_rows(p, rows, 6);
     cr_assert_str_eq(s, "k,count\n-1,1\n1.5,1\n2e0,1\n9,2\n10,1\n");
@@ -64,8 +64,9 @@ Test(agg_result, var_median_mean_exact)
 {
     struct agg_plan *p = plan_make("k", "var:x,stddev:x,median:x,p12.5:x,mean:x");
     const struct row rows[] = {
-        {{"a", "", "123456789.123", ""}}, {{"a", "", "123456789.123", ""}}, {{"b", "", "1e0", ""}},
-        {{"c", "", "1000000000.2", ""}},  {{"c", "", "-1000000000.0", ""}}, {{"d", "", "1.7e308", ""}},
+        {{"a", "", "123456789.123", ""}}, {{"a", "", "123456789.123", ""}},
+        {{"b", "", "1e0", ""}},           {{"c", "", "1000000000.2", ""}},
+        {{"c", "", "-1000000000.0", ""}}, {{"d", "", "1.7e308", ""}},
         {{"d", "", "1.7e308", ""}},       {{"d", "", "1.7e308", ""}},
     };
     char *s = aggregate_rows(p, rows, 8);
@@ -88,8 +89,10 @@ static struct agg_plan *plan_sorted(const char *by, const char *aggs, const char
 }
 
 static const struct row sort_rows[] = {
-    {{"x", "2", "9007199254740993", "117"}}, {{"y", "1", "9007199254740992", "3"}},
-    {{"z", "3", "9007199254740991", "20"}},  {{"w", "", "9007199254740992.5", ""}},
+    {{"x", "2", "9007199254740993", "117"}},
+    {{"y", "1", "9007199254740992", "3"}},
+    {{"z", "3", "9007199254740991", "20"}},
+    {{"w", "", "9007199254740992.5", ""}},
 };
 
 Test(agg_result, sort_on_second_key_and_exact_results)
@@ -97,12 +100,9 @@ Test(agg_result, sort_on_second_key_and_exact_results)
     static const struct {
         const char *sort, *want;
     } cases[] = {
-        {"k2", "y,1\nx,2\nz,3\nw,\n"},
-        {"k2:asc", "y,1\nx,2\nz,3\nw,\n"},
-        {"k2:desc", "z,3\nx,2\ny,1\nw,\n"},
-        {"x_sum", "z,3\ny,1\nw,\nx,2\n"},
-        {"x_sum:desc", "x,2\nw,\ny,1\nz,3\n"},
-        {"y_first", "y,1\nz,3\nx,2\nw,\n"},
+        {"k2", "y,1\nx,2\nz,3\nw,\n"},           {"k2:asc", "y,1\nx,2\nz,3\nw,\n"},
+        {"k2:desc", "z,3\nx,2\ny,1\nw,\n"},      {"x_sum", "z,3\ny,1\nw,\nx,2\n"},
+        {"x_sum:desc", "x,2\nw,\ny,1\nz,3\n"},   {"y_first", "y,1\nz,3\nx,2\nw,\n"},
         {"y_first:desc", "x,2\nz,3\ny,1\nw,\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -168,7 +168,8 @@ Test(agg_result, concurrent_writes_sort_independently)
     struct agg_plan *p1 = plan_sorted("k,k2", "count,sum:x", "x_sum:desc");
     struct agg_plan *p2 = plan_sorted("k2,k", "count,sum:x", "k2:desc");
     struct agg_part *a1 = part_of(p1, rows, N), *a2 = part_of(p2, rows, N);
-    struct writer w[2] = {{.a = a1, .want = result_ok(a1), .id = 1}, {.a = a2, .want = result_ok(a2), .id = 2}};
+    struct writer w[2] = {{.a = a1, .want = result_ok(a1), .id = 1},
+                          {.a = a2, .want = result_ok(a2), .id = 2}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         cr_assert_eq(pthread_create(&t[i], NULL, write_many, &w[i]), 0);

@@ -15,9 +15,15 @@ static char *names[] = {"a", "b", "c"};
 static struct badrow_chunk chunk_of(const char *d, size_t k, uint64_t start, uint64_t lines_before,
                                     uint32_t file)
 {
-    return (struct badrow_chunk){.d = (const uint8_t *)d, .k = k, .start = start,
-                                 .lines_before = lines_before, .file = file, .path = "in.csv",
-                                 .names = names, .ncols = 3, .expected = 3};
+    return (struct badrow_chunk){.d = (const uint8_t *)d,
+                                 .k = k,
+                                 .start = start,
+                                 .lines_before = lines_before,
+                                 .file = file,
+                                 .path = "in.csv",
+                                 .names = names,
+                                 .ncols = 3,
+                                 .expected = 3};
 }
 
 Test(badrow, rejects_lines_in_input_order_with_true_line_numbers)
@@ -129,8 +135,8 @@ Test(badrow, misplaced_quote_names_its_column)
     struct badrow_log *l = badrow_log_create(false, false, ',', '"');
     struct badrow_chunk c = chunk_of(d, 0, 0, 0, 0);
     badrow_log_chunk(l, &c);
-    struct scan_batch b = {.nrows = 1, .row_start = {0}, .row_end = {7}, .nfields = {3},
-                           .bad_quote = {1}};
+    struct scan_batch b = {
+        .nrows = 1, .row_start = {0}, .row_end = {7}, .nfields = {3}, .bad_quote = {1}};
     cr_assert_eq(badrow_log_add_structural(l, &b, 0), 1);
     badrow_log_end_chunk(l, false);
     size_t n;

@@ -98,7 +98,8 @@ Test(chunk, states_and_line_counts_match_a_byte_count_for_any_size_and_order)
 {
     struct mapfile m;
     char *path = make_file(40000, &m);
-    static const size_t sizes[] = {1, 2, 3, 7, 63, 64, 65, 500, 2999, 3000, 16384, 16385, 39999, 1 << 20};
+    static const size_t sizes[] = {1,   2,    3,    7,     63,    64,    65,
+                                   500, 2999, 3000, 16384, 16385, 39999, 1 << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         check(&m, 0, sizes[i], false);
         check(&m, 17, sizes[i], true);
@@ -132,7 +133,7 @@ Test(mapfile, truncated_while_mapped_reads_zeros_and_reports_a_change)
     cr_assert_eq(m.data[3 * 4096], 'x');
     cr_assert(!mapfile_changed(&m));
     cr_assert_eq(truncate(path, 4096), 0);
-    mapfile_release(&m, 0, m.size); /* drop the cached pages: the next read faults */
+    mapfile_release(&m, 0, m.size);            /* drop the cached pages: the next read faults */
     volatile uint8_t c = m.data[3 * 4096 + 7]; /* past the new end: SIGBUS, handled */
     cr_assert_eq(c, 0);
     cr_assert(mapfile_changed(&m));
@@ -181,12 +182,14 @@ Test(mapfile, release_stops_at_the_end_of_the_mapping)
     memset(text, 'x', (size_t)ps);
     cr_assert_eq(write(fd, text, (size_t)ps), ps);
     /* two anonymous pages, the file mapped over the first */
-    uint8_t *area = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *area = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
     cr_assert(area != MAP_FAILED);
     area[ps] = 42;
     void *p = mmap(area, (size_t)ps, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     cr_assert(p == area);
-    struct mapfile m = {.fd = fd, .data = area, .size = (size_t)ps, .path = path, .page = (size_t)ps};
+    struct mapfile m = {
+        .fd = fd, .data = area, .size = (size_t)ps, .path = path, .page = (size_t)ps};
     mapfile_release(&m, 0, 2 * (size_t)ps); /* a chunk size past the end */
     cr_assert_eq(area[ps], 42, "the page after the mapping was dropped");
     cr_assert_eq(area[0], 'x');

@@ -16,9 +16,9 @@
 
 #include "../../pipeline/expr.h"
 
-static char *hdr[] = {"a",        "b",          "c",      "x",      "y",          "price",
-                      "status",   "unit price", "s",      "n",      "weird`name", "in",
-                      "qty",      "country",    "note",   "discount", "quantity", "t"};
+static char *hdr[] = {"a",      "b",          "c",    "x",        "y",          "price",
+                      "status", "unit price", "s",    "n",        "weird`name", "in",
+                      "qty",    "country",    "note", "discount", "quantity",   "t"};
 #define NHDR ((int)(sizeof hdr / sizeof hdr[0]))
 
 static int col_of(const char *name)
@@ -170,7 +170,8 @@ Test(expr_parse, literals)
 {
     expect_tree("x == .5 or x == 1e3 or x == 7. or x == 'it\\'s' or x == \"a\\tb\"",
                 "((x == .5) or (x == 1e3) or (x == 7.) or (x == \"it's\") or (x == \"a\\tb\"))");
-    expect_tree("x == \"10\" or x == true or x == null", "((x == \"10\") or (x == true) or (x == null))");
+    expect_tree("x == \"10\" or x == true or x == null",
+                "((x == \"10\") or (x == true) or (x == null))");
     expect_tree("x == \"\"", "(x == null)"); /* an empty string is null */
 }
 
@@ -324,9 +325,10 @@ Test(expr_error, other_mistakes_point_at_the_spot)
     expect_error("x in 1", "--where: expected '(' after 'in' at column 6\n"
                            "  x in 1\n"
                            "       ^");
-    expect_error("$99 > 1", "--where: there is no column $99: the input has 18 columns at column 1\n"
-                            "  $99 > 1\n"
-                            "  ^");
+    expect_error("$99 > 1",
+                 "--where: there is no column $99: the input has 18 columns at column 1\n"
+                 "  $99 > 1\n"
+                 "  ^");
     expect_error("$0 > 1", "--where: there is no column $0: the input has 18 columns at column 1\n"
                            "  $0 > 1\n"
                            "  ^");
@@ -344,7 +346,8 @@ Test(expr_error, unknown_column_uses_colref_message)
     memset(&err, 0, sizeof err);
     cr_assert_null(expr_compile("pricee > 1", hdr, NHDR, &err));
     cr_expect_eq(err.code, PCSV_EUSAGE);
-    const char *want = "unknown column 'pricee' in --where (did you mean 'price'?)\n  columns: a, b, ";
+    const char *want =
+        "unknown column 'pricee' in --where (did you mean 'price'?)\n  columns: a, b, ";
     cr_expect_eq(strncmp(err.msg, want, strlen(want)), 0, "%s", err.msg);
     expect_error("`unit  price` > 1",
                  "unknown column 'unit  price' in --where (did you mean 'unit price'?)\n"
@@ -399,7 +402,8 @@ Test(expr_error, deep_nesting_is_refused)
     memset(&err, 0, sizeof err);
     cr_assert_null(expr_compile(text, hdr, NHDR, &err));
     cr_expect_eq(err.code, PCSV_EUSAGE);
-    cr_expect_not_null(strstr(err.msg, "expression nested too deeply at column 513"), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "expression nested too deeply at column 513"), "%s",
+                       err.msg);
     /* as deep as allowed, and evaluated */
     char *neg = malloc(2 * 400 + 8);
     cr_assert_not_null(neg);
@@ -474,8 +478,8 @@ Test(expr_eval, exact_decimal_arithmetic)
     TRUE_("a + b == 0.3", "a", "0.1", "b", "0.2");
     TRUE_("0.3 - 0.1 == 0.2");
     TRUE_("1.10 * 3 == 3.3");
-    TRUE_("len(0.1 + 0.2) == 3");                  /* its text: "0.3" */
-    TRUE_("starts_with(1.50 * 2, '3.00')");        /* scales add: 2 + 0 digits */
+    TRUE_("len(0.1 + 0.2) == 3");           /* its text: "0.3" */
+    TRUE_("starts_with(1.50 * 2, '3.00')"); /* scales add: 2 + 0 digits */
     TRUE_("9223372036854775807 + 1 == 9223372036854775808");
     TRUE_("not x + 1 == 1", "x", "");
 }
@@ -557,7 +561,9 @@ Test(expr_eval, regular_expressions)
     TRUE_("s =~ \"\\d+$\"", "s", "abc123"); /* an unknown escape stays: \d */
     TRUE_("s =~ \"^a\\\\b\"", "s", "a\\b");
     TRUE_("s =~ '(?i)^É'", "s", "éa");
-    TRUE_("s =~ 'abc'", "s", "\xff\xfe" "abc"); /* invalid UTF-8 is matched, not an error */
+    TRUE_("s =~ 'abc'", "s",
+          "\xff\xfe"
+          "abc"); /* invalid UTF-8 is matched, not an error */
     TRUE_("n =~ '^12\\.5'", "n", "12.50");
     TRUE_("1 + 1 =~ '^2$'");
     TRUE_("s =~ ''", "s", "anything");

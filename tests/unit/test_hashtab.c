@@ -183,7 +183,4 @@ Test(hashtab, million_keys_survive_growth)
     hashtab_destroy(t);
 }
 
-Test(hashtab, destroy_null_is_harmless)
-{
-    hashtab_destroy(NULL);
-}
+Test(hashtab, destroy_null_is_harmless) { hashtab_destroy(NULL); }

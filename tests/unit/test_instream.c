@@ -183,10 +183,12 @@ Test(instream, foreign_formats_by_magic)
     const char *tool = NULL;
     cr_assert_str_eq(instream_foreign_format((const uint8_t *)"\x1f\x8b\x08", 3, &tool), "gzip");
     cr_assert_str_eq(tool, "gzip -dc");
-    cr_assert_str_eq(instream_foreign_format((const uint8_t *)"\xfd" "7zXZ\0", 6, NULL), "xz");
+    cr_assert_str_eq(instream_foreign_format((const uint8_t *)"\xfd"
+                                                              "7zXZ\0",
+                                             6, NULL),
+                     "xz");
     cr_assert_str_eq(instream_foreign_format((const uint8_t *)"PK\x05\x06", 4, NULL), "zip");
-    cr_assert_str_eq(
-        instream_foreign_format((const uint8_t *)"BZh91AY&SY", 10, NULL), "bzip2");
+    cr_assert_str_eq(instream_foreign_format((const uint8_t *)"BZh91AY&SY", 10, NULL), "bzip2");
     cr_assert_null(instream_foreign_format((const uint8_t *)"BZh9,a,b\n", 9, NULL));
     cr_assert_null(instream_foreign_format((const uint8_t *)"a,b\n", 4, NULL));
     cr_assert(instream_is_zstd_magic((const uint8_t *)"\x28\xb5\x2f\xfd", 4));

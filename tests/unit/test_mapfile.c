@@ -69,8 +69,8 @@ Test(mapfile, guard_reused_after_close)
         void *at = (void *)m.data;
         mapfile_close(&m);
         unlink(path);
-        hold[i] = mmap(at, FSIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-                       -1, 0);
+        hold[i] = mmap(at, FSIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+                       0);
         cr_assert(hold[i] == at);
     }
     make_file(path);

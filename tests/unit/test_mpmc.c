@@ -66,12 +66,12 @@ int main(void)
     fprintf(stderr, "[====] Tested: %d | Passing: %d\n", shim_ntests, shim_ntests);
     return 0;
 }
-#define Test(suite, name, ...)                                                  \
-    static void suite##_##name(void);                                          \
-    __attribute__((constructor)) static void suite##_##name##_reg(void)        \
-    {                                                                          \
-        shim_register(#suite "::" #name, suite##_##name);                      \
-    }                                                                          \
+#define Test(suite, name, ...)                                                                     \
+    static void suite##_##name(void);                                                              \
+    __attribute__((constructor)) static void suite##_##name##_reg(void)                            \
+    {                                                                                              \
+        shim_register(#suite "::" #name, suite##_##name);                                          \
+    }                                                                                              \
     static void suite##_##name(void)
 #define cr_assert(c, ...) shim_check(!!(c), #c, __FILE__, __LINE__, "" __VA_ARGS__)
 #define cr_assert_not(c, ...) cr_assert(!(c), __VA_ARGS__)
@@ -416,7 +416,7 @@ static void note_max(_Atomic int64_t *m, int64_t v)
 {
     int64_t cur = atomic_load_explicit(m, memory_order_relaxed);
     while (v > cur && !atomic_compare_exchange_weak_explicit(m, &cur, v, memory_order_relaxed,
-                                                              memory_order_relaxed))
+                                                             memory_order_relaxed))
         ;
 }
 
@@ -537,13 +537,13 @@ static void run_stress(size_t cap, unsigned nprod, unsigned ncons, size_t per_pr
                  "%s: %d deliveries for %zu items", label, atomic_load(&st->delivered),
                  nprod * per_prod);
     for (size_t i = 0; i < nprod * per_prod; i++)
-        cr_assert_eq(atomic_load(&st->seen[i]), 1, "%s: item %zu of producer %zu delivered %d times",
-                     label, i % per_prod, i / per_prod, atomic_load(&st->seen[i]));
+        cr_assert_eq(atomic_load(&st->seen[i]), 1,
+                     "%s: item %zu of producer %zu delivered %d times", label, i % per_prod,
+                     i / per_prod, atomic_load(&st->seen[i]));
     cr_assert_eq(atomic_load(&st->order_errors), 0,
                  "%s: a consumer saw a producer's items out of order", label);
-    cr_assert_leq(atomic_load(&st->occ_max), (int64_t)cap,
-                  "%s: occupancy lower bound reached %lld", label,
-                  (long long)atomic_load(&st->occ_max));
+    cr_assert_leq(atomic_load(&st->occ_max), (int64_t)cap, "%s: occupancy lower bound reached %lld",
+                  label, (long long)atomic_load(&st->occ_max));
     void *x;
     cr_assert_not(mpmc_try_pop(&st->q, &x));
     mpmc_fini(&st->q);
@@ -599,9 +599,10 @@ Test(mpmc, random_rounds_deliver_every_item_exactly_once, .timeout = 300)
         size_t left = budget - done, most = left < 400000 ? left : 400000;
         size_t per_prod = 1 + rng_below(&rng, most / nprod + 1);
         char label[160];
-        snprintf(label, sizeof label,
-                 "STRESS_SEED=%#llx round %d: cap %zu, %u producers x %zu items, %u consumers, %u%% try",
-                 (unsigned long long)seed, round, cap, nprod, per_prod, ncons, try_pct);
+        snprintf(
+            label, sizeof label,
+            "STRESS_SEED=%#llx round %d: cap %zu, %u producers x %zu items, %u consumers, %u%% try",
+            (unsigned long long)seed, round, cap, nprod, per_prod, ncons, try_pct);
         run_stress(cap, nprod, ncons, per_prod, try_pct, rng_next(&rng), label);
         done += nprod * per_prod;
     }

@@ -21,7 +21,6 @@
 
 /* ---- small utilities ---- */
 
-
 /* num_parse on an exact-length heap copy of p[0, n). */
 static int parse_n(const char *p, size_t n, struct num *out)
 {
@@ -34,10 +33,7 @@ static int parse_n(const char *p, size_t n, struct num *out)
     return k;
 }
 
-static int parse(const char *s, struct num *out)
-{
-    return parse_n(s, strlen(s), out);
-}
+static int parse(const char *s, struct num *out) { return parse_n(s, strlen(s), out); }
 
 /* i128 as decimal text, independently of num_fmt_dec. */
 static const char *i128_str(i128 v, char *buf)
@@ -83,7 +79,8 @@ static void expect_dec(const char *s, const char *mant, int scale)
     cr_assert_eq(k, NUM_DEC, "'%s': kind %d, expected NUM_DEC", s, k);
     cr_assert_eq(n.kind, NUM_DEC, "'%s': out->kind %d", s, n.kind);
     i128 want = mant[0] == '-' ? -i128_from(mant + 1) : i128_from(mant);
-    cr_assert(n.mant == want, "'%s': mant %s, expected %s", s, i128_str(n.mant, a), i128_str(want, b));
+    cr_assert(n.mant == want, "'%s': mant %s, expected %s", s, i128_str(n.mant, a),
+              i128_str(want, b));
     cr_assert_eq(n.scale, scale, "'%s': scale %d, expected %d", s, n.scale, scale);
 }
 
@@ -100,14 +97,12 @@ static void expect_none_n(const char *s, size_t len)
 {
     struct num n;
     int k = parse_n(s, len, &n);
-    cr_assert_eq(k, NUM_NONE, "'%.*s' (%zu bytes): kind %d, expected NUM_NONE", (int)len, s, len, k);
+    cr_assert_eq(k, NUM_NONE, "'%.*s' (%zu bytes): kind %d, expected NUM_NONE", (int)len, s, len,
+                 k);
     cr_assert_eq(n.kind, NUM_NONE, "'%.*s': out->kind %d", (int)len, s, n.kind);
 }
 
-static void expect_none(const char *s)
-{
-    expect_none_n(s, strlen(s));
-}
+static void expect_none(const char *s) { expect_none_n(s, strlen(s)); }
 
 Test(numfmt, integers_and_decimals_are_exact)
 {
@@ -140,18 +135,53 @@ Test(numfmt, exponent_notation_is_double)
 Test(numfmt, non_numbers_rejected)
 {
     static const char *bad[] = {
-        "",     "-",    "+",     ".",      "-.",    "+.",   "1.2.3", "12a",  " 1",     "1 ",
-        "1,000", "nan", "NaN",   "inf",    "-inf",  "Infinity", "0x10", "1e", "1e+",   "1e-",
-        "e5",   ".e5",  "-e5",   "--1",    "+-1",   "1..2", "1e5.0", "1e5e5", "1e 5",  "1_000",
-        "12345678901234567890a", "12345678901234567890.5.5", "1234567890123456789012345678901234567890x",
-        "12345678901234567890e", "1.2345678901234567890123e", "1.2345678901234567890123.4",
+        "",
+        "-",
+        "+",
+        ".",
+        "-.",
+        "+.",
+        "1.2.3",
+        "12a",
+        " 1",
+        "1 ",
+        "1,000",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "Infinity",
+        "0x10",
+        "1e",
+        "1e+",
+        "1e-",
+        "e5",
+        ".e5",
+        "-e5",
+        "--1",
+        "+-1",
+        "1..2",
+        "1e5.0",
+        "1e5e5",
+        "1e 5",
+        "1_000",
+        "12345678901234567890a",
+        "12345678901234567890.5.5",
+        "1234567890123456789012345678901234567890x",
+        "12345678901234567890e",
+        "1.2345678901234567890123e",
+        "1.2345678901234567890123.4",
         "\xd9\xa1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_none(bad[i]);
     expect_none_n("1\0", 2);
-    expect_none_n("\0" "1", 2);
-    expect_none_n("1.5\0" "0", 5);
+    expect_none_n("\0"
+                  "1",
+                  2);
+    expect_none_n("1.5\0"
+                  "0",
+                  5);
 }
 
 /* Only the first n bytes count: what follows in memory is not read. */
@@ -212,12 +242,9 @@ Test(numfmt, long_decimals_exact)
 Test(numfmt, too_long_decimals_become_double)
 {
     static const char *cases[] = {
-        "123456789012345678901234567890123456789",
-        "1234567890123456789012345678901234567890",
-        "-1234567890123456789012345678901234567890",
-        "0.0000000000000000000000000000001",
-        "1234567.8901234567890123456789012345678",
-        "1.23456789012345678901234567890123456789",
+        "123456789012345678901234567890123456789",   "1234567890123456789012345678901234567890",
+        "-1234567890123456789012345678901234567890", "0.0000000000000000000000000000001",
+        "1234567.8901234567890123456789012345678",   "1.23456789012345678901234567890123456789",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_dbl(cases[i], strtod(cases[i], NULL));
@@ -268,13 +295,14 @@ Test(numfmt, random_decimals_parse_and_convert)
         struct num n;
         cr_assert_eq(parse(text, &n), NUM_DEC, "'%s'", text);
         char a[64], b[64];
-        cr_assert(n.mant == mant && n.scale == scale, "'%s': mant %s scale %d, expected %s scale %d",
-                  text, i128_str(n.mant, a), n.scale, i128_str(mant, b), scale);
+        cr_assert(n.mant == mant && n.scale == scale,
+                  "'%s': mant %s scale %d, expected %s scale %d", text, i128_str(n.mant, a),
+                  n.scale, i128_str(mant, b), scale);
         double want = strtod(text, NULL);
         double got = num_dec_to_double(mant, scale);
         cr_assert(dbits(got) == dbits(want) || (got == 0 && want == 0),
-                  "num_dec_to_double(%s, %d) = %a, strtod('%s') = %a", i128_str(mant, a), scale, got,
-                  text, want);
+                  "num_dec_to_double(%s, %d) = %a, strtod('%s') = %a", i128_str(mant, a), scale,
+                  got, text, want);
         cr_assert(num_to_double(&n) == want, "num_to_double('%s')", text);
     }
 }
@@ -357,8 +385,10 @@ Test(numfmt, compare_across_scales)
     expect_cmp("-2", "-10", 1);
     expect_cmp("0.000000000000000000000000000001", "0", 1);
     expect_cmp("-0.000000000000000000000000000001", "0", -1);
-    expect_cmp("99999999999999999999999999999999999999", "99999999999999999999999999999999999998", 1);
-    expect_cmp("-99999999999999999999999999999999999999", "99999999999999999999999999999999999999", -1);
+    expect_cmp("99999999999999999999999999999999999999", "99999999999999999999999999999999999998",
+               1);
+    expect_cmp("-99999999999999999999999999999999999999", "99999999999999999999999999999999999999",
+               -1);
     expect_cmp("12345678901234567890", "12345678901234567890.000", 0);
     expect_cmp("12345678901234567891", "12345678901234567890.999", 1);
 }
@@ -368,8 +398,10 @@ Test(numfmt, compare_across_scales)
 Test(numfmt, compare_long_decimals_exactly)
 {
     expect_cmp("10000000.000000000000000000000000000001", "10000000", 1);
-    expect_cmp("1234567890123456789012345678901234567.8", "1234567890123456789012345678901234568", -1);
-    expect_cmp("9999999999999999999999999999999999999.9", "9999999999999999999999999999999999999", 1);
+    expect_cmp("1234567890123456789012345678901234567.8", "1234567890123456789012345678901234568",
+               -1);
+    expect_cmp("9999999999999999999999999999999999999.9", "9999999999999999999999999999999999999",
+               1);
     expect_cmp("-0.000000000000000000000000000001", "-12345678901234567890123456789012345678", 1);
 }
 
@@ -394,7 +426,10 @@ Test(numfmt, compare_decimal_with_double)
 
 /* From Python 3.11: repr(x) rewritten to the num_fmt_double notation
  * (plain for 1e-6 <= |x| < 1e15 without ".0", else d.ddde+N / d.ddde-N). */
-static const struct { double x; const char *text; } fmt_cases[] = {
+static const struct {
+    double x;
+    const char *text;
+} fmt_cases[] = {
     {0x0.0p+0, "0"},
     {-0x0p+0, "0"},
     {0x1.0000000000000p+0, "1"},
@@ -684,47 +719,46 @@ Test(numfmt, random_doubles_round_trip)
                 break;
             }
         }
-        cr_assert(sig <= shortest, "%a printed as '%s' (%d digits; %d suffice)", x, buf, sig, shortest);
+        cr_assert(sig <= shortest, "%a printed as '%s' (%d digits; %d suffice)", x, buf, sig,
+                  shortest);
     }
 }
 
 /* Python 3.11: significant digits of repr(2^e), for e = -1074 ... 1023,,
  * one character per e: '1'-'9', then 'a' = 10 ... 'h' = 17. */
-static const char pow2_digits[] =
-    "111112324334554655777787788999abaaaccbcdcdeddfedddghhgghhgggghhh"
-    "ghgghgghhhghhghhghhgghhghhggggghgffffggghggghhghhhhhhghgghgghhhg"
-    "gffggghggghgghhggggghhghhghggghgghhggggghgghgghhgghgghhghhgghhgg"
-    "ffgggghhghhghhghhgghhghhhhhgfggghhghgffggghgfgggghgghhghhhghhggg"
-    "ghhhghhghhghhgghhgggghhgghhghhggggghgghhghhhhhhghgghhghhhghhgggg"
-    "hhhgggghhghggghgghhhhhhgggghhghhgghhgggghhggggghhggfeefffggghhgg"
-    "hhggffgggghgghhghhggggghgghgghhgghhghhghhgggffggghggghgfggghhhgh"
-    "hgggghhhghhghgghhgghhghgfgggghgfggghhgghhghhgggghhgfggghgfgggggg"
-    "ghhghhgfggghhghggghhghgghhgfggghhhhhgghgghgghhgghhghgghhhgggghgf"
-    "ggggggghhghhhhggghhghhhhhgghhgggghhhghhghhghhgghhghhghhhgggghggh"
-    "hhghgghhggggghhghhghhgghhggffgggghhghhghhhgggghhghhghhgghgghgfff"
-    "ffggghhhhhgghhghhghhhghgghhhhhgghhghhggfeefffggghhhghgghgghhgghg"
-    "ghgghhgghhghgfggghgggggghhghhgghhghgghhhghhgggghhhgggghhggggghhg"
-    "hhggggghgfggghhgghhghgghhhghhghhghhgghhghgghhhghgghhghhhhggghhgg"
-    "ffgggghhghhghhgghhghhghhhghggggghhgfggghhghhgghhghgghgfefffggghg"
-    "ffggghhggggghgghhgggghhhghhghhghhhghgghhghggghhghgghgggggghhghgg"
-    "ghgghgghhgghgghhghhggggghhghgfeedccbaa98776554332111112223334444"
-    "5556667777888999aaaabbbcccddddeeefffgggghgghhggggghhghhghhgfgggh"
-    "gghhgghhghgghhgghgghhghgghggghhgggghggggffggghhgghgfggghhhggffgg"
-    "ghhgffeefffgggghhgggghhhghhghhghhgggggggghhhghhghhghhggggghhghhg"
-    "hhgfggghhhhhhggffggghhhgggghhghhgghgghgfgggghgghgfgggghhghhghhhg"
-    "hggggghhggggghhghhhghgghhghhgggggggghhhhhhgggghhggfffggghgfggggh"
-    "gghhghhhghgghhghhgghhghhghhhghgghhghhhghhghgghgffggghhghhhhhgfgg"
-    "ghhghggghgghhghhgghgghhghhgghhghgfgggghgghhghhgghhghhggggghhgggg"
-    "hhhghhghgghggghhghhggggggffggghgghhhgggghhghggghhghhghhgghgfgggh"
-    "gffgggggghhhghggggghhgghhghhghhgghhghgghhgghhghgghhgghhgggghhghh"
-    "gfggghhghhgghhghhghhgghhghhggggghgfggghhgffffggghhgfggghgfgggghh"
-    "gggghhgghgghgghhhgggghgghhghhgfggghgghhgghhghgghhgghgghhgggggggg"
-    "hhghgffggghhggggghhghgfgggghgfggghhgfgggggghhhghhgggghhgghgfgggh"
-    "hghhhghhghgghhgghggggghhgghhghhghhhghgghhghhgggffggghggghgfggghg"
-    "gggfefffgggghhghhghhhghgghgghhghhhgggghhghhgfggghhghggghhgggghgf"
-    "fggghhghhgghhggffgggghhggffgggggggggghggghgffeddcbbcccdddeeeefff"
-    "ggghhghggghgfggghhgghhghhghhhghhghhghhgghgghhghgff"
-    ;
+static const char pow2_digits[] = "111112324334554655777787788999abaaaccbcdcdeddfedddghhgghhgggghhh"
+                                  "ghgghgghhhghhghhghhgghhghhggggghgffffggghggghhghhhhhhghgghgghhhg"
+                                  "gffggghggghgghhggggghhghhghggghgghhggggghgghgghhgghgghhghhgghhgg"
+                                  "ffgggghhghhghhghhgghhghhhhhgfggghhghgffggghgfgggghgghhghhhghhggg"
+                                  "ghhhghhghhghhgghhgggghhgghhghhggggghgghhghhhhhhghgghhghhhghhgggg"
+                                  "hhhgggghhghggghgghhhhhhgggghhghhgghhgggghhggggghhggfeefffggghhgg"
+                                  "hhggffgggghgghhghhggggghgghgghhgghhghhghhgggffggghggghgfggghhhgh"
+                                  "hgggghhhghhghgghhgghhghgfgggghgfggghhgghhghhgggghhgfggghgfgggggg"
+                                  "ghhghhgfggghhghggghhghgghhgfggghhhhhgghgghgghhgghhghgghhhgggghgf"
+                                  "ggggggghhghhhhggghhghhhhhgghhgggghhhghhghhghhgghhghhghhhgggghggh"
+                                  "hhghgghhggggghhghhghhgghhggffgggghhghhghhhgggghhghhghhgghgghgfff"
+                                  "ffggghhhhhgghhghhghhhghgghhhhhgghhghhggfeefffggghhhghgghgghhgghg"
+                                  "ghgghhgghhghgfggghgggggghhghhgghhghgghhhghhgggghhhgggghhggggghhg"
+                                  "hhggggghgfggghhgghhghgghhhghhghhghhgghhghgghhhghgghhghhhhggghhgg"
+                                  "ffgggghhghhghhgghhghhghhhghggggghhgfggghhghhgghhghgghgfefffggghg"
+                                  "ffggghhggggghgghhgggghhhghhghhghhhghgghhghggghhghgghgggggghhghgg"
+                                  "ghgghgghhgghgghhghhggggghhghgfeedccbaa98776554332111112223334444"
+                                  "5556667777888999aaaabbbcccddddeeefffgggghgghhggggghhghhghhgfgggh"
+                                  "gghhgghhghgghhgghgghhghgghggghhgggghggggffggghhgghgfggghhhggffgg"
+                                  "ghhgffeefffgggghhgggghhhghhghhghhgggggggghhhghhghhghhggggghhghhg"
+                                  "hhgfggghhhhhhggffggghhhgggghhghhgghgghgfgggghgghgfgggghhghhghhhg"
+                                  "hggggghhggggghhghhhghgghhghhgggggggghhhhhhgggghhggfffggghgfggggh"
+                                  "gghhghhhghgghhghhgghhghhghhhghgghhghhhghhghgghgffggghhghhhhhgfgg"
+                                  "ghhghggghgghhghhgghgghhghhgghhghgfgggghgghhghhgghhghhggggghhgggg"
+                                  "hhhghhghgghggghhghhggggggffggghgghhhgggghhghggghhghhghhgghgfgggh"
+                                  "gffgggggghhhghggggghhgghhghhghhgghhghgghhgghhghgghhgghhgggghhghh"
+                                  "gfggghhghhgghhghhghhgghhghhggggghgfggghhgffffggghhgfggghgfgggghh"
+                                  "gggghhgghgghgghhhgggghgghhghhgfggghgghhgghhghgghhgghgghhgggggggg"
+                                  "hhghgffggghhggggghhghgfgggghgfggghhgfgggggghhhghhgggghhgghgfgggh"
+                                  "hghhhghhghgghhgghggggghhgghhghhghhhghgghhghhgggffggghggghgfggghg"
+                                  "gggfefffgggghhghhghhhghgghgghhghhhgggghhghhgfggghhghggghhgggghgf"
+                                  "fggghhghhgghhggffgggghhggffgggggggggghggghgffeddcbbcccdddeeeefff"
+                                  "ggghhghggghgfggghhgghhghhghhhghhghhghhgghgghhghgff";
 
 /* Every power of two (where the rounding interval is lopsided, so the
  * nearest decimal of a length may miss it while a neighbour does not):

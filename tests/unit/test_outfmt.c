@@ -88,13 +88,15 @@ static char *json_num(const char *text)
 Test(outfmt, jsonl_number_only_when_rfc8259_says_so)
 {
     static const char *const numbers[] = {
-        "0", "-0", "5", "-5", "10", "123456789012345678901234567890", "0.5", "-0.5", "-0.00",
-        "1e5", "1E5", "1e+5", "1e-5", "-1.25E-300", "0e0", "1.0e400",
+        "0",    "-0",         "5",     "-5",      "10",  "123456789012345678901234567890",
+        "0.5",  "-0.5",       "-0.00", "1e5",     "1E5", "1e+5",
+        "1e-5", "-1.25E-300", "0e0",   "1.0e400",
     };
     static const char *const strings[] = {
-        "02134", "007", ".5", "5.", "+5", "-.5", "-", "", "inf", "-inf", "Infinity", "nan",
-        "NaN", "1e", "1e+", "1.e5", ".5e3", "0x1F", "1_000", " 5", "5 ", "--5", "-05", "00",
-        "1.2.3", "1e5.5", "١", "5e", "0.", "-0.", "1,5",
+        "02134", "007",   ".5",       "5.",  "+5",  "-.5", "-",   "",
+        "inf",   "-inf",  "Infinity", "nan", "NaN", "1e",  "1e+", "1.e5",
+        ".5e3",  "0x1F",  "1_000",    " 5",  "5 ",  "--5", "-05", "00",
+        "1.2.3", "1e5.5", "١",        "5e",  "0.",  "-0.", "1,5",
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         char want[128];
@@ -132,25 +134,26 @@ Test(outfmt, jsonl_invalid_utf8_one_replacement_per_maximal_subpart)
         {"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", /* é € 😀 U+10FFFF */
          "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF", 0},
         {"\xEF\xBF\xBD", "\xEF\xBF\xBD", 0}, /* a real U+FFFD is no replacement */
-        {"a\xFF" "b", "a" R "b", 1},
-        {"\x80\xBF", R R, 2},              /* lone continuation bytes */
-        {"\xC0\xAF", R R, 2},              /* overlong '/' */
+        {"a\xFF"
+         "b",
+         "a" R "b", 1},
+        {"\x80\xBF", R R, 2}, /* lone continuation bytes */
+        {"\xC0\xAF", R R, 2}, /* overlong '/' */
         {"\xC1\xBF", R R, 2},
-        {"\xE0\x80\xAF", R R R, 3},        /* overlong, 3 bytes */
+        {"\xE0\x80\xAF", R R R, 3}, /* overlong, 3 bytes */
         {"\xE0\x9F\xBF", R R R, 3},
-        {"\xF0\x8F\xBF\xBF", R R R R, 4},  /* overlong, 4 bytes */
-        {"\xED\xA0\x80", R R R, 3},        /* surrogate D800 */
-        {"\xED\xBF\xBF", R R R, 3},        /* surrogate DFFF */
+        {"\xF0\x8F\xBF\xBF", R R R R, 4},    /* overlong, 4 bytes */
+        {"\xED\xA0\x80", R R R, 3},          /* surrogate D800 */
+        {"\xED\xBF\xBF", R R R, 3},          /* surrogate DFFF */
         {"\xED\x9F\xBF", "\xED\x9F\xBF", 0}, /* U+D7FF is fine */
-        {"\xF4\x90\x80\x80", R R R R, 4},  /* U+110000 */
+        {"\xF4\x90\x80\x80", R R R R, 4},    /* U+110000 */
         {"\xF5\x80\x80\x80", R R R R, 4},
-        {"\xE2\x82", R, 1},                /* truncated at the end */
-        {"\xE2\x82x", R "x", 1},           /* truncated before ASCII */
+        {"\xE2\x82", R, 1},      /* truncated at the end */
+        {"\xE2\x82x", R "x", 1}, /* truncated before ASCII */
         {"\xF0\x9F\x98", R, 1},
         {"\xF0\x9F\x98\xC3\xA9", R "\xC3\xA9", 1},
         /* Unicode 15, section 3.9, Table 3-8 */
-        {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64",
-         "a" R R R "b" R "c" R R "d", 6},
+        {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64", "a" R R R "b" R "c" R R "d", 6},
         {"\"\\\x01\x1F\n\t\x7F", "\\\"\\\\\\u0001\\u001f\\n\\t\x7F", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -245,8 +248,11 @@ static void ref_field(struct text *t, enum out_format fmt, int col, const char *
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *e = p[i] == '\t' ? "\\t" : p[i] == '\n' ? "\\n" : p[i] == '\r' ? "\\r"
-                      : p[i] == '\\' ? "\\\\" : NULL;
+        const char *e = p[i] == '\t'   ? "\\t"
+                        : p[i] == '\n' ? "\\n"
+                        : p[i] == '\r' ? "\\r"
+                        : p[i] == '\\' ? "\\\\"
+                                       : NULL;
         if (e)
             text_add(t, e, 2);
         else
@@ -299,8 +305,8 @@ Test(outfmt, csv_tsv_match_reference_for_any_bytes_and_sizes)
         text_add(&got, p, n);
         cr_assert_eq(outsink_error(o), 0);
         outsink_abort(o);
-        cr_assert_eq(got.n, want.n, "%s: %zu bytes, the reference %zu", fmt ? "tsv" : "csv",
-                     got.n, want.n);
+        cr_assert_eq(got.n, want.n, "%s: %zu bytes, the reference %zu", fmt ? "tsv" : "csv", got.n,
+                     want.n);
         cr_assert(!memcmp(got.p, want.p, want.n), "%s: the bytes differ", fmt ? "tsv" : "csv");
         free(got.p);
         free(want.p);
@@ -350,9 +356,9 @@ Test(outfmt, header_and_jsonl_keys)
 Test(outfmt, jsonl_bool_only_for_true_and_false)
 {
     static const char *const cases[][2] = {
-        {"true", "{\"v\":true}\n"},         {"false", "{\"v\":false}\n"},
-        {"TRUE", "{\"v\":\"TRUE\"}\n"},     {"yes", "{\"v\":\"yes\"}\n"},
-        {"1", "{\"v\":\"1\"}\n"},           {"truex", "{\"v\":\"truex\"}\n"},
+        {"true", "{\"v\":true}\n"},     {"false", "{\"v\":false}\n"},
+        {"TRUE", "{\"v\":\"TRUE\"}\n"}, {"yes", "{\"v\":\"yes\"}\n"},
+        {"1", "{\"v\":\"1\"}\n"},       {"truex", "{\"v\":\"truex\"}\n"},
     };
     char *k[] = {"v"};
     const enum out_kind kinds[] = {OUT_BOOL};

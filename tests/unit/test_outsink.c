@@ -86,7 +86,7 @@ static struct bytes unzstd(const struct bytes *z)
     cr_assert_not_null(buf);
     ZSTD_inBuffer in = {z->p, z->n, 0};
     bool complete = false; /* the last frame decoded was ended */
-    for (;;) { /* until all input is read and the decoder holds no more */
+    for (;;) {             /* until all input is read and the decoder holds no more */
         ZSTD_outBuffer o = {buf, cap, 0};
         size_t in0 = in.pos;
         size_t r = ZSTD_decompressStream(dc, &o, &in);
@@ -154,8 +154,8 @@ static void remove_dir(void)
 /* ---- the back ends ---- */
 
 enum backend { BE_STDOUT, BE_FIFO, BE_FILE, BE_ZST, BE_FIFO_ZST, BE_MEM, NBE };
-static const char *const be_name[NBE] = {"stdout", "fifo", "file", "file.zst", "fifo.zst",
-                                         "memory"};
+static const char *const be_name[NBE] = {"stdout",   "fifo",     "file",
+                                         "file.zst", "fifo.zst", "memory"};
 
 static bool be_zstd(enum backend be) { return be == BE_ZST || be == BE_FIFO_ZST; }
 static bool be_fifo(enum backend be) { return be == BE_FIFO || be == BE_FIFO_ZST; }
@@ -280,8 +280,8 @@ static const struct seq seqs[] = {
     {"100+65537+3", {100, 65537, 3}},
     {"small,big,small,big", {17, MiB + 3, 1, 1, 65536, 5, 65535, 8 * MiB, 2, 300000, 9}},
     {"big,big", {MiB, 65537, 3 * MiB}},
-    {"many small", {1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000,
-                    12000, 13000, 14000, 15000, 16000, 17000, 18000, 19000, 20000}},
+    {"many small", {1000,  2000,  3000,  4000,  5000,  6000,  7000,  8000,  9000,  10000,
+                    11000, 12000, 13000, 14000, 15000, 16000, 17000, 18000, 19000, 20000}},
 };
 #define NSEQ (sizeof seqs / sizeof seqs[0])
 

@@ -34,10 +34,7 @@ static int write_item(void *ctx, size_t k, void *item)
     return k == r->fail_at ? -1 : 0;
 }
 
-static void drop_item(void *item)
-{
-    (void)item;
-}
+static void drop_item(void *item) { (void)item; }
 
 static void *putter(void *arg)
 {

@@ -26,7 +26,6 @@
 
 /* ---- small utilities ---- */
 
-
 struct buf {
     uint8_t *p;
     size_t len, cap;
@@ -47,15 +46,9 @@ static void buf_put(struct buf *b, const void *p, size_t n)
     b->len += n;
 }
 
-static void buf_puts(struct buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
+static void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-static void buf_putc(struct buf *b, uint8_t c)
-{
-    buf_put(b, &c, 1);
-}
+static void buf_putc(struct buf *b, uint8_t c) { buf_put(b, &c, 1); }
 
 /* A C-like rendering of bytes for failure messages (truncated). */
 static const char *esc(const uint8_t *p, size_t n)
@@ -187,7 +180,7 @@ static void libcsv_parse(const uint8_t *data, size_t len, uint8_t delim, uint8_t
 
 /* ---- the scanner over a tiling ---- */
 
-static struct scan_field *g_fields;   /* SCAN_BATCH_ROWS * MAXCOLS, kept all 0xff between uses */
+static struct scan_field *g_fields; /* SCAN_BATCH_ROWS * MAXCOLS, kept all 0xff between uses */
 static int32_t g_sel[MAXCOLS];
 static const uint64_t UNSET = ~(uint64_t)0;
 static char g_ctx[512]; /* what is being tested, for failure messages */
@@ -217,10 +210,7 @@ static bool same_bytes(const void *a, const void *b, size_t n)
     return n == 0 || memcmp(a, b, n) == 0;
 }
 
-static void put_u64(struct buf *b, uint64_t v)
-{
-    buf_put(b, &v, sizeof v);
-}
+static void put_u64(struct buf *b, uint64_t v) { buf_put(b, &v, sizeof v); }
 
 /* A column selection other than "all columns, slot = column". Rows scanned
  * with it are reduced to: nfields, then per slot US and the value, or GS
@@ -341,7 +331,8 @@ static void scan_tiled_sel(const uint8_t *data, size_t len, const size_t *cuts, 
                 cr_assert(rs <= re && re <= len, "%s: row [%llu, %llu) in %s", g_ctx,
                           (unsigned long long)rs, (unsigned long long)re, esc(data, len));
                 cr_assert(nf >= 1 && (sl || nf <= MAXCOLS), "%s: nfields %u", g_ctx, nf);
-                cr_assert(re == len || data[re] == '\n' || (data[re] == '\r' && re + 1 < len && data[re + 1] == '\n'),
+                cr_assert(re == len || data[re] == '\n' ||
+                              (data[re] == '\r' && re + 1 < len && data[re + 1] == '\n'),
                           "%s: row_end %llu is not a line end in %s", g_ctx, (unsigned long long)re,
                           esc(data, len));
                 put_u64(&out->meta, rs);
@@ -356,9 +347,10 @@ static void scan_tiled_sel(const uint8_t *data, size_t len, const size_t *cuts, 
                 for (uint32_t f = 0; f < (uint32_t)nsel; f++) {
                     uint32_t col = sl ? (uint32_t)sl->inv[f] : f;
                     if (col >= nf) {
-                        cr_assert(row[f].start == UNSET && row[f].end == UNSET,
-                                  "%s: row at %llu has %u fields but slot %u (column %u) was written",
-                                  g_ctx, (unsigned long long)rs, nf, f, col);
+                        cr_assert(
+                            row[f].start == UNSET && row[f].end == UNSET,
+                            "%s: row at %llu has %u fields but slot %u (column %u) was written",
+                            g_ctx, (unsigned long long)rs, nf, f, col);
                         if (sl) {
                             buf_putc(&out->rows.text, US[0]);
                             buf_putc(&out->rows.text, GS[0]);
@@ -372,7 +364,8 @@ static void scan_tiled_sel(const uint8_t *data, size_t len, const size_t *cuts, 
                               "%s: row [%llu, %llu): field %u is [%llu, %llu)", g_ctx,
                               (unsigned long long)rs, (unsigned long long)re, f,
                               (unsigned long long)fd.start, (unsigned long long)fd.end);
-                    cr_assert(fd.end == fd.start || data[fd.end - 1] != '\r' || data[fd.start] == quote,
+                    cr_assert(fd.end == fd.start || data[fd.end - 1] != '\r' ||
+                                  data[fd.start] == quote,
                               "%s: an unquoted field ends with \\r", g_ctx);
                     put_u64(&out->meta, fd.start);
                     put_u64(&out->meta, fd.end);
@@ -492,7 +485,8 @@ static void check_input(const uint8_t *src, size_t len, uint8_t delim, uint8_t q
         struct scanned got;
         scan_tiled(data, len, t.c, t.n, delim, quote, &got);
         rows_same(&want, &got.rows, "scanner vs libcsv", data, len);
-        cr_assert(got.meta.len == whole.meta.len && same_bytes(got.meta.p, whole.meta.p, got.meta.len),
+        cr_assert(got.meta.len == whole.meta.len &&
+                      same_bytes(got.meta.p, whole.meta.p, got.meta.len),
                   "%s: rows (offsets, nfields, bad flags) differ from the single-range scan of %s",
                   g_ctx, esc(data, len));
         cr_assert_eq(got.nunterminated, 0);
@@ -530,9 +524,9 @@ static void check_input(const uint8_t *src, size_t len, uint8_t delim, uint8_t q
 
 static void gen_plain(struct buf *b, uint64_t *rng, size_t n, uint8_t delim, uint8_t quote)
 {
-    static const char *const pieces[] = {"a", "b", "z", "Q", "0", "7", " ", " ",
-                                         "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
-                                         "\"", "'", ";", "\t", "|", "x"};
+    static const char *const pieces[] = {
+        "a",    "b",  "z", "Q", "0",  "7", " ", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+        "\xff", "\"", "'", ";", "\t", "|", "x"};
     for (size_t i = 0; i < n; i++) {
         const char *p = pieces[rng_below(rng, sizeof pieces / sizeof pieces[0])];
         if (strlen(p) == 1 && ((uint8_t)p[0] == delim || (uint8_t)p[0] == quote))
@@ -559,22 +553,14 @@ static void gen_field(struct buf *b, uint64_t *rng, uint8_t delim, uint8_t quote
     size_t parts = rng_below(rng, 12) == 0 ? 20 + rng_below(rng, 60) : rng_below(rng, 6);
     for (size_t i = 0; i < parts; i++) {
         switch (rng_below(rng, 8)) {
-        case 0:
-            buf_putc(b, delim);
-            break;
+        case 0: buf_putc(b, delim); break;
         case 1:
             buf_putc(b, quote);
             buf_putc(b, quote);
             break;
-        case 2:
-            buf_putc(b, '\n');
-            break;
-        case 3:
-            buf_puts(b, "\r\n");
-            break;
-        default:
-            gen_plain(b, rng, 1 + rng_below(rng, 5), delim, quote);
-            break;
+        case 2: buf_putc(b, '\n'); break;
+        case 3: buf_puts(b, "\r\n"); break;
+        default: gen_plain(b, rng, 1 + rng_below(rng, 5), delim, quote); break;
         }
     }
     buf_putc(b, quote);
@@ -630,7 +616,8 @@ static void expect_tiled(const char *in, size_t len, const size_t *cuts, size_t 
     struct rows ref;
     libcsv_parse(data, len, ',', '"', &ref);
     cr_assert(ref.text.len == strlen(want) && same_bytes(ref.text.p, want, ref.text.len),
-              "test expectation disagrees with libcsv: libcsv says %s", esc(ref.text.p, ref.text.len));
+              "test expectation disagrees with libcsv: libcsv says %s",
+              esc(ref.text.p, ref.text.len));
     struct scanned got;
     scan_tiled(data, len, cuts, ncuts, ',', '"', &got);
     rows_same(&ref, &got.rows, "scanner vs expected", data, len);
@@ -762,8 +749,8 @@ Test(scan, one_huge_quoted_field_over_one_byte_ranges)
 Test(scan, input_length_at_block_edges)
 {
     static const size_t lens[] = {1, 2, 63, 64, 65, 127, 128, 129, 191, 192, 193};
-    static const char *const tails[] = {"\n", "\r\n", "z", ",", "\"q\"", "\"\"", "\"a\nb\"\n",
-                                        "\"a\"\r\n", ",\"\"", "\"x\"\"\""};
+    static const char *const tails[] = {"\n",   "\r\n",       "z",         ",",     "\"q\"",
+                                        "\"\"", "\"a\nb\"\n", "\"a\"\r\n", ",\"\"", "\"x\"\"\""};
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
         for (size_t ti = 0; ti < sizeof tails / sizeof tails[0]; ti++) {
             size_t len = lens[li], tl = strlen(tails[ti]);
@@ -798,9 +785,9 @@ Test(scan, input_length_at_block_edges)
 Test(scan, quotes_at_block_edges)
 {
     static const char *const tpl[] = {
-        ",\"a\"\"b\",c\n", ",\"\"\"\"\r\n",   ",\"x\"\r\nq\n", "\n\"y,z\"\n", ",\"\",\"\"\n",
-        ",\"\r\n\"",       ",\"a\"",          "\n\"\"",       "\n\"\"\"\"\"\"", ",\"\n\"\n\"\n\"\n",
-        "\r\n\"a\"\r\n",   ",\"\",\"\"\r\n\"\"\r\n",
+        ",\"a\"\"b\",c\n", ",\"\"\"\"\r\n",     ",\"x\"\r\nq\n", "\n\"y,z\"\n",
+        ",\"\",\"\"\n",    ",\"\r\n\"",         ",\"a\"",        "\n\"\"",
+        "\n\"\"\"\"\"\"",  ",\"\n\"\n\"\n\"\n", "\r\n\"a\"\r\n", ",\"\",\"\"\r\n\"\"\r\n",
     };
     struct buf b = {0};
     for (size_t t = 0; t < sizeof tpl / sizeof tpl[0]; t++) {
@@ -826,21 +813,11 @@ Test(scan, many_rows_fill_several_batches)
     uint64_t rng = 7;
     for (int r = 0; r < 3000; r++) {
         switch (rng_below(&rng, 6)) {
-        case 0:
-            buf_puts(&b, "a\n");
-            break;
-        case 1:
-            buf_puts(&b, "\"q\nq\",\"\"\r\n");
-            break;
-        case 2:
-            buf_puts(&b, "\n");
-            break;
-        case 3:
-            buf_puts(&b, ",\n");
-            break;
-        default:
-            buf_puts(&b, "x,yy,\"z\"\"\"\n");
-            break;
+        case 0: buf_puts(&b, "a\n"); break;
+        case 1: buf_puts(&b, "\"q\nq\",\"\"\r\n"); break;
+        case 2: buf_puts(&b, "\n"); break;
+        case 3: buf_puts(&b, ",\n"); break;
+        default: buf_puts(&b, "x,yy,\"z\"\"\"\n"); break;
         }
     }
     check_input(b.p, b.len, ',', '"', 7, true);
@@ -1116,7 +1093,8 @@ Test(scan, first_row_end_matches_a_byte_walk)
                 else if (text[i] == '\n' && !inq)
                     want = i + 1;
             }
-            cr_assert_eq(scan_first_row_end(text, n, '"', start_inq), want, "round %d n %zu", round, n);
+            cr_assert_eq(scan_first_row_end(text, n, '"', start_inq), want, "round %d n %zu", round,
+                         n);
         }
     }
 }
@@ -1137,8 +1115,8 @@ Test(scan, field_value_reads_plain_fields_in_place_and_unquotes_into_the_arena)
     for (int i = 0; i < 5; i++) {
         uint8_t *before = s;
         v[i] = scan_field_value(data, f[i], '"', &s, &len[i]);
-        cr_assert_eq(s - before, in_place[i] ? 0 : (ptrdiff_t)len[i], "field %d moved the arena by %td", i,
-                     s - before);
+        cr_assert_eq(s - before, in_place[i] ? 0 : (ptrdiff_t)len[i],
+                     "field %d moved the arena by %td", i, s - before);
         if (in_place[i])
             cr_assert_eq(v[i], data + f[i].start, "field %d not read in place", i);
         else

@@ -48,8 +48,9 @@ static char *one_column(const char *const *vals, size_t n)
     return t;
 }
 
-#define ROW_OF(...) one_column((const char *const[]){__VA_ARGS__}, \
-                               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+#define ROW_OF(...)                                                                                \
+    one_column((const char *const[]){__VA_ARGS__},                                                 \
+               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
 
 Test(stats, types_are_the_narrowest_that_hold_every_value)
 {
@@ -100,7 +101,8 @@ Test(stats, known_answers)
     free(r);
     /* a large mean and a tiny spread: the textbook formula in doubles fails */
     r = ROW_OF("1e9", "1.0000000001e9", "1.0000000002e9");
-    cr_assert_str_eq(r, "a,real,3,0,1000000000,1000000000.2,1000000000.1,0.10000002384185791,3,true,14\n");
+    cr_assert_str_eq(
+        r, "a,real,3,0,1000000000,1000000000.2,1000000000.1,0.10000002384185791,3,true,14\n");
     free(r);
     r = ROW_OF("7", "", "");
     cr_assert_str_eq(r, "a,integer,1,2,7,7,7,,1,true,1\n"); /* no stddev of one value */
@@ -113,8 +115,9 @@ Test(stats, known_answers)
     free(r);
     /* int64 limits do not wrap */
     r = ROW_OF("9223372036854775807", "9223372036854775807", "-9223372036854775808");
-    cr_assert_str_eq(r, "a,integer,3,0,-9223372036854775808,9223372036854775807,3.0744573456182584e+18,"
-                        "1.0650232656628343e+19,2,true,20\n");
+    cr_assert_str_eq(
+        r, "a,integer,3,0,-9223372036854775808,9223372036854775807,3.0744573456182584e+18,"
+           "1.0650232656628343e+19,2,true,20\n");
     free(r);
 }
 
@@ -124,8 +127,9 @@ Test(stats, a_million_tenths_mean_exactly)
     for (int i = 0; i < 1000000; i++)
         put(p, 0, "0.10");
     char *t = table(p, names3);
-    cr_assert_str_eq(t, "column,type,count,nulls,min,max,mean,stddev,distinct,distinct_exact,max_length\n"
-                        "a,decimal,1000000,0,0.10,0.10,0.1,0,1,true,4\n");
+    cr_assert_str_eq(
+        t, "column,type,count,nulls,min,max,mean,stddev,distinct,distinct_exact,max_length\n"
+           "a,decimal,1000000,0,0.10,0.10,0.1,0,1,true,4\n");
     free(t);
     stats_part_destroy(p);
 }
@@ -171,15 +175,12 @@ Test(stats, distinct_exact_to_the_limit_then_estimated)
 
 static const char *gen_value(uint64_t *seed, char *buf, size_t cap)
 {
-    static const char *fixed[] = {"", "", "x", "NA", "true", "False", "2024-02-29",
-                                  "2024-02-29T12:00:00Z", "1e3", "-0", "007", "a,b",
-                                  "1.0", "1.00", "9223372036854775807", "0.1e-2"};
+    static const char *fixed[] = {
+        "",    "",   "x",   "NA",  "true", "False", "2024-02-29",          "2024-02-29T12:00:00Z",
+        "1e3", "-0", "007", "a,b", "1.0",  "1.00",  "9223372036854775807", "0.1e-2"};
     switch (rng_below(seed, 6)) {
-    case 0:
-        return fixed[rng_below(seed, sizeof fixed / sizeof fixed[0])];
-    case 1:
-        snprintf(buf, cap, "%lld", (long long)(rng_next(seed) % 2001) - 1000);
-        return buf;
+    case 0: return fixed[rng_below(seed, sizeof fixed / sizeof fixed[0])];
+    case 1: snprintf(buf, cap, "%lld", (long long)(rng_next(seed) % 2001) - 1000); return buf;
     case 2:
         snprintf(buf, cap, "%lld.%0*llu", (long long)(rng_next(seed) % 201) - 100,
                  (int)(1 + rng_below(seed, 4)), (unsigned long long)rng_below(seed, 1000));
@@ -188,12 +189,8 @@ static const char *gen_value(uint64_t *seed, char *buf, size_t cap)
         snprintf(buf, cap, "%.*e", (int)rng_below(seed, 17),
                  ((double)(int64_t)rng_next(seed) / 9.2e18) * 1e9);
         return buf;
-    case 4:
-        snprintf(buf, cap, "w%llu", (unsigned long long)rng_below(seed, 50));
-        return buf;
-    default:
-        snprintf(buf, cap, "%llu", (unsigned long long)rng_below(seed, 10));
-        return buf;
+    case 4: snprintf(buf, cap, "w%llu", (unsigned long long)rng_below(seed, 50)); return buf;
+    default: snprintf(buf, cap, "%llu", (unsigned long long)rng_below(seed, 10)); return buf;
     }
 }
 
@@ -245,7 +242,8 @@ Test(stats, merge_of_random_splits_equals_serial)
         }
         char *got = table(parts[0], names3);
         stats_part_destroy(parts[0]);
-        cr_assert_str_eq(got, want, "case %d (%zu rows): merged\n%s--- serial\n%s", t, n, got, want);
+        cr_assert_str_eq(got, want, "case %d (%zu rows): merged\n%s--- serial\n%s", t, n, got,
+                         want);
         free(got);
         free(want);
     }
