@@ -9,7 +9,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3
+DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check test-unit test-cli test-diff test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
+.PHONY: all deps test check format-check test-unit test-cli test-diff test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
 
 all: $(B)/pcsv
 
@@ -38,7 +38,7 @@ help:
 	@echo "make test-unit | test-cli | test-diff | test-asan | test-tsan | fuzz-smoke   one layer"
 	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (default 300) seconds"
 	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
-	@echo "make format     clang-format the sources"
+	@echo "make format     clang-format the sources (make format-check: only check)"
 	@echo "make install PREFIX=/usr/local DESTDIR="
 	@echo "make clean"
 
@@ -171,7 +171,7 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 test check: $(B)/.deps
-	$(MAKE) --no-print-directory test-unit test-cli test-diff
+	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -199,8 +199,13 @@ PREFIX ?= /usr/local
 install: $(B)/pcsv
 	install -D -m 755 $(B)/pcsv $(DESTDIR)$(PREFIX)/bin/pcsv
 
+FORMAT_SRC = $(LIB_SRC) $(CMD_SRC) $(wildcard io/*.h pipeline/*.h cmd/*.h) $(UNIT_SRC)
 format:
-	clang-format -i $(LIB_SRC) $(CMD_SRC) $(wildcard io/*.h pipeline/*.h cmd/*.h) $(UNIT_SRC)
+	clang-format -i $(FORMAT_SRC)
+
+# The tree is as `make format` leaves it (.clang-format): part of make test.
+format-check: $(B)/.deps
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
 	rm -rf build
