@@ -230,6 +230,22 @@ double wide_to_double(const struct wide *a, int scale)
 
 void xsum_init(struct xsum *s) { memset(s, 0, sizeof *s); }
 
+/* A finite double's magnitude as m 2^(off - 1074): m < 2^53, off >= 0
+ * (subnormals have off 0). */
+static inline uint64_t double_parts(double x, int *off)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exp = (int)(bits >> 52 & 0x7ff);
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    *off = 0;
+    if (exp) {
+        m |= (uint64_t)1 << 52;
+        *off = exp - 1;
+    }
+    return m;
+}
+
 static void xsum_norm(int64_t *l)
 {
     for (int i = 0; i < XSUM_LIMBS - 1; i++) {
@@ -252,20 +268,13 @@ void xsum_add(struct xsum *s, double x)
             s->ninf = 1;
         return;
     }
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int exp = (int)(bits >> 52 & 0x7ff);
-    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
-    int off = 0;
-    if (exp) {
-        m |= (uint64_t)1 << 52;
-        off = exp - 1;
-    }
+    int off;
+    uint64_t m = double_parts(x, &off);
     int idx = off >> 5, sh = off & 31;
     unsigned __int128 v = (unsigned __int128)m << sh;
     int64_t p0 = (int64_t)(uint32_t)v, p1 = (int64_t)(uint32_t)(v >> 32),
             p2 = (int64_t)(uint32_t)(v >> 64);
-    if (bits >> 63) {
+    if (signbit(x)) {
         s->limb[idx] -= p0;
         s->limb[idx + 1] -= p1;
         s->limb[idx + 2] -= p2;
@@ -459,15 +468,8 @@ void xsq_add_square(struct xsq *s, double x)
             s->inf = 1;
         return;
     }
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    int exp = (int)(bits >> 52 & 0x7ff);
-    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
-    int off = 0;
-    if (exp) {
-        m |= (uint64_t)1 << 52;
-        off = exp - 1;
-    }
+    int off;
+    uint64_t m = double_parts(x, &off);
     /* x = m 2^(off - 1074), x^2 = m^2 2^(2 off - 2148) */
     unsigned __int128 p = (unsigned __int128)m * m; /* < 2^106 */
     int at = 2 * off, idx = at >> 5, sh = at & 31;
