@@ -363,11 +363,12 @@ static void rescale(struct agg_part *a, int i, int ns)
     if (s->o_sum >= 0) {
         size_t ng = hashtab_size(a->ht);
         for (size_t g = 0; g < ng; g++) {
-            if (!wide_mul_pow10(F(a, g, s->o_sum, struct wide), ns - s->scale))
+            if (!exact_wide_mul_pow10(F(a, g, s->o_sum, struct wide), ns - s->scale))
                 s->overflow = true;
             if (s->o_sq >= 0) { /* squares are at twice the scale */
                 struct wide *sq = F(a, g, s->o_sq, struct wide);
-                if (!wide_mul_pow10(sq, ns - s->scale) || !wide_mul_pow10(sq, ns - s->scale))
+                if (!exact_wide_mul_pow10(sq, ns - s->scale) ||
+                    !exact_wide_mul_pow10(sq, ns - s->scale))
                     s->overflow = true;
             }
         }
@@ -582,30 +583,30 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                     if (nv->scale < s->scale &&
                         __builtin_mul_overflow(m, num_pow10(s->scale - nv->scale), &m))
                         s->overflow = true;
-                    wide_add_square_fast((struct wide *)(rec + s->o_sq), m);
+                    exact_wide_add_square_fast((struct wide *)(rec + s->o_sq), m);
                 } else {
                     struct xsq **dq = (struct xsq **)(rec + s->o_dsq);
                     if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                         return -1;
-                    xsq_add_square(*dq, nv->d);
+                    exact_xsq_add_square(*dq, nv->d);
                 }
             }
             if (nv->kind == NUM_DEC) {
                 if (nv->scale == s->scale) {
-                    wide_add_i128(sum, nv->mant);
+                    exact_wide_add_i128(sum, nv->mant);
                 } else {
                     struct wide w = {{0, 0, 0, 0}};
-                    wide_add_i128(&w, nv->mant);
-                    if (!wide_mul_pow10(&w, s->scale - nv->scale))
+                    exact_wide_add_i128(&w, nv->mant);
+                    if (!exact_wide_mul_pow10(&w, s->scale - nv->scale))
                         s->overflow = true;
-                    wide_add(sum, &w);
+                    exact_wide_add(sum, &w);
                 }
             } else {
                 struct xsum **ds = (struct xsum **)(rec + s->o_dsum);
                 s->has_dbl = true;
                 if (!*ds && !(*ds = calloc(1, sizeof(struct xsum))))
                     return -1;
-                xsum_add(*ds, nv->d);
+                exact_xsum_add(*ds, nv->d);
             }
         }
         if (v->minmax) {
@@ -813,21 +814,21 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
             *F(into, gd, d->o_n, int64_t) += *F(from, gs, s->o_n, int64_t);
             if (v->sum) {
                 struct wide add = *F(from, gs, s->o_sum, struct wide);
-                if (d->scale > s->scale && !wide_mul_pow10(&add, d->scale - s->scale))
+                if (d->scale > s->scale && !exact_wide_mul_pow10(&add, d->scale - s->scale))
                     d->overflow = true;
-                wide_add(F(into, gd, d->o_sum, struct wide), &add);
+                exact_wide_add(F(into, gd, d->o_sum, struct wide), &add);
                 if (v->var) {
                     struct wide sq = *F(from, gs, s->o_sq, struct wide);
-                    if (d->scale > s->scale && (!wide_mul_pow10(&sq, d->scale - s->scale) ||
-                                                !wide_mul_pow10(&sq, d->scale - s->scale)))
+                    if (d->scale > s->scale && (!exact_wide_mul_pow10(&sq, d->scale - s->scale) ||
+                                                !exact_wide_mul_pow10(&sq, d->scale - s->scale)))
                         d->overflow = true;
-                    wide_add(F(into, gd, d->o_sq, struct wide), &sq);
+                    exact_wide_add(F(into, gd, d->o_sq, struct wide), &sq);
                     struct xsq *fq = *F(from, gs, s->o_dsq, struct xsq *);
                     if (fq) {
                         struct xsq **dq = F(into, gd, d->o_dsq, struct xsq *);
                         if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                             return -1;
-                        xsq_merge(*dq, fq);
+                        exact_xsq_merge(*dq, fq);
                     }
                 }
                 struct xsum *sd = *F(from, gs, s->o_dsum, struct xsum *);
@@ -835,7 +836,7 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                     struct xsum **dd = F(into, gd, d->o_dsum, struct xsum *);
                     if (!*dd && !(*dd = calloc(1, sizeof(struct xsum))))
                         return -1;
-                    xsum_merge(*dd, sd);
+                    exact_xsum_merge(*dd, sd);
                 }
             }
             if (v->minmax && minmax_merge(into, gd, from, gs, s) < 0)

@@ -254,7 +254,7 @@ static struct cell cell_of(struct wctx *c, uint32_t e, int i)
         }
         x.kind = CELL_DBL;
         x.u.d = !xd && sp->fn == AGG_MEAN
-                    ? wide_mean(w, nn, s->scale)
+                    ? exact_wide_mean(w, nn, s->scale)
                     : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
         c->real_overflow |= !isfinite(x.u.d);
         return x;
@@ -332,7 +332,7 @@ static void put_cell(struct outsink *out, const struct cell *x)
     size_t n;
     switch (x->kind) {
     case CELL_INT: n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->u.i); break;
-    case CELL_WIDE: n = wide_fmt_dec(buf, &x->u.w, x->scale); break;
+    case CELL_WIDE: n = exact_wide_fmt_dec(buf, &x->u.w, x->scale); break;
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
@@ -351,7 +351,7 @@ static void cell_xnum(const struct cell *x, struct xnum *v)
 {
     memset(v, 0, sizeof *v);
     switch (x->kind) {
-    case CELL_INT: wide_add_i128(&v->w, x->u.i); return;
+    case CELL_INT: exact_wide_add_i128(&v->w, x->u.i); return;
     case CELL_WIDE:
         v->w = x->u.w;
         v->scale = x->scale;
@@ -359,7 +359,7 @@ static void cell_xnum(const struct cell *x, struct xnum *v)
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
-        wide_add_i128(&v->w, m);
+        exact_wide_add_i128(&v->w, m);
         v->scale = x->scale;
         return;
     }
@@ -370,7 +370,7 @@ static void cell_xnum(const struct cell *x, struct xnum *v)
     default: {
         struct num nm;
         num_parse(x->u.t.p, x->u.t.len, &nm);
-        xnum_of_num(v, &nm);
+        exact_xnum_of_num(v, &nm);
         return;
     }
     }
@@ -400,7 +400,7 @@ static int cell_cmp_exact(const struct cell *a, const struct cell *b)
     cell_xnum(b, &y);
     if (!x.is_dbl && !y.is_dbl && x.scale == y.scale)
         return wide_cmp(&x.w, &y.w);
-    return xnum_cmp(&x, &y);
+    return exact_xnum_cmp(&x, &y);
 }
 
 /* --sort: every entry gets a sort record; the column's cells (cells, for a
@@ -456,7 +456,7 @@ static double cell_double(const struct cell *x)
 {
     switch (x->kind) {
     case CELL_INT: return (double)x->u.i;
-    case CELL_WIDE: return wide_to_double(&x->u.w, x->scale);
+    case CELL_WIDE: return exact_wide_to_double(&x->u.w, x->scale);
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
@@ -619,7 +619,7 @@ static int quantiles(struct agg_part *a)
             double v;
             if (r && i + lo + 1 < e) {
                 qv_num(a, &a->qv[i + lo + 1], &vb);
-                v = num_interp(&va, &vb, r, sp->qdscale);
+                v = exact_interp(&va, &vb, r, sp->qdscale);
             } else {
                 v = num_to_double(&va);
             }

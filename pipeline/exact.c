@@ -21,7 +21,7 @@ static void wide_negate(struct wide *a)
     }
 }
 
-void wide_add(struct wide *a, const struct wide *b)
+void exact_wide_add(struct wide *a, const struct wide *b)
 {
     uint64_t carry = 0;
     for (int i = 0; i < 4; i++) {
@@ -43,7 +43,7 @@ static bool mag_mul_small(struct wide *a, uint64_t m)
     return carry == 0 && !(a->w[3] >> 63);
 }
 
-bool wide_mul_pow10(struct wide *a, int k)
+bool exact_wide_mul_pow10(struct wide *a, int k)
 {
     bool neg = wide_neg(a);
     if (neg)
@@ -59,7 +59,7 @@ bool wide_mul_pow10(struct wide *a, int k)
     return ok;
 }
 
-size_t wide_fmt_dec(char *buf, const struct wide *src, int scale)
+size_t exact_wide_fmt_dec(char *buf, const struct wide *src, int scale)
 {
     struct wide a = *src;
     bool neg = wide_neg(&a);
@@ -69,7 +69,7 @@ size_t wide_fmt_dec(char *buf, const struct wide *src, int scale)
 }
 
 /* a += |v|^2 for a 128-bit v (the square of a scaled decimal). */
-void wide_add_square(struct wide *a, i128 v)
+void exact_wide_add_square(struct wide *a, i128 v)
 {
     unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
     uint64_t x0 = (uint64_t)u, x1 = (uint64_t)(u >> 64);
@@ -83,7 +83,7 @@ void wide_add_square(struct wide *a, i128 v)
     r[2] = (uint64_t)t;
     r[3] = (uint64_t)((t >> 64) + (p11 >> 64));
     struct wide w = {{r[0], r[1], r[2], r[3]}};
-    wide_add(a, &w);
+    exact_wide_add(a, &w);
 }
 
 /* ---- exact ratios of big integers ----
@@ -151,7 +151,7 @@ static long double big_ratio(const uint64_t *d, int n, int e2, const uint64_t *d
     return ldexpl((long double)m, e2 + drop);
 }
 
-long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale)
+long double exact_wide_variance(const struct wide *s1, const struct wide *s2, int64_t n, int scale)
 {
     /* D = n * s2 - s1^2 over 8 limbs (s2 >= 0; |s1| < 2^255) */
     uint64_t d[8] = {0}, q[8] = {0};
@@ -196,7 +196,7 @@ long double wide_variance(const struct wide *s1, const struct wide *s2, int64_t 
     return big_ratio(d, 8, 0, div, nd);
 }
 
-double wide_mean(const struct wide *s1, int64_t n, int scale)
+double exact_wide_mean(const struct wide *s1, int64_t n, int scale)
 {
     struct wide a = *s1;
     bool neg = wide_neg(&a);
@@ -211,7 +211,7 @@ double wide_mean(const struct wide *s1, int64_t n, int scale)
     return neg ? -m : m;
 }
 
-double wide_to_double(const struct wide *a, int scale)
+double exact_wide_to_double(const struct wide *a, int scale)
 {
     /* fits 128 bits: the fast path of num_dec_to_double */
     uint64_t ext = a->w[1] >> 63 ? ~(uint64_t)0 : 0;
@@ -219,7 +219,7 @@ double wide_to_double(const struct wide *a, int scale)
         return num_dec_to_double(
             (i128)((unsigned __int128)a->w[0] | (unsigned __int128)a->w[1] << 64), scale);
     char buf[100];
-    wide_fmt_dec(buf, a, scale);
+    exact_wide_fmt_dec(buf, a, scale);
     return strtod(buf, NULL); /* the "C" locale: pcsv never calls setlocale */
 }
 
@@ -228,7 +228,7 @@ double wide_to_double(const struct wide *a, int scale)
  * lands on three consecutive limbs. Limbs are signed 64-bit so that up to
  * 2^30 additions of 32-bit pieces never overflow between normalisations. */
 
-void xsum_init(struct xsum *s) { memset(s, 0, sizeof *s); }
+void exact_xsum_init(struct xsum *s) { memset(s, 0, sizeof *s); }
 
 /* A finite double's magnitude as m 2^(off - 1074): m < 2^53, off >= 0
  * (subnormals have off 0). */
@@ -255,7 +255,7 @@ static void xsum_norm(int64_t *l)
     }
 }
 
-void xsum_add(struct xsum *s, double x)
+void exact_xsum_add(struct xsum *s, double x)
 {
     if (x == 0)
         return;
@@ -289,7 +289,7 @@ void xsum_add(struct xsum *s, double x)
     }
 }
 
-void xsum_merge(struct xsum *into, const struct xsum *from)
+void exact_xsum_merge(struct xsum *into, const struct xsum *from)
 {
     struct xsum f = *from;
     xsum_norm(f.limb);
@@ -302,7 +302,7 @@ void xsum_merge(struct xsum *into, const struct xsum *from)
     into->ninf |= f.ninf;
 }
 
-double xsum_round(const struct xsum *s)
+double exact_xsum_round(const struct xsum *s)
 {
     if (s->nan || (s->pinf && s->ninf))
         return NAN;
@@ -349,12 +349,12 @@ double xsum_round(const struct xsum *s)
     return neg ? -r : r;
 }
 
-void xsum_add_square(struct xsum *s, double x)
+void exact_xsum_add_square(struct xsum *s, double x)
 {
     double h = x * x;
-    xsum_add(s, h);
+    exact_xsum_add(s, h);
     if (isfinite(h))
-        xsum_add(s, fma(x, x, -h)); /* the rounding error of h: h + it is x^2 exactly */
+        exact_xsum_add(s, fma(x, x, -h)); /* the rounding error of h: h + it is x^2 exactly */
 }
 
 /* |x| as a big integer: x = A * 2^-1074. */
@@ -373,9 +373,9 @@ static int xsum_abs_big(const struct xsum *x, uint64_t *a)
     return XSUM_LIMBS / 2;
 }
 
-double xsum_mean(const struct xsum *s, int64_t n)
+double exact_xsum_mean(const struct xsum *s, int64_t n)
 {
-    double r = xsum_round(s);
+    double r = exact_xsum_round(s);
     if (!isfinite(r))
         return r;
     uint64_t a[XSUM_LIMBS / 2];
@@ -385,7 +385,7 @@ double xsum_mean(const struct xsum *s, int64_t n)
     return r < 0 ? -m : m;
 }
 
-long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n)
+long double exact_xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t n)
 {
     if (s1->nan || s1->pinf || s1->ninf || s2->nan || s2->pinf || s2->ninf)
         return NAN;
@@ -446,7 +446,7 @@ long double xsum_variance(const struct xsum *s1, const struct xsum *s2, int64_t 
 
 /* ---- exact squares of doubles ---- */
 
-void xsq_init(struct xsq *s) { memset(s, 0, sizeof *s); }
+void exact_xsq_init(struct xsq *s) { memset(s, 0, sizeof *s); }
 
 static void xsq_norm(int64_t *l)
 {
@@ -457,7 +457,7 @@ static void xsq_norm(int64_t *l)
     }
 }
 
-void xsq_add_square(struct xsq *s, double x)
+void exact_xsq_add_square(struct xsq *s, double x)
 {
     if (x == 0)
         return;
@@ -486,7 +486,7 @@ void xsq_add_square(struct xsq *s, double x)
     }
 }
 
-void xsq_merge(struct xsq *into, const struct xsq *from)
+void exact_xsq_merge(struct xsq *into, const struct xsq *from)
 {
     xsq_norm(into->limb);
     int64_t f[XSQ_LIMBS];
@@ -813,7 +813,7 @@ long double exact_variance(const struct wide *w1, const struct wide *w2, int sca
                            const struct xsum *x1, const struct xsq *x2, int64_t n)
 {
     if (!x1 && !x2)
-        return wide_variance(w1, w2, n, scale);
+        return exact_wide_variance(w1, w2, n, scale);
     if ((x1 && (x1->nan || x1->pinf || x1->ninf)) || (x2 && (x2->nan || x2->inf)))
         return NAN;
     /* S1 = T1 / 10^s, S2 = T2 / 10^2s: var = (n T2 - T1^2) / (n (n-1) 10^2s) */
@@ -842,7 +842,7 @@ static void xb_from_num(struct xb *x, const struct num *v)
         xb_from_double(x, v->d);
 }
 
-double num_interp(const struct num *a, const struct num *b, i128 r, int dscale)
+double exact_interp(const struct num *a, const struct num *b, i128 r, int dscale)
 {
     if (r == 0)
         return num_to_double(a);
@@ -872,7 +872,7 @@ double num_interp(const struct num *a, const struct num *b, i128 r, int dscale)
     return (double)xb_ratio(&ta, s, dscale, 1, 1);
 }
 
-int xnum_cmp(const struct xnum *a, const struct xnum *b)
+int exact_xnum_cmp(const struct xnum *a, const struct xnum *b)
 {
     if (a->is_dbl && b->is_dbl)
         return (a->d > b->d) - (a->d < b->d);
@@ -892,11 +892,11 @@ int xnum_cmp(const struct xnum *a, const struct xnum *b)
     return xb_cmp(&x, &y);
 }
 
-void xnum_of_num(struct xnum *x, const struct num *v)
+void exact_xnum_of_num(struct xnum *x, const struct num *v)
 {
     memset(x, 0, sizeof *x);
     if (v->kind == NUM_DEC) {
-        wide_add_i128(&x->w, v->mant);
+        exact_wide_add_i128(&x->w, v->mant);
         x->scale = v->scale;
     } else {
         x->is_dbl = true;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exact.h" /* num_cmp's exact tie-break (xnum_cmp) */
+#include "exact.h" /* num_cmp's exact tie-break (exact_xnum_cmp) */
 
 static i128 pow10_tab[39];
 static double dpow10[23];
@@ -179,9 +179,9 @@ int num_cmp(const struct num *a, const struct num *b)
     if (x != y || (a->kind == NUM_DBL && b->kind == NUM_DBL))
         return x < y ? -1 : x > y;
     struct xnum xa, xb;
-    xnum_of_num(&xa, a);
-    xnum_of_num(&xb, b);
-    return xnum_cmp(&xa, &xb);
+    exact_xnum_of_num(&xa, a);
+    exact_xnum_of_num(&xb, b);
+    return exact_xnum_cmp(&xa, &xb);
 }
 
 size_t num_fmt_dec(char *buf, i128 mant, int scale)

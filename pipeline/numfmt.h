@@ -12,7 +12,7 @@
  * exact.h's. The two modules lean on each other in two places only:
  * exact.h is built on struct num, and num_cmp settles the rare tie of a
  * decimal and a real whose nearest doubles are equal with exact.c's
- * xnum_cmp; every decimal text, exact.c's wide sums included, is written by
+ * exact_xnum_cmp; every decimal text, exact.c's wide sums included, is written by
  * num_fmt_mag here.
  *
  * Threading: all functions are pure or touch only their arguments.
@@ -64,7 +64,7 @@ size_t num_fmt_double(char *buf, double x);
 /* Write m / 10^scale, m a 256-bit magnitude (little-endian words, divided
  * down to zero on the way), with exactly `scale` fraction digits and a '-'
  * in front when neg and the value is not zero: the one routine behind every
- * decimal pcsv prints (num_fmt_dec, wide_fmt_dec). Returns the length
+ * decimal pcsv prints (num_fmt_dec, exact_wide_fmt_dec). Returns the length
  * written; buf needs 100 bytes (48 when m < 2^128 and scale <= 38). */
 size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale);
 

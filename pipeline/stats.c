@@ -377,9 +377,9 @@ static void rescale(struct cstat *c, int ns)
 {
     int k = ns - c->scale;
     /* the bounds of EXACT_MANT and EXACT_SCALE keep this inside 256 bits */
-    wide_mul_pow10(&c->s1, k);
-    wide_mul_pow10(&c->s2, k);
-    wide_mul_pow10(&c->s2, k);
+    exact_wide_mul_pow10(&c->s1, k);
+    exact_wide_mul_pow10(&c->s2, k);
+    exact_wide_mul_pow10(&c->s2, k);
     c->scale = ns;
 }
 
@@ -402,15 +402,15 @@ static int add_number(struct cstat *c, const struct num *x)
         if (x->scale > c->scale)
             rescale(c, x->scale);
         i128 m = x->mant * num_pow10(c->scale - x->scale);
-        wide_add_i128(&c->s1, m);
-        wide_add_square_fast(&c->s2, m);
+        exact_wide_add_i128(&c->s1, m);
+        exact_wide_add_square_fast(&c->s2, m);
         return 0;
     }
     if (xsum_need(&c->d1, &c->d2) < 0)
         return -1;
     double d = num_to_double(x);
-    xsum_add(c->d1, d);
-    xsq_add_square(c->d2, d);
+    exact_xsum_add(c->d1, d);
+    exact_xsq_add_square(c->d2, d);
     return 0;
 }
 
@@ -532,16 +532,16 @@ static int merge_col(struct cstat *into, const struct cstat *from)
     if (from->scale > into->scale)
         rescale(into, from->scale);
     int k = into->scale - from->scale;
-    wide_mul_pow10(&a, k);
-    wide_mul_pow10(&q, k);
-    wide_mul_pow10(&q, k);
-    wide_add(&into->s1, &a);
-    wide_add(&into->s2, &q);
+    exact_wide_mul_pow10(&a, k);
+    exact_wide_mul_pow10(&q, k);
+    exact_wide_mul_pow10(&q, k);
+    exact_wide_add(&into->s1, &a);
+    exact_wide_add(&into->s2, &q);
     if (from->d1) {
         if (xsum_need(&into->d1, &into->d2) < 0)
             return -1;
-        xsum_merge(into->d1, from->d1);
-        xsq_merge(into->d2, from->d2);
+        exact_xsum_merge(into->d1, from->d1);
+        exact_xsq_merge(into->d2, from->d2);
     }
     if ((from->bmin.p && extremes_add(into, from->bmin.p, from->bmin.len) < 0) ||
         (from->bmax.p && extremes_add(into, from->bmax.p, from->bmax.len) < 0))
@@ -654,7 +654,7 @@ int stats_write(struct stats_part *p, char *const *names, struct outsink *out,
         if (numeric) {
             /* decimals and reals combined exactly, rounded once */
             double mean = c->d1 ? exact_mean(&c->s1, c->scale, c->d1, c->n)
-                                : wide_mean(&c->s1, c->n, c->scale);
+                                : exact_wide_mean(&c->s1, c->n, c->scale);
             long double var = 0;
             if (c->n > 1)
                 var = exact_variance(&c->s1, &c->s2, c->scale, c->d1, c->d2, c->n);

@@ -384,7 +384,7 @@ static const double fsum_out[] = {
 
 static const char *wide_text(const struct wide *w, int scale, char *buf)
 {
-    size_t n = wide_fmt_dec(buf, w, scale);
+    size_t n = exact_wide_fmt_dec(buf, w, scale);
     cr_assert_eq(n, strlen(buf));
     return buf;
 }
@@ -419,16 +419,16 @@ Test(exact, wide_sum_cancels_exactly)
         struct wide sum = {{0, 0, 0, 0}}, merged = {{0, 0, 0, 0}}, part = {{0, 0, 0, 0}};
         size_t cut = rng_below(&seed, n + 1);
         for (size_t i = 0; i < n; i++) {
-            wide_add_i128(&sum, v[i]);
-            wide_add_i128(i < cut ? &merged : &part, v[i]);
+            exact_wide_add_i128(&sum, v[i]);
+            exact_wide_add_i128(i < cut ? &merged : &part, v[i]);
         }
-        wide_add(&merged, &part);
+        exact_wide_add(&merged, &part);
         char a[100], b[100], c[100];
         int scale = (int)rng_below(&seed, NUM_MAX_SCALE + 1);
         num_fmt_dec(c, target, scale);
         cr_assert_str_eq(wide_text(&sum, scale, a), c);
         cr_assert_str_eq(wide_text(&merged, scale, b), c);
-        cr_assert(wide_to_double(&sum, scale) == strtod(c, NULL), "%s", c);
+        cr_assert(exact_wide_to_double(&sum, scale) == strtod(c, NULL), "%s", c);
     }
 }
 
@@ -438,38 +438,38 @@ Test(exact, wide_beyond_128_bits)
     const i128 m = num_pow10(38) - 1;
     struct wide w = {{0, 0, 0, 0}};
     for (int i = 0; i < 3; i++)
-        wide_add_i128(&w, m);
+        exact_wide_add_i128(&w, m);
     cr_assert_str_eq(wide_text(&w, 0, buf), "299999999999999999999999999999999999997");
     cr_assert_str_eq(wide_text(&w, 1, buf), "29999999999999999999999999999999999999.7");
-    cr_assert(wide_to_double(&w, 0) == 299999999999999999999999999999999999997.0);
-    cr_assert(wide_mul_pow10(&w, 30));
+    cr_assert(exact_wide_to_double(&w, 0) == 299999999999999999999999999999999999997.0);
+    cr_assert(exact_wide_mul_pow10(&w, 30));
     cr_assert_str_eq(wide_text(&w, 30, buf),
                      "299999999999999999999999999999999999997.000000000000000000000000000000");
 
     struct wide n = {{0, 0, 0, 0}};
     for (int i = 0; i < 4; i++)
-        wide_add_i128(&n, -m);
+        exact_wide_add_i128(&n, -m);
     cr_assert_str_eq(wide_text(&n, 0, buf), "-399999999999999999999999999999999999996");
-    cr_assert(wide_to_double(&n, 2) == -3999999999999999999999999999999999999.96);
+    cr_assert(exact_wide_to_double(&n, 2) == -3999999999999999999999999999999999999.96);
     for (int i = 0; i < 4; i++)
-        wide_add_i128(&n, m);
+        exact_wide_add_i128(&n, m);
     cr_assert_str_eq(wide_text(&n, 2, buf), "0.00");
 
     struct wide f = {{0, 0, 0, 0}};
-    wide_add_i128(&f, -5);
+    exact_wide_add_i128(&f, -5);
     cr_assert_str_eq(wide_text(&f, 2, buf), "-0.05");
-    cr_assert(wide_mul_pow10(&f, 3));
+    cr_assert(exact_wide_mul_pow10(&f, 3));
     cr_assert_str_eq(wide_text(&f, 5, buf), "-0.05000");
 
     /* 10^76 fits 255 bits, 10^77 does not */
     struct wide big = {{0, 0, 0, 0}};
-    wide_add_i128(&big, -1);
-    cr_assert(wide_mul_pow10(&big, 38));
-    cr_assert(wide_mul_pow10(&big, 38));
+    exact_wide_add_i128(&big, -1);
+    cr_assert(exact_wide_mul_pow10(&big, 38));
+    cr_assert(exact_wide_mul_pow10(&big, 38));
     cr_assert_str_eq(
         wide_text(&big, 0, buf),
         "-10000000000000000000000000000000000000000000000000000000000000000000000000000");
-    cr_assert(!wide_mul_pow10(&big, 1));
+    cr_assert(!exact_wide_mul_pow10(&big, 1));
 }
 
 /* ---- xsum ---- */
@@ -527,10 +527,10 @@ static double fsum_ref(const double *x, size_t n)
 static double xsum_of(const double *x, size_t n)
 {
     struct xsum s;
-    xsum_init(&s);
+    exact_xsum_init(&s);
     for (size_t i = 0; i < n; i++)
-        xsum_add(&s, x[i]);
-    return xsum_round(&s);
+        exact_xsum_add(&s, x[i]);
+    return exact_xsum_round(&s);
 }
 
 static void expect_same_double(double got, double want, const char *what, size_t i)
@@ -636,19 +636,19 @@ Test(exact, xsum_order_and_split_independent)
         size_t np = 1 + rng_below(&seed, 8);
         struct xsum parts[8];
         for (size_t j = 0; j < np; j++)
-            xsum_init(&parts[j]);
+            exact_xsum_init(&parts[j]);
         for (size_t j = 0; j < n; j++)
-            xsum_add(&parts[rng_below(&seed, np)], y[j]);
+            exact_xsum_add(&parts[rng_below(&seed, np)], y[j]);
         size_t live = np;
         while (live > 1) {
             size_t a = rng_below(&seed, live), b = rng_below(&seed, live - 1);
             if (b >= a)
                 b++;
-            xsum_merge(&parts[a], &parts[b]);
+            exact_xsum_merge(&parts[a], &parts[b]);
             parts[b] = parts[live - 1];
             live--;
         }
-        expect_same_double(xsum_round(&parts[0]), want, "merged array", (size_t)t);
+        expect_same_double(exact_xsum_round(&parts[0]), want, "merged array", (size_t)t);
     }
 }
 
@@ -656,17 +656,17 @@ Test(exact, xsum_order_and_split_independent)
 Test(exact, xsum_merge_keeps_source)
 {
     struct xsum a, b;
-    xsum_init(&a);
-    xsum_init(&b);
-    xsum_add(&b, 0.1);
-    xsum_add(&b, 1e-300);
-    xsum_add(&a, 1.0);
+    exact_xsum_init(&a);
+    exact_xsum_init(&b);
+    exact_xsum_add(&b, 0.1);
+    exact_xsum_add(&b, 1e-300);
+    exact_xsum_add(&a, 1.0);
     struct xsum copy = b;
-    xsum_merge(&a, &b);
-    cr_assert_eq(xsum_round(&b), xsum_round(&copy));
-    xsum_merge(&a, &b);
+    exact_xsum_merge(&a, &b);
+    cr_assert_eq(exact_xsum_round(&b), exact_xsum_round(&copy));
+    exact_xsum_merge(&a, &b);
     const double want[] = {1.0, 0.1, 1e-300, 0.1, 1e-300};
-    cr_assert_eq(xsum_round(&a), fsum_ref(want, 5));
+    cr_assert_eq(exact_xsum_round(&a), fsum_ref(want, 5));
 }
 
 /* ---- issue 11: exact means, variances and interpolation ---- */
@@ -674,7 +674,7 @@ Test(exact, xsum_merge_keeps_source)
 static struct wide wide_of(i128 v)
 {
     struct wide w = {{0, 0, 0, 0}};
-    wide_add_i128(&w, v);
+    exact_wide_add_i128(&w, v);
     return w;
 }
 
@@ -684,15 +684,15 @@ static struct wide wide_of(i128 v)
 Test(exact, exact_variance_mixes_decimals_and_reals)
 {
     struct wide s1 = wide_of((i128)123456789123 * 2), s2 = {{0, 0, 0, 0}};
-    wide_add_square(&s2, (i128)123456789123);
-    wide_add_square(&s2, (i128)123456789123);
+    exact_wide_add_square(&s2, (i128)123456789123);
+    exact_wide_add_square(&s2, (i128)123456789123);
     struct xsum x1;
     struct xsq x2;
-    xsum_init(&x1);
-    xsq_init(&x2);
+    exact_xsum_init(&x1);
+    exact_xsq_init(&x2);
     cr_assert_eq((double)exact_variance(&s1, &s2, 3, &x1, &x2, 2), 0.0);
-    xsum_add(&x1, 1.0);
-    xsq_add_square(&x2, 1.0);
+    exact_xsum_add(&x1, 1.0);
+    exact_xsq_add_square(&x2, 1.0);
     /* Python: statistics.variance([Fraction("123456789.123")] * 2 + [1]), and the mean */
     cr_assert_eq((double)exact_variance(&s1, &s2, 3, &x1, &x2, 3), 5080526177882438.0, "%.17g",
                  (double)exact_variance(&s1, &s2, 3, &x1, &x2, 3));
@@ -706,37 +706,37 @@ Test(exact, xsq_holds_every_square)
     struct wide z = {{0, 0, 0, 0}};
     struct xsum x1;
     struct xsq x2;
-    xsum_init(&x1);
-    xsq_init(&x2);
+    exact_xsum_init(&x1);
+    exact_xsq_init(&x2);
     double v[] = {1e200, 1e200, 1e308, -1e308, 1e-300, 3e-300};
     for (int i = 0; i < 2; i++) {
-        xsum_add(&x1, v[i]);
-        xsq_add_square(&x2, v[i]);
+        exact_xsum_add(&x1, v[i]);
+        exact_xsq_add_square(&x2, v[i]);
     }
     cr_assert_eq((double)exact_variance(&z, &z, 0, &x1, &x2, 2), 0.0);
     cr_assert_eq(exact_mean(&z, 0, &x1, 2), 1e200);
-    xsum_init(&x1);
-    xsq_init(&x2);
+    exact_xsum_init(&x1);
+    exact_xsq_init(&x2);
     for (int i = 2; i < 4; i++) {
-        xsum_add(&x1, v[i]);
-        xsq_add_square(&x2, v[i]);
+        exact_xsum_add(&x1, v[i]);
+        exact_xsq_add_square(&x2, v[i]);
     }
     long double var = exact_variance(&z, &z, 0, &x1, &x2, 2); /* 2e616 */
     cr_assert(isinf((double)var) && isfinite(var), "%Lg", var);
     cr_assert_eq((double)sqrtl(var), 1.4142135623730951e308, "%.17g", (double)sqrtl(var));
-    xsum_init(&x1);
-    xsq_init(&x2);
+    exact_xsum_init(&x1);
+    exact_xsq_init(&x2);
     for (int i = 4; i < 6; i++) {
-        xsum_add(&x1, v[i]);
-        xsq_add_square(&x2, v[i]);
+        exact_xsum_add(&x1, v[i]);
+        exact_xsq_add_square(&x2, v[i]);
     }
     var = exact_variance(&z, &z, 0, &x1, &x2,
                          2); /* 2e-600: below doubles, not below long doubles */
     cr_assert_eq((double)sqrtl(var), 1.4142135623730952e-300, "%.17g", (double)sqrtl(var));
     /* three 1.7e308: the sum is past DBL_MAX, the mean is not */
-    xsum_init(&x1);
+    exact_xsum_init(&x1);
     for (int i = 0; i < 3; i++)
-        xsum_add(&x1, 1.7e308);
+        exact_xsum_add(&x1, 1.7e308);
     cr_assert_eq(exact_mean(&z, 0, &x1, 3), 1.7e308);
 }
 
@@ -750,17 +750,17 @@ static struct num num_of(const char *s)
 Test(exact, interpolation_is_exact)
 {
     struct num a = num_of("-1000000000.0"), b = num_of("1000000000.2");
-    cr_assert_eq(num_interp(&a, &b, 50, 2), 0.1);
-    cr_assert_eq(num_interp(&a, &b, 25, 2), -499999999.95);
-    cr_assert_eq(num_interp(&a, &b, 0, 2), -1e9);
+    cr_assert_eq(exact_interp(&a, &b, 50, 2), 0.1);
+    cr_assert_eq(exact_interp(&a, &b, 25, 2), -499999999.95);
+    cr_assert_eq(exact_interp(&a, &b, 0, 2), -1e9);
     struct num c = num_of("-1.7e308"), d = num_of("1.7e308");
-    cr_assert_eq(num_interp(&c, &d, 50, 2), 0.0);
-    cr_assert_eq(num_interp(&c, &d, 75, 2), 8.5e307);
+    cr_assert_eq(exact_interp(&c, &d, 50, 2), 0.0);
+    cr_assert_eq(exact_interp(&c, &d, 75, 2), 8.5e307);
     /* a decimal and a real: 0.1 + (0.3 - 0.1) * 0.3 with 0.3 the double */
     struct num e = num_of("0.1"), f = num_of("3e-1");
-    cr_assert_eq(num_interp(&e, &f, 3, 1), 0.16);
+    cr_assert_eq(exact_interp(&e, &f, 3, 1), 0.16);
     /* mantissas past 128 bits when scaled */
     struct num g = num_of("99999999999999999999999999999999999999"),
                h = num_of("0.00000000000000000000000000001");
-    cr_assert_eq(num_interp(&g, &h, 5, 1), 5e37);
+    cr_assert_eq(exact_interp(&g, &h, 5, 1), 5e37);
 }
