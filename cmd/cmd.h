@@ -24,7 +24,7 @@ struct pcsv_opts {
     const char *where;   /* every --where, joined: (A) and (B) ... */
     const char **wheres; /* each --where as given */
     int nwheres;
-    enum pipe_bad_mode bad_mode;
+    enum pipeline_bad_mode bad_mode;
     const char *rejects;
     size_t chunk_size;
     bool quiet;
@@ -65,13 +65,13 @@ struct expr *where_compile(const struct pcsv_opts *o, char *const *names, int nc
                            struct pcsv_error *err);
 /* --where: compile o->where against the inputs' header (*where stays NULL
  * without one) and give each of its columns, in expr_columns order, the
- * selection slot slot_of(ctx, col) says: *wslots, for pipe_cfg.where_slots.
+ * selection slot slot_of(ctx, col) says: *wslots, for pipeline_cfg.where_slots.
  * 0, or the error code (usage error in the expression, ENOMEM). */
 int where_open(const struct pcsv_opts *o, const struct inputs *ins, int (*slot_of)(void *, int),
                void *ctx, struct expr **where, int **wslots, struct pcsv_error *err);
 
 /* The pipeline configuration the options ask for. */
-struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o);
+struct pipeline_cfg opts_pipe_cfg(const struct pcsv_opts *o);
 
 /* Progress on stderr while p runs over ins (per --progress / a terminal):
  * start before the run, stop (clears the line) after it. */

@@ -18,7 +18,7 @@ static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
 }
 
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                     const uint8_t *skip, struct pipe_worker *w)
+                     const uint8_t *skip, struct pipeline_worker *w)
 {
     agg_part_set_pos_base(state, pipeline_pos_base(w));
     return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
@@ -108,15 +108,15 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = parts[0] ? run_ref(&ins, o, plan, parts[0], &err)
                       : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     } else {
-        struct pipe_cfg cfg = opts_pipe_cfg(o);
+        struct pipeline_cfg cfg = opts_pipe_cfg(o);
         cfg.where = where;
         cfg.where_slots = wslots;
-        struct pipe_consumer c = {.ctx = plan,
-                                  .nsel = plan->nsel,
-                                  .sel = plan->sel,
-                                  .nselcols = plan->nselcols,
-                                  .worker_create = agg_create,
-                                  .batch = agg_batch};
+        struct pipeline_consumer c = {.ctx = plan,
+                                      .nsel = plan->nsel,
+                                      .sel = plan->sel,
+                                      .nselcols = plan->nselcols,
+                                      .worker_create = agg_create,
+                                      .batch = agg_batch};
         p = pipeline_create(&cfg, &c, &err);
         struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;

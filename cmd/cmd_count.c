@@ -13,7 +13,7 @@ static void *count_create(void *ctx)
 }
 
 static int count_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                       const uint8_t *skip, struct pipe_worker *w)
+                       const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)data, (void)quote, (void)w;
     uint64_t n = b->nrows;
@@ -48,8 +48,8 @@ int cmd_count(struct pcsv_opts *o)
     if (o->ref_parser) {
         rc = refparse_inputs(ins.in, ins.n, o->delim, o->quote, ref_row, &total, &err);
     } else {
-        struct pipe_cfg cfg = opts_pipe_cfg(o);
-        struct pipe_consumer c = {.worker_create = count_create, .batch = count_batch};
+        struct pipeline_cfg cfg = opts_pipe_cfg(o);
+        struct pipeline_consumer c = {.worker_create = count_create, .batch = count_batch};
         if (o->where) {
             int ncols = ins.in[0].ncols;
             where = where_compile(o, ins.in[0].names, ncols, &err);

@@ -36,7 +36,7 @@ static void *rows_create(void *ctx)
 }
 
 static int rows_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                      const uint8_t *skip, struct pipe_worker *w)
+                      const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)state;
     struct rows *R = pipeline_consumer_ctx(w);
@@ -222,21 +222,21 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
         outfmt_header(R.final, outnames, R.nout);
     else
         outfmt_names(R.final, outnames, R.nout);
-    struct pipe_cfg cfg = opts_pipe_cfg(o);
+    struct pipeline_cfg cfg = opts_pipe_cfg(o);
     cfg.where = where;
     cfg.where_slots = R.where_slots;
     if (limit >= 0)
         cfg.jobs = 1; /* head: in order, and no further than needed */
-    struct pipe_consumer c = {.ctx = &R,
-                              .nsel = R.nsel,
-                              .sel = R.sel,
-                              .nselcols = ncols,
-                              .worker_create = rows_create,
-                              .batch = rows_batch,
-                              .write = rows_write,
-                              .out_format = o->format,
-                              .out_names = outnames,
-                              .nout_names = R.nout};
+    struct pipeline_consumer c = {.ctx = &R,
+                                  .nsel = R.nsel,
+                                  .sel = R.sel,
+                                  .nselcols = ncols,
+                                  .worker_create = rows_create,
+                                  .batch = rows_batch,
+                                  .write = rows_write,
+                                  .out_format = o->format,
+                                  .out_names = outnames,
+                                  .nout_names = R.nout};
     p = pipeline_create(&cfg, &c, &err);
     if (!p) {
         rc = err.code;

@@ -13,7 +13,7 @@ struct stats_ctx {
 static void *stats_create(void *ctx) { return stats_part_create(((struct stats_ctx *)ctx)->ncols); }
 
 static int stats_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                       const uint8_t *skip, struct pipe_worker *w)
+                       const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)w;
     return stats_part_batch(state, data, quote, b, skip);
@@ -47,17 +47,17 @@ int cmd_stats(struct pcsv_opts *o)
     }
     for (int i = 0; i < ncols; i++) /* every column, slot i */
         sel[i] = i;
-    struct pipe_cfg cfg = opts_pipe_cfg(o);
+    struct pipeline_cfg cfg = opts_pipe_cfg(o);
     if ((rc = where_open(o, &ins, same_slot, NULL, &where, &wslots, &err)))
         goto out;
     cfg.where = where;
     cfg.where_slots = wslots;
-    struct pipe_consumer c = {.ctx = &ctx,
-                              .nsel = ncols,
-                              .sel = sel,
-                              .nselcols = ncols,
-                              .worker_create = stats_create,
-                              .batch = stats_batch};
+    struct pipeline_consumer c = {.ctx = &ctx,
+                                  .nsel = ncols,
+                                  .sel = sel,
+                                  .nselcols = ncols,
+                                  .worker_create = stats_create,
+                                  .batch = stats_batch};
     p = pipeline_create(&cfg, &c, &err);
     int nw = p ? pipeline_nworkers(p) : 0;
     struct stats_part **parts = p ? calloc((size_t)nw + 1, sizeof *parts) : NULL;

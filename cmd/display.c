@@ -48,7 +48,7 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
     if (!n || o->quiet)
         return;
     char reason[1200];
-    if (o->bad_mode == PIPE_WARN) {
+    if (o->bad_mode == PIPELINE_WARN) {
         for (size_t i = 0; i < n && i < MAX_WARNINGS; i++) {
             const struct source *in = &ins->in[b[i].file];
             badrow_reason(&b[i], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);

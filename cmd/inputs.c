@@ -9,7 +9,7 @@
 
 static const char *stdin_name = "<stdin>";
 
-static int open_one(struct source *in, const char *file, const struct pipe_cfg *cfg,
+static int open_one(struct source *in, const char *file, const struct pipeline_cfg *cfg,
                     struct pcsv_error *err)
 {
     return source_open(in, file, strcmp(file, "-") == 0 ? stdin_name : file, cfg->delim, cfg->quote,
@@ -47,7 +47,7 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
                                   o->command);
         }
     }
-    struct pipe_cfg cfg = opts_pipe_cfg(o);
+    struct pipeline_cfg cfg = opts_pipe_cfg(o);
     for (int i = 0; i < n; i++) {
         int rc = open_one(&ins->in[i], files[i], &cfg, err);
         if (rc) {

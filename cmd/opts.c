@@ -346,7 +346,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->quote = '"';
     o->header = true;
     o->format = OUT_CSV;
-    o->bad_mode = PIPE_FAIL;
+    o->bad_mode = PIPELINE_FAIL;
     o->chunk_size = 512 * 1024;
     o->head_n = 10;
     o->progress = -1; /* default: when stderr is a terminal */
@@ -432,11 +432,11 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         case O_BAD:
             bad_given = true;
             if (strcmp(optarg, "fail") == 0)
-                o->bad_mode = PIPE_FAIL;
+                o->bad_mode = PIPELINE_FAIL;
             else if (strcmp(optarg, "skip") == 0)
-                o->bad_mode = PIPE_SKIP;
+                o->bad_mode = PIPELINE_SKIP;
             else if (strcmp(optarg, "warn") == 0)
-                o->bad_mode = PIPE_WARN;
+                o->bad_mode = PIPELINE_WARN;
             else
                 return usage_error("--on-bad-row takes fail, skip or warn, not '%s'", optarg);
             rc = once(d, optarg);
@@ -516,11 +516,11 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     if (o->rejects) {
         /* --rejects alone means skip (as DuckDB's store_rejects implies
          * ignore_errors); with an explicit fail it is a contradiction */
-        if (bad_given && o->bad_mode == PIPE_FAIL)
+        if (bad_given && o->bad_mode == PIPELINE_FAIL)
             return usage_error("--rejects keeps the rows --on-bad-row skip or warn drops; "
                                "it does not go with --on-bad-row fail");
         if (!bad_given)
-            o->bad_mode = PIPE_SKIP;
+            o->bad_mode = PIPELINE_SKIP;
         if (!*o->rejects || strcmp(o->rejects, "-") == 0)
             return usage_error("--rejects needs a file name (standard output is the result)");
         if (o->output && strcmp(o->output, o->rejects) == 0)
@@ -529,10 +529,10 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("--rejects does not go with --parser libcsv (it stops at the "
                                "first bad row)");
     }
-    if (o->ref_parser && o->bad_mode != PIPE_FAIL)
+    if (o->ref_parser && o->bad_mode != PIPELINE_FAIL)
         return usage_error("--on-bad-row %s does not go with --parser libcsv (it stops at the "
                            "first bad row)",
-                           o->bad_mode == PIPE_SKIP ? "skip" : "warn");
+                           o->bad_mode == PIPELINE_SKIP ? "skip" : "warn");
     if (o->where && o->ref_parser)
         return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)
@@ -542,13 +542,13 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     return 0;
 }
 
-struct pipe_cfg opts_pipe_cfg(const struct pcsv_opts *o)
+struct pipeline_cfg opts_pipe_cfg(const struct pcsv_opts *o)
 {
-    return (struct pipe_cfg){.jobs = o->jobs,
-                             .chunk_size = o->chunk_size,
-                             .delim = o->delim,
-                             .quote = o->quote,
-                             .header = o->header,
-                             .bad_mode = o->bad_mode,
-                             .rejects = o->rejects};
+    return (struct pipeline_cfg){.jobs = o->jobs,
+                                 .chunk_size = o->chunk_size,
+                                 .delim = o->delim,
+                                 .quote = o->quote,
+                                 .header = o->header,
+                                 .bad_mode = o->bad_mode,
+                                 .rejects = o->rejects};
 }

@@ -14,11 +14,11 @@
 #include "mpmc.h"
 #include "reorder.h"
 
-#ifndef PIPE_QUEUE_CAP
-#define PIPE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
+#ifndef PIPELINE_QUEUE_CAP
+#define PIPELINE_QUEUE_CAP 8 /* chunks queued ahead of the workers */
 #endif
 
-struct pipe_worker {
+struct pipeline_worker {
     struct pipeline *p;
     int id;
     void *state;
@@ -45,10 +45,10 @@ struct pipe_worker {
 };
 
 struct pipeline {
-    struct pipe_cfg cfg;
-    struct pipe_consumer c;
+    struct pipeline_cfg cfg;
+    struct pipeline_consumer c;
     int nworkers;
-    struct pipe_worker *w;
+    struct pipeline_worker *w;
     /* per run */
     struct source *in;
     uint32_t file;
@@ -63,7 +63,7 @@ struct pipeline {
     struct outsink *rej;         /* --rejects FILE, until taken */
 };
 
-struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
+struct pipeline *pipeline_create(const struct pipeline_cfg *cfg, const struct pipeline_consumer *c,
                                  struct pcsv_error *err)
 {
     struct pipeline *p = calloc(1, sizeof *p);
@@ -81,13 +81,13 @@ struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_c
         if (c->sel[col] >= 0)
             p->need_cols = col + 1;
     p->nworkers = n;
-    if (cfg->rejects && cfg->bad_mode != PIPE_FAIL) {
+    if (cfg->rejects && cfg->bad_mode != PIPELINE_FAIL) {
         if (!(p->rej = badrow_rejects_open(cfg->rejects, err))) {
             pipeline_destroy(p);
             return NULL;
         }
     }
-    const bool fail = cfg->bad_mode == PIPE_FAIL;
+    const bool fail = cfg->bad_mode == PIPELINE_FAIL;
     if (!(p->bad = badrow_log_create(fail, false, cfg->delim, cfg->quote))) {
         pipeline_destroy(p);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -140,7 +140,7 @@ void *pipeline_worker_state(const struct pipeline *p, int i) { return p->w[i].st
 /* Note a bad row of the current chunk. Returns true to drop it and go on,
  * false to stop the chunk (fail mode: then later chunks need no parsing;
  * out of memory). */
-static bool record(struct pipe_worker *w, int rc)
+static bool record(struct pipeline_worker *w, int rc)
 {
     if (rc < 0) {
         w->fatal = PCSV_ENOMEM;
@@ -157,7 +157,8 @@ static bool record(struct pipe_worker *w, int rc)
     return true;
 }
 
-bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len)
+bool pipeline_bad_value(struct pipeline_worker *w, size_t row, int col, const uint8_t *val,
+                        size_t len)
 {
     return record(w, badrow_log_add(w->bad, BAD_VALUE, w->batch->row_start[row],
                                     w->batch->row_end[row], col, 0, val, len));
@@ -165,7 +166,7 @@ bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_
 
 /* Record row r of b, which has the wrong field count or a misplaced
  * quote. Returns false to stop (fail mode). */
-static bool record_structural(struct pipe_worker *w, const struct scan_batch *b, size_t r)
+static bool record_structural(struct pipeline_worker *w, const struct scan_batch *b, size_t r)
 {
     return record(w, badrow_log_add_structural(w->bad, b, r));
 }
@@ -174,7 +175,7 @@ static bool record_structural(struct pipe_worker *w, const struct scan_batch *b,
 
 /* Mark the rows of b that --where rejects (allocating the skip mask when
  * the batch had none). -1 on ENOMEM. */
-static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct scan_batch *b,
+static int where_filter(struct pipeline_worker *w, const uint8_t *d, const struct scan_batch *b,
                         uint8_t **skip)
 {
     const struct pipeline *p = w->p;
@@ -227,18 +228,18 @@ static int where_filter(struct pipe_worker *w, const uint8_t *d, const struct sc
 
 /* ------------------------------------------------------------ ordered output */
 
-struct outsink *pipeline_out(struct pipe_worker *w)
+struct outsink *pipeline_out(struct pipeline_worker *w)
 {
     if (!w->out && (w->out = outsink_open_mem(w->p->c.out_format)))
         outsink_names(w->out, w->p->c.out_names, w->p->c.nout_names);
     return w->out;
 }
 
-void *pipeline_consumer_ctx(struct pipe_worker *w) { return w->p->c.ctx; }
+void *pipeline_consumer_ctx(struct pipeline_worker *w) { return w->p->c.ctx; }
 
-void pipeline_stopped_at(struct pipe_worker *w, size_t row) { w->stop_row = row; }
+void pipeline_stopped_at(struct pipeline_worker *w, size_t row) { w->stop_row = row; }
 
-uint64_t pipeline_pos_base(struct pipe_worker *w)
+uint64_t pipeline_pos_base(struct pipeline_worker *w)
 {
     return (uint64_t)w->p->file << 48 | w->p->in->offset_base;
 }
@@ -276,7 +277,7 @@ static int write_chunk(void *ctx, size_t k, void *item)
 
 /* Hand chunk k's output (a copy: the worker's sinks are reused at once) to
  * the ordered writer; may sleep (reorder_put). */
-static void ordered_put(struct pipe_worker *w, size_t k)
+static void ordered_put(struct pipeline_worker *w, size_t k)
 {
     size_t len = 0, rlen = 0;
     const void *bytes = w->out ? outsink_take(w->out, &len) : NULL;
@@ -312,7 +313,7 @@ static void ordered_put(struct pipe_worker *w, size_t k)
 #endif
 
 /* Grow the worker's window buffer to hold n bytes (keeping its contents). */
-static int window_reserve(struct pipe_worker *w, size_t n)
+static int window_reserve(struct pipeline_worker *w, size_t n)
 {
     if (n <= w->wcap)
         return 0;
@@ -336,7 +337,7 @@ static int window_reserve(struct pipe_worker *w, size_t n)
  * (w->d[x] is byte x of the input, for x in the window) and *len, where the
  * scanner must stop. 0, -1 on out of memory, -2 when the file could not be
  * read (w->read_errno). */
-static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool *inq,
+static int read_window(struct pipeline_worker *w, size_t k, size_t a, size_t e, bool *inq,
                        uint64_t *nlb, size_t *len, bool *rows, bool *mapped)
 {
     struct pipeline *p = w->p;
@@ -412,7 +413,7 @@ static int read_window(struct pipe_worker *w, size_t k, size_t a, size_t e, bool
     return 0;
 }
 
-static void run_chunk(struct pipe_worker *w, size_t k)
+static void run_chunk(struct pipeline_worker *w, size_t k)
 {
     struct pipeline *p = w->p;
     const struct source *in = p->in;
@@ -479,7 +480,7 @@ static void run_chunk(struct pipe_worker *w, size_t k)
             }
             skip[r] = 1;
         }
-        if (first_bad < n && p->cfg.bad_mode == PIPE_FAIL) {
+        if (first_bad < n && p->cfg.bad_mode == PIPELINE_FAIL) {
             /* the rows before the bad one, through --where like any others */
             b->nrows = first_bad;
             if (p->cfg.where && where_filter(w, d, b, &skip) < 0) {
@@ -534,7 +535,7 @@ done:
         ordered_put(w, k);
 }
 
-static void worker_loop(struct pipe_worker *w, struct mpmc *q)
+static void worker_loop(struct pipeline_worker *w, struct mpmc *q)
 {
     void *item;
     while (mpmc_pop(q, &item))
@@ -571,7 +572,7 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
              k++)
             run_chunk(&p->w[0], k);
     } else {
-        if (mpmc_init(&q, PIPE_QUEUE_CAP) < 0) {
+        if (mpmc_init(&q, PIPELINE_QUEUE_CAP) < 0) {
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
             goto out;
         }

@@ -49,17 +49,17 @@
 #include "scan.h"
 #include "source.h"
 
-enum pipe_bad_mode { PIPE_FAIL, PIPE_SKIP, PIPE_WARN };
+enum pipeline_bad_mode { PIPELINE_FAIL, PIPELINE_SKIP, PIPELINE_WARN };
 
 struct expr;
 struct pipeline;
 
-struct pipe_cfg {
+struct pipeline_cfg {
     int jobs;
     size_t chunk_size;
     uint8_t delim, quote;
     bool header;
-    enum pipe_bad_mode bad_mode;
+    enum pipeline_bad_mode bad_mode;
     /* --where: rows for which it is false never reach the consumer. Its
      * columns must be in the consumer's selection: where_slots[i] is the
      * slot of the expression's i-th column (expr_columns order). */
@@ -72,10 +72,10 @@ struct pipe_cfg {
     const char *rejects;
 };
 
-struct pipe_worker;
+struct pipeline_worker;
 
 /* What the workers feed. */
-struct pipe_consumer {
+struct pipeline_consumer {
     void *ctx;
     int nsel;           /* selection slots per row */
     const int32_t *sel; /* sel[col] = slot or -1, for col < nselcols */
@@ -87,7 +87,7 @@ struct pipe_consumer {
      * must be ignored. Report unusable values with pipeline_bad_value. Returns 0,
      * 1 to stop this chunk (pipeline_bad_value said so), -1 for out of memory. */
     int (*batch)(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                 const uint8_t *skip, struct pipe_worker *w);
+                 const uint8_t *skip, struct pipeline_worker *w);
     /* Row-emitting commands: each chunk's output (written with pipeline_out)
      * reaches write() in input order, from one thread at a time, through a
      * bounded reorder window (a worker that gets too far ahead of the
@@ -102,25 +102,26 @@ struct pipe_consumer {
 
 /* A consumer that returns 1 (stop) from batch says at which row of the
  * batch it stopped, so that bad rows after it are not reported. */
-void pipeline_stopped_at(struct pipe_worker *w, size_t row);
+void pipeline_stopped_at(struct pipeline_worker *w, size_t row);
 
 /* The input position of byte 0 of the batch's data: file << 48 | offset of
  * the data in that file (row r is at this + row_start[r]). Orders rows
  * across files and stream buffers. */
-uint64_t pipeline_pos_base(struct pipe_worker *w);
+uint64_t pipeline_pos_base(struct pipeline_worker *w);
 
 /* The consumer's ctx, from a worker (for batch callbacks). */
-void *pipeline_consumer_ctx(struct pipe_worker *w);
+void *pipeline_consumer_ctx(struct pipeline_worker *w);
 
 /* The memory sink for the current chunk's output (row-emitting consumers). */
-struct outsink *pipeline_out(struct pipe_worker *w);
+struct outsink *pipeline_out(struct pipeline_worker *w);
 
 /* For consumers: row r of the current batch has an unusable value in col.
  * Returns true to drop the row and go on, false to stop (fail mode). */
-bool pipeline_bad_value(struct pipe_worker *w, size_t row, int col, const uint8_t *val, size_t len);
+bool pipeline_bad_value(struct pipeline_worker *w, size_t row, int col, const uint8_t *val,
+                        size_t len);
 
 struct pipeline;
-struct pipeline *pipeline_create(const struct pipe_cfg *cfg, const struct pipe_consumer *c,
+struct pipeline *pipeline_create(const struct pipeline_cfg *cfg, const struct pipeline_consumer *c,
                                  struct pcsv_error *err);
 void pipeline_destroy(struct pipeline *p);
 

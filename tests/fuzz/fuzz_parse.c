@@ -412,7 +412,7 @@ static void *w_create(void *ctx)
 }
 
 static int w_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                   const uint8_t *skip, struct pipe_worker *w)
+                   const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)state;
     struct sink *s = pipeline_consumer_ctx(w);
@@ -673,8 +673,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         snprintf(path, sizeof path, "/proc/self/fd/%d", g_memfd);
     }
 
-    struct pipe_cfg cfg = {.jobs = jobs, .chunk_size = chunk, .delim = delim, .quote = quote,
-                           .header = header, .bad_mode = skipmode ? PIPE_SKIP : PIPE_FAIL};
+    struct pipeline_cfg cfg = {.jobs = jobs, .chunk_size = chunk, .delim = delim, .quote = quote,
+                           .header = header, .bad_mode = skipmode ? PIPELINE_SKIP : PIPELINE_FAIL};
     struct pcsv_error err = {0};
     struct source pin;
     int rc = source_open(&pin, path, "in.csv", cfg.delim, cfg.quote, cfg.header, &err);
@@ -693,7 +693,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 
     {
         struct sink s = {.nsel = m.nsel};
-        struct pipe_consumer c = {.ctx = &s, .nsel = m.nsel, .sel = m.sel, .nselcols = m.nselcols,
+        struct pipeline_consumer c = {.ctx = &s, .nsel = m.nsel, .sel = m.sel, .nselcols = m.nselcols,
                                   .worker_create = w_create, .batch = w_batch, .write = w_write,
                                   .out_format = OUT_CSV};
         struct expr *wx = NULL;

@@ -29,7 +29,7 @@ static void *make_state(void *ctx)
 /* Copies each row to the chunk's output, after a random pause so that
  * chunks finish out of order. */
 static int copy_rows(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                     const uint8_t *skip, struct pipe_worker *w)
+                     const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)state, (void)quote;
     struct sink *s = pipeline_consumer_ctx(w);
@@ -64,19 +64,19 @@ static int collect(void *ctx, const void *p, size_t n)
 static int copy_run(const char *path, int jobs, size_t chunk_size, struct sink *s,
                     struct pcsv_error *err)
 {
-    struct pipe_cfg cfg = {.jobs = jobs,
-                           .chunk_size = chunk_size,
-                           .delim = ',',
-                           .quote = '"',
-                           .header = true,
-                           .bad_mode = PIPE_FAIL};
+    struct pipeline_cfg cfg = {.jobs = jobs,
+                               .chunk_size = chunk_size,
+                               .delim = ',',
+                               .quote = '"',
+                               .header = true,
+                               .bad_mode = PIPELINE_FAIL};
     struct source in;
     cr_assert_eq(source_open(&in, path, path, cfg.delim, cfg.quote, cfg.header, err), 0);
-    struct pipe_consumer c = {.ctx = s,
-                              .worker_create = make_state,
-                              .batch = copy_rows,
-                              .write = collect,
-                              .out_format = OUT_CSV};
+    struct pipeline_consumer c = {.ctx = s,
+                                  .worker_create = make_state,
+                                  .batch = copy_rows,
+                                  .write = collect,
+                                  .out_format = OUT_CSV};
     struct pipeline *p = pipeline_create(&cfg, &c, err);
     cr_assert_not_null(p);
     int rc = pipeline_run(p, &in, 0, in.ncols, err);
@@ -162,7 +162,7 @@ static void gen_csv(struct gen *g, const char *p, size_t n)
  * that start with "bad" are unusable; random pauses make chunks finish out
  * of order. */
 static int flag_bad(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
-                    const uint8_t *skip, struct pipe_worker *w)
+                    const uint8_t *skip, struct pipeline_worker *w)
 {
     (void)state, (void)quote;
     struct sink *s = pipeline_consumer_ctx(w);
@@ -242,23 +242,23 @@ Test(pipeline, rejects_hold_every_dropped_row_in_input_order)
     static const int32_t sel[] = {-1, 0, -1};
     for (size_t si = 0; si < 5; si++)
         for (size_t ji = 0; ji < 3; ji++) {
-            struct pipe_cfg cfg = {.jobs = jobs[ji],
-                                   .chunk_size = sizes[si],
-                                   .delim = ',',
-                                   .quote = '"',
-                                   .header = true,
-                                   .bad_mode = ji ? PIPE_SKIP : PIPE_WARN,
-                                   .rejects = rpath};
+            struct pipeline_cfg cfg = {.jobs = jobs[ji],
+                                       .chunk_size = sizes[si],
+                                       .delim = ',',
+                                       .quote = '"',
+                                       .header = true,
+                                       .bad_mode = ji ? PIPELINE_SKIP : PIPELINE_WARN,
+                                       .rejects = rpath};
             struct pcsv_error err;
             struct source pin;
             cr_assert_eq(source_open(&pin, path, path, cfg.delim, cfg.quote, cfg.header, &err), 0);
             struct sink s = {0};
-            struct pipe_consumer c = {.ctx = &s,
-                                      .nsel = 1,
-                                      .sel = sel,
-                                      .nselcols = 3,
-                                      .worker_create = make_state,
-                                      .batch = flag_bad};
+            struct pipeline_consumer c = {.ctx = &s,
+                                          .nsel = 1,
+                                          .sel = sel,
+                                          .nselcols = 3,
+                                          .worker_create = make_state,
+                                          .batch = flag_bad};
             struct pipeline *p = pipeline_create(&cfg, &c, &err);
             cr_assert_not_null(p, "%s", err.msg);
             cr_assert_eq(pipeline_run(p, &pin, 0, pin.ncols, &err), 0, "%s", err.msg);
