@@ -83,9 +83,10 @@ static inline char *read_file(const char *path)
     return b.p;
 }
 
-/* The result table of a, as text; NULL when agg_result_write_part fails (*code
- * then says why). */
-static inline char *result_of(struct agg_part *a, enum pcsv_status *code)
+/* The table write(ctx) prints, as text; NULL when it fails (*code then
+ * says why). */
+static inline char *result_by(int (*write)(void *ctx, struct outsink *o, struct pcsv_error *err),
+                              void *ctx, enum pcsv_status *code)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/out.csv", tmpdir);
@@ -94,7 +95,7 @@ static inline char *result_of(struct agg_part *a, enum pcsv_status *code)
     memset(&err, 0, sizeof err);
     struct outsink *o = outsink_open(path, OUT_CSV, &err);
     cr_assert_not_null(o, "outsink_open: %s", err.msg);
-    int rc = agg_result_write_part(a, o, &err);
+    int rc = write(ctx, o, &err);
     if (code)
         *code = (enum pcsv_status)rc;
     if (rc) {
@@ -105,6 +106,18 @@ static inline char *result_of(struct agg_part *a, enum pcsv_status *code)
     char *s = read_file(path);
     unlink(path);
     return s;
+}
+
+static inline int write_part(void *a, struct outsink *o, struct pcsv_error *err)
+{
+    return agg_result_write_part(a, o, err);
+}
+
+/* The result table of a, as text; NULL when agg_result_write_part fails (*code
+ * then says why). */
+static inline char *result_of(struct agg_part *a, enum pcsv_status *code)
+{
+    return result_by(write_part, a, code);
 }
 
 static inline char *result_ok(struct agg_part *a)

@@ -595,19 +595,23 @@ Test(agg, merge_in_any_grouping_equals_serial)
 }
 
 /* The result table of the disjoint parts[0..n), as text. */
+struct parts {
+    struct agg_part *const *p;
+    int n;
+};
+
+static int write_parts(void *ctx, struct outsink *o, struct pcsv_error *err)
+{
+    const struct parts *ps = ctx;
+    return agg_result_write(ps->p, ps->n, o, err);
+}
+
 static char *result_parts_ok(struct agg_part *const *parts, int n)
 {
-    char path[128];
-    snprintf(path, sizeof path, "%s/out.csv", tmpdir);
-    unlink(path);
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    struct outsink *o = outsink_open(path, OUT_CSV, &err);
-    cr_assert_not_null(o, "outsink_open: %s", err.msg);
-    cr_assert_eq(agg_result_write(parts, n, o, &err), 0, "agg_result_write: %s", err.msg);
-    cr_assert_eq(outsink_commit(o, &err), 0, "outsink_commit: %s", err.msg);
-    char *s = read_file(path);
-    unlink(path);
+    struct parts ps = {parts, n};
+    enum pcsv_status code = PCSV_OK;
+    char *s = result_by(write_parts, &ps, &code);
+    cr_assert_eq(code, 0, "agg_result_write: %d", (int)code);
     return s;
 }
 
