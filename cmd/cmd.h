@@ -30,6 +30,8 @@ struct pcsv_opts {
     bool quiet;
     const char *by, *agg, *sort; /* --by and --agg: every one given, joined with ',' */
     bool partial;
+    size_t memory_limit; /* --memory-limit, bytes; 0: the default (half of what is available) */
+    const char *tmpdir;
     bool ref_parser;    /* --parser libcsv */
     const char *select; /* filter --select (every one, joined with ','), select's COLS */
     long long head_n;   /* head -n */

@@ -1,14 +1,24 @@
 /* cmd_aggregate.c - pcsv aggregate: group by keys, compute aggregates. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "../pipeline/agg.h"
 #include "../pipeline/agg_result.h"
+#include "../pipeline/aggradix.h"
 #include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
 #include "cmd.h"
 
-static void *agg_create(void *ctx) { return agg_part_create(ctx); }
+/* The consumer's context: the plan, and the partitions a worker flushes
+ * its groups to when they outgrow its share of memory. */
+struct aggctx {
+    struct agg_plan *plan;
+    struct aggradix *radix;
+};
+
+static void *agg_create(void *ctx) { return agg_part_create(((struct aggctx *)ctx)->plan); }
 
 static int plan_slot(void *plan, int col) { return agg_plan_slot(plan, col); }
 
@@ -21,7 +31,12 @@ static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const stru
                      const uint8_t *skip, struct pipeline_worker *w)
 {
     agg_part_set_pos_base(state, pipeline_pos_base(w));
-    return agg_part_batch(state, data, quote, b, skip, agg_bad, w);
+    int rc = agg_part_batch(state, data, quote, b, skip, agg_bad, w);
+    if (rc == 0) {
+        struct aggctx *c = pipeline_consumer_ctx(w);
+        rc = aggradix_maybe_flush(c->radix, state);
+    }
+    return rc;
 }
 
 /* The reference path: libcsv rows straight into one partial. */
@@ -72,6 +87,48 @@ static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct a
     return rc;
 }
 
+/* A number from a cgroup or /proc file; 0 if there is none. */
+static uint64_t read_u64(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    unsigned long long v = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v;
+}
+
+/* The default --memory-limit: half of the memory this process may use,
+ * the least of physical memory, the cgroup's limit (v2 or v1) and the
+ * address-space limit (ulimit -v). */
+static size_t default_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    uint64_t m = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)8 << 30;
+    uint64_t cg = read_u64("/sys/fs/cgroup/memory.max");
+    if (!cg)
+        cg = read_u64("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    if (cg && cg < m)
+        m = cg;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < m)
+        m = rl.rlim_cur;
+    return (size_t)(m / 2);
+}
+
+/* "1.5 GiB", "320 MiB", "64 KiB" */
+static void human(char *buf, size_t n, uint64_t v)
+{
+    if (v >= (uint64_t)1 << 30)
+        snprintf(buf, n, "%.1f GiB", (double)v / (1 << 30));
+    else if (v >= (uint64_t)1 << 20)
+        snprintf(buf, n, "%.1f MiB", (double)v / (1 << 20));
+    else
+        snprintf(buf, n, "%.1f KiB", (double)v / (1 << 10));
+}
+
 int cmd_aggregate(struct pcsv_opts *o)
 {
     struct pcsv_error err = {0};
@@ -85,6 +142,7 @@ int cmd_aggregate(struct pcsv_opts *o)
     struct agg_part **parts = NULL;
     int nparts = 0;
     struct outsink *out = NULL;
+    struct aggradix *radix = NULL;
     struct agg_plan *plan = agg_plan_create(ins.in[0].names, ins.in[0].ncols, o->by, o->agg, &err);
     if (!plan) {
         rc = err.code;
@@ -111,7 +169,16 @@ int cmd_aggregate(struct pcsv_opts *o)
         struct pipeline_cfg cfg = opts_pipe_cfg(o);
         cfg.where = where;
         cfg.where_slots = wslots;
-        struct pipeline_consumer c = {.ctx = plan,
+        size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
+        struct aggradix_cfg rcfg = {
+            .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
+        radix = aggradix_create(plan, &rcfg, &err);
+        if (!radix) {
+            rc = err.code;
+            goto out;
+        }
+        struct aggctx actx = {.plan = plan, .radix = radix};
+        struct pipeline_consumer c = {.ctx = &actx,
                                       .nsel = plan->nsel,
                                       .sel = plan->sel,
                                       .nselcols = plan->nselcols,
@@ -121,13 +188,15 @@ int cmd_aggregate(struct pcsv_opts *o)
         struct progress *prog = progress_start(o, p, &ins);
         rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
         progress_stop(prog);
+        if (rc && aggradix_error(radix)->code) /* a failed flush: its own message */
+            rc = (err = *aggradix_error(radix)).code;
         /* the workers' partials, combined into disjoint ones */
         for (int i = 0; p && i < pipeline_nworkers(p); i++) {
             struct agg_part *part = pipeline_worker_state(p, i);
             if (part)
                 parts[nparts++] = part;
         }
-        if (!rc)
+        if (!rc && !aggradix_used(radix))
             rc = agg_combine(plan, parts, &nparts, &err);
     }
     if (rc)
@@ -137,7 +206,17 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    rc = agg_result_write(parts, nparts, out, &err);
+    if (radix && aggradix_used(radix))
+        rc = aggradix_finish(radix, parts, nparts, out, &err);
+    else
+        rc = agg_result_write(parts, nparts, out, &err);
+    if (!rc && radix && aggradix_spilled(radix) && !o->quiet) {
+        char a[32], b[32];
+        human(a, sizeof a, aggradix_spilled(radix));
+        human(b, sizeof b, o->memory_limit ? o->memory_limit : default_memory_limit());
+        fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(radix),
+                b);
+    }
     if (rc) {
         outsink_abort(out);
         goto out;
@@ -148,6 +227,7 @@ out:
         agg_part_destroy(parts[i]);
     free(parts);
     pipeline_destroy(p);
+    aggradix_destroy(radix);
     agg_plan_destroy(plan);
     expr_destroy(where);
     free(wslots);

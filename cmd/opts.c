@@ -65,6 +65,9 @@ static const char aggregate_help[] =
     "                var:C stddev:C  sample variance and standard deviation\n"
     "\n"
     "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
+    "  --memory-limit SIZE     past SIZE (default: half the memory available),\n"
+    "                          the group table spills to temporary files\n"
+    "  --tmpdir DIR            where spilled files go (default $TMPDIR or /tmp)\n"
     "\n"
     "An empty field is a null: skipped by every function but count.\n"
     "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
@@ -220,8 +223,8 @@ static const struct opt_def {
     {"parser", 0, 1, O_PARSER, C_AGGREGATE | C_COUNT, R_ONCE},
     {"select", 0, 1, O_SELECT, C_FILTER | C_SELECT | C_HEAD, R_LIST},
     {NULL, 'n', 1, 'n', C_HEAD, R_ONCE},
-    {"memory-limit", 0, 1, O_MEMLIMIT, C_LATER, R_ONCE},
-    {"tmpdir", 0, 1, O_TMPDIR, C_LATER, R_ONCE},
+    {"memory-limit", 0, 1, O_MEMLIMIT, C_AGGREGATE, R_ONCE},
+    {"tmpdir", 0, 1, O_TMPDIR, C_AGGREGATE, R_ONCE},
     {"range", 0, 1, O_RANGE, C_LATER, R_ONCE},
     {"partial", 0, 0, O_PARTIAL, C_LATER, R_ONCE},
     {"help", 'h', 0, 'h', C_ALL, R_ONCE},
@@ -480,6 +483,19 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             rc = once(d, canon);
             break;
         }
+        case O_MEMLIMIT:
+            if (parse_size(optarg, &o->memory_limit) || o->memory_limit == 0)
+                return usage_error("--memory-limit takes a size like 512M or 4G, not '%s'", optarg);
+            snprintf(canon, sizeof canon, "%zu", o->memory_limit);
+            rc = once(d, canon);
+            break;
+        case O_TMPDIR:
+            if (!*optarg || access(optarg, W_OK | X_OK) != 0)
+                return usage_error("--tmpdir %s: %s", optarg,
+                                   *optarg ? strerror(errno) : "an empty name");
+            o->tmpdir = optarg;
+            rc = once(d, optarg);
+            break;
         case O_BY: o->by = add_up(&list_by, ",", "", optarg, ""); break;
         case O_AGG: o->agg = add_up(&list_agg, ",", "", optarg, ""); break;
         case O_SORT:

@@ -267,8 +267,12 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
     a->kh = calloc(SCAN_BATCH_ROWS, sizeof *a->kh);
     a->grp = calloc(SCAN_BATCH_ROWS, sizeof *a->grp);
     a->drop = calloc(SCAN_BATCH_ROWS, 1);
-    if (!a->ht || !a->vs || !a->vals || !a->nums || !a->kp || !a->kl || !a->kh || !a->grp ||
-        !a->drop) {
+    a->knum = malloc((size_t)plan->nkeys + 1);
+    if (a->knum)
+        memset(a->knum, 1, (size_t)plan->nkeys + 1);
+    a->knum_left = plan->nkeys;
+    if (!a->knum || !a->ht || !a->vs || !a->vals || !a->nums || !a->kp || !a->kl || !a->kh ||
+        !a->grp || !a->drop) {
         agg_part_destroy(a);
         return NULL;
     }
@@ -311,10 +315,9 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
     return a;
 }
 
-void agg_part_destroy(struct agg_part *a)
+/* Free what the groups' records point to (strings, real accumulators). */
+static void free_group_heap(struct agg_part *a)
 {
-    if (!a)
-        return;
     size_t ng = a->ht ? hashtab_size(a->ht) : 0;
     for (int i = 0; a->vs && a->recs && i < a->plan->nvcols; i++) {
         const struct vstate *s = &a->vs[i];
@@ -333,6 +336,42 @@ void agg_part_destroy(struct agg_part *a)
                 free(*F(a, g, s->o_dsq, struct xsq *));
         }
     }
+}
+
+void agg_part_reset(struct agg_part *a)
+{
+    free_group_heap(a);
+    size_t ng = hashtab_size(a->ht);
+    memset(a->recs, 0, ng * a->rec_size);
+    hashtab_clear(a->ht);
+    if (a->pairs)
+        hashtab_clear(a->pairs);
+    a->nqv = a->nqbig = 0;
+    a->qkinds = 0;
+}
+
+size_t agg_part_bytes(const struct agg_part *a)
+{
+    const struct agg_plan *p = a->plan;
+    size_t ng = hashtab_size(a->ht), per = 0;
+    for (int i = 0; i < p->nvcols; i++) {
+        const struct agg_vcol *v = &p->vcols[i];
+        per += (v->minmax ? 64 : 0) + (v->firstlast ? 64 : 0); /* two small strings each */
+        if (a->vs[i].has_dbl)
+            per += (v->sum ? sizeof(struct xsum) : 0) + (v->var ? sizeof(struct xsq) : 0);
+    }
+    return hashtab_bytes(a->ht) + a->cap * a->rec_size + ng * per +
+           (a->pairs ? hashtab_bytes(a->pairs) : 0) + a->capqv * sizeof *a->qv +
+           a->capqbig * sizeof *a->qbig;
+}
+
+bool agg_part_key_numeric(const struct agg_part *a, int k) { return a->knum[k]; }
+
+void agg_part_destroy(struct agg_part *a)
+{
+    if (!a)
+        return;
+    free_group_heap(a);
     bigmem_free(a->recs, a->cap * a->rec_size);
     free(a->vs);
     free(a->arena);
@@ -343,6 +382,7 @@ void agg_part_destroy(struct agg_part *a)
     free(a->kh);
     free(a->grp);
     free(a->drop);
+    free(a->knum);
     hashtab_destroy(a->ht);
     hashtab_destroy(a->pairs);
     free(a->pairbuf);
@@ -378,7 +418,7 @@ static void rescale(struct agg_part *a, int i, int ns)
 
 void agg_part_rescale(struct agg_part *a, int i, int ns) { rescale(a, i, ns); }
 
-static int sbuf_set(struct sbuf *b, const uint8_t *p, size_t len)
+int agg_sbuf_set(struct sbuf *b, const uint8_t *p, size_t len)
 {
     if (len > b->cap || !b->p) {
         uint8_t *q = realloc(b->p, len ? len : 1);
@@ -455,16 +495,16 @@ static int row_prepare(struct agg_part *a, const struct agg_val *vals, struct nu
 /* first/last: positions are order-independent facts, so partials filled in
  * any order merge to the same answer. A stored position of 0 means none yet
  * (positions are 1-based). */
-static int firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, const uint8_t *p,
-                            size_t len)
+int agg_firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, const uint8_t *p,
+                         size_t len)
 {
     uint64_t *pf = (uint64_t *)(rec + s->o_pfirst), *pl = (uint64_t *)(rec + s->o_plast);
-    if ((!*pf || pos < *pf) && sbuf_set((struct sbuf *)(rec + s->o_sfirst), p, len) == 0)
+    if ((!*pf || pos < *pf) && agg_sbuf_set((struct sbuf *)(rec + s->o_sfirst), p, len) == 0)
         *pf = pos;
     else if (!*pf || pos < *pf)
         return -1;
     if (pos > *pl) {
-        if (sbuf_set((struct sbuf *)(rec + s->o_slast), p, len) < 0)
+        if (agg_sbuf_set((struct sbuf *)(rec + s->o_slast), p, len) < 0)
             return -1;
         *pl = pos;
     }
@@ -472,8 +512,8 @@ static int firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, 
 }
 
 /* Add (vcol, group key, value) to the pair set. */
-static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t gl,
-                    const uint8_t *v, size_t vl)
+int agg_pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t gl, const uint8_t *v,
+                 size_t vl)
 {
     size_t need = 8 + gl + vl;
     if (need > a->paircap) {
@@ -496,7 +536,7 @@ static int pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t
 }
 
 /* Add value q (its vcol and group set), a decimal kept in qbig. */
-static int qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
+int agg_qv_add_big(struct agg_part *a, struct qval q, struct qbig b)
 {
     if (a->nqbig == a->capqbig) {
         size_t nc = a->capqbig ? a->capqbig * 2 : 64;
@@ -520,7 +560,7 @@ _Static_assert(sizeof(struct qval) == 16 &&
                    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "qv_slot reads group and vcol as one little-endian word");
 
-static int qv_reserve(struct agg_part *a)
+int agg_qv_reserve(struct agg_part *a)
 {
     if (a->nqv == a->capqv) {
         size_t nc = a->capqv ? a->capqv * 2 : 1024;
@@ -535,12 +575,12 @@ static int qv_reserve(struct agg_part *a)
 
 static int qv_add(struct agg_part *a, uint32_t vcol, uint32_t g, const struct num *nv)
 {
-    if (qv_reserve(a) < 0)
+    if (agg_qv_reserve(a) < 0)
         return -1;
     struct qval q = {.u.v = num_to_double(nv), .group = g, .vcol = (uint16_t)vcol};
     if (nv->kind == NUM_DEC) {
         if (nv->mant >= QV_SMALL || nv->mant <= -QV_SMALL || nv->scale > 22)
-            return qv_add_big(a, q, (struct qbig){nv->mant, q.u.v, nv->scale});
+            return agg_qv_add_big(a, q, (struct qbig){nv->mant, q.u.v, nv->scale});
         q.kind = QV_DEC;
         q.scale = (int8_t)nv->scale;
     }
@@ -563,14 +603,14 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
         struct vstate *s = &a->vs[i];
         const struct num *nv = &nums[i];
         (*(int64_t *)(rec + s->o_n))++;
-        if (v->firstlast && firstlast_update(s, rec, pos, x->p, x->len) < 0)
+        if (v->firstlast && agg_firstlast_update(s, rec, pos, x->p, x->len) < 0)
             return -1;
         if (v->quantile && qv_add(a, (uint32_t)i, (uint32_t)g, nv) < 0)
             return -1;
         if (v->distinct) {
             size_t gl;
             const uint8_t *gk = hashtab_key(a->ht, (uint32_t)g, &gl);
-            if (pair_add(a, (uint32_t)i, gk, gl, x->p, x->len) < 0)
+            if (agg_pair_add(a, (uint32_t)i, gk, gl, x->p, x->len) < 0)
                 return -1;
         }
         if (nv->kind == NUM_DEC && nv->scale > s->scale)
@@ -626,14 +666,50 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
             struct sbuf *smn = (struct sbuf *)(rec + s->o_smin),
                         *smx = (struct sbuf *)(rec + s->o_smax);
             if ((!smn->p || bytes_cmp(x->p, x->len, smn->p, smn->len) < 0) &&
-                sbuf_set(smn, x->p, x->len))
+                agg_sbuf_set(smn, x->p, x->len))
                 return -1;
             if ((!smx->p || bytes_cmp(x->p, x->len, smx->p, smx->len) > 0) &&
-                sbuf_set(smx, x->p, x->len))
+                agg_sbuf_set(smx, x->p, x->len))
                 return -1;
         }
     }
     return 0;
+}
+
+/* A key value that reads as a number (or is empty: nulls do not decide). */
+static bool key_is_num(const uint8_t *p, size_t n)
+{
+    size_t i = n && p[0] == '-';
+    if (n - i > 0 && n - i <= 18) { /* the usual case: plain digits */
+        size_t j = i;
+        while (j < n && p[j] >= '0' && p[j] <= '9')
+            j++;
+        if (j == n)
+            return true;
+    }
+    struct num v;
+    return n == 0 || num_parse(p, n, &v) != NUM_NONE;
+}
+
+/* A new group's key: which key columns stay all numbers (agg_internal.h). */
+static void key_facts(struct agg_part *a, const uint8_t *key, size_t klen)
+{
+    int nk = a->plan->nkeys;
+    if (nk == 1) {
+        if (!key_is_num(key, klen))
+            a->knum[0] = 0, a->knum_left = 0;
+        return;
+    }
+    size_t o = 0;
+    for (int k = 0; k < nk && o + 4 <= klen; k++) {
+        uint32_t l;
+        memcpy(&l, key + o, 4);
+        if (a->knum[k] && !key_is_num(key + o + 4, l)) {
+            a->knum[k] = 0;
+            a->knum_left--;
+        }
+        o += 4 + l;
+    }
 }
 
 static int64_t group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
@@ -642,6 +718,8 @@ static int64_t group_of(struct agg_part *a, const uint8_t *key, size_t klen, uin
     int64_t g = hashtab_upsert(a->ht, key, klen, h, &ins);
     if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
         return -1;
+    if (ins && a->knum_left)
+        key_facts(a, key, klen);
     return g;
 }
 
@@ -745,10 +823,10 @@ static int minmax_merge(struct agg_part *into, int64_t gd, const struct agg_part
     const struct sbuf *ssn = F(from, gs, s->o_smin, struct sbuf),
                       *ssx = F(from, gs, s->o_smax, struct sbuf);
     if (ssn->p && (!dsn->p || bytes_cmp(ssn->p, ssn->len, dsn->p, dsn->len) < 0) &&
-        sbuf_set(dsn, ssn->p, ssn->len))
+        agg_sbuf_set(dsn, ssn->p, ssn->len))
         return -1;
     if (ssx->p && (!dsx->p || bytes_cmp(ssx->p, ssx->len, dsx->p, dsx->len) > 0) &&
-        sbuf_set(dsx, ssx->p, ssx->len))
+        agg_sbuf_set(dsx, ssx->p, ssx->len))
         return -1;
     return 0;
 }
@@ -847,9 +925,9 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                          pl = *F(from, gs, s->o_plast, uint64_t);
                 const struct sbuf *sf = F(from, gs, s->o_sfirst, struct sbuf);
                 const struct sbuf *sl = F(from, gs, s->o_slast, struct sbuf);
-                if (pf && firstlast_update(d, rec, pf, sf->p, sf->len) < 0)
+                if (pf && agg_firstlast_update(d, rec, pf, sf->p, sf->len) < 0)
                     return -1;
-                if (pl && firstlast_update(d, rec, pl, sl->p, sl->len) < 0)
+                if (pl && agg_firstlast_update(d, rec, pl, sl->p, sl->len) < 0)
                     return -1;
             }
         }
@@ -875,8 +953,9 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
         struct qval q = *x;
         q.group = (uint32_t)map[x->group];
         into->qkinds |= 1u << q.kind;
-        if (qv_reserve(into) < 0 || (q.kind == QV_BIG ? qv_add_big(into, q, from->qbig[x->u.big])
-                                                      : (into->qv[into->nqv++] = q, 0)) < 0) {
+        if (agg_qv_reserve(into) < 0 ||
+            (q.kind == QV_BIG ? agg_qv_add_big(into, q, from->qbig[x->u.big])
+                              : (into->qv[into->nqv++] = q, 0)) < 0) {
             free(map);
             return -1;
         }

@@ -135,6 +135,15 @@ void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
 size_t agg_part_groups(const struct agg_part *p);
+/* Bytes the partial holds, about (its table, records, kept values). */
+size_t agg_part_bytes(const struct agg_part *p);
+/* Forget every group (after they were written out with aggstate_encode),
+ * keeping the memory and the whole-input facts: column scales, whether
+ * reals or text were seen, and which key columns are all numbers. */
+void agg_part_reset(struct agg_part *p);
+/* Whether every value of key column k added to p so far was a number or
+ * empty. */
+bool agg_part_key_numeric(const struct agg_part *p, int k);
 
 /* The combine step: the workers' partials parts[0..*nparts) become *nparts
  * partials holding disjoint sets of groups (partitions by the high bits

@@ -96,6 +96,11 @@ struct agg_part {
     uint64_t pos_base;         /* see agg_part_set_pos_base */
     uint64_t row_pos;          /* agg_part_row's own position counter */
     const uint64_t *row_start; /* the batch being added (positions) */
+    /* per key column: 1 while every key value added so far is a number or
+     * empty (checked once per new group; the spill path needs the whole
+     * input's answer before any partition is printed) */
+    uint8_t *knum;
+    int knum_left; /* key columns still 1 in knum */
 };
 
 /* The kind of a kept median/pN value (struct qval.kind). */
@@ -115,5 +120,19 @@ int64_t agg_part_group(struct agg_part *a, const uint8_t *key, size_t klen, uint
  * ns, which is above the column's scale; an overflow sets the column's
  * overflow flag. */
 void agg_part_rescale(struct agg_part *a, int i, int ns);
+
+/* The building blocks of a group's state, for merging states that arrive
+ * other than as a whole partial (aggstate.c decodes them from bytes). Each
+ * returns 0 or -1 on ENOMEM. */
+int agg_sbuf_set(struct sbuf *b, const uint8_t *p, size_t len);
+/* Fold value p at input position pos (1-based) into first/last of rec. */
+int agg_firstlast_update(const struct vstate *s, uint8_t *rec, uint64_t pos, const uint8_t *p,
+                         size_t len);
+/* Add (vcol, group key, value) to the distinct pair set. */
+int agg_pair_add(struct agg_part *a, uint32_t vcol, const uint8_t *gk, size_t gl, const uint8_t *v,
+                 size_t vl);
+/* Room for one more median/pN value; then add one kept in qbig. */
+int agg_qv_reserve(struct agg_part *a);
+int agg_qv_add_big(struct agg_part *a, struct qval q, struct qbig b);
 
 #endif

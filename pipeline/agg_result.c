@@ -474,7 +474,8 @@ static double cell_double(const struct cell *x)
 /* Reorder order[0, n) (in key order) by the --sort column. For a result
  * column, its cells are computed once and returned in *cellsp in output
  * order (printing then reads them in sequence). */
-static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell **cellsp)
+static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell **cellsp,
+                          bool *numeric)
 {
     const struct agg_plan *p = c->p;
     int col = p->sort_col;
@@ -501,6 +502,7 @@ static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell
     } else {
         sc.numeric = c->numeric[col];
     }
+    *numeric = sc.numeric;
     for (size_t i = 0; i < n; i++) {
         uint32_t e = order[i];
         struct srec x = {.e = e, .rank = (uint32_t)i};
@@ -638,6 +640,13 @@ int agg_result_write_part(struct agg_part *a, struct outsink *out, struct pcsv_e
 int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out,
                      struct pcsv_error *err)
 {
+    struct agg_result_opts o = {0};
+    return agg_result_rows(parts, nparts, out, &o, err);
+}
+
+int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *out,
+                    struct agg_result_opts *o, struct pcsv_error *err)
+{
     const struct agg_plan *p = parts[0]->plan;
     /* Whole-input column facts: the same in every part before formatting. */
     for (int i = 0; i < p->nvcols; i++) {
@@ -713,11 +722,13 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
     struct keyinfo *ki = calloc(ng * (size_t)(nk ? nk : 1) + 1, sizeof *ki);
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
+    const uint8_t **rk = calloc((size_t)nk + 1, sizeof *rk); /* a row's keys, for o->row */
+    size_t *rl = calloc((size_t)nk + 1, sizeof *rl);
     struct cell *sorted_cells = NULL; /* the --sort result column's cells, in output order */
     struct wctx c = {
         .p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric, .nkeys = nk};
     int rc = 0;
-    if (!order || !ki || !numeric || !names)
+    if (!order || !ki || !numeric || !names || !rk || !rl)
         goto nomem;
     for (int k = 0; k < nk; k++)
         numeric[k] = true;
@@ -732,6 +743,12 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
                 num_parse(row[k].p, row[k].len, &row[k].num) == NUM_NONE)
                 numeric[k] = false;
     }
+    for (int k = 0; k < nk && o->key_numeric; k++) {
+        if (numeric[k] && !o->key_numeric[k])
+            numeric[k] = false;
+        else if (!numeric[k] && o->key_numeric[k]) /* the parts disagree with the input */
+            goto nomem;
+    }
     for (size_t g = 0; g < ng && nk; g++)
         for (int k = 0; k < nk; k++)
             if (numeric[k] && ki[g * (size_t)nk + k].len)
@@ -740,14 +757,15 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
         goto nomem;
     /* --sort: the key order is already sorted on the first key, ascending */
     if (p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
-        sort_by_column(&c, order, ng, &sorted_cells) < 0)
+        sort_by_column(&c, order, ng, &sorted_cells, &o->sort_numeric) < 0)
         goto nomem;
 
     for (int k = 0; k < nk; k++)
         names[k] = p->colnames[p->key_cols[k]];
     for (int i = 0; i < p->nspecs; i++)
         names[nk + i] = p->specs[i].name;
-    outsink_header(out, names, nk + p->nspecs);
+    if (!o->row)
+        outsink_header(out, names, nk + p->nspecs);
 
     for (size_t oi = 0; oi < ng; oi++) {
         uint32_t e = order[oi];
@@ -764,6 +782,28 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
             }
         }
         outsink_end_row(out);
+        if (o->row) {
+            struct agg_result_row r = {.key = rk, .klen = rl};
+            struct xnum x;
+            for (int k = 0; k < nk; k++) {
+                rk[k] = ki[(size_t)e * nk + k].p;
+                rl[k] = ki[(size_t)e * nk + k].len;
+            }
+            if (sorted_cells) {
+                const struct cell *sc = &sorted_cells[oi];
+                r.sort_null = sc->kind == CELL_NULL;
+                if (sc->kind == CELL_TEXT) {
+                    r.sort_p = sc->u.t.p;
+                    r.sort_len = sc->u.t.len;
+                }
+                if (!r.sort_null && o->sort_numeric) {
+                    r.sort_d = cell_double(sc);
+                    cell_xnum(sc, &x);
+                    r.sort_x = &x;
+                }
+            }
+            o->row(o->ctx, &r);
+        }
     }
     if (c.real_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
@@ -780,6 +820,8 @@ out:
     free(ki);
     free(numeric);
     free(names);
+    free(rk);
+    free(rl);
     free(ep);
     free(eg);
     return rc;

@@ -18,6 +18,7 @@
 #include "../io/outsink.h"
 #include "../io/status.h"
 #include "agg.h"
+#include "exact.h"
 
 /* Sort the groups of parts[0..nparts) (disjoint sets of groups, e.g. the
  * partitions agg_combine makes) and write the result table
@@ -28,6 +29,35 @@
  * range or a printed result is beyond the double range. */
 int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out,
                      struct pcsv_error *err);
+/* What agg_result_rows tells about each row it writes. */
+struct agg_result_row {
+    const uint8_t *const *key; /* [nkeys] key values */
+    const size_t *klen;
+    /* --sort on a result column: its cell */
+    bool sort_null;
+    double sort_d;             /* numeric: the nearest double */
+    const struct xnum *sort_x; /* numeric: exactly */
+    const uint8_t *sort_p;     /* text: the bytes */
+    size_t sort_len;
+};
+
+struct agg_result_opts {
+    /* the whole input's key facts: key column k is numeric (NULL: decide
+     * from the parts) */
+    const bool *key_numeric;
+    /* set: no header, and row(ctx, r) after each row is written to out */
+    void (*row)(void *ctx, const struct agg_result_row *r);
+    void *ctx;
+    /* out: whether the --sort result column was numeric in these parts */
+    bool sort_numeric;
+};
+
+/* agg_result_write with options: the rows of one hash partition, each
+ * handed on with its sort facts so that sorted partitions can be merged
+ * (aggradix.c). */
+int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *out,
+                    struct agg_result_opts *o, struct pcsv_error *err);
+
 /* agg_result_write of one part. */
 int agg_result_write_part(struct agg_part *p, struct outsink *out, struct pcsv_error *err);
 

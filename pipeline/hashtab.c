@@ -156,3 +156,29 @@ const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len)
 }
 
 uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g) { return t->groups[g].hash; }
+
+void hashtab_clear(struct hashtab *t)
+{
+    if (t->slots)
+        memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
+    t->ngroups = 0;
+    t->used = 0;
+}
+
+size_t hashtab_bytes(const struct hashtab *t)
+{
+    return (t->slots ? (t->mask + 1) * sizeof *t->slots : 0) + t->capgroups * sizeof *t->groups +
+           t->cap;
+}
+
+int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash)
+{
+    for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+        const struct slot *s = &t->slots[i];
+        if (!s->hash)
+            return -1;
+        if (s->hash == hash && s->len == len &&
+            (!len || memcmp(t->arena + t->groups[s->group].off, key, len) == 0))
+            return s->group;
+    }
+}

@@ -36,6 +36,9 @@ void hashtab_destroy(struct hashtab *t);
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
                        bool *inserted);
 
+/* The group of key, or -1 when it has none. */
+int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash);
+
 /* Hint: the slot of hash will be probed soon (the batched lookups of
  * agg_part_batch overlap their cache misses this way). */
 void hashtab_prefetch(const struct hashtab *t, uint64_t hash);
@@ -46,6 +49,10 @@ void hashtab_prefetch(const struct hashtab *t, uint64_t hash);
 void hashtab_drop_index(struct hashtab *t);
 
 size_t hashtab_size(const struct hashtab *t);
+/* Forget every key, keeping the memory (the index keeps its size). */
+void hashtab_clear(struct hashtab *t);
+/* Bytes the table holds (index, group list, key arena). */
+size_t hashtab_bytes(const struct hashtab *t);
 /* Key bytes of group g, valid until the next upsert. */
 const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len);
 uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g);

@@ -1,0 +1,825 @@
+/* aggradix.c - radix partitions, spilling and the merged result (see aggradix.h). */
+#define _GNU_SOURCE /* qsort_r */
+#include "aggradix.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/spillfile.h"
+#include "agg_internal.h"
+#include "agg_result.h"
+#include "aggstate.h"
+#include "pipeline.h"
+
+/* Hash partitions: enough that one, finished alone, is a small share of
+ * the groups; few enough that their files stay well under the limit of
+ * open files. */
+#define NPARTS 128
+/* A worker's partial is flushed past this many groups even when memory
+ * allows more: a table that stays in cache is faster than one that does
+ * not (PCSV_AGG_FLUSH_GROUPS overrides it, for measuring). */
+#define FLUSH_GROUPS ((size_t)1 << 20)
+/* A spilled run is written in blocks of about this size. */
+#define RUN_BLOCK ((size_t)256 << 10)
+
+/* A sorted run of rendered rows: in memory (mem), or in file. Record:
+ * varint length, then per key (varint length, bytes); for a --sort result
+ * column: null byte, then (numeric) the double and the exact value, or
+ * (text) varint length and bytes; then varint length and the row's
+ * bytes in the output format. */
+struct run {
+    struct aggstate_buf mem;
+    struct spillfile *file;
+    bool sort_numeric; /* how its rows were sorted */
+    bool empty;
+};
+
+struct rpart {
+    pthread_mutex_t mu;
+    struct aggstate_buf *blocks; /* in memory */
+    size_t nblocks, capblocks;
+    struct spillfile *file; /* spilled blocks */
+};
+
+struct aggradix {
+    const struct agg_plan *plan;
+    struct aggradix_cfg cfg;
+    struct rpart parts[NPARTS];
+    struct run runs[NPARTS];
+    size_t worker_bytes, worker_groups; /* a worker flushes past either */
+    size_t block_budget, run_budget;
+    _Atomic size_t block_mem, run_mem;
+    atomic_bool used;
+    _Atomic uint64_t spilled;
+    pthread_mutex_t spill_mu; /* one thread spills blocks at a time */
+    pthread_mutex_t err_mu;
+    struct pcsv_error err;
+    char tmpdir[4096];
+    /* finishing */
+    bool *key_numeric;
+    _Atomic int next;
+};
+
+static int keep_error(struct aggradix *r, const struct pcsv_error *e)
+{
+    pthread_mutex_lock(&r->err_mu);
+    if (!r->err.code)
+        r->err = *e;
+    pthread_mutex_unlock(&r->err_mu);
+    return -1;
+}
+
+static int nomem(struct aggradix *r)
+{
+    struct pcsv_error e = {0};
+    pcsv_error_set(&e, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    return keep_error(r, &e);
+}
+
+struct aggradix *aggradix_create(const struct agg_plan *plan, const struct aggradix_cfg *cfg,
+                                 struct pcsv_error *err)
+{
+    struct aggradix *r = calloc(1, sizeof *r);
+    if (!r) {
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    r->plan = plan;
+    r->cfg = *cfg;
+    size_t lim = cfg->memory_limit, jobs = (size_t)(cfg->jobs > 0 ? cfg->jobs : 1);
+    r->worker_bytes = lim / 4 / jobs;
+    const char *env = getenv("PCSV_AGG_FLUSH_GROUPS");
+    r->worker_groups = env && atol(env) > 0 ? (size_t)atol(env) : FLUSH_GROUPS;
+    r->block_budget = lim / 2;
+    r->run_budget = lim / 2;
+    for (int i = 0; i < NPARTS; i++)
+        pthread_mutex_init(&r->parts[i].mu, NULL);
+    pthread_mutex_init(&r->spill_mu, NULL);
+    pthread_mutex_init(&r->err_mu, NULL);
+    const char *d = cfg->tmpdir && *cfg->tmpdir ? cfg->tmpdir : getenv("TMPDIR");
+    snprintf(r->tmpdir, sizeof r->tmpdir, "%s", d && *d ? d : "/tmp");
+    return r;
+}
+
+void aggradix_destroy(struct aggradix *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < NPARTS; i++) {
+        struct rpart *p = &r->parts[i];
+        for (size_t b = 0; b < p->nblocks; b++)
+            free(p->blocks[b].p);
+        free(p->blocks);
+        spillfile_destroy(p->file);
+        pthread_mutex_destroy(&p->mu);
+        free(r->runs[i].mem.p);
+        spillfile_destroy(r->runs[i].file);
+    }
+    free(r->key_numeric);
+    pthread_mutex_destroy(&r->spill_mu);
+    pthread_mutex_destroy(&r->err_mu);
+    free(r);
+}
+
+bool aggradix_used(const struct aggradix *r) { return atomic_load(&r->used); }
+const struct pcsv_error *aggradix_error(const struct aggradix *r) { return &r->err; }
+uint64_t aggradix_spilled(const struct aggradix *r) { return atomic_load(&r->spilled); }
+const char *aggradix_tmpdir(const struct aggradix *r) { return r->tmpdir; }
+
+/* ------------------------------------------------------------ flushing */
+
+/* Write every block in memory to the partitions' files. */
+static int spill_blocks(struct aggradix *r)
+{
+    pthread_mutex_lock(&r->spill_mu);
+    int rc = 0;
+    for (int i = 0; i < NPARTS && !rc; i++) {
+        struct rpart *p = &r->parts[i];
+        pthread_mutex_lock(&p->mu);
+        struct aggstate_buf *bl = p->blocks;
+        size_t n = p->nblocks;
+        p->blocks = NULL;
+        p->nblocks = p->capblocks = 0;
+        if (n && !p->file) {
+            struct pcsv_error e = {0};
+            if (!(p->file = spillfile_create(r->tmpdir, &e)))
+                rc = keep_error(r, &e);
+        }
+        pthread_mutex_unlock(&p->mu);
+        for (size_t b = 0; b < n; b++) {
+            struct pcsv_error e = {0};
+            if (!rc && spillfile_put(p->file, bl[b].p, bl[b].len, &e))
+                rc = keep_error(r, &e);
+            atomic_fetch_sub(&r->block_mem, bl[b].len);
+            free(bl[b].p);
+        }
+        free(bl);
+    }
+    uint64_t total = 0;
+    for (int i = 0; i < NPARTS; i++)
+        if (r->parts[i].file)
+            total += spillfile_bytes(r->parts[i].file);
+    for (int i = 0; i < NPARTS; i++)
+        if (r->runs[i].file)
+            total += spillfile_bytes(r->runs[i].file);
+    atomic_store(&r->spilled, total);
+    pthread_mutex_unlock(&r->spill_mu);
+    return rc;
+}
+
+/* Encode a's groups into the partitions and reset a. */
+static int flush(struct aggradix *r, struct agg_part *a)
+{
+    struct aggstate_buf *bufs = calloc(NPARTS, sizeof *bufs);
+    if (!bufs || aggstate_encode(a, bufs, NPARTS) < 0) {
+        for (int i = 0; bufs && i < NPARTS; i++)
+            free(bufs[i].p);
+        free(bufs);
+        return nomem(r);
+    }
+    agg_part_reset(a);
+    atomic_store(&r->used, true);
+    size_t total = 0;
+    int rc = 0;
+    for (int i = 0; i < NPARTS; i++) {
+        struct aggstate_buf *b = &bufs[i];
+        if (!b->len)
+            continue;
+        uint8_t *q = realloc(b->p, b->len); /* blocks live long: no slack */
+        if (q)
+            b->p = q;
+        struct rpart *p = &r->parts[i];
+        pthread_mutex_lock(&p->mu);
+        if (p->nblocks == p->capblocks) {
+            size_t nc = p->capblocks ? p->capblocks * 2 : 8;
+            struct aggstate_buf *nb = realloc(p->blocks, nc * sizeof *nb);
+            if (nb) {
+                p->blocks = nb;
+                p->capblocks = nc;
+            }
+        }
+        if (p->nblocks < p->capblocks) {
+            p->blocks[p->nblocks++] = *b;
+            total += b->len;
+            b->p = NULL;
+        } else {
+            rc = nomem(r);
+        }
+        pthread_mutex_unlock(&p->mu);
+        free(b->p);
+    }
+    free(bufs);
+    if (atomic_fetch_add(&r->block_mem, total) + total > r->block_budget && !rc)
+        rc = spill_blocks(r);
+    return rc;
+}
+
+int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
+{
+    if (agg_part_groups(a) < r->worker_groups && agg_part_bytes(a) <= r->worker_bytes)
+        return 0;
+    if (agg_part_groups(a) == 0)
+        return 0;
+    return flush(r, a);
+}
+
+/* ------------------------------------------------------------ finishing */
+
+static void put_u(struct aggstate_buf *b, uint64_t v)
+{
+    while (v >= 0x80) {
+        b->p[b->len++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    b->p[b->len++] = (uint8_t)v;
+}
+
+static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (int sh = 0; p < end && sh < 64; sh += 7) {
+        uint8_t c = *p++;
+        v |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80))
+            break;
+    }
+    *pp = p;
+    return v;
+}
+
+static bool grow(struct aggstate_buf *b, size_t n)
+{
+    if (b->len + n <= b->cap)
+        return true;
+    size_t nc = b->cap ? b->cap * 2 : 65536;
+    while (nc < b->len + n)
+        nc *= 2;
+    uint8_t *q = realloc(b->p, nc);
+    if (!q)
+        return false;
+    b->p = q;
+    b->cap = nc;
+    return true;
+}
+
+struct fin {
+    struct aggradix *r;
+    struct run *run;
+    struct outsink *sink;
+    bool failed;
+};
+
+/* agg_result_rows' callback: one rendered row and its sort facts. */
+static void add_row(void *ctx, const struct agg_result_row *row)
+{
+    struct fin *f = ctx;
+    const struct agg_plan *p = f->r->plan;
+    size_t rl;
+    const void *rb = outsink_take(f->sink, &rl);
+    size_t need = 10 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
+    for (int k = 0; k < p->nkeys; k++)
+        need += 10 + row->klen[k];
+    struct aggstate_buf *b = &f->run->mem;
+    if (f->failed || !grow(b, need + 10)) {
+        f->failed = true;
+        return;
+    }
+    size_t at = b->len;
+    b->len += 5; /* the record's length, as a fixed 5-byte varint */
+    for (int k = 0; k < p->nkeys; k++) {
+        put_u(b, row->klen[k]);
+        memcpy(b->p + b->len, row->key[k], row->klen[k]);
+        b->len += row->klen[k];
+    }
+    if (p->sort_col >= p->nkeys) { /* flags: 1 null, 2 numeric, 4 text */
+        b->p[b->len++] = (uint8_t)((row->sort_null ? 1 : 0) | (row->sort_x ? 2 : 0) |
+                                   (row->sort_p ? 4 : 0));
+        if (row->sort_x) {
+            memcpy(b->p + b->len, &row->sort_d, 8);
+            memcpy(b->p + b->len + 8, row->sort_x, sizeof *row->sort_x);
+            b->len += 8 + sizeof *row->sort_x;
+        }
+        if (row->sort_p) {
+            put_u(b, row->sort_len);
+            memcpy(b->p + b->len, row->sort_p, row->sort_len);
+            b->len += row->sort_len;
+        }
+    }
+    put_u(b, rl);
+    memcpy(b->p + b->len, rb, rl);
+    b->len += rl;
+    uint64_t len = b->len - at - 5;
+    for (int i = 0; i < 5; i++, len >>= 7)
+        b->p[at + i] = (uint8_t)((len & 0x7f) | (i < 4 ? 0x80 : 0));
+}
+
+/* Write a run's records to a temporary file in blocks of whole records. */
+static int spill_run(struct aggradix *r, struct run *run, struct pcsv_error *err)
+{
+    if (!(run->file = spillfile_create(r->tmpdir, err)))
+        return err->code;
+    const uint8_t *p = run->mem.p, *end = p + run->mem.len;
+    while (p < end) {
+        const uint8_t *q = p;
+        while (q < end && (size_t)(q - p) < RUN_BLOCK) {
+            const uint8_t *s = q;
+            uint64_t l = get_u(&s, end);
+            q = s + l;
+        }
+        if (spillfile_put(run->file, p, (size_t)(q - p), err))
+            return err->code;
+        p = q;
+    }
+    atomic_fetch_sub(&r->run_mem, run->mem.len);
+    free(run->mem.p);
+    run->mem = (struct aggstate_buf){0};
+    return 0;
+}
+
+/* The whole input's column facts, from the workers' partials (which keep
+ * them across flushes), made those of partial a. */
+struct facts {
+    int *scale;
+    uint8_t *flags;
+};
+
+static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct pcsv_error *err)
+{
+    struct rpart *rp = &r->parts[i];
+    struct run *run = &r->runs[i];
+    struct agg_part *a = agg_part_create(r->plan);
+    if (!a)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    int rc = 0;
+    for (size_t b = 0; b < rp->nblocks && !rc; b++) {
+        rc = aggstate_decode(a, rp->blocks[b].p, rp->blocks[b].len, 0, err);
+        atomic_fetch_sub(&r->block_mem, rp->blocks[b].len);
+        free(rp->blocks[b].p);
+        rp->blocks[b].p = NULL;
+    }
+    if (rp->file && !rc) {
+        struct spillcur cur = {0};
+        uint8_t *buf = NULL;
+        size_t cap = 0, len;
+        int got;
+        while ((got = spillfile_get(rp->file, &cur, &buf, &cap, &len, err)) == 1) {
+            if ((rc = aggstate_decode(a, buf, len, 0, err)))
+                break;
+        }
+        if (got < 0 && !rc)
+            rc = -got;
+        free(buf);
+        spillfile_destroy(rp->file);
+        rp->file = NULL;
+    }
+    if (!rc) {
+        for (int v = 0; v < r->plan->nvcols; v++) {
+            struct vstate *s = &a->vs[v];
+            if (s->scale < fx->scale[v])
+                agg_part_rescale(a, v, fx->scale[v]);
+            s->has_dbl = fx->flags[v] & 1;
+            s->nonnum = fx->flags[v] & 2;
+            s->overflow |= (fx->flags[v] & 4) != 0;
+        }
+        run->empty = agg_part_groups(a) == 0;
+    }
+    if (!rc && !run->empty) {
+        struct fin f = {.r = r, .run = run, .sink = outsink_open_mem(r->cfg.format)};
+        struct agg_result_opts o = {.key_numeric = r->key_numeric, .row = add_row, .ctx = &f};
+        if (!f.sink)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        else
+            rc = agg_result_rows(&a, 1, f.sink, &o, err);
+        if (!rc && f.failed)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        run->sort_numeric = o.sort_numeric;
+        outsink_abort(f.sink);
+    }
+    agg_part_destroy(a);
+    if (!rc && run->mem.len) {
+        uint8_t *q = realloc(run->mem.p, run->mem.len);
+        if (q) {
+            run->mem.p = q;
+            run->mem.cap = run->mem.len;
+        }
+        if (atomic_fetch_add(&r->run_mem, run->mem.len) + run->mem.len > r->run_budget)
+            rc = spill_run(r, run, err);
+    }
+    return rc;
+}
+
+struct team {
+    struct aggradix *r;
+    const struct facts *fx;
+    struct pcsv_error *errs;
+};
+
+static int finish_worker(void *ctx, int t)
+{
+    struct team *tm = ctx;
+    struct aggradix *r = tm->r;
+    int i;
+    while ((i = atomic_fetch_add(&r->next, 1)) < NPARTS) {
+        int rc = finish_part(r, i, tm->fx, &tm->errs[t]);
+        if (rc) {
+            atomic_store(&r->next, NPARTS);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+/* A record of a run, decoded for comparing. */
+struct rec {
+    const uint8_t *start, *end; /* the whole record */
+    const uint8_t **kp;
+    size_t *kl;
+    double *kd;
+    struct num *kn;
+    uint8_t sflags;
+    double sd;
+    struct xnum sx;
+    const uint8_t *sp;
+    size_t sl;
+    const uint8_t *row;
+    size_t rowlen;
+};
+
+struct order {
+    const struct agg_plan *plan;
+    const bool *key_numeric;
+    bool sort_numeric;
+};
+
+/* Decode the record at p (within [p, end)); returns its end. */
+static const uint8_t *rec_decode(const struct order *o, struct rec *h, const uint8_t *p,
+                                 const uint8_t *end)
+{
+    const struct agg_plan *plan = o->plan;
+    h->start = p;
+    uint64_t len = get_u(&p, end);
+    const uint8_t *e = p + len;
+    h->end = e;
+    for (int k = 0; k < plan->nkeys; k++) {
+        h->kl[k] = get_u(&p, e);
+        h->kp[k] = p;
+        p += h->kl[k];
+        if (o->key_numeric[k] && h->kl[k]) {
+            num_parse(h->kp[k], h->kl[k], &h->kn[k]);
+            h->kd[k] = num_to_double(&h->kn[k]);
+        }
+    }
+    if (plan->sort_col >= plan->nkeys) {
+        h->sflags = *p++;
+        if (h->sflags & 2) {
+            memcpy(&h->sd, p, 8);
+            memcpy(&h->sx, p + 8, sizeof h->sx);
+            p += 8 + sizeof h->sx;
+        }
+        if (h->sflags & 4) {
+            h->sl = get_u(&p, e);
+            h->sp = p;
+            p += h->sl;
+        }
+    }
+    h->rowlen = get_u(&p, e);
+    h->row = p;
+    return e;
+}
+
+/* One key column, as cmp_groups compares it: empty last, numbers by value,
+ * then bytes. */
+static int key_cmp(const struct order *o, const struct rec *a, const struct rec *b, int k)
+{
+    if (!a->kl[k] || !b->kl[k])
+        return (a->kl[k] != b->kl[k]) ? (a->kl[k] ? -1 : 1) : 0;
+    int r = 0;
+    if (o->key_numeric[k]) {
+        r = (a->kd[k] > b->kd[k]) - (a->kd[k] < b->kd[k]);
+        if (!r)
+            r = num_cmp(&a->kn[k], &b->kn[k]);
+    }
+    return r ? r : bytes_cmp(a->kp[k], a->kl[k], b->kp[k], b->kl[k]);
+}
+
+/* The output order (agg_result.c's: key order, or the --sort column with
+ * empty cells last and ties in key order). */
+static int rec_cmp(const struct order *o, const struct rec *a, const struct rec *b)
+{
+    const struct agg_plan *p = o->plan;
+    int nk = p->nkeys, sc = p->sort_col;
+    if (sc >= 0 && !(sc == 0 && nk && !p->sort_desc)) {
+        int r = 0;
+        if (sc < nk) {
+            if (!a->kl[sc] || !b->kl[sc]) {
+                if (a->kl[sc] || b->kl[sc])
+                    return a->kl[sc] ? -1 : 1;
+            } else {
+                r = key_cmp(o, a, b, sc);
+            }
+        } else {
+            bool an = a->sflags & 1, bn = b->sflags & 1;
+            if (an || bn) {
+                if (an != bn)
+                    return an ? 1 : -1;
+            } else if (o->sort_numeric) {
+                r = (a->sd > b->sd) - (a->sd < b->sd);
+                if (!r)
+                    r = exact_xnum_cmp(&a->sx, &b->sx);
+            } else {
+                r = bytes_cmp(a->sp, a->sl, b->sp, b->sl);
+            }
+        }
+        if (r)
+            return p->sort_desc ? -r : r;
+    }
+    for (int k = 0; k < nk; k++) {
+        int r = key_cmp(o, a, b, k);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* A run being read: its current block and next record. */
+struct reader {
+    struct run *run;
+    const uint8_t *p, *end;
+    struct spillcur cur;
+    uint8_t *buf;
+    size_t cap;
+    struct rec h;
+    bool done;
+};
+
+static int rec_alloc(struct rec *h, int nk)
+{
+    size_t n = (size_t)nk + 1;
+    h->kp = calloc(n, sizeof *h->kp);
+    h->kl = calloc(n, sizeof *h->kl);
+    h->kd = calloc(n, sizeof *h->kd);
+    h->kn = calloc(n, sizeof *h->kn);
+    return h->kp && h->kl && h->kd && h->kn ? 0 : -1;
+}
+
+static void rec_free(struct rec *h)
+{
+    free(h->kp);
+    free(h->kl);
+    free(h->kd);
+    free(h->kn);
+}
+
+/* Move rd to its next record. 0, or an error code. */
+static int reader_next(const struct order *o, struct reader *rd, struct pcsv_error *err)
+{
+    while (rd->p >= rd->end) {
+        if (!rd->run->file) {
+            rd->done = true;
+            return 0;
+        }
+        size_t len;
+        int got = spillfile_get(rd->run->file, &rd->cur, &rd->buf, &rd->cap, &len, err);
+        if (got <= 0) {
+            rd->done = true;
+            return -got;
+        }
+        rd->p = rd->buf;
+        rd->end = rd->buf + len;
+    }
+    rd->p = rec_decode(o, &rd->h, rd->p, rd->end);
+    return 0;
+}
+
+/* Re-sort a run whose rows were sorted with another numeric decision for
+ * the --sort column than the whole result's (one part's first/last values
+ * were all numbers, another's not). The run is read whole into memory. */
+struct sortctx {
+    const struct order *o;
+    struct rec *recs;
+};
+
+static int cmp_idx(const void *x, const void *y, void *ctx)
+{
+    const struct sortctx *c = ctx;
+    const struct rec *a = &c->recs[*(const size_t *)x], *b = &c->recs[*(const size_t *)y];
+    return rec_cmp(c->o, a, b);
+}
+
+static int resort_run(const struct order *o, struct run *run, struct pcsv_error *err)
+{
+    struct aggstate_buf all = {0};
+    if (run->file) {
+        struct spillcur cur = {0};
+        uint8_t *buf = NULL;
+        size_t cap = 0, len;
+        int got;
+        while ((got = spillfile_get(run->file, &cur, &buf, &cap, &len, err)) == 1) {
+            if (!grow(&all, len)) {
+                got = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+                break;
+            }
+            memcpy(all.p + all.len, buf, len);
+            all.len += len;
+        }
+        free(buf);
+        if (got) {
+            free(all.p);
+            return got < 0 ? -got : got; /* -status, or ENOMEM's status */
+        }
+        spillfile_destroy(run->file);
+        run->file = NULL;
+    } else {
+        all = run->mem;
+        run->mem = (struct aggstate_buf){0};
+    }
+    size_t n = 0;
+    for (const uint8_t *p = all.p, *e = all.p + all.len; p < e; n++) {
+        uint64_t l = get_u(&p, e);
+        p += l;
+    }
+    int nk = o->plan->nkeys;
+    struct rec *recs = calloc(n + 1, sizeof *recs);
+    size_t *idx = malloc((n + 1) * sizeof *idx);
+    int rc = recs && idx ? 0 : -1;
+    const uint8_t *p = all.p;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (rec_alloc(&recs[i], nk) < 0) {
+            rc = -1;
+            break;
+        }
+        p = rec_decode(o, &recs[i], p, all.p + all.len);
+        idx[i] = i;
+    }
+    struct aggstate_buf sorted = {0};
+    if (!rc) {
+        struct sortctx c = {o, recs};
+        qsort_r(idx, n, sizeof *idx, cmp_idx, &c);
+        if (!grow(&sorted, all.len + 1))
+            rc = -1;
+        for (size_t i = 0; i < n && !rc; i++) {
+            size_t l = (size_t)(recs[idx[i]].end - recs[idx[i]].start);
+            memcpy(sorted.p + sorted.len, recs[idx[i]].start, l);
+            sorted.len += l;
+        }
+    }
+    for (size_t i = 0; recs && i < n; i++)
+        rec_free(&recs[i]);
+    free(recs);
+    free(idx);
+    free(all.p);
+    run->mem = sorted;
+    run->sort_numeric = o->sort_numeric;
+    if (rc)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    return 0;
+}
+
+/* A binary heap of readers by their next record. */
+static bool rd_less(const struct order *o, struct reader *const *h, size_t i, size_t j)
+{
+    int c = rec_cmp(o, &h[i]->h, &h[j]->h);
+    return c < 0 || (c == 0 && h[i] < h[j]);
+}
+
+static void sift_down(const struct order *o, struct reader **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && rd_less(o, h, l, m))
+            m = l;
+        if (l + 1 < n && rd_less(o, h, l + 1, m))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct reader *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static int merge_runs(struct aggradix *r, const struct order *o, struct outsink *out,
+                      struct pcsv_error *err)
+{
+    struct reader *rds = calloc(NPARTS, sizeof *rds);
+    struct reader **heap = calloc(NPARTS, sizeof *heap);
+    int rc = rds && heap ? 0 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    size_t n = 0;
+    for (int i = 0; i < NPARTS && !rc; i++) {
+        struct reader *rd = &rds[i];
+        rd->run = &r->runs[i];
+        if (rec_alloc(&rd->h, r->plan->nkeys) < 0) {
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            break;
+        }
+        rd->p = rd->run->mem.p;
+        rd->end = rd->p + rd->run->mem.len;
+        if ((rc = reader_next(o, rd, err)))
+            break;
+        if (!rd->done)
+            heap[n++] = rd;
+    }
+    for (size_t i = n; i-- > 0 && !rc;)
+        sift_down(o, heap, n, i);
+    while (n && !rc) {
+        struct reader *rd = heap[0];
+        outsink_raw(out, rd->h.row, rd->h.rowlen);
+        if ((rc = reader_next(o, rd, err)))
+            break;
+        if (rd->done)
+            heap[0] = heap[--n];
+        sift_down(o, heap, n, 0);
+    }
+    for (int i = 0; rds && i < NPARTS; i++) {
+        rec_free(&rds[i].h);
+        free(rds[i].buf);
+    }
+    free(rds);
+    free(heap);
+    return rc;
+}
+
+int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, struct outsink *out,
+                    struct pcsv_error *err)
+{
+    const struct agg_plan *p = r->plan;
+    for (int w = 0; w < n; w++)
+        if (agg_part_groups(parts[w]) && flush(r, parts[w]) < 0) {
+            *err = r->err;
+            return err->code;
+        }
+    /* the whole input's facts */
+    struct facts fx = {calloc((size_t)p->nvcols + 1, sizeof(int)),
+                       calloc((size_t)p->nvcols + 1, 1)};
+    r->key_numeric = calloc((size_t)p->nkeys + 1, sizeof *r->key_numeric);
+    struct pcsv_error *errs = calloc((size_t)r->cfg.jobs + 1, sizeof *errs);
+    char **names = calloc((size_t)(p->nkeys + p->nspecs) + 1, sizeof *names);
+    int rc = 0;
+    if (!fx.scale || !fx.flags || !r->key_numeric || !errs || !names) {
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < p->nkeys; k++) {
+        r->key_numeric[k] = true;
+        for (int w = 0; w < n; w++)
+            r->key_numeric[k] &= agg_part_key_numeric(parts[w], k);
+    }
+    for (int v = 0; v < p->nvcols; v++)
+        for (int w = 0; w < n; w++) {
+            const struct vstate *s = &parts[w]->vs[v];
+            if (s->scale > fx.scale[v])
+                fx.scale[v] = s->scale;
+            fx.flags[v] |= (uint8_t)((s->has_dbl ? 1 : 0) | (s->nonnum ? 2 : 0) |
+                                     (s->overflow ? 4 : 0));
+        }
+    struct team tm = {.r = r, .fx = &fx, .errs = errs};
+    int jobs = r->cfg.jobs > 0 ? r->cfg.jobs : 1;
+    if (pipeline_parallel(jobs, finish_worker, &tm)) {
+        for (int t = 0; t < jobs; t++)
+            if (errs[t].code) {
+                *err = errs[t];
+                rc = err->code;
+                break;
+            }
+        if (!rc)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    struct order o = {.plan = p, .key_numeric = r->key_numeric, .sort_numeric = true};
+    for (int i = 0; i < NPARTS; i++)
+        if (!r->runs[i].empty && (r->runs[i].mem.len || r->runs[i].file))
+            o.sort_numeric &= r->runs[i].sort_numeric;
+    if (p->sort_col >= p->nkeys)
+        for (int i = 0; i < NPARTS && !rc; i++)
+            if ((r->runs[i].mem.len || r->runs[i].file) &&
+                r->runs[i].sort_numeric != o.sort_numeric)
+                rc = resort_run(&o, &r->runs[i], err);
+    if (rc)
+        goto out;
+    for (int k = 0; k < p->nkeys; k++)
+        names[k] = p->colnames[p->key_cols[k]];
+    for (int i = 0; i < p->nspecs; i++)
+        names[p->nkeys + i] = p->specs[i].name;
+    outsink_header(out, names, p->nkeys + p->nspecs);
+    rc = merge_runs(r, &o, out, err);
+    uint64_t total = 0;
+    for (int i = 0; i < NPARTS; i++)
+        if (r->runs[i].file)
+            total += spillfile_bytes(r->runs[i].file);
+    if (total > atomic_load(&r->spilled))
+        atomic_store(&r->spilled, total);
+out:
+    free(fx.scale);
+    free(fx.flags);
+    free(errs);
+    free(names);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* aggstate.h - groups' aggregate states as bytes: one encoding for spill
+ * runs (and, later, partial files).
+ *
+ * A block is what one partial's groups of one hash partition become: a
+ * header with the column-wide facts at the time (each value column's
+ * decimal scale, whether it saw reals, text or an overflow), then one
+ * record per group: the key, the row count, and per value column every
+ * state its functions keep (exact sums, sums of squares, min/max as
+ * numbers and bytes, first/last with their input positions, the distinct
+ * values, the median/pN values). Nothing in a block depends on pointers,
+ * on the order groups were met, or on the machine beyond little-endian
+ * integers, so decoding blocks into a partial in any order gives the same
+ * states as merging the partials themselves (agg_part_merge).
+ *
+ * Layout (integers are LEB128 varints; signed ones zigzag):
+ *   block  = 'G' version=1 nvcols { scale flags } record*
+ *   record = klen key count { n [state of the column, when n > 0] }
+ * with the column's states in a fixed order (squares, first/last, sum,
+ * min/max, distinct values, quantile values); aggstate.c says how each is
+ * written.
+ *
+ * Decoding checks every length and value against the plan and never
+ * reads outside the block: a corrupt or truncated block is PCSV_EDATA
+ * naming its byte offset (base + offset in the block), never a crash.
+ *
+ * Threading: encode reads its partial, decode writes into its partial;
+ * one thread per partial.
+ */
+#ifndef PCSV_AGGSTATE_H
+#define PCSV_AGGSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../io/status.h"
+#include "agg.h"
+
+/* A growable byte buffer. */
+struct aggstate_buf {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+/* Append the groups of a to bufs[partition] for nparts partitions by key
+ * hash (aggstate_partition); a buffer that was empty gets a block header
+ * first. -1 on ENOMEM. */
+int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts);
+
+/* The partition (of nparts) of a group whose key hashes to h: high bits,
+ * as the low bits pick slots in the tables. */
+static inline unsigned aggstate_partition(uint64_t h, unsigned nparts)
+{
+    return (unsigned)((h >> 40) * nparts >> 24);
+}
+
+/* Merge the groups of block p[0, n) into a (same plan). 0, PCSV_EDATA
+ * (err: "corrupt ... at byte base+off"), or PCSV_ENOMEM. */
+int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t base,
+                    struct pcsv_error *err);
+
+#endif
