@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../io/spillfile.h"
 #include "agg_internal.h"
@@ -747,9 +748,27 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
     return rc;
 }
 
+/* PCSV_AGG_TIMES=1: the phases' times on stderr (for measuring). */
+static void phase(const char *what)
+{
+    static double t0;
+    static int on = -1;
+    if (on < 0)
+        on = getenv("PCSV_AGG_TIMES") != NULL;
+    if (!on)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (t0)
+        fprintf(stderr, "aggradix: %-8s %.3f s\n", what, t - t0);
+    t0 = t;
+}
+
 int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, struct outsink *out,
                     struct pcsv_error *err)
 {
+    phase("start");
     const struct agg_plan *p = r->plan;
     for (int w = 0; w < n; w++)
         if (agg_part_groups(parts[w]) && flush(r, parts[w]) < 0) {
@@ -780,6 +799,7 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
             fx.flags[v] |= (uint8_t)((s->has_dbl ? 1 : 0) | (s->nonnum ? 2 : 0) |
                                      (s->overflow ? 4 : 0));
         }
+    phase("flush");
     struct team tm = {.r = r, .fx = &fx, .errs = errs};
     int jobs = r->cfg.jobs > 0 ? r->cfg.jobs : 1;
     if (pipeline_parallel(jobs, finish_worker, &tm)) {
@@ -793,6 +813,7 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         goto out;
     }
+    phase("finish");
     struct order o = {.plan = p, .key_numeric = r->key_numeric, .sort_numeric = true};
     for (int i = 0; i < NPARTS; i++)
         if (!r->runs[i].empty && (r->runs[i].mem.len || r->runs[i].file))
@@ -810,6 +831,7 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
         names[p->nkeys + i] = p->specs[i].name;
     outsink_header(out, names, p->nkeys + p->nspecs);
     rc = merge_runs(r, &o, out, err);
+    phase("merge");
     uint64_t total = 0;
     for (int i = 0; i < NPARTS; i++)
         if (r->runs[i].file)
