@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,21 +47,19 @@ struct spillfile {
     size_t rcap;
 };
 
-static void put32(uint8_t *p, uint32_t v)
+/* Little-endian fields of k bytes, whatever the host. */
+static void put_le(uint8_t *p, uint64_t v, int k)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < k; i++)
         p[i] = (uint8_t)(v >> 8 * i);
 }
-static void put64(uint8_t *p, uint64_t v)
+static uint64_t get_le(const uint8_t *p, int k)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
+    uint64_t v = 0;
+    for (int i = k - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 static int nomem(struct pcsv_error *err)
 {
@@ -103,10 +102,10 @@ static size_t encode(ZSTD_CCtx *cc, uint8_t *dst, size_t cap, const void *p, siz
     if (ZSTD_isError(c))
         return 0;
     memcpy(dst, magic, 4);
-    put32(dst + 4, (uint32_t)n);
-    put32(dst + 8, (uint32_t)c);
-    put64(dst + 12, XXH64(n ? p : "", n, 0));
-    put32(dst + 20, XXH32(dst, 20, 0));
+    put_le(dst + 4, n, 4);
+    put_le(dst + 8, c, 4);
+    put_le(dst + 12, XXH64(n ? p : "", n, 0), 8);
+    put_le(dst + 20, XXH32(dst, 20, 0), 4);
     return HDR + c;
 }
 
@@ -125,10 +124,10 @@ static int check_header(const uint8_t *h, uint64_t off, uint32_t *raw, uint32_t 
 {
     if (memcmp(h, magic, 4) != 0)
         return corrupt(err, off, "bad magic");
-    if (XXH32(h, 20, 0) != get32(h + 20))
+    if (XXH32(h, 20, 0) != get_le(h + 20, 4))
         return corrupt(err, off, "header checksum mismatch");
-    *raw = get32(h + 4);
-    *comp = get32(h + 8);
+    *raw = (uint32_t)get_le(h + 4, 4);
+    *comp = (uint32_t)get_le(h + 8, 4);
     if (*raw > SPILLFILE_MAX_BLOCK || *comp > ZSTD_compressBound(*raw) ||
         *raw > (uint64_t)*comp * 65536)
         return corrupt(err, off, "impossible lengths");
@@ -172,7 +171,7 @@ static int decode(ZSTD_DCtx *dc, const uint8_t *p, size_t n, uint64_t base, size
     }
     if (r != raw)
         return corrupt(err, base, "frame shorter than the header says");
-    if (XXH64(*buf, raw, 0) != get64(p + 12))
+    if (XXH64(*buf, raw, 0) != get_le(p + 12, 8))
         return corrupt(err, base, "payload checksum mismatch");
     *used = HDR + comp;
     *len = raw;
@@ -194,21 +193,18 @@ static int unnamed(const char *dir)
     /* the file system refuses O_TMPFILE (EOPNOTSUPP; EISDIR from kernels
      * without it): a name for as short a time as can be. Any other reason
      * (ENOENT, EACCES, ...) makes mkostemp fail the same way. */
-    size_t len = strlen(dir) + sizeof "/pcsv-spill-XXXXXX";
-    char *path = malloc(len);
-    if (!path) {
-        errno = ENOMEM;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/pcsv-spill-XXXXXX", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
         return -1;
     }
-    snprintf(path, len, "%s/pcsv-spill-XXXXXX", dir);
     fd = mkostemp(path, O_CLOEXEC);
     if (fd >= 0 && unlink(path) < 0) {
         int e = errno;
         close(fd);
-        fd = -1;
         errno = e;
+        return -1;
     }
-    free(path);
     return fd;
 }
 
