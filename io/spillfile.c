@@ -25,9 +25,11 @@
 #define HDR SPILLBLOCK_HEADER
 static const uint8_t magic[4] = {'P', 'S', 'R', '1'};
 
-/* What one put needs of its own: taken from the file's idle list (or made)
- * at the start of a put and given back at its end, so that k concurrent
- * puts cost k contexts, not one per block. */
+/* What one put needs of its own: taken from the idle list (or made) at the
+ * start of a put and given back at its end, so that k concurrent puts cost
+ * k contexts, not one per block or per file. The list is shared by every
+ * file (a spill writes to a hundred at once) and freed with the last
+ * file. */
 struct cslot {
     struct cslot *next;
     ZSTD_CCtx *cc;
@@ -35,12 +37,15 @@ struct cslot {
     size_t cap;
 };
 
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cslot *pool_idle; /* pool_mu */
+static size_t pool_files;       /* pool_mu: files alive */
+
 struct spillfile {
     int fd;
     char *dir;
     pthread_mutex_t mu;
-    uint64_t end;       /* mu: where the next block goes */
-    struct cslot *idle; /* mu */
+    uint64_t end; /* mu: where the next block goes */
     _Atomic uint64_t written;
     ZSTD_DCtx *dc; /* the reader's (one reader at a time) */
     uint8_t *rbuf; /* the reader's: one block as it is on disk */
@@ -232,6 +237,9 @@ struct spillfile *spillfile_create(const char *dir, struct pcsv_error *err)
         return NULL;
     }
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_lock(&pool_mu);
+    pool_files++;
+    pthread_mutex_unlock(&pool_mu);
     return f;
 }
 
@@ -240,7 +248,12 @@ void spillfile_destroy(struct spillfile *f)
     if (!f)
         return;
     close(f->fd);
-    for (struct cslot *s = f->idle, *next; s; s = next) {
+    pthread_mutex_lock(&pool_mu);
+    struct cslot *idle = --pool_files ? NULL : pool_idle;
+    if (idle)
+        pool_idle = NULL;
+    pthread_mutex_unlock(&pool_mu);
+    for (struct cslot *s = idle, *next; s; s = next) {
         next = s->next;
         ZSTD_freeCCtx(s->cc);
         free(s->buf);
@@ -264,11 +277,12 @@ uint64_t spillfile_bytes(const struct spillfile *f)
 
 static struct cslot *slot_take(struct spillfile *f)
 {
-    pthread_mutex_lock(&f->mu);
-    struct cslot *s = f->idle;
+    (void)f;
+    pthread_mutex_lock(&pool_mu);
+    struct cslot *s = pool_idle;
     if (s)
-        f->idle = s->next;
-    pthread_mutex_unlock(&f->mu);
+        pool_idle = s->next;
+    pthread_mutex_unlock(&pool_mu);
     if (!s && (s = calloc(1, sizeof *s)) && !(s->cc = ZSTD_createCCtx())) {
         free(s);
         s = NULL;
@@ -283,10 +297,11 @@ static void slot_give(struct spillfile *f, struct cslot *s)
         s->buf = NULL;
         s->cap = 0;
     }
-    pthread_mutex_lock(&f->mu);
-    s->next = f->idle;
-    f->idle = s;
-    pthread_mutex_unlock(&f->mu);
+    (void)f;
+    pthread_mutex_lock(&pool_mu);
+    s->next = pool_idle;
+    pool_idle = s;
+    pthread_mutex_unlock(&pool_mu);
 }
 
 /* 0, or the errno of the failed write. */

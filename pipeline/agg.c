@@ -360,9 +360,14 @@ size_t agg_part_bytes(const struct agg_part *a)
         if (a->vs[i].has_dbl)
             per += (v->sum ? sizeof(struct xsum) : 0) + (v->var ? sizeof(struct xsq) : 0);
     }
-    return hashtab_bytes(a->ht) + a->cap * a->rec_size + ng * per +
-           (a->pairs ? hashtab_bytes(a->pairs) : 0) + a->capqv * sizeof *a->qv +
-           a->capqbig * sizeof *a->qbig;
+    return hashtab_bytes(a->ht) + ng * (a->rec_size + per) +
+           (a->pairs ? hashtab_bytes(a->pairs) : 0) + a->nqv * sizeof *a->qv +
+           a->nqbig * sizeof *a->qbig;
+}
+
+int agg_part_reserve(struct agg_part *a, size_t n)
+{
+    return hashtab_reserve(a->ht, n) < 0 || ensure_groups(a, n) < 0 ? -1 : 0;
 }
 
 bool agg_part_key_numeric(const struct agg_part *a, int k) { return a->knum[k]; }

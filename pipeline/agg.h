@@ -135,8 +135,11 @@ void agg_part_set_pos_base(struct agg_part *p, uint64_t base);
 int agg_part_merge(struct agg_part *into, const struct agg_part *from);
 
 size_t agg_part_groups(const struct agg_part *p);
-/* Bytes the partial holds, about (its table, records, kept values). */
+/* Bytes its groups need, about (table, records, kept values; not the room
+ * a reset partial kept). */
 size_t agg_part_bytes(const struct agg_part *p);
+/* Room for n groups without growing. -1 on ENOMEM. */
+int agg_part_reserve(struct agg_part *p, size_t n);
 /* Forget every group (after they were written out with aggstate_encode),
  * keeping the memory and the whole-input facts: column scales, whether
  * reals or text were seen, and which key columns are all numbers. */

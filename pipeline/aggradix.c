@@ -25,7 +25,7 @@
  * not (PCSV_AGG_FLUSH_GROUPS overrides it, for measuring). */
 #define FLUSH_GROUPS ((size_t)1 << 20)
 /* A spilled run is written in blocks of about this size. */
-#define RUN_BLOCK ((size_t)256 << 10)
+#define RUN_BLOCK ((size_t)64 << 10)
 
 /* A sorted run of rendered rows: in memory (mem), or in file. Record:
  * varint length, then per key (varint length, bytes); for a --sort result
@@ -44,6 +44,7 @@ struct rpart {
     struct aggstate_buf *blocks; /* in memory */
     size_t nblocks, capblocks;
     struct spillfile *file; /* spilled blocks */
+    size_t nrec;            /* records in all its blocks: at most its groups */
 };
 
 struct aggradix {
@@ -204,6 +205,7 @@ static int flush(struct aggradix *r, struct agg_part *a)
             }
         }
         if (p->nblocks < p->capblocks) {
+            p->nrec += b->nrec;
             p->blocks[p->nblocks++] = *b;
             total += b->len;
             b->p = NULL;
@@ -357,6 +359,11 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
     if (!a)
         return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     int rc = 0;
+    /* its groups are at most its records; a table sized for them at once
+     * never rehashes (bounded by a share of the memory limit) */
+    size_t most = r->cfg.memory_limit / 4 / 128, n = rp->nrec < most ? rp->nrec : most;
+    if (agg_part_reserve(a, n) < 0)
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     for (size_t b = 0; b < rp->nblocks && !rc; b++) {
         rc = aggstate_decode(a, rp->blocks[b].p, rp->blocks[b].len, 0, err);
         atomic_fetch_sub(&r->block_mem, rp->blocks[b].len);

@@ -335,6 +335,7 @@ int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigne
         if (!b->len)
             put_header(b, a);
         put_record(b, a, g, &ls);
+        b->nrec++;
     }
     lists_free(&ls);
     return rc;

@@ -39,6 +39,7 @@
 struct aggstate_buf {
     uint8_t *p;
     size_t len, cap;
+    size_t nrec; /* records (groups) in it */
 };
 
 /* Append the groups of a to bufs[partition] for nparts partitions by key

@@ -167,8 +167,9 @@ void hashtab_clear(struct hashtab *t)
 
 size_t hashtab_bytes(const struct hashtab *t)
 {
-    return (t->slots ? (t->mask + 1) * sizeof *t->slots : 0) + t->capgroups * sizeof *t->groups +
-           t->cap;
+    /* what the keys in it need (at most half the slots used), not what a
+     * cleared table kept */
+    return t->ngroups * (2 * sizeof(struct slot) + sizeof(struct group)) + t->used;
 }
 
 int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash)
@@ -181,4 +182,33 @@ int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint6
             (!len || memcmp(t->arena + t->groups[s->group].off, key, len) == 0))
             return s->group;
     }
+}
+
+int hashtab_reserve(struct hashtab *t, size_t n)
+{
+    size_t want = t->mask + 1;
+    while (want < 2 * n + 2)
+        want *= 2;
+    if (want > t->mask + 1) {
+        if (t->ngroups) { /* rehash by growing */
+            while ((t->mask + 1) < want)
+                if (grow(t) < 0)
+                    return -1;
+        } else {
+            struct slot *s = bigmem_alloc(want * sizeof *s);
+            if (!s)
+                return -1;
+            bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+            t->slots = s;
+            t->mask = want - 1;
+        }
+    }
+    if (n > t->capgroups) {
+        struct group *g = realloc(t->groups, n * sizeof *g);
+        if (!g)
+            return -1;
+        t->groups = g;
+        t->capgroups = n;
+    }
+    return 0;
 }

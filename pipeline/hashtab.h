@@ -49,9 +49,12 @@ void hashtab_prefetch(const struct hashtab *t, uint64_t hash);
 void hashtab_drop_index(struct hashtab *t);
 
 size_t hashtab_size(const struct hashtab *t);
+/* Room for n groups without growing. -1 on ENOMEM. */
+int hashtab_reserve(struct hashtab *t, size_t n);
 /* Forget every key, keeping the memory (the index keeps its size). */
 void hashtab_clear(struct hashtab *t);
-/* Bytes the table holds (index, group list, key arena). */
+/* Bytes its keys need (index, group list, key arena), whatever a cleared
+ * table kept. */
 size_t hashtab_bytes(const struct hashtab *t);
 /* Key bytes of group g, valid until the next upsert. */
 const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len);
