@@ -365,6 +365,8 @@ size_t agg_part_bytes(const struct agg_part *a)
            a->nqbig * sizeof *a->qbig;
 }
 
+void agg_part_prefetch(const struct agg_part *a, uint64_t h) { hashtab_prefetch(a->ht, h); }
+
 int agg_part_reserve(struct agg_part *a, size_t n)
 {
     return hashtab_reserve(a->ht, n) < 0 || ensure_groups(a, n) < 0 ? -1 : 0;

@@ -116,6 +116,9 @@ static inline int bytes_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_
  * ENOMEM. */
 int64_t agg_part_group(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h);
 
+/* Hint: the group of a key hashing to h will be looked up soon. */
+void agg_part_prefetch(const struct agg_part *a, uint64_t h);
+
 /* Rescale every group's sum (and sum of squares) of value column i to scale
  * ns, which is above the column's scale; an overflow sets the column's
  * overflow flag. */

@@ -243,6 +243,8 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
     size_t klen;
     const uint8_t *key = hashtab_key(a->ht, g, &klen);
     put_bytes(b, key, klen);
+    size_t at = b->len; /* the body's length: a 5-byte varint, filled in below */
+    b->len += 5;
     put_u(b, (uint64_t)*F(a, g, 0, int64_t));
     for (int i = 0; i < p->nvcols; i++) {
         const struct agg_vcol *v = &p->vcols[i];
@@ -315,6 +317,9 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
             }
         }
     }
+    uint64_t blen = b->len - at - 5;
+    for (int k = 0; k < 5; k++, blen >>= 7)
+        b->p[at + k] = (uint8_t)((blen & 0x7f) | (k < 4 ? 0x80 : 0));
 }
 
 int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts)
@@ -650,28 +655,62 @@ int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t bas
         s->nonnum |= (f & VF_NONNUM) != 0;
         s->overflow |= (f & VF_OVERFLOW) != 0;
     }
-    while (!r.bad && r.p < r.end) {
-        size_t klen;
-        const uint8_t *key = get_bytes(&r, &klen);
-        uint64_t count = get_u(&r);
-        if (r.bad || count > INT64_MAX)
+    /* records a window at a time: keys and hashes first, with a prefetch
+     * of each key's slot, so that the table's cache misses overlap */
+    enum { WIN = 32 };
+    struct {
+        const uint8_t *key, *body;
+        size_t klen, blen;
+        uint64_t h;
+    } w[WIN];
+    size_t nw = 0, iw = 0;
+    while (!r.bad) {
+        if (iw == nw) {
+            nw = iw = 0;
+            while (nw < WIN && r.p < r.end && !r.bad) {
+                w[nw].key = get_bytes(&r, &w[nw].klen);
+                w[nw].blen = (size_t)get_u(&r);
+                w[nw].body = get_raw(&r, w[nw].blen);
+                if (r.bad)
+                    break;
+                w[nw].h = hashtab_hash(w[nw].key, w[nw].klen);
+                agg_part_prefetch(a, w[nw].h);
+                nw++;
+            }
+            if (!nw)
+                break;
+        }
+        const uint8_t *key = w[iw].key;
+        size_t klen = w[iw].klen;
+        struct rd body = {.p = w[iw].body, .start = r.start, .end = w[iw].body + w[iw].blen};
+        uint64_t h = w[iw++].h;
+        struct rd *rp = &body;
+        uint64_t count = get_u(rp);
+        if (rp->bad || count > INT64_MAX) {
+            r.p = rp->p;
+            r.bad = true;
             break;
-        int64_t g = agg_part_group(a, key, klen, hashtab_hash(key, klen));
+        }
+        int64_t g = agg_part_group(a, key, klen, h);
         if (g < 0)
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         *F(a, g, 0, int64_t) += (int64_t)count;
-        for (int i = 0; i < plan->nvcols && !r.bad; i++) {
-            uint64_t nv = get_u(&r);
-            if (r.bad || nv > count) {
-                r.bad = true;
+        for (int i = 0; i < plan->nvcols && !rp->bad; i++) {
+            uint64_t nv = get_u(rp);
+            if (rp->bad || nv > count) {
+                rp->bad = true;
                 break;
             }
             *F(a, g, a->vs[i].o_n, int64_t) += (int64_t)nv;
             if (!nv)
                 continue;
-            int rc = decode_column(&r, a, g, i, bscale[i], key, klen);
+            int rc = decode_column(rp, a, g, i, bscale[i], key, klen);
             if (rc)
                 return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        }
+        if (rp->bad || rp->p != rp->end) { /* the body must be read exactly */
+            r.p = rp->p;
+            r.bad = true;
         }
     }
     if (r.bad)

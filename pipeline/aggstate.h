@@ -14,7 +14,8 @@
  *
  * Layout (integers are LEB128 varints; signed ones zigzag):
  *   block  = 'G' version=1 nvcols { scale flags } record*
- *   record = klen key count { n [state of the column, when n > 0] }
+ *   record = klen key blen body
+ *   body   = count { n [state of the column, when n > 0] }
  * with the column's states in a fixed order (squares, first/last, sum,
  * min/max, distinct values, quantile values); aggstate.c says how each is
  * written.
