@@ -797,7 +797,10 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         }
         outsink_end_row(out);
         if (o->row) {
-            struct agg_result_row r = {.key = rk, .klen = rl};
+            struct agg_result_row r = {
+                .key = rk,
+                .klen = rl,
+                .key_prefix = nk ? sort_prefix(&ki[(size_t)e * nk], numeric[0]) : 0};
             struct xnum x;
             for (int k = 0; k < nk; k++) {
                 rk[k] = ki[(size_t)e * nk + k].p;

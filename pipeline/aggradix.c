@@ -20,15 +20,20 @@
  * the groups; few enough that their files stay well under the limit of
  * open files. */
 #define NPARTS 128
-/* A worker's partial is flushed past this many groups even when memory
- * allows more: a table that stays in cache is faster than one that does
- * not (PCSV_AGG_FLUSH_GROUPS overrides it, for measuring). */
-#define FLUSH_GROUPS ((size_t)1 << 20)
+/* A worker's partial is flushed past FLUSH_GROUPS groups even when memory
+ * allows more; once anything was flushed (the groups are many), past
+ * FLUSH_SMALL: a table that stays in cache takes rows faster, and its
+ * blocks are cheap to combine later, partition by partition. Below
+ * FLUSH_GROUPS, one table per worker and agg_combine are faster (a group
+ * meets its rows in one place). PCSV_AGG_FLUSH_GROUPS and
+ * PCSV_AGG_FLUSH_SMALL override them, for measuring. */
+#define FLUSH_GROUPS ((size_t)2 << 20)
+#define FLUSH_SMALL ((size_t)32 << 10)
 /* A spilled run is written in blocks of about this size. */
 #define RUN_BLOCK ((size_t)64 << 10)
 
 /* A sorted run of rendered rows: in memory (mem), or in file. Record:
- * varint length, then per key (varint length, bytes); for a --sort result
+ * varint length, the first key's 8-byte order-preserving image, then per key (varint length, bytes); for a --sort result
  * column: null byte, then (numeric) the double and the exact value, or
  * (text) varint length and bytes; then varint length and the row's
  * bytes in the output format. */
@@ -53,6 +58,7 @@ struct aggradix {
     struct rpart parts[NPARTS];
     struct run runs[NPARTS];
     size_t worker_bytes, worker_groups; /* a worker flushes past either */
+    size_t worker_groups_small;         /* worker_groups once anything was flushed */
     size_t block_budget, run_budget;
     _Atomic size_t block_mem, run_mem;
     atomic_bool used;
@@ -96,6 +102,8 @@ struct aggradix *aggradix_create(const struct agg_plan *plan, const struct aggra
     r->worker_bytes = lim / 4 / jobs;
     const char *env = getenv("PCSV_AGG_FLUSH_GROUPS");
     r->worker_groups = env && atol(env) > 0 ? (size_t)atol(env) : FLUSH_GROUPS;
+    env = getenv("PCSV_AGG_FLUSH_SMALL");
+    r->worker_groups_small = env && atol(env) > 0 ? (size_t)atol(env) : FLUSH_SMALL;
     r->block_budget = lim / 2;
     r->run_budget = lim / 2;
     for (int i = 0; i < NPARTS; i++)
@@ -223,7 +231,9 @@ static int flush(struct aggradix *r, struct agg_part *a)
 
 int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
 {
-    if (agg_part_groups(a) < r->worker_groups && agg_part_bytes(a) <= r->worker_bytes)
+    size_t cap = atomic_load_explicit(&r->used, memory_order_relaxed) ? r->worker_groups_small
+                                                                      : r->worker_groups;
+    if (agg_part_groups(a) < cap && agg_part_bytes(a) <= r->worker_bytes)
         return 0;
     if (agg_part_groups(a) == 0)
         return 0;
@@ -284,7 +294,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     const struct agg_plan *p = f->r->plan;
     size_t rl;
     const void *rb = outsink_take(f->sink, &rl);
-    size_t need = 10 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
+    size_t need = 18 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
     for (int k = 0; k < p->nkeys; k++)
         need += 10 + row->klen[k];
     struct aggstate_buf *b = &f->run->mem;
@@ -294,6 +304,8 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     }
     size_t at = b->len;
     b->len += 5; /* the record's length, as a fixed 5-byte varint */
+    memcpy(b->p + b->len, &row->key_prefix, 8);
+    b->len += 8;
     for (int k = 0; k < p->nkeys; k++) {
         put_u(b, row->klen[k]);
         memcpy(b->p + b->len, row->key[k], row->klen[k]);
@@ -447,6 +459,8 @@ static int finish_worker(void *ctx, int t)
 /* A record of a run, decoded for comparing. */
 struct rec {
     const uint8_t *start, *end; /* the whole record */
+    uint64_t prefix;
+    uint8_t *kparsed; /* numeric key k parsed into kd, kn yet */
     const uint8_t **kp;
     size_t *kl;
     double *kd;
@@ -475,14 +489,13 @@ static const uint8_t *rec_decode(const struct order *o, struct rec *h, const uin
     uint64_t len = get_u(&p, end);
     const uint8_t *e = p + len;
     h->end = e;
+    memcpy(&h->prefix, p, 8);
+    p += 8;
     for (int k = 0; k < plan->nkeys; k++) {
         h->kl[k] = get_u(&p, e);
         h->kp[k] = p;
         p += h->kl[k];
-        if (o->key_numeric[k] && h->kl[k]) {
-            num_parse(h->kp[k], h->kl[k], &h->kn[k]);
-            h->kd[k] = num_to_double(&h->kn[k]);
-        }
+        h->kparsed[k] = 0;
     }
     if (plan->sort_col >= plan->nkeys) {
         h->sflags = *p++;
@@ -504,12 +517,23 @@ static const uint8_t *rec_decode(const struct order *o, struct rec *h, const uin
 
 /* One key column, as cmp_groups compares it: empty last, numbers by value,
  * then bytes. */
-static int key_cmp(const struct order *o, const struct rec *a, const struct rec *b, int k)
+static void key_parse(struct rec *h, int k)
+{
+    if (!h->kparsed[k]) {
+        num_parse(h->kp[k], h->kl[k], &h->kn[k]);
+        h->kd[k] = num_to_double(&h->kn[k]);
+        h->kparsed[k] = 1;
+    }
+}
+
+static int key_cmp(const struct order *o, struct rec *a, struct rec *b, int k)
 {
     if (!a->kl[k] || !b->kl[k])
         return (a->kl[k] != b->kl[k]) ? (a->kl[k] ? -1 : 1) : 0;
     int r = 0;
     if (o->key_numeric[k]) {
+        key_parse(a, k);
+        key_parse(b, k);
         r = (a->kd[k] > b->kd[k]) - (a->kd[k] < b->kd[k]);
         if (!r)
             r = num_cmp(&a->kn[k], &b->kn[k]);
@@ -519,7 +543,7 @@ static int key_cmp(const struct order *o, const struct rec *a, const struct rec 
 
 /* The output order (agg_result.c's: key order, or the --sort column with
  * empty cells last and ties in key order). */
-static int rec_cmp(const struct order *o, const struct rec *a, const struct rec *b)
+static int rec_cmp(const struct order *o, struct rec *a, struct rec *b)
 {
     const struct agg_plan *p = o->plan;
     int nk = p->nkeys, sc = p->sort_col;
@@ -548,6 +572,8 @@ static int rec_cmp(const struct order *o, const struct rec *a, const struct rec 
         if (r)
             return p->sort_desc ? -r : r;
     }
+    if (a->prefix != b->prefix) /* key order decided by the first key's image */
+        return a->prefix < b->prefix ? -1 : 1;
     for (int k = 0; k < nk; k++) {
         int r = key_cmp(o, a, b, k);
         if (r)
@@ -574,7 +600,8 @@ static int rec_alloc(struct rec *h, int nk)
     h->kl = calloc(n, sizeof *h->kl);
     h->kd = calloc(n, sizeof *h->kd);
     h->kn = calloc(n, sizeof *h->kn);
-    return h->kp && h->kl && h->kd && h->kn ? 0 : -1;
+    h->kparsed = calloc(n, 1);
+    return h->kp && h->kl && h->kd && h->kn && h->kparsed ? 0 : -1;
 }
 
 static void rec_free(struct rec *h)
@@ -583,6 +610,7 @@ static void rec_free(struct rec *h)
     free(h->kl);
     free(h->kd);
     free(h->kn);
+    free(h->kparsed);
 }
 
 /* Move rd to its next record. 0, or an error code. */
@@ -617,7 +645,7 @@ struct sortctx {
 static int cmp_idx(const void *x, const void *y, void *ctx)
 {
     const struct sortctx *c = ctx;
-    const struct rec *a = &c->recs[*(const size_t *)x], *b = &c->recs[*(const size_t *)y];
+    struct rec *a = &c->recs[*(const size_t *)x], *b = &c->recs[*(const size_t *)y];
     return rec_cmp(c->o, a, b);
 }
 
@@ -690,39 +718,56 @@ static int resort_run(const struct order *o, struct run *run, struct pcsv_error 
     return 0;
 }
 
-/* A binary heap of readers by their next record. */
-static bool rd_less(const struct order *o, struct reader *const *h, size_t i, size_t j)
+/* A tree of losers over the runs' next records (Knuth's replacement
+ * selection): each output row costs log2(runs) comparisons, against two
+ * per level in a binary heap. Node 0 holds the winner; a leaf past the
+ * readers, or a finished one, loses to everything. */
+struct tree {
+    const struct order *o;
+    struct reader *rds;
+    int k;     /* leaves: a power of two */
+    int *node; /* [0]: winner; [1, k): the loser at each inner node */
+};
+
+/* Whether reader a's record goes out before reader b's. */
+static bool beats(struct tree *t, int a, int b)
 {
-    int c = rec_cmp(o, &h[i]->h, &h[j]->h);
-    return c < 0 || (c == 0 && h[i] < h[j]);
+    if (a < 0 || t->rds[a].done)
+        return false;
+    if (b < 0 || t->rds[b].done)
+        return true;
+    int c = rec_cmp(t->o, &t->rds[a].h, &t->rds[b].h);
+    return c < 0 || (c == 0 && a < b);
 }
 
-static void sift_down(const struct order *o, struct reader **h, size_t n, size_t i)
+/* Play leaf i up to the root. */
+static void replay(struct tree *t, int i)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && rd_less(o, h, l, m))
-            m = l;
-        if (l + 1 < n && rd_less(o, h, l + 1, m))
-            m = l + 1;
-        if (m == i)
-            return;
-        struct reader *t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
+    int w = i;
+    for (int n = (i + t->k) / 2; n > 0; n /= 2)
+        if (beats(t, t->node[n], w)) {
+            int l = w;
+            w = t->node[n];
+            t->node[n] = l;
+        }
+    t->node[0] = w;
 }
 
 static int merge_runs(struct aggradix *r, const struct order *o, struct outsink *out,
                       struct pcsv_error *err)
 {
-    struct reader *rds = calloc(NPARTS, sizeof *rds);
-    struct reader **heap = calloc(NPARTS, sizeof *heap);
-    int rc = rds && heap ? 0 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-    size_t n = 0;
-    for (int i = 0; i < NPARTS && !rc; i++) {
+    int k = 1;
+    while (k < NPARTS)
+        k *= 2;
+    struct reader *rds = calloc((size_t)k, sizeof *rds);
+    int *node = malloc((size_t)k * sizeof *node);
+    int rc = rds && node ? 0 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int i = 0; i < k && !rc; i++) {
         struct reader *rd = &rds[i];
+        rd->done = true;
+        if (i >= NPARTS)
+            continue;
+        rd->done = false;
         rd->run = &r->runs[i];
         if (rec_alloc(&rd->h, r->plan->nkeys) < 0) {
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -730,28 +775,45 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
         }
         rd->p = rd->run->mem.p;
         rd->end = rd->p + rd->run->mem.len;
-        if ((rc = reader_next(o, rd, err)))
-            break;
-        if (!rd->done)
-            heap[n++] = rd;
+        rc = reader_next(o, rd, err);
     }
-    for (size_t i = n; i-- > 0 && !rc;)
-        sift_down(o, heap, n, i);
-    while (n && !rc) {
-        struct reader *rd = heap[0];
+    struct tree t = {.o = o, .rds = rds, .k = k, .node = node};
+    if (!rc) {
+        /* build: every inner node starts empty (-1), then each leaf plays */
+        for (int i = 0; i < k; i++)
+            node[i] = -1;
+        for (int i = 0; i < k; i++) {
+            int w = i;
+            for (int n = (i + k) / 2; n > 0; n /= 2) {
+                if (node[n] == -1) {
+                    node[n] = w;
+                    w = -2; /* parked: this leaf waits for its sibling */
+                    break;
+                }
+                if (beats(&t, node[n], w)) {
+                    int l = w;
+                    w = node[n];
+                    node[n] = l;
+                }
+            }
+            if (w != -2)
+                node[0] = w;
+        }
+    }
+    while (!rc && node[0] >= 0 && !rds[node[0]].done) {
+        int w = node[0];
+        struct reader *rd = &rds[w];
         outsink_raw(out, rd->h.row, rd->h.rowlen);
         if ((rc = reader_next(o, rd, err)))
             break;
-        if (rd->done)
-            heap[0] = heap[--n];
-        sift_down(o, heap, n, 0);
+        replay(&t, w);
     }
-    for (int i = 0; rds && i < NPARTS; i++) {
+    for (int i = 0; rds && i < k; i++) {
         rec_free(&rds[i].h);
         free(rds[i].buf);
     }
     free(rds);
-    free(heap);
+    free(node);
     return rc;
 }
 

@@ -159,8 +159,21 @@ uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g) { return t->group
 
 void hashtab_clear(struct hashtab *t)
 {
-    if (t->slots)
+    /* an index much larger than its last fill would make every clear (and
+     * every probe's cache footprint) pay for a size it no longer needs */
+    size_t fit = HASHTAB_INITIAL;
+    while (fit < 2 * t->ngroups)
+        fit *= 2;
+    if (t->slots && t->mask + 1 > 4 * fit) {
+        struct slot *s = bigmem_alloc(fit * sizeof *s);
+        if (s) {
+            bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
+            t->slots = s;
+            t->mask = fit - 1;
+        }
+    } else if (t->slots) {
         memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
+    }
     t->ngroups = 0;
     t->used = 0;
 }
