@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "../io/spillfile.h"
@@ -29,8 +30,78 @@
  * PCSV_AGG_FLUSH_SMALL override them, for measuring. */
 #define FLUSH_GROUPS ((size_t)2 << 20)
 #define FLUSH_SMALL ((size_t)32 << 10)
-/* A spilled run is written in blocks of about this size. */
-#define RUN_BLOCK ((size_t)64 << 10)
+
+/* Append-only chains of mapped segments: blocks and runs of rows live in
+ * them, so memory handed back by a finished partition goes back to the
+ * system at once (no heap to fragment) and nothing is ever copied to grow. */
+#define SEG_BYTES ((size_t)1 << 20)
+
+struct seg {
+    struct seg *next;
+    size_t len, cap, map; /* map: bytes mapped, this header included */
+    uint8_t data[];
+};
+
+struct segs {
+    struct seg *head, *tail;
+    size_t bytes;
+};
+
+/* Room for n bytes at the end of s (a new segment if the last has less);
+ * segs_commit then keeps them. NULL on ENOMEM. */
+static uint8_t *segs_room(struct segs *s, size_t n)
+{
+    if (!s->tail || s->tail->cap - s->tail->len < n) {
+        size_t map = sizeof(struct seg) + n > SEG_BYTES ? sizeof(struct seg) + n : SEG_BYTES;
+        map = (map + 4095) & ~(size_t)4095;
+        struct seg *g = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (g == MAP_FAILED)
+            return NULL;
+        g->next = NULL;
+        g->len = 0;
+        g->map = map;
+        g->cap = map - sizeof *g;
+        if (s->tail)
+            s->tail->next = g;
+        else
+            s->head = g;
+        s->tail = g;
+    }
+    return s->tail->data + s->tail->len;
+}
+
+static void segs_commit(struct segs *s, size_t n)
+{
+    s->tail->len += n;
+    s->bytes += n;
+}
+
+/* The first segment, taken off s (the caller frees it with seg_free). */
+static struct seg *segs_pop(struct segs *s)
+{
+    struct seg *g = s->head;
+    if (g) {
+        s->head = g->next;
+        if (!s->head)
+            s->tail = NULL;
+        s->bytes -= g->len;
+        g->next = NULL;
+    }
+    return g;
+}
+
+static void seg_free(struct seg *g)
+{
+    if (g)
+        munmap(g, g->map);
+}
+
+static void segs_free(struct segs *s)
+{
+    struct seg *g;
+    while ((g = segs_pop(s)))
+        seg_free(g);
+}
 
 /* A sorted run of rendered rows: in memory (mem), or in file. Record:
  * varint length, the first key's 8-byte order-preserving image, then per key (varint length, bytes); for a --sort result
@@ -38,18 +109,19 @@
  * (text) varint length and bytes; then varint length and the row's
  * bytes in the output format. */
 struct run {
-    struct aggstate_buf mem;
+    struct segs mem;
     struct spillfile *file;
     bool sort_numeric; /* how its rows were sorted */
     bool empty;
 };
 
+/* A partition's blocks: in memory as (u32 length, block) in segments;
+ * spilled, a segment at a time as one spill block. */
 struct rpart {
     pthread_mutex_t mu;
-    struct aggstate_buf *blocks; /* in memory */
-    size_t nblocks, capblocks;
-    struct spillfile *file; /* spilled blocks */
-    size_t nrec;            /* records in all its blocks: at most its groups */
+    struct segs blocks;
+    struct spillfile *file;
+    size_t nrec; /* records in all its blocks: at most its groups */
 };
 
 struct aggradix {
@@ -121,12 +193,10 @@ void aggradix_destroy(struct aggradix *r)
         return;
     for (int i = 0; i < NPARTS; i++) {
         struct rpart *p = &r->parts[i];
-        for (size_t b = 0; b < p->nblocks; b++)
-            free(p->blocks[b].p);
-        free(p->blocks);
+        segs_free(&p->blocks);
         spillfile_destroy(p->file);
         pthread_mutex_destroy(&p->mu);
-        free(r->runs[i].mem.p);
+        segs_free(&r->runs[i].mem);
         spillfile_destroy(r->runs[i].file);
     }
     free(r->key_numeric);
@@ -150,24 +220,22 @@ static int spill_blocks(struct aggradix *r)
     for (int i = 0; i < NPARTS && !rc; i++) {
         struct rpart *p = &r->parts[i];
         pthread_mutex_lock(&p->mu);
-        struct aggstate_buf *bl = p->blocks;
-        size_t n = p->nblocks;
-        p->blocks = NULL;
-        p->nblocks = p->capblocks = 0;
-        if (n && !p->file) {
+        struct segs taken = p->blocks;
+        p->blocks = (struct segs){0};
+        if (taken.head && !p->file) {
             struct pcsv_error e = {0};
             if (!(p->file = spillfile_create(r->tmpdir, &e)))
                 rc = keep_error(r, &e);
         }
         pthread_mutex_unlock(&p->mu);
-        for (size_t b = 0; b < n; b++) {
+        struct seg *g;
+        while ((g = segs_pop(&taken))) {
             struct pcsv_error e = {0};
-            if (!rc && spillfile_put(p->file, bl[b].p, bl[b].len, &e))
+            if (!rc && spillfile_put(p->file, g->data, g->len, &e))
                 rc = keep_error(r, &e);
-            atomic_fetch_sub(&r->block_mem, bl[b].len);
-            free(bl[b].p);
+            atomic_fetch_sub(&r->block_mem, g->len);
+            seg_free(g);
         }
-        free(bl);
     }
     uint64_t total = 0;
     for (int i = 0; i < NPARTS; i++)
@@ -199,24 +267,16 @@ static int flush(struct aggradix *r, struct agg_part *a)
         struct aggstate_buf *b = &bufs[i];
         if (!b->len)
             continue;
-        uint8_t *q = realloc(b->p, b->len); /* blocks live long: no slack */
-        if (q)
-            b->p = q;
         struct rpart *p = &r->parts[i];
         pthread_mutex_lock(&p->mu);
-        if (p->nblocks == p->capblocks) {
-            size_t nc = p->capblocks ? p->capblocks * 2 : 8;
-            struct aggstate_buf *nb = realloc(p->blocks, nc * sizeof *nb);
-            if (nb) {
-                p->blocks = nb;
-                p->capblocks = nc;
-            }
-        }
-        if (p->nblocks < p->capblocks) {
+        uint8_t *q = segs_room(&p->blocks, 4 + b->len);
+        if (q) {
+            uint32_t l = (uint32_t)b->len;
+            memcpy(q, &l, 4);
+            memcpy(q + 4, b->p, b->len);
+            segs_commit(&p->blocks, 4 + b->len);
             p->nrec += b->nrec;
-            p->blocks[p->nblocks++] = *b;
-            total += b->len;
-            b->p = NULL;
+            total += 4 + b->len;
         } else {
             rc = nomem(r);
         }
@@ -297,11 +357,13 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     size_t need = 18 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
     for (int k = 0; k < p->nkeys; k++)
         need += 10 + row->klen[k];
-    struct aggstate_buf *b = &f->run->mem;
-    if (f->failed || !grow(b, need + 10)) {
+    uint8_t *q = f->failed ? NULL : segs_room(&f->run->mem, need + 10);
+    if (!q) {
         f->failed = true;
         return;
     }
+    /* written as a buffer over the room, committed at the end */
+    struct aggstate_buf bb = {.p = q, .len = 0, .cap = need + 10}, *b = &bb;
     size_t at = b->len;
     b->len += 5; /* the record's length, as a fixed 5-byte varint */
     memcpy(b->p + b->len, &row->key_prefix, 8);
@@ -331,29 +393,23 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     uint64_t len = b->len - at - 5;
     for (int i = 0; i < 5; i++, len >>= 7)
         b->p[at + i] = (uint8_t)((len & 0x7f) | (i < 4 ? 0x80 : 0));
+    segs_commit(&f->run->mem, b->len);
 }
 
-/* Write a run's records to a temporary file in blocks of whole records. */
+/* Write a run's segments (whole records each) to a temporary file. */
 static int spill_run(struct aggradix *r, struct run *run, struct pcsv_error *err)
 {
     if (!(run->file = spillfile_create(r->tmpdir, err)))
         return err->code;
-    const uint8_t *p = run->mem.p, *end = p + run->mem.len;
-    while (p < end) {
-        const uint8_t *q = p;
-        while (q < end && (size_t)(q - p) < RUN_BLOCK) {
-            const uint8_t *s = q;
-            uint64_t l = get_u(&s, end);
-            q = s + l;
-        }
-        if (spillfile_put(run->file, p, (size_t)(q - p), err))
-            return err->code;
-        p = q;
+    struct seg *g;
+    int rc = 0;
+    while ((g = segs_pop(&run->mem))) {
+        if (!rc && spillfile_put(run->file, g->data, g->len, err))
+            rc = err->code;
+        atomic_fetch_sub(&r->run_mem, g->len);
+        seg_free(g);
     }
-    atomic_fetch_sub(&r->run_mem, run->mem.len);
-    free(run->mem.p);
-    run->mem = (struct aggstate_buf){0};
-    return 0;
+    return rc;
 }
 
 /* The whole input's column facts, from the workers' partials (which keep
@@ -362,6 +418,26 @@ struct facts {
     int *scale;
     uint8_t *flags;
 };
+
+/* Decode the (u32 length, block) pairs of one segment into a. */
+static int decode_blocks(struct agg_part *a, const uint8_t *p, size_t n, struct pcsv_error *err)
+{
+    size_t o = 0;
+    while (o + 4 <= n) {
+        uint32_t l;
+        memcpy(&l, p + o, 4);
+        if (l > n - o - 4)
+            break;
+        int rc = aggstate_decode(a, p + o + 4, l, o + 4, err);
+        if (rc)
+            return rc;
+        o += 4 + (size_t)l;
+    }
+    if (o != n)
+        return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0, "corrupt aggregate state at byte %zu",
+                              o);
+    return 0;
+}
 
 static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct pcsv_error *err)
 {
@@ -376,11 +452,12 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
     size_t most = r->cfg.memory_limit / 4 / 128, n = rp->nrec < most ? rp->nrec : most;
     if (agg_part_reserve(a, n) < 0)
         rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-    for (size_t b = 0; b < rp->nblocks && !rc; b++) {
-        rc = aggstate_decode(a, rp->blocks[b].p, rp->blocks[b].len, 0, err);
-        atomic_fetch_sub(&r->block_mem, rp->blocks[b].len);
-        free(rp->blocks[b].p);
-        rp->blocks[b].p = NULL;
+    struct seg *g;
+    while ((g = segs_pop(&rp->blocks))) {
+        if (!rc)
+            rc = decode_blocks(a, g->data, g->len, err);
+        atomic_fetch_sub(&r->block_mem, g->len);
+        seg_free(g);
     }
     if (rp->file && !rc) {
         struct spillcur cur = {0};
@@ -388,7 +465,7 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
         size_t cap = 0, len;
         int got;
         while ((got = spillfile_get(rp->file, &cur, &buf, &cap, &len, err)) == 1) {
-            if ((rc = aggstate_decode(a, buf, len, 0, err)))
+            if ((rc = decode_blocks(a, buf, len, err)))
                 break;
         }
         if (got < 0 && !rc)
@@ -421,15 +498,9 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
         outsink_abort(f.sink);
     }
     agg_part_destroy(a);
-    if (!rc && run->mem.len) {
-        uint8_t *q = realloc(run->mem.p, run->mem.len);
-        if (q) {
-            run->mem.p = q;
-            run->mem.cap = run->mem.len;
-        }
-        if (atomic_fetch_add(&r->run_mem, run->mem.len) + run->mem.len > r->run_budget)
-            rc = spill_run(r, run, err);
-    }
+    if (!rc && run->mem.bytes &&
+        atomic_fetch_add(&r->run_mem, run->mem.bytes) + run->mem.bytes > r->run_budget)
+        rc = spill_run(r, run, err);
     return rc;
 }
 
@@ -585,6 +656,7 @@ static int rec_cmp(const struct order *o, struct rec *a, struct rec *b)
 /* A run being read: its current block and next record. */
 struct reader {
     struct run *run;
+    struct seg *seg; /* in memory: the segment being read */
     const uint8_t *p, *end;
     struct spillcur cur;
     uint8_t *buf;
@@ -618,8 +690,14 @@ static int reader_next(const struct order *o, struct reader *rd, struct pcsv_err
 {
     while (rd->p >= rd->end) {
         if (!rd->run->file) {
-            rd->done = true;
-            return 0;
+            rd->seg = rd->seg ? rd->seg->next : rd->run->mem.head;
+            if (!rd->seg) {
+                rd->done = true;
+                return 0;
+            }
+            rd->p = rd->seg->data;
+            rd->end = rd->p + rd->seg->len;
+            continue;
         }
         size_t len;
         int got = spillfile_get(rd->run->file, &rd->cur, &rd->buf, &rd->cap, &len, err);
@@ -673,8 +751,18 @@ static int resort_run(const struct order *o, struct run *run, struct pcsv_error 
         spillfile_destroy(run->file);
         run->file = NULL;
     } else {
-        all = run->mem;
-        run->mem = (struct aggstate_buf){0};
+        struct seg *g;
+        while ((g = segs_pop(&run->mem))) {
+            if (!grow(&all, g->len)) {
+                seg_free(g);
+                segs_free(&run->mem);
+                free(all.p);
+                return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            }
+            memcpy(all.p + all.len, g->data, g->len);
+            all.len += g->len;
+            seg_free(g);
+        }
     }
     size_t n = 0;
     for (const uint8_t *p = all.p, *e = all.p + all.len; p < e; n++) {
@@ -694,16 +782,19 @@ static int resort_run(const struct order *o, struct run *run, struct pcsv_error 
         p = rec_decode(o, &recs[i], p, all.p + all.len);
         idx[i] = i;
     }
-    struct aggstate_buf sorted = {0};
+    struct segs sorted = {0};
     if (!rc) {
         struct sortctx c = {o, recs};
         qsort_r(idx, n, sizeof *idx, cmp_idx, &c);
-        if (!grow(&sorted, all.len + 1))
-            rc = -1;
         for (size_t i = 0; i < n && !rc; i++) {
             size_t l = (size_t)(recs[idx[i]].end - recs[idx[i]].start);
-            memcpy(sorted.p + sorted.len, recs[idx[i]].start, l);
-            sorted.len += l;
+            uint8_t *q = segs_room(&sorted, l);
+            if (!q) {
+                rc = -1;
+                break;
+            }
+            memcpy(q, recs[idx[i]].start, l);
+            segs_commit(&sorted, l);
         }
     }
     for (size_t i = 0; recs && i < n; i++)
@@ -773,8 +864,6 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
             break;
         }
-        rd->p = rd->run->mem.p;
-        rd->end = rd->p + rd->run->mem.len;
         rc = reader_next(o, rd, err);
     }
     struct tree t = {.o = o, .rds = rds, .k = k, .node = node};
@@ -885,11 +974,11 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     phase("finish");
     struct order o = {.plan = p, .key_numeric = r->key_numeric, .sort_numeric = true};
     for (int i = 0; i < NPARTS; i++)
-        if (!r->runs[i].empty && (r->runs[i].mem.len || r->runs[i].file))
+        if (!r->runs[i].empty && (r->runs[i].mem.bytes || r->runs[i].file))
             o.sort_numeric &= r->runs[i].sort_numeric;
     if (p->sort_col >= p->nkeys)
         for (int i = 0; i < NPARTS && !rc; i++)
-            if ((r->runs[i].mem.len || r->runs[i].file) &&
+            if ((r->runs[i].mem.bytes || r->runs[i].file) &&
                 r->runs[i].sort_numeric != o.sort_numeric)
                 rc = resort_run(&o, &r->runs[i], err);
     if (rc)
