@@ -350,6 +350,21 @@ void agg_part_reset(struct agg_part *a)
     a->qkinds = 0;
 }
 
+void agg_part_trim(struct agg_part *a)
+{
+    agg_part_reset(a);
+    hashtab_clear(a->ht); /* a second clear of an empty table shrinks its index */
+    bigmem_free(a->recs, a->cap * a->rec_size);
+    a->recs = NULL;
+    a->cap = 0;
+    ensure_groups(a, 64);
+    free(a->qv);
+    free(a->qbig);
+    a->qv = NULL;
+    a->qbig = NULL;
+    a->capqv = a->capqbig = 0;
+}
+
 size_t agg_part_bytes(const struct agg_part *a)
 {
     const struct agg_plan *p = a->plan;

@@ -144,6 +144,8 @@ int agg_part_reserve(struct agg_part *p, size_t n);
  * keeping the memory and the whole-input facts: column scales, whether
  * reals or text were seen, and which key columns are all numbers. */
 void agg_part_reset(struct agg_part *p);
+/* agg_part_reset, and give back the room the groups had. */
+void agg_part_trim(struct agg_part *p);
 /* Whether every value of key column k added to p so far was a number or
  * empty. */
 bool agg_part_key_numeric(const struct agg_part *p, int k);

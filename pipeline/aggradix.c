@@ -176,8 +176,8 @@ struct aggradix *aggradix_create(const struct agg_plan *plan, const struct aggra
     r->worker_groups = env && atol(env) > 0 ? (size_t)atol(env) : FLUSH_GROUPS;
     env = getenv("PCSV_AGG_FLUSH_SMALL");
     r->worker_groups_small = env && atol(env) > 0 ? (size_t)atol(env) : FLUSH_SMALL;
-    r->block_budget = lim / 2;
-    r->run_budget = lim / 2;
+    r->block_budget = lim / 4;
+    r->run_budget = lim / 4;
     for (int i = 0; i < NPARTS; i++)
         pthread_mutex_init(&r->parts[i].mu, NULL);
     pthread_mutex_init(&r->spill_mu, NULL);
@@ -396,7 +396,11 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     segs_commit(&f->run->mem, b->len);
 }
 
-/* Write a run's segments (whole records each) to a temporary file. */
+/* Write a run's records to a temporary file, in spill blocks of whole
+ * records of about RUN_BLOCK bytes: the merge holds one block of every
+ * run at once. */
+#define RUN_BLOCK ((size_t)64 << 10)
+
 static int spill_run(struct aggradix *r, struct run *run, struct pcsv_error *err)
 {
     if (!(run->file = spillfile_create(r->tmpdir, err)))
@@ -404,8 +408,18 @@ static int spill_run(struct aggradix *r, struct run *run, struct pcsv_error *err
     struct seg *g;
     int rc = 0;
     while ((g = segs_pop(&run->mem))) {
-        if (!rc && spillfile_put(run->file, g->data, g->len, err))
-            rc = err->code;
+        const uint8_t *p = g->data, *end = p + g->len;
+        while (p < end && !rc) {
+            const uint8_t *q = p;
+            while (q < end && (size_t)(q - p) < RUN_BLOCK) {
+                const uint8_t *t = q;
+                uint64_t l = get_u(&t, end);
+                q = t + l;
+            }
+            if (spillfile_put(run->file, p, (size_t)(q - p), err))
+                rc = err->code;
+            p = q;
+        }
         atomic_fetch_sub(&r->run_mem, g->len);
         seg_free(g);
     }
@@ -449,7 +463,8 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
     int rc = 0;
     /* its groups are at most its records; a table sized for them at once
      * never rehashes (bounded by a share of the memory limit) */
-    size_t most = r->cfg.memory_limit / 4 / 128, n = rp->nrec < most ? rp->nrec : most;
+    size_t jobs = (size_t)(r->cfg.jobs > 0 ? r->cfg.jobs : 1);
+    size_t most = r->cfg.memory_limit / 4 / jobs / 256, n = rp->nrec < most ? rp->nrec : most;
     if (agg_part_reserve(a, n) < 0)
         rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     struct seg *g;
@@ -928,11 +943,13 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
 {
     phase("start");
     const struct agg_plan *p = r->plan;
-    for (int w = 0; w < n; w++)
+    for (int w = 0; w < n; w++) {
         if (agg_part_groups(parts[w]) && flush(r, parts[w]) < 0) {
             *err = r->err;
             return err->code;
         }
+        agg_part_trim(parts[w]); /* empty from here on: give its room back */
+    }
     /* the whole input's facts */
     struct facts fx = {calloc((size_t)p->nvcols + 1, sizeof(int)),
                        calloc((size_t)p->nvcols + 1, 1)};

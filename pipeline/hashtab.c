@@ -170,6 +170,12 @@ void hashtab_clear(struct hashtab *t)
             bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
             t->slots = s;
             t->mask = fit - 1;
+            /* and the key arena and group list, sized for the same past */
+            free(t->groups);
+            free(t->arena);
+            t->groups = NULL;
+            t->arena = NULL;
+            t->capgroups = t->cap = 0;
         }
     } else if (t->slots) {
         memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
