@@ -43,6 +43,8 @@ static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const stru
 struct refagg {
     const struct agg_plan *plan;
     struct agg_part *part;
+    struct aggradix *radix;
+    uint64_t rows;
     struct agg_val *vals;
     const char *path;
     uint64_t line;
@@ -72,16 +74,20 @@ static int ref_row(void *ctx, const char *path, uint64_t line, const uint8_t *co
         }
     }
     int rc = agg_part_row(r->part, r->vals, 0, ref_bad, r);
+    if (rc == 0 && ++r->rows % SCAN_BATCH_ROWS == 0 && aggradix_maybe_flush(r->radix, r->part)) {
+        *r->err = *aggradix_error(r->radix);
+        return r->err->code;
+    }
     return rc < 0 ? PCSV_ENOMEM : rc > 0 ? PCSV_EDATA : 0;
 }
 
 static int run_ref(struct inputs *ins, const struct pcsv_opts *o, const struct agg_plan *plan,
-                   struct agg_part *part, struct pcsv_error *err)
+                   struct agg_part *part, struct aggradix *radix, struct pcsv_error *err)
 {
     struct agg_val *vals = calloc((size_t)plan->nsel + 1, sizeof *vals);
     if (!vals)
         return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-    struct refagg r = {.plan = plan, .part = part, .vals = vals, .err = err};
+    struct refagg r = {.plan = plan, .part = part, .radix = radix, .vals = vals, .err = err};
     int rc = refparse_inputs(ins->in, ins->n, o->delim, o->quote, ref_row, &r, err);
     free(vals);
     return rc;
@@ -160,23 +166,23 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
         goto out;
     }
+    size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
+    struct aggradix_cfg rcfg = {
+        .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
+    radix = aggradix_create(plan, &rcfg, &err);
+    if (!radix) {
+        rc = err.code;
+        goto out;
+    }
     if (o->ref_parser) {
         parts[0] = agg_part_create(plan);
         nparts = parts[0] ? 1 : 0;
-        rc = parts[0] ? run_ref(&ins, o, plan, parts[0], &err)
+        rc = parts[0] ? run_ref(&ins, o, plan, parts[0], radix, &err)
                       : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
     } else {
         struct pipeline_cfg cfg = opts_pipe_cfg(o);
         cfg.where = where;
         cfg.where_slots = wslots;
-        size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
-        struct aggradix_cfg rcfg = {
-            .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
-        radix = aggradix_create(plan, &rcfg, &err);
-        if (!radix) {
-            rc = err.code;
-            goto out;
-        }
         struct aggctx actx = {.plan = plan, .radix = radix};
         struct pipeline_consumer c = {.ctx = &actx,
                                       .nsel = plan->nsel,
@@ -206,14 +212,14 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    if (radix && aggradix_used(radix))
+    if (aggradix_used(radix))
         rc = aggradix_finish(radix, parts, nparts, out, &err);
     else
         rc = agg_result_write(parts, nparts, out, &err);
-    if (!rc && radix && aggradix_spilled(radix) && !o->quiet) {
+    if (!rc && aggradix_spilled(radix) && !o->quiet) {
         char a[32], b[32];
         human(a, sizeof a, aggradix_spilled(radix));
-        human(b, sizeof b, o->memory_limit ? o->memory_limit : default_memory_limit());
+        human(b, sizeof b, limit);
         fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(radix),
                 b);
     }
