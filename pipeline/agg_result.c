@@ -797,10 +797,9 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         }
         outsink_end_row(out);
         if (o->row) {
-            struct agg_result_row r = {
-                .key = rk,
-                .klen = rl,
-                .key_prefix = nk ? sort_prefix(&ki[(size_t)e * nk], numeric[0]) : 0};
+            struct agg_result_row r = {.key = rk, .klen = rl};
+            for (int k = 0; k < 2 && k < nk; k++)
+                r.key_prefix[k] = sort_prefix(&ki[(size_t)e * nk + k], numeric[k]);
             struct xnum x;
             for (int k = 0; k < nk; k++) {
                 rk[k] = ki[(size_t)e * nk + k].p;

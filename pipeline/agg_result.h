@@ -33,7 +33,7 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
 struct agg_result_row {
     const uint8_t *const *key; /* [nkeys] key values */
     const size_t *klen;
-    uint64_t key_prefix; /* an order-preserving image of the first key (key order) */
+    uint64_t key_prefix[2]; /* order-preserving images of the first two keys */
     /* --sort on a result column: its cell */
     bool sort_null;
     double sort_d;             /* numeric: the nearest double */

@@ -104,7 +104,7 @@ static void segs_free(struct segs *s)
 }
 
 /* A sorted run of rendered rows: in memory (mem), or in file. Record:
- * varint length, the first key's 8-byte order-preserving image, then per key (varint length, bytes); for a --sort result
+ * varint length, the first two keys' 8-byte order-preserving images, then per key (varint length, bytes); for a --sort result
  * column: null byte, then (numeric) the double and the exact value, or
  * (text) varint length and bytes; then varint length and the row's
  * bytes in the output format. */
@@ -354,7 +354,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     const struct agg_plan *p = f->r->plan;
     size_t rl;
     const void *rb = outsink_take(f->sink, &rl);
-    size_t need = 18 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
+    size_t need = 26 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
     for (int k = 0; k < p->nkeys; k++)
         need += 10 + row->klen[k];
     uint8_t *q = f->failed ? NULL : segs_room(&f->run->mem, need + 10);
@@ -366,8 +366,8 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     struct aggstate_buf bb = {.p = q, .len = 0, .cap = need + 10}, *b = &bb;
     size_t at = b->len;
     b->len += 5; /* the record's length, as a fixed 5-byte varint */
-    memcpy(b->p + b->len, &row->key_prefix, 8);
-    b->len += 8;
+    memcpy(b->p + b->len, row->key_prefix, 16);
+    b->len += 16;
     for (int k = 0; k < p->nkeys; k++) {
         put_u(b, row->klen[k]);
         memcpy(b->p + b->len, row->key[k], row->klen[k]);
@@ -545,7 +545,7 @@ static int finish_worker(void *ctx, int t)
 /* A record of a run, decoded for comparing. */
 struct rec {
     const uint8_t *start, *end; /* the whole record */
-    uint64_t prefix;
+    uint64_t prefix[2];
     uint8_t *kparsed; /* numeric key k parsed into kd, kn yet */
     const uint8_t **kp;
     size_t *kl;
@@ -575,8 +575,8 @@ static const uint8_t *rec_decode(const struct order *o, struct rec *h, const uin
     uint64_t len = get_u(&p, end);
     const uint8_t *e = p + len;
     h->end = e;
-    memcpy(&h->prefix, p, 8);
-    p += 8;
+    memcpy(h->prefix, p, 16);
+    p += 16;
     for (int k = 0; k < plan->nkeys; k++) {
         h->kl[k] = get_u(&p, e);
         h->kp[k] = p;
@@ -614,6 +614,8 @@ static void key_parse(struct rec *h, int k)
 
 static int key_cmp(const struct order *o, struct rec *a, struct rec *b, int k)
 {
+    if (a->kl[k] == b->kl[k] && memcmp(a->kp[k], b->kp[k], a->kl[k]) == 0)
+        return 0; /* the same bytes: equal whichever way the column compares */
     if (!a->kl[k] || !b->kl[k])
         return (a->kl[k] != b->kl[k]) ? (a->kl[k] ? -1 : 1) : 0;
     int r = 0;
@@ -658,9 +660,13 @@ static int rec_cmp(const struct order *o, struct rec *a, struct rec *b)
         if (r)
             return p->sort_desc ? -r : r;
     }
-    if (a->prefix != b->prefix) /* key order decided by the first key's image */
-        return a->prefix < b->prefix ? -1 : 1;
+    /* key order: decided by the first key's image when they differ; the
+     * second key's image too once the first keys are equal */
+    if (a->prefix[0] != b->prefix[0])
+        return a->prefix[0] < b->prefix[0] ? -1 : 1;
     for (int k = 0; k < nk; k++) {
+        if (k == 1 && a->prefix[1] != b->prefix[1])
+            return a->prefix[1] < b->prefix[1] ? -1 : 1;
         int r = key_cmp(o, a, b, k);
         if (r)
             return r;
