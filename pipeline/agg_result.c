@@ -766,6 +766,8 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         names[nk + i] = p->specs[i].name;
     if (!o->row)
         outsink_header(out, names, nk + p->nspecs);
+    else /* rows for a run: jsonl still needs the keys */
+        outsink_names(out, names, nk + p->nspecs);
 
     for (size_t oi = 0; oi < ng; oi++) {
         uint32_t e = order[oi];
