@@ -31,8 +31,8 @@ run aggregate sales.csv -o "$TMP/x.csv.zst" --compress-level 5
 echo "--- later versions"
 run count sales.csv --range 0:100
 run count sales.csv --range=0:100
-run aggregate sales.csv --memory-limit 1G
-run aggregate sales.csv --tmpdir /tmp
+run count sales.csv --memory-limit 1G
+run filter sales.csv --tmpdir /tmp
 run aggregate sales.csv --partial
 run merge a.part b.part
 run dump a.part
