@@ -318,7 +318,11 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
 /* Free what the groups' records point to (strings, real accumulators). */
 static void free_group_heap(struct agg_part *a)
 {
+    /* (a table that ran out of memory may know one group more than it has
+     * records for) */
     size_t ng = a->ht ? hashtab_size(a->ht) : 0;
+    if (ng > a->cap)
+        ng = a->cap;
     for (int i = 0; a->vs && a->recs && i < a->plan->nvcols; i++) {
         const struct vstate *s = &a->vs[i];
         for (size_t g = 0; g < ng; g++) {
@@ -342,7 +346,7 @@ void agg_part_reset(struct agg_part *a)
 {
     free_group_heap(a);
     size_t ng = hashtab_size(a->ht);
-    memset(a->recs, 0, ng * a->rec_size);
+    memset(a->recs, 0, (ng < a->cap ? ng : a->cap) * a->rec_size);
     hashtab_clear(a->ht);
     if (a->pairs)
         hashtab_clear(a->pairs);
@@ -1023,6 +1027,15 @@ int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *npart
     int ninto = 0;
     for (; into && ninto < n && (into[ninto] = agg_part_create(plan)); ninto++)
         ;
+    /* each partition's table sized once: the workers usually meet the same
+     * keys, so the largest worker's share (and a quarter more) is the
+     * likely size; more just grows the table as usual */
+    size_t most = 0;
+    for (int i = 0; i < n; i++)
+        if (agg_part_groups(parts[i]) > most)
+            most = agg_part_groups(parts[i]);
+    for (int i = 0; i < ninto; i++)
+        agg_part_reserve(into[i], most / (size_t)n + most / (size_t)n / 4 + 64);
     /* the sources are only read from now on: free their lookup indexes (a
      * third of their memory with many groups) before the copies grow */
     for (int i = 0; i < n; i++)

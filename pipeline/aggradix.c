@@ -52,7 +52,12 @@ struct segs {
 static uint8_t *segs_room(struct segs *s, size_t n)
 {
     if (!s->tail || s->tail->cap - s->tail->len < n) {
-        size_t map = sizeof(struct seg) + n > SEG_BYTES ? sizeof(struct seg) + n : SEG_BYTES;
+        /* 64 KiB first, doubling to SEG_BYTES: a hundred partitions with a
+         * few blocks each do not map a hundred MiB */
+        size_t seg = s->tail && s->tail->map < SEG_BYTES ? 2 * s->tail->map : SEG_BYTES;
+        if (!s->tail)
+            seg = SEG_BYTES / 16;
+        size_t map = sizeof(struct seg) + n > seg ? sizeof(struct seg) + n : seg;
         map = (map + 4095) & ~(size_t)4095;
         struct seg *g = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (g == MAP_FAILED)

@@ -631,6 +631,25 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
     return 0;
 }
 
+/* A group key as the plan makes them: empty without keys, the value with
+ * one, (u32 length, bytes) per key column with several. */
+static bool key_ok(const struct agg_plan *plan, const uint8_t *key, size_t klen)
+{
+    if (plan->nkeys <= 1)
+        return plan->nkeys == 1 || klen == 0;
+    size_t o = 0;
+    for (int k = 0; k < plan->nkeys; k++) {
+        uint32_t l;
+        if (klen - o < 4)
+            return false;
+        memcpy(&l, key + o, 4);
+        if (l > klen - o - 4)
+            return false;
+        o += 4 + (size_t)l;
+    }
+    return o == klen;
+}
+
 int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t base,
                     struct pcsv_error *err)
 {
@@ -688,6 +707,11 @@ int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t bas
         uint64_t count = get_u(rp);
         if (rp->bad || count > INT64_MAX) {
             r.p = rp->p;
+            r.bad = true;
+            break;
+        }
+        if (!key_ok(plan, key, klen)) {
+            r.p = w[iw - 1].key;
             r.bad = true;
             break;
         }
