@@ -25,6 +25,9 @@
 # into BENCH_DIR/node with npm at the version pinned in ../shared/bench/setup-peers.sh,
 # as compare.sh does on first use; NO_INSTALL=1 skips DuckDB instead.
 #
+# A WARN line follows the table for a size during whose runs other processes used more than
+# BUSY_PCT (default 10) % of the machine's CPU (from /proc/stat, minus the runs' own CPU).
+#
 # Environment: BENCH_DIR (default /work/benchdata), ROWS, RUNS (default 3), JOBS (default 2).
 # Exit 1 if pcsv fails or an output is wrong, 2 on a setup error; timings never fail it.
 set -u
@@ -143,16 +146,22 @@ command -v node > /dev/null || DUCK=
 T=$(mktemp -d "$BENCH_DIR/groups-growth.XXXXXX") || die "cannot create a scratch directory"
 trap 'rm -rf "$T"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# timed OUT CMD...: one run; appends "wall_s rss_kib" to $T/times.<basename OUT>; 1 on failure
+# machine-wide busy clock ticks, all CPUs (/proc/stat)
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+HZ=$(getconf CLK_TCK) NCPU=$(nproc)
+# timed OUT CMD...: one run; appends "wall_s rss_kib foreign_pct" to $T/times.<basename OUT>
+# (foreign_pct: CPU time of OTHER processes during the run, in % of the machine); 1 on failure
 timed() {
-    local out=$1 t0 t1; shift
-    t0=$(date +%s.%N)
-    if ! /usr/bin/time -o "$T/time" -f '%e %M' "$@" > "$T/stdout" 2> "$T/err"; then
+    local out=$1 t0 t1 b0 b1; shift
+    b0=$(busy) t0=$(date +%s.%N)
+    if ! /usr/bin/time -o "$T/time" -f '%e %M %U %S' "$@" > "$T/stdout" 2> "$T/err"; then
         echo "groups-growth.sh: failed: $*" >&2; tail -n 5 "$T/err" >&2; return 1
     fi
-    t1=$(date +%s.%N)
+    t1=$(date +%s.%N) b1=$(busy)
     # %e has 1/100 s resolution: the wall clock is taken around it with nanoseconds
-    awk -v a="$t0" -v b="$t1" '{ printf "%.3f %s\n", b - a, $2 }' "$T/time" | tail -n 1 >> "$T/times.$(basename "$out")"
+    tail -n 1 "$T/time" | awk -v a="$t0" -v b="$t1" -v ticks=$((b1 - b0)) -v hz="$HZ" -v c="$NCPU" '
+        { w = b - a; f = ticks / hz - ($3 + $4); if (f < 0) f = 0
+          printf "%.3f %s %.0f\n", w, $2, 100 * f / (w * c) }' >> "$T/times.$(basename "$out")"
 }
 # check OUT G: min(G, ROWS) groups, counts adding up to ROWS (column 2 is the count)
 check() {
@@ -160,8 +169,7 @@ check() {
     awk -F, -v want="$want" -v rows="$ROWS" 'NR > 1 { n++; s += $2 }
         END { if (n != want || s != rows) { printf "%d groups (want %d), counts add up to %d (want %d)\n", n, want, s, rows; exit 1 } }' "$1"
 }
-fail=0
-declare -a lines
+fail=0 lines=() warns=()
 for g in $SIZES; do
     f=$(datafile "$g")
     rm -f "$T"/times.*
@@ -199,6 +207,9 @@ for g in $SIZES; do
         dw=failed
     fi
     lines+=("| $g | $pw | $pm | $dw | $dm | $ratio |")
+    busiest=$(cat "$T"/times.* 2> /dev/null | awk '$3 > m { m = $3 } END { print m + 0 }')
+    [ "$busiest" -le "${BUSY_PCT:-10}" ] ||
+        warns+=("WARN G=$g: other processes used up to $busiest% of the machine's CPU during these runs: rerun before trusting the times")
     echo "G=$g: pcsv $pw s / $pm MiB, DuckDB $dw s / $dm MiB" >&2
 done
 rm -f "$T"/*.csv
@@ -209,4 +220,5 @@ echo
 echo "| groups | pcsv s | pcsv MiB | DuckDB s | DuckDB MiB | ratio |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${lines[@]}"
+[ ${#warns[@]} = 0 ] || { echo; printf '%s\n' "${warns[@]}"; }
 exit $fail

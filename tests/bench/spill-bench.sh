@@ -18,6 +18,9 @@
 # or when pcsv fails. A binary that rejects --memory-limit (exit 2, as before issue 13)
 # gets "not supported" for the limited lines, and only the in-memory run is timed.
 #
+# A WARN line says when other processes used more than BUSY_PCT (default 10) % of the
+# machine's CPU during a run (from /proc/stat, minus the run's own CPU).
+#
 # Environment: BIG (default $BENCH_DIR/big.csv; generated with the shared kit's
 # `gencsv 20000000 42` if missing), BENCH_DIR (default /work/benchdata), RUNS (default 3),
 # JOBS (default 2), LIMIT (default 256M), RSS_MAX (default 320), RATIO_MAX (default 2.5),
@@ -75,14 +78,23 @@ else
 fi
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# run NAME ARGS...: one timed run; appends "wall rss_kib md5" to $T/NAME.runs, keeps stderr
+# machine-wide busy clock ticks, all CPUs (/proc/stat)
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+HZ=$(getconf CLK_TCK) NCPU=$(nproc)
+# run NAME ARGS...: one timed run; appends "wall rss_kib md5 foreign_pct" to $T/NAME.runs
+# (foreign_pct: CPU time of OTHER processes during the run, in % of the machine); keeps stderr
 run() {
-    local name=$1; shift
-    if ! /usr/bin/time -o "$T/time" -f '%e %M' "$PCSV" "$@" > "$T/$name.out" 2> "$T/$name.err"; then
+    local name=$1 b0 b1; shift
+    b0=$(busy)
+    if ! /usr/bin/time -o "$T/time" -f '%e %M %U %S' "$PCSV" "$@" > "$T/$name.out" 2> "$T/$name.err"; then
         echo "spill-bench.sh: $name run failed: $PCSV $*" >&2; tail -n 5 "$T/$name.err" >&2
         return 1
     fi
-    echo "$(tail -n 1 "$T/time") $(md5sum < "$T/$name.out" | cut -d' ' -f1)" >> "$T/$name.runs"
+    b1=$(busy)
+    tail -n 1 "$T/time" | awk -v md5="$(md5sum < "$T/$name.out" | cut -d' ' -f1)" \
+        -v ticks=$((b1 - b0)) -v hz="$HZ" -v c="$NCPU" '
+        { f = ticks / hz - ($3 + $4); if (f < 0) f = 0
+          printf "%s %s %s %.0f\n", $1, $2, md5, ($1 > 0) ? 100 * f / ($1 * c) : 0 }' >> "$T/$name.runs"
     rm -f "$T/$name.out"
 }
 fails=() warns=()
@@ -137,6 +149,9 @@ elif [ -s "$T/lim.runs" ]; then
         fails+=("FAIL: --memory-limit $LIMIT takes ${ratio}x the in-memory time, > ${RATIO_MAX}x")
     [ -n "$spilled" ] || warns+=("WARN: no 'pcsv: spilled' line on stderr with --memory-limit $LIMIT")
 fi
+busiest=$(cat "$T"/*.runs 2> /dev/null | awk '$4 > m { m = $4 } END { print m + 0 }')
+[ "$busiest" -le "${BUSY_PCT:-10}" ] ||
+    warns+=("WARN: other processes used up to $busiest% of the machine's CPU during these runs: rerun before trusting the times")
 echo
 [ ${#warns[@]} = 0 ] || printf '%s\n' "${warns[@]}"
 if [ ${#fails[@]} = 0 ]; then
