@@ -39,8 +39,15 @@ export RUNS=${RUNS:-3} IDLE_WAIT=${IDLE_WAIT:-60}
 export FILES=${FILES:-big}
 F=${FILES%% *}   # the first file's results are checked
 TSV=$BENCH_DIR/results/anchors.tsv
-OUT=$(mktemp) || exit 2
-trap 'rm -f "$OUT"' EXIT
+T=$(mktemp -d) || exit 2
+trap 'rm -rf "$T"' EXIT
+OUT=$T/compare.out
+die() { echo "groups-compare.sh: $*" >&2; exit 2; }
+# Run a private copy: the binary under test may be rebuilt while this runs (a shared tree's
+# make), and Q3 and Q6 of two different builds would prove nothing.
+cp -- "$PCSV" "$T/pcsv" || die "cannot copy $PCSV"
+BIN="$PCSV ($(date -u -r "$PCSV" +%H:%M:%S) UTC, md5 $(md5sum < "$T/pcsv" | cut -c1-12))"
+PCSV=$T/pcsv
 
 start=$(date +%s)
 bash "$CMP" "$PCSV" "Q3 Q6" | tee "$OUT"
@@ -79,6 +86,8 @@ ratio() { awk -v d="$1" -v p="$2" 'BEGIN { if (d == "-" || p == "-" || p + 0 == 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
 fails=() warns=()
+echo
+echo "pcsv: $BIN"
 echo
 echo "| $F.csv, 2 threads | pcsv s | pcsv MiB | DuckDB s | DuckDB MiB | DuckDB s / pcsv s | bar | pcsv answer |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -145,6 +145,11 @@ command -v node > /dev/null || DUCK=
 # ---------------------------------------------------------------- timing
 T=$(mktemp -d "$BENCH_DIR/groups-growth.XXXXXX") || die "cannot create a scratch directory"
 trap 'rm -rf "$T"' EXIT
+# Run a private copy: the binary under test may be rebuilt while this runs (a shared tree's
+# make), and a table of two different builds would prove nothing.
+cp -- "$PCSV" "$T/pcsv" || die "cannot copy $PCSV"
+BIN="$PCSV ($(date -u -r "$PCSV" +%H:%M:%S) UTC, md5 $(md5sum < "$T/pcsv" | cut -c1-12))"
+PCSV=$T/pcsv
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # machine-wide busy clock ticks, all CPUs (/proc/stat)
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -215,6 +220,7 @@ done
 rm -f "$T"/*.csv
 
 echo
+echo "pcsv: $BIN"
 echo "$ROWS rows \`k,v\`, \`aggregate --by k --agg count,sum:v --jobs $JOBS\` against DuckDB \`GROUP BY k\` at $JOBS threads; median of $RUNS, wall s / peak RSS MiB; ratio = DuckDB s / pcsv s"
 echo
 echo "| groups | pcsv s | pcsv MiB | DuckDB s | DuckDB MiB | ratio |"

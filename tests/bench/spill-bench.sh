@@ -59,6 +59,11 @@ fi
 
 T=$(mktemp -d "$BENCH_DIR/spill-bench.XXXXXX") || die "cannot create a scratch directory"
 trap 'rm -rf "$T"' EXIT
+# Run a private copy: the binary under test may be rebuilt while this runs (a shared tree's
+# make), and in-memory and limited runs of two different builds would prove nothing.
+cp -- "$PCSV" "$T/pcsv" || die "cannot copy $PCSV"
+BIN="$PCSV ($(date -u -r "$PCSV" +%H:%M:%S) UTC, md5 $(md5sum < "$T/pcsv" | cut -c1-12))"
+PCSV=$T/pcsv
 SPILL=${SPILL_DIR:-$T/spill}
 mkdir -p "$SPILL" || die "cannot create $SPILL"
 Q=(aggregate "$BIG" --by "user_id,product" --agg "count,sum:price" --jobs "$JOBS")
@@ -118,6 +123,7 @@ mib() { awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1024 }'; }
 mw=$(col mem 1) mm=$(col mem 2 | mib)
 md5s_mem=$(awk '{print $3}' "$T/mem.runs" 2> /dev/null | sort -u)
 echo
+echo "pcsv: $BIN"
 echo "Q6 on $(basename "$BIG") ($(($(stat -L -c %s "$BIG") / 1000000)) MB), \`aggregate --by user_id,product --agg count,sum:price --jobs $JOBS\`, median of $RUNS interleaved runs"
 echo
 echo "| run | median s | peak RSS MiB (median / max) | output md5 | stderr |"
