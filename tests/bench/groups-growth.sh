@@ -26,7 +26,8 @@
 # as compare.sh does on first use; NO_INSTALL=1 skips DuckDB instead.
 #
 # A WARN line follows the table for a size during whose runs other processes used more than
-# BUSY_PCT (default 10) % of the machine's CPU (from /proc/stat, minus the runs' own CPU).
+# BUSY_PCT (default 10) % of the machine's CPU (from /proc/stat, minus the runs' own CPU;
+# runs under 1 s are not judged: clock ticks are too coarse for them).
 #
 # Environment: BENCH_DIR (default /work/benchdata), ROWS, RUNS (default 3), JOBS (default 2).
 # Exit 1 if pcsv fails or an output is wrong, 2 on a setup error; timings never fail it.
@@ -166,7 +167,7 @@ timed() {
     # %e has 1/100 s resolution: the wall clock is taken around it with nanoseconds
     tail -n 1 "$T/time" | awk -v a="$t0" -v b="$t1" -v ticks=$((b1 - b0)) -v hz="$HZ" -v c="$NCPU" '
         { w = b - a; f = ticks / hz - ($3 + $4); if (f < 0) f = 0
-          printf "%.3f %s %.0f\n", w, $2, 100 * f / (w * c) }' >> "$T/times.$(basename "$out")"
+          printf "%.3f %s %.0f\n", w, $2, (w >= 1) ? 100 * f / (w * c) : 0 }' >> "$T/times.$(basename "$out")"
 }
 # check OUT G: min(G, ROWS) groups, counts adding up to ROWS (column 2 is the count)
 check() {
