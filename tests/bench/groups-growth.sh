@@ -175,33 +175,33 @@ check() {
     awk -F, -v want="$want" -v rows="$ROWS" 'NR > 1 { n++; s += $2 }
         END { if (n != want || s != rows) { printf "%d groups (want %d), counts add up to %d (want %d)\n", n, want, s, rows; exit 1 } }' "$1"
 }
-fail=0 lines=() warns=()
+lines=() warns=() fails=()
 for g in $SIZES; do
     f=$(datafile "$g")
     rm -f "$T"/times.*
     cat "$f" > /dev/null
-    ok_p=1 ok_d=1
+    ok_p=1 ok_d=1 pbad=failed
     for ((r = 0; r < RUNS; r++)); do
         if [ "$ok_p" = 1 ]; then
-            timed "$T/pcsv.csv" "$PCSV" aggregate "$f" --by k --agg count,sum:v --jobs "$JOBS" -o "$T/pcsv.csv" || ok_p=0
+            timed "$T/pcsv.csv" "$PCSV" aggregate "$f" --by k --agg count,sum:v --jobs "$JOBS" -o "$T/pcsv.csv" ||
+                { ok_p=0; fails+=("FAIL G=$g: pcsv failed (its message is on stderr)"); }
         fi
         if [ -n "$DUCK" ] && [ "$ok_d" = 1 ]; then
             BENCH_NODE_DIR=$DUCK DUCKDB_THREADS=$JOBS timed "$T/duck.csv" node "$ROOT/tests/bench/groupq.mjs" "$f" "$T/duck.csv" || ok_d=0
         fi
     done
     if [ "$ok_p" = 1 ]; then
-        msg=$(check "$T/pcsv.csv" "$g") || { echo "FAIL G=$g: pcsv's output: $msg"; ok_p=0; }
+        msg=$(check "$T/pcsv.csv" "$g") || { fails+=("FAIL G=$g: pcsv's output: $msg"); ok_p=0 pbad=wrong; }
     fi
-    [ "$ok_p" = 1 ] || fail=1
     if [ -n "$DUCK" ] && [ "$ok_d" = 1 ]; then
-        msg=$(check "$T/duck.csv" "$g") || { echo "WARN G=$g: DuckDB's output: $msg"; ok_d=0; }
+        msg=$(check "$T/duck.csv" "$g") || { warns+=("WARN G=$g: DuckDB's output: $msg"); ok_d=0; }
     fi
     pw=- pm=- dw=- dm=- ratio=-
     if [ "$ok_p" = 1 ]; then
         pw=$(awk '{print $1}' "$T/times.pcsv.csv" | median | awk '{printf "%.3f", $1}')
         pm=$(awk '{print $2}' "$T/times.pcsv.csv" | median | awk '{printf "%.0f", $1 / 1024}')
     else
-        pw=failed
+        pw=$pbad
     fi
     if [ -z "$DUCK" ]; then
         dw=n/a dm=n/a
@@ -228,4 +228,5 @@ echo "| groups | pcsv s | pcsv MiB | DuckDB s | DuckDB MiB | ratio |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${lines[@]}"
 [ ${#warns[@]} = 0 ] || { echo; printf '%s\n' "${warns[@]}"; }
-exit $fail
+[ ${#fails[@]} = 0 ] || { echo; printf '%s\n' "${fails[@]}"; exit 1; }
+exit 0
