@@ -193,6 +193,9 @@ bench: $(B)/pcsv
 	bash tests/bench/memtest.sh $(B)/pcsv
 	bash tests/bench/stats-compare.sh $(B)/pcsv
 	bash tests/bench/zstd-compare.sh $(B)/pcsv
+	RUNS=1 bash tests/bench/groups-growth.sh $(B)/pcsv
+	bash tests/bench/spill-bench.sh $(B)/pcsv
+	bash tests/bench/groups-compare.sh $(B)/pcsv
 
 # ---- housekeeping ----
 PREFIX ?= /usr/local
