@@ -39,7 +39,7 @@ same() {
 		echo "$1: identical ($(($(wc -l <mem.csv) - 2)) groups)"
 	else
 		echo "$1: DIFFERENT"
-		diff mem.csv spill.csv | head -10
+		diff mem.csv spill.csv | sed -n "1p; /^</{p;q}"; diff mem.csv spill.csv | grep -m1 "^>"
 	fi
 }
 same count "$V1" count
