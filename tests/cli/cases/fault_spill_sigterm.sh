@@ -17,13 +17,14 @@ exec 3>&2 2>/dev/null
 cd "$TMP" || exit 1
 awk 'BEGIN { srand(11); print "k,v,t"; for (i = 0; i < 300000; i++) print int(rand() * 1e6) "," int(rand() * 1e9) ",w" int(rand() * 1e6) }' >in.csv
 mkdir t o
+real_t=$(cd t && pwd -P) # as /proc/PID/fd shows it
 for sig in TERM INT KILL; do
 	"$PCSV" aggregate in.csv --by k --agg count,sum:v,median:v,first:t,distinct:t \
 		--memory-limit 64K --tmpdir "$TMP/t" -o "$TMP/o/out.csv" 2>&3 &
 	p=$!
 	seen=no
 	for _ in $(seq 200); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q -- "-> $TMP/t/" && seen=yes && break
+		ls -l /proc/$p/fd 2>/dev/null | grep -q -- "-> $real_t/" && seen=yes && break
 		sleep 0.02
 	done
 	sleep 0.1
