@@ -24,7 +24,7 @@ for sig in TERM INT KILL; do
 	p=$!
 	seen=no
 	for _ in $(seq 200); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q -- "-> $real_t/" && seen=yes && break
+		[ -n "$(find /proc/$p/fd -lname "$real_t/*" 2>/dev/null)" ] && seen=yes && break
 		sleep 0.02
 	done
 	sleep 0.1

@@ -29,10 +29,10 @@ same() {
 	"$PCSV" aggregate in.csv "$@" $v >plain.out
 	echo "exit $?" >>plain.out
 	PCSV_AGG_TIMES=1 PCSV_AGG_FLUSH_GROUPS=7 PCSV_AGG_FLUSH_SMALL=3 \
-		"$PCSV" aggregate in.csv "$@" $v >flush.out 2>times
+		"$PCSV" aggregate in.csv "$@" $v >flush.out 2>times.txt
 	echo "exit $?" >>flush.out
 	local path="flushed"
-	grep -q '^aggradix: finish' times || path="not flushed"
+	grep -q "^aggradix: finish" times.txt || path="not flushed"
 	if cmp -s plain.out flush.out; then
 		echo "$label: identical, $path ($(($(wc -l <plain.out) - 1)) lines)"
 	else

@@ -64,4 +64,4 @@ zstd -qdc s-x.csv.zst >s-x.zst.csv && zstd -qdc m-x.csv.zst >m-x.zst.csv
 cmp -s m-x.csv s-x.csv && echo "-o x.csv: identical"
 cmp -s m-x.zst.csv s-x.zst.csv && echo "-o x.csv.zst: identical (decompressed)"
 cmp -s m-x.csv s-x.zst.csv && echo "-o x.csv.zst: same rows as -o x.csv"
-echo "hidden files left: [$(ls -A | grep '^\.' | paste -sd ' ' -)], tmpdir: [$(ls -A t | paste -sd ' ' -)]"
+echo "hidden files left: [$(find . -maxdepth 1 -name '.?*' -printf '%f ')], tmpdir: [$(ls -A t | paste -sd ' ' -)]"
