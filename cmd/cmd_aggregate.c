@@ -107,7 +107,7 @@ static uint64_t read_u64(const char *path)
 }
 
 /* The default --memory-limit: half of the memory this process may use,
- * the least of physical memory, the cgroup's limit (v2 or v1) and the
+ * the least of physical memory, the cgroup's limit (v2 or v1) and half the
  * address-space limit (ulimit -v). */
 static size_t default_memory_limit(void)
 {
@@ -118,9 +118,12 @@ static size_t default_memory_limit(void)
         cg = read_u64("/sys/fs/cgroup/memory/memory.limit_in_bytes");
     if (cg && cg < m)
         m = cg;
+    /* ulimit -v counts address space, of which the group table gets a
+     * half as of memory, and the threads' stacks, malloc's per-thread
+     * arenas and the mapped files share the rest */
     struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < m)
-        m = rl.rlim_cur;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < m)
+        m = rl.rlim_cur / 2;
     return (size_t)(m / 2);
 }
 

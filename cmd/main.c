@@ -1,7 +1,9 @@
 /* main.c - pcsv's entry point: dispatch to a command, map status to exit. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../io/instream.h"
 #include "cmd.h"
@@ -25,6 +27,12 @@ int main(int argc, char **argv)
      * a core and leaves the -o temporary file behind; ignored, write fails
      * with EFBIG and the run ends in "File too large", exit 1. */
     signal(SIGXFSZ, SIG_IGN);
+    /* Under an address-space limit (ulimit -v), glibc's per-thread malloc
+     * arenas would each reserve 64 MiB of it (128 MiB while aligning):
+     * one arena shared by every thread leaves it to the data. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        mallopt(M_ARENA_MAX, 1);
     if (argc < 2) {
         char *h[] = {argv[0], "--help"};
         struct pcsv_opts o;

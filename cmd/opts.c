@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -489,13 +490,17 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             snprintf(canon, sizeof canon, "%zu", o->memory_limit);
             rc = once(d, canon);
             break;
-        case O_TMPDIR:
-            if (!*optarg || access(optarg, W_OK | X_OK) != 0)
-                return usage_error("--tmpdir %s: %s", optarg,
-                                   *optarg ? strerror(errno) : "an empty name");
+        case O_TMPDIR: {
+            struct stat st;
+            if (!*optarg)
+                return usage_error("--tmpdir needs a directory name");
+            if (stat(optarg, &st) != 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+                access(optarg, W_OK | X_OK) != 0)
+                return usage_error("--tmpdir %s: %s", optarg, strerror(errno));
             o->tmpdir = optarg;
             rc = once(d, optarg);
             break;
+        }
         case O_BY: o->by = add_up(&list_by, ",", "", optarg, ""); break;
         case O_AGG: o->agg = add_up(&list_agg, ",", "", optarg, ""); break;
         case O_SORT:
