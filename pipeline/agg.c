@@ -352,6 +352,7 @@ void agg_part_reset(struct agg_part *a)
         hashtab_clear(a->pairs);
     a->nqv = a->nqbig = 0;
     a->qkinds = 0;
+    a->rows = 0;
 }
 
 void agg_part_trim(struct agg_part *a)
@@ -392,6 +393,8 @@ int agg_part_reserve(struct agg_part *a, size_t n)
 }
 
 bool agg_part_key_numeric(const struct agg_part *a, int k) { return a->knum[k]; }
+
+uint64_t agg_part_rows(const struct agg_part *a) { return a->rows; }
 
 void agg_part_destroy(struct agg_part *a)
 {
@@ -772,6 +775,7 @@ int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg
     int64_t g = group_of(a, key, klen, hashtab_hash(key, klen));
     if (g < 0)
         return -1;
+    a->rows++;
     return row_update(a, g, vals, a->nums, a->pos_base + ++a->row_pos);
 }
 
@@ -787,6 +791,7 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
     const size_t n = b->nrows;
     if (n == 0)
         return 0;
+    a->rows += n;
     /* Arena room: unquoted values are never longer than their raw bytes,
      * which all lie in the batch's span; composite keys add 4 bytes a key. */
     size_t span = (size_t)(b->row_end[n - 1] - b->row_start[0]) + 1, need = span;

@@ -138,6 +138,9 @@ size_t agg_part_groups(const struct agg_part *p);
 /* Bytes its groups need, about (table, records, kept values; not the room
  * a reset partial kept). */
 size_t agg_part_bytes(const struct agg_part *p);
+/* Rows added since it was created or reset (a batch's rows, dropped ones
+ * included). */
+uint64_t agg_part_rows(const struct agg_part *p);
 /* Room for n groups without growing. -1 on ENOMEM. */
 int agg_part_reserve(struct agg_part *p, size_t n);
 /* Forget every group (after they were written out with aggstate_encode),

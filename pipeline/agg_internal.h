@@ -95,6 +95,7 @@ struct agg_part {
     uint8_t *drop;
     uint64_t pos_base;         /* see agg_part_set_pos_base */
     uint64_t row_pos;          /* agg_part_row's own position counter */
+    uint64_t rows;             /* rows added since created or reset */
     const uint64_t *row_start; /* the batch being added (positions) */
     /* per key column: 1 while every key value added so far is a number or
      * empty (checked once per new group; the spill path needs the whole

@@ -3,6 +3,7 @@
 #include "aggradix.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,6 +31,7 @@
  * PCSV_AGG_FLUSH_SMALL override them, for measuring. */
 #define FLUSH_GROUPS ((size_t)2 << 20)
 #define FLUSH_SMALL ((size_t)32 << 10)
+#define PROBE_GROUPS ((size_t)256 << 10)
 
 /* Append-only chains of mapped segments: blocks and runs of rows live in
  * them, so memory handed back by a finished partition goes back to the
@@ -307,8 +309,34 @@ static int flush(struct aggradix *r, struct agg_part *a)
     return rc;
 }
 
+/* How many distinct keys the input has, from a table that holds n groups
+ * after r rows, if keys arrive at random: n = d (1 - e^(-r/d)), solved
+ * for d by bisection (HUGE_VAL when every row was a new group). */
+static double distinct_estimate(double n, double r)
+{
+    if (r <= n * 1.0001)
+        return HUGE_VAL;
+    double lo = n, hi = n * 1e6;
+    for (int i = 0; i < 60; i++) {
+        double d = sqrt(lo * hi);
+        if (d * -expm1(-r / d) < n)
+            lo = d;
+        else
+            hi = d;
+    }
+    return lo;
+}
+
 int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
 {
+    /* Past PROBE_GROUPS, a worker whose rows promise far more groups than
+     * FLUSH_GROUPS flushes at once: a table that will not fit in cache is
+     * cheaper to partition early than to fill first */
+    size_t ng = agg_part_groups(a);
+    if (!atomic_load_explicit(&r->used, memory_order_relaxed) && ng >= PROBE_GROUPS &&
+        ng < r->worker_groups &&
+        distinct_estimate((double)ng, (double)agg_part_rows(a)) > 2.0 * (double)r->worker_groups)
+        return flush(r, a);
     size_t cap = atomic_load_explicit(&r->used, memory_order_relaxed) ? r->worker_groups_small
                                                                       : r->worker_groups;
     if (agg_part_groups(a) < cap && agg_part_bytes(a) <= r->worker_bytes)
