@@ -721,7 +721,7 @@ static bool key_is_num(const uint8_t *p, size_t n)
 }
 
 /* A new group's key: which key columns stay all numbers (agg_internal.h). */
-static void key_facts(struct agg_part *a, const uint8_t *key, size_t klen)
+__attribute__((noinline)) static void key_facts(struct agg_part *a, const uint8_t *key, size_t klen)
 {
     int nk = a->plan->nkeys;
     if (nk == 1) {
@@ -741,13 +741,14 @@ static void key_facts(struct agg_part *a, const uint8_t *key, size_t klen)
     }
 }
 
-static int64_t group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
+static inline __attribute__((always_inline)) int64_t
+group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
 {
     bool ins;
     int64_t g = hashtab_upsert(a->ht, key, klen, h, &ins);
     if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
         return -1;
-    if (ins && a->knum_left)
+    if (__builtin_expect(ins && a->knum_left, 0))
         key_facts(a, key, klen);
     return g;
 }
