@@ -19,6 +19,19 @@
  *     or PCSV_ENOMEM;
  *   - writing a decoded state returns 0 or PCSV_EDATA (an overflow or a
  *     result beyond the double range).
+ *
+ * Known failures, kept in the corpus as crash-* until the library is
+ * fixed (so a run stops on them at once):
+ *   - crash-composite-keylen-*: a composite key's four-byte lengths are
+ *     not checked against the key (split_key in agg_result.c reads past
+ *     it; key_facts in agg.c too while the column looks numeric);
+ *   - crash-empty-key-null-offset: an empty key stored in a table with no
+ *     key bytes yet: hashtab_key computes NULL + 0 (clang UBSan; any
+ *     partial whose only key is empty, not only a decoded one);
+ *   - crash-count-overflow: two records of one group with counts adding
+ *     up past INT64_MAX (signed overflow in aggstate_decode).
+ * FUZZ_AGGSTATE_NO_COMPOSITE=1 in the environment leaves the first plan
+ * out, to look past the first of them.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +63,7 @@
 static char *colnames[] = {"k", "k2", "x", "y"};
 enum { NPLANS = 3 };
 static struct agg_plan *plans[NPLANS];
+static int first_plan;
 
 static void make_plans(void)
 {
@@ -64,6 +78,8 @@ static void make_plans(void)
     CHECK(agg_plan_sort(plans[1], "x_var:desc", &err) == 0, "agg_plan_sort: %s", err.msg);
     CHECK(plans[0]->nvcols == plans[1]->nvcols && plans[0]->nvcols == plans[2]->nvcols,
           "the plans' value columns differ");
+    const char *e = getenv("FUZZ_AGGSTATE_NO_COMPOSITE");
+    first_plan = e && *e && strcmp(e, "0") != 0;
 }
 
 static void one(const struct agg_plan *plan, const uint8_t *data, size_t size)
@@ -104,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!plans[0])
         make_plans();
-    for (int i = 0; i < NPLANS; i++)
+    for (int i = first_plan; i < NPLANS; i++)
         one(plans[i], data, size);
     return 0;
 }
