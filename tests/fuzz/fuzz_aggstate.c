@@ -29,7 +29,11 @@
  *     key bytes yet: hashtab_key computes NULL + 0 (clang UBSan; any
  *     partial whose only key is empty, not only a decoded one);
  *   - crash-count-overflow: two records of one group with counts adding
- *     up past INT64_MAX (signed overflow in aggstate_decode).
+ *     up past INT64_MAX (signed overflow in aggstate_decode);
+ *   - crash-qval-nan: a NaN median/pN value is taken as it is; printing
+ *     interpolates with it and exact.c converts NaN to an integer.
+ * (edit-qvals-missing is a group without the median values its n says:
+ * no crash, but the printed medians are uninitialized memory.)
  * FUZZ_AGGSTATE_NO_COMPOSITE=1 in the environment leaves the first plan
  * out, to look past the first of them.
  */
