@@ -683,9 +683,13 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         ng = 1;
     }
-    /* distinct: count each part's pairs into its groups' records */
+    /* distinct: count each part's pairs into its groups' records (from
+     * zero: a part may be written twice) */
     for (int j = 0; j < nparts; j++) {
         struct agg_part *a = parts[j];
+        for (int i = 0; a->pairs && i < p->nvcols; i++)
+            for (size_t g = 0; a->vs[i].o_ndistinct >= 0 && g < hashtab_size(a->ht); g++)
+                *F(a, g, a->vs[i].o_ndistinct, int64_t) = 0;
         size_t np = a->pairs ? hashtab_size(a->pairs) : 0;
         for (size_t i = 0; i < np; i++) {
             size_t len;

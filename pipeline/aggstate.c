@@ -2,6 +2,7 @@
 #include "aggstate.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,6 +325,9 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
 
 int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts)
 {
+    for (unsigned i = 0; i < nparts; i++)
+        if (bufs[i].len) /* a block's header holds one partial's scales */
+            return -1;
     struct lists ls;
     if (lists_make(a, &ls) < 0)
         return -1;
@@ -495,7 +499,7 @@ static bool scale_wide(struct wide *w, int bs, int ds)
 #define BAD(r) ((r)->bad)
 
 static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int bscale,
-                         const uint8_t *key, size_t klen)
+                         const uint8_t *key, size_t klen, uint64_t nv)
 {
     const struct agg_vcol *v = &a->plan->vcols[i];
     struct vstate *s = &a->vs[i];
@@ -593,6 +597,8 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
     }
     if (v->quantile) {
         uint64_t cnt = get_u(r);
+        if (cnt != nv) /* every value is kept: one a row */
+            r->bad = true;
         for (uint64_t j = 0; j < cnt && !BAD(r); j++) {
             uint8_t kind = get_byte(r);
             struct qval q = {.group = (uint32_t)g, .vcol = (uint16_t)i, .kind = kind};
@@ -600,6 +606,10 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
             if (!d)
                 break;
             memcpy(&q.u.v, d, sizeof q.u.v);
+            if (!isfinite(q.u.v)) { /* input numbers are finite */
+                r->bad = true;
+                break;
+            }
             if (kind == QV_BIG) {
                 int64_t sc = get_s(r);
                 i128 m = get_i128(r);
@@ -614,7 +624,8 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
             }
             if (kind == QV_DEC) {
                 int64_t sc = get_s(r);
-                if (sc < 0 || sc > 22)
+                /* a small decimal: |mantissa| = |v| 10^scale below 2^51 */
+                if (sc < 0 || sc > 22 || fabs(q.u.v) * pow(10.0, (double)sc) > 0x1p52)
                     r->bad = true;
                 q.scale = (int8_t)sc;
             } else if (kind != QV_DBL) {
@@ -718,17 +729,25 @@ int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t bas
         int64_t g = agg_part_group(a, key, klen, h);
         if (g < 0)
             return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-        *F(a, g, 0, int64_t) += (int64_t)count;
+        if (__builtin_add_overflow(*F(a, g, 0, int64_t), (int64_t)count, F(a, g, 0, int64_t))) {
+            r.p = w[iw - 1].body;
+            r.bad = true;
+            break;
+        }
         for (int i = 0; i < plan->nvcols && !rp->bad; i++) {
             uint64_t nv = get_u(rp);
             if (rp->bad || nv > count) {
                 rp->bad = true;
                 break;
             }
-            *F(a, g, a->vs[i].o_n, int64_t) += (int64_t)nv;
+            int64_t *np = F(a, g, a->vs[i].o_n, int64_t);
+            if (__builtin_add_overflow(*np, (int64_t)nv, np)) {
+                rp->bad = true;
+                break;
+            }
             if (!nv)
                 continue;
-            int rc = decode_column(rp, a, g, i, bscale[i], key, klen);
+            int rc = decode_column(rp, a, g, i, bscale[i], key, klen, nv);
             if (rc)
                 return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         }

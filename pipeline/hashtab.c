@@ -152,7 +152,8 @@ size_t hashtab_size(const struct hashtab *t) { return t->ngroups; }
 const uint8_t *hashtab_key(const struct hashtab *t, uint32_t g, size_t *len)
 {
     *len = t->groups[g].len;
-    return t->arena + t->groups[g].off;
+    /* (no arena yet when every key so far was empty) */
+    return t->arena ? t->arena + t->groups[g].off : (const uint8_t *)"";
 }
 
 uint64_t hashtab_key_hash(const struct hashtab *t, uint32_t g) { return t->groups[g].hash; }
