@@ -773,18 +773,30 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
     else /* rows for a run: jsonl still needs the keys */
         outsink_names(out, names, nk + p->nspecs);
 
+    /* Rows for a run in key order go in entry order, each with its rank in
+     * the output (the run puts them in place): reading the groups in the
+     * order they are stored streams, where the sorted order would miss the
+     * cache on every group's key facts, key bytes and record. */
+    bool by_entry = o->row && !sorted_cells;
+    uint32_t *rank = by_entry ? malloc((ng + 1) * sizeof *rank) : NULL;
+    if (by_entry && !rank)
+        goto nomem;
+    for (size_t oi = 0; by_entry && oi < ng; oi++)
+        rank[order[oi]] = (uint32_t)oi;
+    if (o->begin)
+        o->begin(o->ctx, ng);
     for (size_t oi = 0; oi < ng; oi++) {
-        uint32_t e = order[oi];
+        uint32_t e = by_entry ? (uint32_t)oi : order[oi];
         /* rows go out in sorted order, so every group's key facts, key
          * bytes and record are a cache miss: ask for them ahead */
-        if (oi + 16 < ng) {
+        if (!by_entry && oi + 16 < ng) {
             uint32_t f = order[oi + 16];
             __builtin_prefetch(&ki[(size_t)f * nk]);
             __builtin_prefetch((const char *)&ki[(size_t)(f + 1) * nk] - 1);
             const struct agg_part *pa = parts[ep[f]];
             __builtin_prefetch(pa->recs + (size_t)eg[f] * pa->rec_size);
         }
-        if (oi + 8 < ng) {
+        if (!by_entry && oi + 8 < ng) {
             uint32_t f = order[oi + 8];
             for (int k = 0; k < nk; k++)
                 __builtin_prefetch(ki[(size_t)f * nk + k].p);
@@ -803,7 +815,8 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         }
         outsink_end_row(out);
         if (o->row) {
-            struct agg_result_row r = {.key = rk, .klen = rl};
+            struct agg_result_row r = {
+                .key = rk, .klen = rl, .rank = by_entry ? rank[e] : (uint32_t)oi};
             for (int k = 0; k < 2 && k < nk; k++)
                 r.key_prefix[k] = sort_prefix(&ki[(size_t)e * nk + k], numeric[k]);
             struct xnum x;
@@ -827,6 +840,7 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             o->row(o->ctx, &r);
         }
     }
+    free(rank);
     if (c.real_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
                             "a sum of reals is beyond the largest double (about 1.8e308)");

@@ -34,6 +34,7 @@ struct agg_result_row {
     const uint8_t *const *key; /* [nkeys] key values */
     const size_t *klen;
     uint64_t key_prefix[2]; /* order-preserving images of the first two keys */
+    uint32_t rank;          /* the row's place in the output order */
     /* --sort on a result column: its cell */
     bool sort_null;
     double sort_d;             /* numeric: the nearest double */
@@ -46,8 +47,11 @@ struct agg_result_opts {
     /* the whole input's key facts: key column k is numeric (NULL: decide
      * from the parts) */
     const bool *key_numeric;
-    /* set: no header, and row(ctx, r) after each row is written to out */
+    /* set: no header, and row(ctx, r) after each row is written to out,
+     * in output order, or (sorting by key) in any order with r->rank its
+     * place; begin(ctx, n) first, with the number of rows */
     void (*row)(void *ctx, const struct agg_result_row *r);
+    void (*begin)(void *ctx, size_t n);
     void *ctx;
     /* out: whether the --sort result column was numeric in these parts */
     bool sort_numeric;

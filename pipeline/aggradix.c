@@ -49,6 +49,54 @@ struct segs {
     size_t bytes;
 };
 
+/* Free full-size segments wait in a pool for the next one needed: as
+ * partitions are finished, the segments of their decoded blocks become
+ * those of their runs, without a page fault or a munmap each. At most
+ * POOL_MAX wait; the pool is the process's (the one piece of state here
+ * outside struct aggradix), behind its own lock. */
+#define POOL_MAX 64
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct seg *pool; /* pool_mu */
+static size_t pool_n;    /* pool_mu */
+
+static struct seg *seg_map(size_t map)
+{
+    struct seg *g = NULL;
+    if (map == SEG_BYTES) {
+        pthread_mutex_lock(&pool_mu);
+        if ((g = pool)) {
+            pool = g->next;
+            pool_n--;
+        }
+        pthread_mutex_unlock(&pool_mu);
+    }
+    if (!g) {
+        g = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (g == MAP_FAILED)
+            return NULL;
+    }
+    g->next = NULL;
+    g->len = 0;
+    g->map = map;
+    g->cap = map - sizeof *g;
+    return g;
+}
+
+/* Unmap every pooled segment. */
+static void pool_drain(void)
+{
+    pthread_mutex_lock(&pool_mu);
+    struct seg *g = pool;
+    pool = NULL;
+    pool_n = 0;
+    pthread_mutex_unlock(&pool_mu);
+    while (g) {
+        struct seg *n = g->next;
+        munmap(g, g->map);
+        g = n;
+    }
+}
+
 /* Room for n bytes at the end of s (a new segment if the last has less);
  * segs_commit then keeps them. NULL on ENOMEM. */
 static uint8_t *segs_room(struct segs *s, size_t n)
@@ -61,13 +109,9 @@ static uint8_t *segs_room(struct segs *s, size_t n)
             seg = SEG_BYTES / 16;
         size_t map = sizeof(struct seg) + n > seg ? sizeof(struct seg) + n : seg;
         map = (map + 4095) & ~(size_t)4095;
-        struct seg *g = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (g == MAP_FAILED)
+        struct seg *g = seg_map(map);
+        if (!g)
             return NULL;
-        g->next = NULL;
-        g->len = 0;
-        g->map = map;
-        g->cap = map - sizeof *g;
         if (s->tail)
             s->tail->next = g;
         else
@@ -99,8 +143,21 @@ static struct seg *segs_pop(struct segs *s)
 
 static void seg_free(struct seg *g)
 {
-    if (g)
-        munmap(g, g->map);
+    if (!g)
+        return;
+    if (g->map == SEG_BYTES) {
+        pthread_mutex_lock(&pool_mu);
+        bool kept = pool_n < POOL_MAX;
+        if (kept) {
+            g->next = pool;
+            pool = g;
+            pool_n++;
+        }
+        pthread_mutex_unlock(&pool_mu);
+        if (kept)
+            return;
+    }
+    munmap(g, g->map);
 }
 
 static void segs_free(struct segs *s)
@@ -220,6 +277,7 @@ void aggradix_destroy(struct aggradix *r)
         spillfile_destroy(r->runs[i].file);
     }
     free(r->key_numeric);
+    pool_drain();
     pthread_mutex_destroy(&r->spill_mu);
     pthread_mutex_destroy(&r->err_mu);
     free(r);
@@ -390,8 +448,41 @@ struct fin {
     struct aggradix *r;
     struct run *run;
     struct outsink *sink;
+    struct segs scratch;   /* the records as they come */
+    const uint8_t **slots; /* [rank]: each record, in output order */
+    size_t nslots;
     bool failed;
 };
+
+static void begin_rows(void *ctx, size_t n)
+{
+    struct fin *f = ctx;
+    f->slots = calloc(n + 1, sizeof *f->slots);
+    f->nslots = n;
+    f->failed |= f->slots == NULL;
+}
+
+/* Append record q of len bytes to the run (marking every MARK_EVERY-th). */
+static bool run_append(struct run *run, const uint8_t *q, size_t len)
+{
+    uint8_t *d = segs_room(&run->mem, len);
+    if (!d)
+        return false;
+    if (run->nrows++ % MARK_EVERY == 0) {
+        if (run->nmarks == run->capmarks) {
+            size_t nc = run->capmarks ? 2 * run->capmarks : 64;
+            struct mark *m = realloc(run->marks, nc * sizeof *m);
+            if (!m)
+                return false;
+            run->marks = m;
+            run->capmarks = nc;
+        }
+        run->marks[run->nmarks++] = (struct mark){run->mem.tail, (size_t)(d - run->mem.tail->data)};
+    }
+    memcpy(d, q, len);
+    segs_commit(&run->mem, len);
+    return true;
+}
 
 /* agg_result_rows' callback: one rendered row and its sort facts. */
 static void add_row(void *ctx, const struct agg_result_row *row)
@@ -403,25 +494,12 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     size_t need = 26 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
     for (int k = 0; k < p->nkeys; k++)
         need += 10 + row->klen[k];
-    uint8_t *q = f->failed ? NULL : segs_room(&f->run->mem, need + 10);
+    uint8_t *q = f->failed || row->rank >= f->nslots ? NULL : segs_room(&f->scratch, need + 10);
     if (!q) {
         f->failed = true;
         return;
     }
-    struct run *run = f->run;
-    if (run->nrows++ % MARK_EVERY == 0) {
-        if (run->nmarks == run->capmarks) {
-            size_t nc = run->capmarks ? 2 * run->capmarks : 64;
-            struct mark *m = realloc(run->marks, nc * sizeof *m);
-            if (!m) {
-                f->failed = true;
-                return;
-            }
-            run->marks = m;
-            run->capmarks = nc;
-        }
-        run->marks[run->nmarks++] = (struct mark){run->mem.tail, (size_t)(q - run->mem.tail->data)};
-    }
+    f->slots[row->rank] = q;
     /* written as a buffer over the room, committed at the end */
     struct aggstate_buf bb = {.p = q, .len = 0, .cap = need + 10}, *b = &bb;
     size_t at = b->len;
@@ -453,7 +531,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     uint64_t len = b->len - at - 5;
     for (int i = 0; i < 5; i++, len >>= 7)
         b->p[at + i] = (uint8_t)((len & 0x7f) | (i < 4 ? 0x80 : 0));
-    segs_commit(&f->run->mem, b->len);
+    segs_commit(&f->scratch, b->len);
 }
 
 /* Write a run's records to a temporary file, in spill blocks of whole
@@ -565,11 +643,28 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
     }
     if (!rc && !run->empty) {
         struct fin f = {.r = r, .run = run, .sink = outsink_open_mem(r->cfg.format)};
-        struct agg_result_opts o = {.key_numeric = r->key_numeric, .row = add_row, .ctx = &f};
+        struct agg_result_opts o = {
+            .key_numeric = r->key_numeric, .row = add_row, .begin = begin_rows, .ctx = &f};
         if (!f.sink)
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         else
             rc = agg_result_rows(&a, 1, f.sink, &o, err);
+        /* the records into the run in output order: one read each */
+        for (size_t k = 0; !rc && !f.failed && k < f.nslots; k++) {
+            const uint8_t *q = f.slots[k];
+            if (!q) { /* (every rank comes once) */
+                f.failed = true;
+                break;
+            }
+            if (k + 8 < f.nslots)
+                __builtin_prefetch(f.slots[k + 8]);
+            const uint8_t *t = q;
+            uint64_t len = get_u(&t, q + 5);
+            if (!run_append(run, q, (size_t)(t - q) + (size_t)len))
+                f.failed = true;
+        }
+        segs_free(&f.scratch);
+        free(f.slots);
         if (!rc && f.failed)
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         run->sort_numeric = o.sort_numeric;
