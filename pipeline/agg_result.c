@@ -331,7 +331,7 @@ static void put_cell(struct outsink *out, const struct cell *x)
     char buf[128];
     size_t n;
     switch (x->kind) {
-    case CELL_INT: n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)x->u.i); break;
+    case CELL_INT: n = num_fmt_dec(buf, x->u.i, 0); break;
     case CELL_WIDE: n = exact_wide_fmt_dec(buf, &x->u.w, x->scale); break;
     case CELL_DEC: {
         i128 m;

@@ -594,13 +594,14 @@ static int decode_blocks(struct agg_part *a, const uint8_t *p, size_t n, struct 
     return 0;
 }
 
-static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct pcsv_error *err)
+/* Finish partition i in a, the thread's partial (emptied first: its
+ * memory, already faulted in, serves partition after partition). */
+static int finish_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
+                       struct pcsv_error *err)
 {
     struct rpart *rp = &r->parts[i];
     struct run *run = &r->runs[i];
-    struct agg_part *a = agg_part_create(r->plan);
-    if (!a)
-        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    agg_part_reset(a);
     int rc = 0;
     /* its groups are at most its records; a table sized for them at once
      * never rehashes (bounded by a share of the memory limit) */
@@ -670,7 +671,6 @@ static int finish_part(struct aggradix *r, int i, const struct facts *fx, struct
         run->sort_numeric = o.sort_numeric;
         outsink_abort(f.sink);
     }
-    agg_part_destroy(a);
     if (!rc && run->mem.bytes &&
         atomic_fetch_add(&r->run_mem, run->mem.bytes) + run->mem.bytes > r->run_budget)
         rc = spill_run(r, run, err);
@@ -687,15 +687,17 @@ static int finish_worker(void *ctx, int t)
 {
     struct team *tm = ctx;
     struct aggradix *r = tm->r;
-    int i;
-    while ((i = atomic_fetch_add(&r->next, 1)) < NPARTS) {
-        int rc = finish_part(r, i, tm->fx, &tm->errs[t]);
-        if (rc) {
-            atomic_store(&r->next, NPARTS);
-            return rc;
-        }
+    struct agg_part *a = agg_part_create(r->plan);
+    if (!a) {
+        atomic_store(&r->next, NPARTS);
+        return pcsv_error_set(&tm->errs[t], PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
-    return 0;
+    int i, rc = 0;
+    while (!rc && (i = atomic_fetch_add(&r->next, 1)) < NPARTS)
+        if ((rc = finish_part(r, i, a, tm->fx, &tm->errs[t])))
+            atomic_store(&r->next, NPARTS);
+    agg_part_destroy(a);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- merge */

@@ -196,6 +196,12 @@ static uint64_t mag_div_small(uint64_t m[4], uint64_t d)
 {
     unsigned __int128 r = 0;
     for (int i = 3; i >= 0; i--) {
+        if (!r) { /* the usual case, and every high zero limb: one 64-bit division */
+            uint64_t x = m[i];
+            m[i] = x / d;
+            r = x % d;
+            continue;
+        }
         unsigned __int128 cur = r << 64 | m[i];
         m[i] = (uint64_t)(cur / d);
         r = cur % d;
