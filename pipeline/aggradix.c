@@ -367,23 +367,11 @@ static int flush(struct aggradix *r, struct agg_part *a)
     return rc;
 }
 
-/* How many distinct keys the input has, from a table that holds n groups
- * after r rows, if keys arrive at random: n = d (1 - e^(-r/d)), solved
- * for d by bisection (HUGE_VAL when every row was a new group). */
-static double distinct_estimate(double n, double r)
-{
-    if (r <= n * 1.0001)
-        return HUGE_VAL;
-    double lo = n, hi = n * 1e6;
-    for (int i = 0; i < 60; i++) {
-        double d = sqrt(lo * hi);
-        if (d * -expm1(-r / d) < n)
-            lo = d;
-        else
-            hi = d;
-    }
-    return lo;
-}
+/* Whether the input has more than d distinct keys, judging by a table
+ * that holds n groups after r rows, if keys arrive at random: d keys would
+ * fill it to d (1 - e^(-r/d)) groups, which grows with d, so more groups
+ * than that mean more keys. */
+static bool more_keys_than(double d, double n, double r) { return n > d * -expm1(-r / d); }
 
 int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
 {
@@ -393,7 +381,7 @@ int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
     size_t ng = agg_part_groups(a);
     if (!atomic_load_explicit(&r->used, memory_order_relaxed) && ng >= PROBE_GROUPS &&
         ng < r->worker_groups &&
-        distinct_estimate((double)ng, (double)agg_part_rows(a)) > 2.0 * (double)r->worker_groups)
+        more_keys_than(2.0 * (double)r->worker_groups, (double)ng, (double)agg_part_rows(a)))
         return flush(r, a);
     size_t cap = atomic_load_explicit(&r->used, memory_order_relaxed) ? r->worker_groups_small
                                                                       : r->worker_groups;
