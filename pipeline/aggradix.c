@@ -21,7 +21,7 @@
 /* Hash partitions: enough that one, finished alone, is a small share of
  * the groups; few enough that their files stay well under the limit of
  * open files. */
-#define NPARTS 128
+#define NPARTS 256
 /* A worker's partial is flushed past FLUSH_GROUPS groups even when memory
  * allows more; once anything was flushed (the groups are many), past
  * FLUSH_SMALL: a table that stays in cache takes rows faster, and its
