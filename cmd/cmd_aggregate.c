@@ -205,7 +205,7 @@ int cmd_aggregate(struct pcsv_opts *o)
             if (part)
                 parts[nparts++] = part;
         }
-        if (!rc && !aggradix_used(radix))
+        if (!rc && !aggradix_wanted(radix, parts, nparts))
             rc = agg_combine(plan, parts, &nparts, &err);
     }
     if (rc)
@@ -215,7 +215,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
-    if (aggradix_used(radix))
+    if (aggradix_wanted(radix, parts, nparts))
         rc = aggradix_finish(radix, parts, nparts, out, &err);
     else
         rc = agg_result_write(parts, nparts, out, &err);

@@ -32,6 +32,9 @@
 #define FLUSH_GROUPS ((size_t)2 << 20)
 #define FLUSH_SMALL ((size_t)32 << 10)
 #define PROBE_GROUPS ((size_t)256 << 10)
+/* Workers' tables this large are finished through the partitions even if
+ * none was flushed (aggradix_wanted). */
+#define FINISH_GROUPS ((size_t)256 << 10)
 
 /* Append-only chains of mapped segments: blocks and runs of rows live in
  * them, so memory handed back by a finished partition goes back to the
@@ -284,6 +287,21 @@ void aggradix_destroy(struct aggradix *r)
 }
 
 bool aggradix_used(const struct aggradix *r) { return atomic_load(&r->used); }
+
+bool aggradix_wanted(const struct aggradix *r, struct agg_part *const *parts, int n)
+{
+    if (atomic_load(&r->used))
+        return true;
+    /* a large result is sorted and printed faster by the partitions, on
+     * every thread, than by agg_result_write on one */
+    size_t most = 0;
+    for (int i = 0; i < n; i++)
+        if (agg_part_groups(parts[i]) > most)
+            most = agg_part_groups(parts[i]);
+    const char *env = getenv("PCSV_AGG_FINISH_GROUPS");
+    size_t at = env && atol(env) > 0 ? (size_t)atol(env) : FINISH_GROUPS;
+    return r->cfg.jobs > 1 && most >= at;
+}
 const struct pcsv_error *aggradix_error(const struct aggradix *r) { return &r->err; }
 uint64_t aggradix_spilled(const struct aggradix *r) { return atomic_load(&r->spilled); }
 const char *aggradix_tmpdir(const struct aggradix *r) { return r->tmpdir; }

@@ -58,6 +58,11 @@ int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a);
  * aggradix_finish. */
 bool aggradix_used(const struct aggradix *r);
 
+/* Whether the result should come from aggradix_finish: something was
+ * flushed, or the workers' tables are large enough that finishing them in
+ * partitions, on every thread, beats agg_combine and agg_result_write. */
+bool aggradix_wanted(const struct aggradix *r, struct agg_part *const *parts, int n);
+
 /* The error a failed flush kept (code 0 if none). */
 const struct pcsv_error *aggradix_error(const struct aggradix *r);
 

@@ -20,7 +20,7 @@ lines=(
 	"ulimit -v 400000, --memory-limit 32M: exit 0, spilled, same answer"
 	"ulimit -v 400000, default limit: exit 0, same answer"
 	"ulimit -v 180000, --memory-limit 32M: exit 0, spilled, same answer"
-	"ulimit -v 180000, default limit: exit 0, same answer"
+	"ulimit -v 180000, default limit: exit 0, spilled, same answer"
 	"ulimit -v 160000, --memory-limit 32M: no crash"
 	"ulimit -v 160000, default limit: no crash"
 	"tmpdir: []"
