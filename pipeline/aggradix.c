@@ -877,10 +877,6 @@ static void rec_free(struct rec *h)
 /* Move rd to its next record. 0, or an error code. */
 static int reader_next(const struct order *o, struct reader *rd, struct pcsv_error *err)
 {
-    if (rd->stop_seg && rd->seg == rd->stop_seg && rd->p == rd->stop_p) {
-        rd->done = true;
-        return 0;
-    }
     while (rd->p >= rd->end) {
         if (!rd->run->file) {
             rd->seg = rd->seg ? rd->seg->next : rd->run->mem.head;
@@ -900,6 +896,12 @@ static int reader_next(const struct order *o, struct reader *rd, struct pcsv_err
         }
         rd->p = rd->buf;
         rd->end = rd->buf + len;
+    }
+    /* the range's end, checked once the next record is found (a cut may
+     * fall on the first record of a segment) */
+    if (rd->stop_seg && rd->seg == rd->stop_seg && rd->p == rd->stop_p) {
+        rd->done = true;
+        return 0;
     }
     rd->p = rec_decode(o, &rd->h, rd->p, rd->end);
     /* a hundred runs are read at once, more streams than the hardware
@@ -1180,7 +1182,10 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
         nm += r->runs[i].nmarks;
         mem &= r->runs[i].file == NULL;
     }
-    if (nj < 2 || !mem || rows < ((size_t)1 << 20))
+    /* (PCSV_AGG_PMERGE_ROWS lowers the size from which it pays, for tests) */
+    const char *env = getenv("PCSV_AGG_PMERGE_ROWS");
+    size_t from = env && atol(env) > 0 ? (size_t)atol(env) : (size_t)1 << 20;
+    if (nj < 2 || !mem || rows < from)
         return merge_range(r, o, NULL, NULL, out, err);
     /* the sample: every 16th mark of every run */
     size_t ns = 0;
