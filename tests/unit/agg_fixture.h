@@ -120,6 +120,27 @@ static inline char *result_of(struct agg_part *a, enum pcsv_status *code)
     return result_by(write_part, a, code);
 }
 
+/* The result table of the disjoint parts[0..n), as text (must succeed). */
+struct agg_parts {
+    struct agg_part *const *p;
+    int n;
+};
+
+static inline int write_parts(void *ctx, struct outsink *o, struct pcsv_error *err)
+{
+    const struct agg_parts *ps = ctx;
+    return agg_result_write(ps->p, ps->n, o, err);
+}
+
+static inline char *result_parts_ok(struct agg_part *const *parts, int n)
+{
+    struct agg_parts ps = {parts, n};
+    enum pcsv_status code = PCSV_OK;
+    char *s = result_by(write_parts, &ps, &code);
+    cr_assert_eq(code, 0, "agg_result_write: %d", (int)code);
+    return s;
+}
+
 static inline char *result_ok(struct agg_part *a)
 {
     enum pcsv_status code = PCSV_OK;

@@ -594,27 +594,6 @@ Test(agg, merge_in_any_grouping_equals_serial)
         agg_plan_destroy(plans[i]);
 }
 
-/* The result table of the disjoint parts[0..n), as text. */
-struct parts {
-    struct agg_part *const *p;
-    int n;
-};
-
-static int write_parts(void *ctx, struct outsink *o, struct pcsv_error *err)
-{
-    const struct parts *ps = ctx;
-    return agg_result_write(ps->p, ps->n, o, err);
-}
-
-static char *result_parts_ok(struct agg_part *const *parts, int n)
-{
-    struct parts ps = {parts, n};
-    enum pcsv_status code = PCSV_OK;
-    char *s = result_by(write_parts, &ps, &code);
-    cr_assert_eq(code, 0, "agg_result_write: %d", (int)code);
-    return s;
-}
-
 /* agg_combine (the engine's parallel, hash-partitioned merge of the
  * workers' partials) gives the serial result for any number of pieces,
  * none included (one empty partial). */

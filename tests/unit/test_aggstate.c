@@ -195,26 +195,6 @@ static struct agg_part *part_new(const struct agg_plan *p)
 
 /* ---- results ---- */
 
-struct parts {
-    struct agg_part *const *p;
-    int n;
-};
-
-static int write_parts(void *ctx, struct outsink *o, struct pcsv_error *err)
-{
-    const struct parts *ps = ctx;
-    return agg_result_write(ps->p, ps->n, o, err);
-}
-
-static char *result_parts_ok(struct agg_part *const *parts, int n)
-{
-    struct parts ps = {parts, n};
-    enum pcsv_status code = PCSV_OK;
-    char *s = result_by(write_parts, &ps, &code);
-    cr_assert_eq(code, 0, "agg_result_write: %d", (int)code);
-    return s;
-}
-
 /* Print a into memory: 0 or an error status; never crashes. */
 static int print_mem(struct agg_part *a)
 {
