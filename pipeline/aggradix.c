@@ -435,21 +435,6 @@ static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
     return v;
 }
 
-static bool grow(struct aggstate_buf *b, size_t n)
-{
-    if (b->len + n <= b->cap)
-        return true;
-    size_t nc = b->cap ? b->cap * 2 : 65536;
-    while (nc < b->len + n)
-        nc *= 2;
-    uint8_t *q = realloc(b->p, nc);
-    if (!q)
-        return false;
-    b->p = q;
-    b->cap = nc;
-    return true;
-}
-
 struct fin {
     struct aggradix *r;
     struct run *run;
@@ -934,7 +919,7 @@ static int resort_run(const struct order *o, struct run *run, struct pcsv_error 
         size_t cap = 0, len;
         int got;
         while ((got = spillfile_get(run->file, &cur, &buf, &cap, &len, err)) == 1) {
-            if (!grow(&all, len)) {
+            if (aggstate_reserve(&all, len) < 0) {
                 got = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
                 break;
             }
@@ -951,7 +936,7 @@ static int resort_run(const struct order *o, struct run *run, struct pcsv_error 
     } else {
         struct seg *g;
         while ((g = segs_pop(&run->mem))) {
-            if (!grow(&all, g->len)) {
+            if (aggstate_reserve(&all, g->len) < 0) {
                 seg_free(g);
                 segs_free(&run->mem);
                 free(all.p);

@@ -14,7 +14,7 @@ enum { VF_DBL = 1, VF_NONNUM = 2, VF_OVERFLOW = 4 };
 
 /* ------------------------------------------------------------- writing */
 
-static int reserve(struct aggstate_buf *b, size_t n)
+int aggstate_reserve(struct aggstate_buf *b, size_t n)
 {
     if (b->len + n <= b->cap)
         return 0;
@@ -337,7 +337,7 @@ int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigne
         unsigned part = aggstate_partition(hashtab_key_hash(a->ht, g), nparts);
         struct aggstate_buf *b = &bufs[part];
         size_t need = rec_bound(a, g, &ls) + (b->len ? 0 : 16 + (size_t)a->plan->nvcols * 12);
-        if (reserve(b, need) < 0) {
+        if (aggstate_reserve(b, need) < 0) {
             rc = -1;
             break;
         }
@@ -498,6 +498,49 @@ static bool scale_wide(struct wide *w, int bs, int ds)
 
 #define BAD(r) ((r)->bad)
 
+/* put_xsq's and put_xsum's accumulators, merged into *dst (made when
+ * absent). -1 on ENOMEM; a malformed one marks r bad. */
+static int get_xsq(struct rd *r, struct xsq **dst)
+{
+    uint8_t has = get_byte(r);
+    if (has > 1)
+        r->bad = true;
+    if (has != 1)
+        return 0;
+    struct xsq t;
+    uint8_t f[2];
+    get_limbs(r, t.limb, XSQ_LIMBS, f, 2);
+    t.nan = f[0];
+    t.inf = f[1];
+    t.adds = 0;
+    if (!*dst && !(*dst = calloc(1, sizeof **dst)))
+        return -1;
+    if (!BAD(r))
+        exact_xsq_merge(*dst, &t);
+    return 0;
+}
+
+static int get_xsum(struct rd *r, struct xsum **dst)
+{
+    uint8_t has = get_byte(r);
+    if (has > 1)
+        r->bad = true;
+    if (has != 1)
+        return 0;
+    struct xsum t;
+    uint8_t f[3];
+    get_limbs(r, t.limb, XSUM_LIMBS, f, 3);
+    t.nan = f[0];
+    t.pinf = f[1];
+    t.ninf = f[2];
+    t.adds = 0;
+    if (!*dst && !(*dst = calloc(1, sizeof **dst)))
+        return -1;
+    if (!BAD(r))
+        exact_xsum_merge(*dst, &t);
+    return 0;
+}
+
 static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int bscale,
                          const uint8_t *key, size_t klen, uint64_t nv)
 {
@@ -510,22 +553,8 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
         if (!scale_wide(&sq, bscale, s->scale) || !scale_wide(&sq, bscale, s->scale))
             s->overflow = true;
         exact_wide_add(F(a, g, s->o_sq, struct wide), &sq);
-        uint8_t has = get_byte(r);
-        if (has == 1) {
-            struct xsq t;
-            uint8_t f[2];
-            get_limbs(r, t.limb, XSQ_LIMBS, f, 2);
-            t.nan = f[0];
-            t.inf = f[1];
-            t.adds = 0;
-            struct xsq **dq = F(a, g, s->o_dsq, struct xsq *);
-            if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
-                return PCSV_ENOMEM;
-            if (!BAD(r))
-                exact_xsq_merge(*dq, &t);
-        } else if (has) {
-            r->bad = true;
-        }
+        if (get_xsq(r, F(a, g, s->o_dsq, struct xsq *)) < 0)
+            return PCSV_ENOMEM;
     }
     if (v->firstlast) {
         size_t n1, n2;
@@ -546,23 +575,8 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
         if (!scale_wide(&w, bscale, s->scale))
             s->overflow = true;
         exact_wide_add(F(a, g, s->o_sum, struct wide), &w);
-        uint8_t has = get_byte(r);
-        if (has == 1) {
-            struct xsum t;
-            uint8_t f[3];
-            get_limbs(r, t.limb, XSUM_LIMBS, f, 3);
-            t.nan = f[0];
-            t.pinf = f[1];
-            t.ninf = f[2];
-            t.adds = 0;
-            struct xsum **dd = F(a, g, s->o_dsum, struct xsum *);
-            if (!*dd && !(*dd = calloc(1, sizeof(struct xsum))))
-                return PCSV_ENOMEM;
-            if (!BAD(r))
-                exact_xsum_merge(*dd, &t);
-        } else if (has) {
-            r->bad = true;
-        }
+        if (get_xsum(r, F(a, g, s->o_dsum, struct xsum *)) < 0)
+            return PCSV_ENOMEM;
     }
     if (v->minmax) {
         struct num mn, mx;

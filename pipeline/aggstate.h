@@ -43,6 +43,9 @@ struct aggstate_buf {
     size_t nrec; /* records (groups) in it */
 };
 
+/* Room for n more bytes in b (it grows by doubling). -1 on ENOMEM. */
+int aggstate_reserve(struct aggstate_buf *b, size_t n);
+
 /* Append the groups of a to bufs[partition] for nparts partitions by key
  * hash (aggstate_partition); a buffer that was empty gets a block header
  * first. -1 on ENOMEM. */
