@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# count --partial of two files (and of ranges of one, with --where) merges
+# to the bare number the single count prints.
+MJ=${VARY%%--chunk-size*}
+# shellcheck disable=SC2086
+{
+	"$PCSV" count part1.csv --partial -o "$TMP/c1" --file-index 1 $VARY &&
+	"$PCSV" count part2.csv --partial -o "$TMP/c2" --file-index 2 $VARY &&
+	"$PCSV" count sales.csv --where 'qty > 4' --partial --range 0:200 -o "$TMP/w1" $VARY &&
+	"$PCSV" count sales.csv --where 'qty > 4' --partial --range 200: -o "$TMP/w2" $VARY
+} || exit
+echo "single: $("$PCSV" count part1.csv part2.csv) and $("$PCSV" count sales.csv --where 'qty > 4')"
+cd "$TMP" || exit
+# shellcheck disable=SC2086
+echo "merged: $("$PCSV" merge c2 c1 $MJ) and $("$PCSV" merge w2 w1 $MJ)"
