@@ -111,7 +111,7 @@ static uint64_t read_u64(const char *path)
 /* The default --memory-limit: half of the memory this process may use,
  * the least of physical memory, the cgroup's limit (v2 or v1) and half the
  * address-space limit (ulimit -v). */
-static size_t default_memory_limit(void)
+size_t default_memory_limit(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t m = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)8 << 30;

@@ -102,7 +102,8 @@ static int cmp_src(const void *x, const void *y, void *ctx)
     if (a->f != b->f)                                                                              \
         return a->f < b->f ? -1 : 1;
     CMP(size)
-    CMP(mtime_ns) CMP(hash) CMP(start) CMP(end)
+    CMP(mtime_ns)
+    CMP(hash) CMP(start) CMP(end)
 #undef CMP
         return 0;
 }
@@ -687,7 +688,7 @@ static int run_merge(struct pcsv_opts *o, bool dump)
         rc = err.code;
         goto out;
     }
-    size_t limit = o->memory_limit ? o->memory_limit : (size_t)1 << 30;
+    size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
     struct aggradix_cfg rcfg = {
         .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
     radix = aggradix_create(plan, &rcfg, &err);
