@@ -3,6 +3,9 @@
 # `pcsv: warning: ...`), and the result of what was given is still printed
 # (exit 0); -q silences the warning. Ranges 0:120 and 400: leave a gap; so
 # does a missing last range (only 0:120 and 120:400).
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 Q=(--by region --agg count,sum:qty)
 # shellcheck disable=SC2086

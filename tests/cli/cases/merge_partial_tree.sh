@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # merge --partial writes a partial again: four ranges reduced as a tree
 # ((1 3) (4 2)) and as a chain merge to the single run's bytes; a merged
-# partial also merges with plain ones.
+# partial also merges with plain ones. The intermediate merges have gaps
+# (1 and 3 are not adjacent): no warning, since a merge --partial is not
+# the final result; the final merges have none.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 Q=(--by product --agg 'count,sum:qty,var:price,median:price,distinct:region,first:note,last:note,min:region,max:price')
 i=0

@@ -2,6 +2,9 @@
 # One byte changed in a partial (in the middle and in the last byte: the
 # compressed groups or the checksum) is refused: exit 1, the file named,
 # with the byte offset; nothing on stdout. pcsv dump refuses it too.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 "$PCSV" aggregate sales.csv --by region --agg count,sum:price,median:qty --partial -o "$TMP/a" || exit
 cd "$TMP" || exit

@@ -2,6 +2,9 @@
 # A partial of a newer format version (the u32 little-endian at byte 8,
 # README "Partial files", patched from 1 to 2 and to 4294967295) is
 # refused clearly: exit 1, the file named; so is version 0. dump too.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 # shellcheck disable=SC2086
 "$PCSV" aggregate sales.csv --by region --agg count --partial -o "$TMP/a" $VARY || exit

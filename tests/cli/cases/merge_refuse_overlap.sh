@@ -3,6 +3,9 @@
 # "counted twice", the files named: overlapping ranges, the same partial
 # twice (once on stdin), a whole-file partial with a range of it, and a
 # merged partial with one of its own parts.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 Q=(--by region --agg count)
 # shellcheck disable=SC2086

@@ -2,6 +2,9 @@
 # Partials of different queries never merge (SPEC 6): exit 2 with a message
 # naming the file; so for a different --by, --where, --agg and a count
 # partial given to an aggregate merge.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 # shellcheck disable=SC2086
 {

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # count --partial of two files (and of ranges of one, with --where) merges
 # to the bare number the single count prints.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/part1.csv" "$TD/part2.csv" "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 # shellcheck disable=SC2086
 {

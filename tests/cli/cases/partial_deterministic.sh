@@ -2,6 +2,9 @@
 # A partial's bytes do not depend on --jobs or --chunk-size (as a result's
 # do not): each variation's partial equals the --jobs 1 one, for a whole
 # file and for a range.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 Q=(--by region --agg 'count,sum:price,median:qty,distinct:product,first:note,var:price')
 # shellcheck disable=SC2086
 {

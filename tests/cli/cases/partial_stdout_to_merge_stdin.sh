@@ -2,6 +2,9 @@
 # --partial with no -o writes the partial to stdout (not a terminal), and
 # merge reads one PART from stdin as `-`, in any position: both print the
 # single run's result (printed once, then compared).
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/sales.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 Q=(--by product --agg count,sum:price,last:note)
 "$PCSV" aggregate sales.csv "${Q[@]}" >"$TMP/single.out" || exit

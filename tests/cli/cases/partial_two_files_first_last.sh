@@ -3,6 +3,9 @@
 # merge, in either order, to the single run `aggregate part1.csv part2.csv`
 # (first/last follow the file order, not the merge order); so does one
 # partial of both files on one command line.
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/part1.csv" "$TD/part2.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 Q=(--by region --agg 'count,sum:qty,first:price,last:price,min:price,median:qty')
 # shellcheck disable=SC2086

@@ -3,6 +3,12 @@
 # exactly the single run's message (the true line number of the file, also
 # after quoted line breaks before the range), exit 1; a range before it
 # succeeds. quoted_lines_bad.csv's line 7 (`3,ok,abc`) is the bad row.
+# ragged.csv has bad rows at lines 4 and 6 and no quote byte at all; its
+# range 30: starts exactly at line 5's row, so it holds line 6's bad row and
+# must fail with it (a guess of "inside quotes" there would hide it).
+# the inputs copied beside the partials: merge re-reads a source by the path
+# the partial recorded (as given), relative to where merge runs
+cd "$TMP" && cp "$TD/quoted_lines_bad.csv" "$TD/ragged.csv" . || exit 1
 # shellcheck disable=SC2086
 {
 	"$PCSV" aggregate quoted_lines_bad.csv --by id --agg sum:v; echo "single run: exit $?"

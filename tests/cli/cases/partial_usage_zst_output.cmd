@@ -1,1 +1,0 @@
-aggregate sales.csv --by region --partial -o "$TMP/p.zst"
