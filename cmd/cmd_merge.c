@@ -104,7 +104,8 @@ static int cmp_src(const void *x, const void *y, void *ctx)
     CMP(size)
     CMP(mtime_ns)
     CMP(hash)
-    CMP(start) CMP(end)
+    CMP(start)
+    CMP(end)
 #undef CMP
         return 0;
 }
@@ -354,8 +355,9 @@ static int check_inputs(struct merge *mg, struct pcsv_error *err)
             }
         }
         if (fix_i < 0) {
-            /* settled: warn about the gaps */
-            for (size_t k = 0; k < n && !mg->o->quiet; k++) {
+            /* settled: warn about the gaps (not in a merge --partial:
+             * a step of a tree reduction covers a part of the input) */
+            for (size_t k = 0; k < n && !mg->o->quiet && !mg->o->partial; k++) {
                 const struct partial_source *b = src_of(mg, v[k]);
                 const struct partial_source *a = k ? src_of(mg, v[k - 1]) : NULL;
                 if (a && !same_file(a, b))
