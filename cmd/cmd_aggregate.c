@@ -18,6 +18,7 @@
 struct aggctx {
     struct agg_plan *plan;
     struct aggradix *radix;
+    uint64_t pos_file; /* --file-index - 1, in a position's file bits */
 };
 
 static void *agg_create(void *ctx) { return agg_part_create(((struct aggctx *)ctx)->plan); }
@@ -32,12 +33,11 @@ static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                      const uint8_t *skip, struct pipeline_worker *w)
 {
-    agg_part_set_pos_base(state, pipeline_pos_base(w));
+    struct aggctx *c = pipeline_consumer_ctx(w);
+    agg_part_set_pos_base(state, pipeline_pos_base(w) + c->pos_file);
     int rc = agg_part_batch(state, data, quote, b, skip, agg_bad, w);
-    if (rc == 0) {
-        struct aggctx *c = pipeline_consumer_ctx(w);
+    if (rc == 0)
         rc = aggradix_maybe_flush(c->radix, state);
-    }
     return rc;
 }
 
@@ -183,7 +183,8 @@ static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, str
     cfg.where = where;
     cfg.where_slots = wslots;
     static struct aggctx actx; /* the workers' context, for this pass */
-    actx = (struct aggctx){.plan = plan, .radix = r->radix};
+    actx = (struct aggctx){
+        .plan = plan, .radix = r->radix, .pos_file = (uint64_t)(o->file_index - 1) << 48};
     struct pipeline_consumer c = {.ctx = &actx,
                                   .nsel = plan->nsel,
                                   .sel = plan->sel,

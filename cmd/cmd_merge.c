@@ -107,7 +107,7 @@ static int cmp_src(const void *x, const void *y, void *ctx)
     CMP(start)
     CMP(end)
 #undef CMP
-        return 0;
+    return 0;
 }
 
 static bool same_file(const struct partial_source *a, const struct partial_source *b)
