@@ -144,6 +144,7 @@ static void human(char *buf, size_t n, uint64_t v)
  * they flushed to. */
 struct pass {
     struct pipeline *p;
+    struct aggctx actx; /* the workers' context */
     struct aggradix *radix;
     struct agg_part **parts;
     int nparts;
@@ -160,7 +161,7 @@ static void pass_free(struct pass *r)
 }
 
 static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, struct agg_plan *plan,
-                    const struct expr *where, const int *wslots, size_t limit, bool keep_parts,
+                    const struct expr *where, const int *wslots, size_t limit,
                     struct pcsv_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -182,10 +183,9 @@ static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, str
     struct pipeline_cfg cfg = opts_pipe_cfg(o);
     cfg.where = where;
     cfg.where_slots = wslots;
-    static struct aggctx actx; /* the workers' context, for this pass */
-    actx = (struct aggctx){
+    r->actx = (struct aggctx){
         .plan = plan, .radix = r->radix, .pos_file = (uint64_t)(o->file_index - 1) << 48};
-    struct pipeline_consumer c = {.ctx = &actx,
+    struct pipeline_consumer c = {.ctx = &r->actx,
                                   .nsel = plan->nsel,
                                   .sel = plan->sel,
                                   .nselcols = plan->nselcols,
@@ -203,7 +203,6 @@ static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, str
         if (part)
             r->parts[r->nparts++] = part;
     }
-    (void)keep_parts;
     return rc;
 }
 
@@ -279,7 +278,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         range_apply(in0, o, data_begin[0], o->range_state, &rf);
     }
     size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
-    rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &err);
+    rc = pass_run(&r, o, &ins, plan, where, wslots, limit, &err);
     if (rc == PCSV_EDATA && o->has_range && !rf.exact && rf.start > 0) {
         /* A bad row in a guessed range may come from a wrong guess: the
          * error path may read the file before the range to be sure. */
@@ -289,7 +288,7 @@ int cmd_aggregate(struct pcsv_opts *o)
             struct pcsv_error e2 = {0};
             pass_free(&r);
             range_apply(in0, o, data_begin[0], q, &rf);
-            rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &e2);
+            rc = pass_run(&r, o, &ins, plan, where, wslots, limit, &e2);
             err = e2;
         }
     }

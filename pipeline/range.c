@@ -100,7 +100,9 @@ void range_locate(const uint8_t *d, size_t size, size_t data_begin, uint64_t sta
         end = size;
     if (start > end)
         start = end;
-    *f = (struct range_facts){.start = start, .end = end};
+    *f = (struct range_facts){.start = start, .end = end, .r0 = end, .exact = true};
+    if (!d || !size)
+        return; /* an empty file: no rows */
     uint64_t q, nl;
     if (start <= data_begin) {
         /* in the header, read anyway: the state is known */
