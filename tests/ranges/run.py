@@ -142,7 +142,7 @@ class Gen:
     """One adversarial file: bytes plus the interesting offsets."""
 
     def __init__(self, rng, delim=",", quote='"', header=True, bad_rows=0,
-                 quoted_breaks=True, numeric_keys=None, rows=None):
+                 quoted_breaks=True, numeric_keys=None, rows=None, header_kind=None):
         self.rng = rng
         self.d = delim
         self.q = quote
@@ -155,10 +155,11 @@ class Gen:
         if rng.random() < 0.3:
             self.buf += b"\xef\xbb\xbf"
         if header:
-            hq = rng.random() < 0.5 and quoted_breaks
-            names = ["k", "t\nx" if hq else "t", "v", "d", "m"]
-            if hq and rng.random() < 0.5:
-                names[1] = "t\r\nx"
+            if header_kind is None:
+                header_kind = rng.choice(["t", "t\nx", "t\r\nx"]) if quoted_breaks else "t"
+            self.header_kind = header_kind
+            hq = header_kind != "t"
+            names = ["k", header_kind, "v", "d", "m"]
             self.row(names, force_quote={1} if hq else set())
         self.header_end = len(self.buf)
         if numeric_keys is None:
@@ -328,7 +329,7 @@ def exec_opts(rng):
 
 # ---------------------------------------------------------------- merging
 
-def merge_all(rng, d, parts, tag):
+def merge_all(rng, d, parts, tag, outopts=()):
     """Merge PARTS in a random order and grouping; return (args, code, out, err)
     of the final merge, or a failure string."""
     pool = list(parts)
@@ -348,7 +349,7 @@ def merge_all(rng, d, parts, tag):
             return "intermediate %s (in %s): exit %d: %s" % (cmdline(args), d, code, short(err))
         pool.insert(rng.randint(0, len(pool)), name)
     args, stdin = merge_args(rng, d, pool)
-    args += rng.choice([[], ["-j", "1"], ["-j", "2"]])
+    args += list(outopts) + rng.choice([[], ["-j", "1"], ["-j", "2"]])
     code, out, err = run(args, d, stdin)
     return args, code, out, err
 
@@ -386,32 +387,45 @@ def keep_dir(d, name):
     return dst
 
 
-def check_query(rng, d, name, g, verb, qopts):
-    """The random-cut check for one file and one query. Returns None or a failure."""
-    path = os.path.join(d, "in.csv")
-    single_args = [verb, path] + qopts
+OUTPUT_OPTS = [["--sort", "count:desc"], ["--format", "jsonl"], ["--format", "tsv"],
+               ["--sort", "count:asc", "--format", "tsv"]]
+
+
+def check_query(rng, d, name, files, verb, qopts, max_ranges=50):
+    """The random-cut check for FILES ([(path, Gen)], read as one table in
+    that order) and one query. Returns None or a failure."""
+    outopts = []
+    if verb == "aggregate" and rng.random() < 0.25:
+        outopts = rng.choice(OUTPUT_OPTS)
+    single_args = [verb] + [p for p, _ in files] + qopts + outopts
     scode, sout, serr = run(single_args, d)
     if scode != 0:
         # Bad rows in fail mode: a different check (check_fail_mode).
         return "single run %s: exit %d: %s" % (cmdline(single_args), scode, short(serr))
-    n = rng.randint(2, 50)
-    cuts = cut_points(rng, g, n)
-    rs = ranges_of(rng, cuts, len(g.buf))
     parts = []
-    for i, (s, e, spec) in enumerate(rs):
-        part = "%s.p%d" % (name, i)
-        args = [verb, path] + qopts + ["--partial", "--range", spec, "-o", part] + exec_opts(rng)
-        code, out, err = run(args, d)
-        if code != 0:
-            return "range %d of %d: %s: exit %d: %s" % (i + 1, n, cmdline(args), code, short(err))
-        if out:
-            return "range %s: -o %s but stdout not empty" % (spec, part)
-        parts.append(part)
-    res = merge_all(rng, d, parts, name)
+    all_cuts = []
+    for fi, (path, g) in enumerate(files):
+        n = rng.randint(2, max_ranges)
+        cuts = cut_points(rng, g, n)
+        all_cuts.append(",".join(str(c) for c in cuts))
+        rs = ranges_of(rng, cuts, len(g.buf))
+        idx = ["--file-index", str(fi + 1)] if fi or rng.random() < 0.3 else []
+        for i, (s, e, spec) in enumerate(rs):
+            part = "%s.f%dp%d" % (name, fi, i)
+            args = ([verb, path] + qopts + ["--partial", "--range", spec, "-o", part] + idx +
+                    exec_opts(rng))
+            code, out, err = run(args, d)
+            if code != 0:
+                return "range %d of %d: %s: exit %d: %s" % (i + 1, n, cmdline(args), code,
+                                                            short(err))
+            if out:
+                return "range %s: -o %s but stdout not empty" % (spec, part)
+            parts.append(part)
+    res = merge_all(rng, d, parts, name, outopts)
     if isinstance(res, str):
         return res
     margs, code, out, err = res
-    cuts_s = ",".join(str(c) for c in cuts)
+    cuts_s = " / ".join(all_cuts)
     if code != 0:
         return "%s: exit %d (cuts %s): %s" % (cmdline(margs), code, cuts_s, short(err))
     if out != sout:
@@ -461,11 +475,40 @@ def case_random(seed):
         for qname in (qn, rng.choice(QUERY_NAMES)):
             verb, q = query_for(rng, qname, g, bad)
             name = "s%d-%s" % (seed, qname)
-            why = check_query(rng, d, name, g, verb, q)
+            why = check_query(rng, d, name, [(os.path.join(d, "in.csv"), g)], verb, q)
             if why:
                 RESULTS.fail("%s: %s [files: %s]" % (name, why, keep_dir(d, name)))
             else:
                 RESULTS.ok()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def case_two_files(seed):
+    """Two files with the same header read as one table: each cut into
+    ranges (--file-index 1 and 2), all partials merged in a random order
+    and grouping: the single run `aggregate A B`'s bytes (first/last follow
+    the file order)."""
+    rng = random.Random(seed)
+    d = tempfile.mkdtemp(prefix="pcsv-ranges-two-%d." % seed)
+    try:
+        kind = rng.choice(["t", "t\nx", "t\r\nx"])
+        files = []
+        for i in range(2):
+            g = Gen(rng, header_kind=kind, rows=rng.randint(1, 200))
+            g.has_header = True
+            path = os.path.join(d, "in%d.csv" % (i + 1))
+            with open(path, "wb") as f:
+                f.write(g.buf)
+            files.append((path, g))
+        qname = rng.choice(["all_by_key", "text_key", "no_by", "count"])
+        verb, q = query_for(rng, qname, files[0][1], 0)
+        name = "two%d-%s" % (seed, qname)
+        why = check_query(rng, d, name, files, verb, q, max_ranges=20)
+        if why:
+            RESULTS.fail("%s: %s [files: %s]" % (name, why, keep_dir(d, name)))
+        else:
+            RESULTS.ok()
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -664,6 +707,7 @@ def main():
             print("skip query %s: this pcsv does not take %s" % (name, " ".join(q)))
     shutil.rmtree(probe, ignore_errors=True)
     jobs = [(case_random, SEED0 + i) for i in range(NSEEDS)]
+    jobs += [(case_two_files, SEED0 + 500 + i) for i in range(max(1, NSEEDS // 10))]
     jobs += [(case_fail_mode, SEED0 + 1000 + i) for i in range(6)]
     jobs += [(case_wrong_guess, SEED0 + 2000)]
     with ThreadPoolExecutor(max_workers=max(1, PAR)) as ex:

@@ -7,7 +7,7 @@
 cd "$TMP" && cp "$TD/ragged.csv" . || exit 1
 MJ=${VARY%%--chunk-size*}
 for mode in skip warn; do
-	Q=(--agg count,sum:qty --on-bad-row $mode)
+	Q=(--agg count,sum:qty --on-bad-row "$mode")
 	# shellcheck disable=SC2086
 	{
 		"$PCSV" aggregate ragged.csv "${Q[@]}" --partial --range 0:35 -o "$TMP/a" $VARY &&
