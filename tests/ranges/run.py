@@ -168,7 +168,8 @@ class Gen:
         scale = rng.choice([0, 1, 2, 3])
         self.m_text = rng.random() < 0.3
         n = rows if rows is not None else rng.randint(1, 300)
-        bad_at = set(rng.sample(range(n), min(bad_rows, n)))
+        # never the first row: without a header it sets the number of columns
+        bad_at = set(rng.sample(range(1, n), min(bad_rows, n - 1))) if n > 1 else set()
         na_at = rng.randrange(n) if n else -1   # column 5's one text value
         for i in range(n):
             if rng.random() < 0.04:
