@@ -26,9 +26,13 @@ in some query; `count` too):
     stdin as `-`), and the final `pcsv merge` must print exactly the
     single run's stdout (byte for byte), with the same exit status; its
     stderr must equal the single run's (bad-row summaries included) but for
-    lines that mention a re-run range (merge repairing a wrong guess).
+    lines that mention a re-run range (merge repairing a wrong guess);
+  * now and then the final merge and the single run both get --sort or
+    --format tsv/jsonl.
 
 Also:
+  * two files with the same header read as one table: ranges of each
+    (--file-index 1 and 2) merge to `pcsv aggregate A B`'s bytes;
   * fail mode: on files with bad rows (no quoted line breaks), the first
     range in file order that fails must fail exactly as the single run
     does (message with the true line number, exit 1), and the ranges
@@ -38,14 +42,17 @@ Also:
     it (the result equals the single run); then with the source renamed
     away merge exits 1 and its message holds the command to re-run
     (`--range S:E --range-state quoted`); with the source put back merge
-    succeeds again; with the source changed merge exits 1.
+    succeeds again; with the source changed merge exits 1; and merge
+    --partial of the mis-guessed range with its successor only (no
+    predecessor to check it against) must not fail, and the final merge
+    with the predecessor must give the single run's bytes.
 
 One line per failure (with a reproducer directory kept under
 PCSV_RANGES_KEEP or a printed /tmp directory), then `N passed, M failed`.
 Exit 1 on any failure, 2 on bad usage.
 
 Environment:
-  PCSV_RANGES_SEEDS    how many seeds (default 150: about 40 s on 2 cores)
+  PCSV_RANGES_SEEDS    how many seeds (default 150: 30-50 s on 2 busy cores)
   PCSV_RANGES_SEED     first seed (default 1402)
   PCSV_RANGES_JOBS     files checked concurrently (default 2)
   PCSV_RANGES_TIMEOUT  seconds per pcsv run (default 30)
