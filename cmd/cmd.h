@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../io/outsink.h"
 #include "../io/status.h"
@@ -30,6 +31,10 @@ struct pcsv_opts {
     bool quiet;
     const char *by, *agg, *sort; /* --by and --agg: every one given, joined with ',' */
     bool partial;
+    bool has_range;                  /* --range START:END */
+    uint64_t range_start, range_end; /* range_end UINT64_MAX: to the end */
+    int range_state;                 /* --range-state: -1 guess, 0 unquoted, 1 quoted */
+    int file_index;                  /* --file-index, 1-based */
     size_t memory_limit; /* --memory-limit, bytes; 0: the default (half of what is available) */
     const char *tmpdir;
     bool ref_parser;    /* --parser libcsv */
@@ -82,6 +87,11 @@ struct progress *progress_start(const struct pcsv_opts *o, struct pipeline *p,
                                 const struct inputs *ins);
 void progress_stop(struct progress *g);
 
+/* Print the summary (and, in warn mode, the warnings) of the dropped rows
+ * b[0, n) of total, in input order; b[i].file indexes paths; a line of 0
+ * is unknown (the row's byte offset is shown). */
+void report_bad_list(const struct badrow *b, size_t n, uint64_t total, const char *const *paths,
+                     char *const *names, int ncols, enum pipeline_bad_mode mode);
 /* Print the summary (and warnings) of dropped bad rows. */
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o);
 
@@ -103,5 +113,7 @@ int cmd_filter(struct pcsv_opts *o);
 int cmd_select(struct pcsv_opts *o);
 int cmd_head(struct pcsv_opts *o);
 int cmd_stats(struct pcsv_opts *o);
+int cmd_merge(struct pcsv_opts *o);
+int cmd_dump(struct pcsv_opts *o);
 
 #endif

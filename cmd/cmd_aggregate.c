@@ -1,6 +1,7 @@
 /* cmd_aggregate.c - pcsv aggregate: group by keys, compute aggregates. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -9,7 +10,8 @@
 #include "../pipeline/aggradix.h"
 #include "../pipeline/expr.h"
 #include "../pipeline/refparse.h"
-#include "cmd.h"
+#include "../pipeline/scan.h"
+#include "partials.h"
 
 /* The consumer's context: the plan, and the partitions a worker flushes
  * its groups to when they outgrow its share of memory. */
@@ -109,7 +111,7 @@ static uint64_t read_u64(const char *path)
 /* The default --memory-limit: half of the memory this process may use,
  * the least of physical memory, the cgroup's limit (v2 or v1) and half the
  * address-space limit (ulimit -v). */
-static size_t default_memory_limit(void)
+size_t default_memory_limit(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     uint64_t m = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)8 << 30;
@@ -138,25 +140,125 @@ static void human(char *buf, size_t n, uint64_t v)
         snprintf(buf, n, "%.1f KiB", (double)v / (1 << 10));
 }
 
+/* One pass over the inputs: the workers' partials, and the partitions
+ * they flushed to. */
+struct pass {
+    struct pipeline *p;
+    struct aggradix *radix;
+    struct agg_part **parts;
+    int nparts;
+};
+
+static void pass_free(struct pass *r)
+{
+    for (int i = 0; i < r->nparts; i++)
+        agg_part_destroy(r->parts[i]);
+    free(r->parts);
+    pipeline_destroy(r->p);
+    aggradix_destroy(r->radix);
+    memset(r, 0, sizeof *r);
+}
+
+static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, struct agg_plan *plan,
+                    const struct expr *where, const int *wslots, size_t limit, bool keep_parts,
+                    struct pcsv_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->parts = calloc((size_t)o->jobs + 1, sizeof *r->parts);
+    if (!r->parts)
+        return pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    struct aggradix_cfg rcfg = {
+        .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
+    r->radix = aggradix_create(plan, &rcfg, err);
+    if (!r->radix)
+        return err->code;
+    int rc;
+    if (o->ref_parser) {
+        r->parts[0] = agg_part_create(plan);
+        r->nparts = r->parts[0] ? 1 : 0;
+        return r->parts[0] ? run_ref(ins, o, plan, r->parts[0], r->radix, err)
+                           : (int)pcsv_error_set(err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
+    }
+    struct pipeline_cfg cfg = opts_pipe_cfg(o);
+    cfg.where = where;
+    cfg.where_slots = wslots;
+    static struct aggctx actx; /* the workers' context, for this pass */
+    actx = (struct aggctx){.plan = plan, .radix = r->radix};
+    struct pipeline_consumer c = {.ctx = &actx,
+                                  .nsel = plan->nsel,
+                                  .sel = plan->sel,
+                                  .nselcols = plan->nselcols,
+                                  .worker_create = agg_create,
+                                  .batch = agg_batch};
+    r->p = pipeline_create(&cfg, &c, err);
+    struct progress *prog = progress_start(o, r->p, ins);
+    rc = r->p ? inputs_run(r->p, ins, err) : PCSV_ENOMEM;
+    progress_stop(prog);
+    if (rc && aggradix_error(r->radix)->code) /* a failed flush: its own message */
+        rc = (*err = *aggradix_error(r->radix)).code;
+    /* the workers' partials */
+    for (int i = 0; r->p && i < pipeline_nworkers(r->p); i++) {
+        struct agg_part *part = pipeline_worker_state(r->p, i);
+        if (part)
+            r->parts[r->nparts++] = part;
+    }
+    (void)keep_parts;
+    return rc;
+}
+
+/* --range: where the rows of the range are, and the source set to them
+ * (rows from r0; the line numbers of errors count from there). */
+static void range_apply(struct source *in, const struct pcsv_opts *o, uint64_t data_begin,
+                        int state, struct range_facts *rf)
+{
+    range_locate(in->map.data, in->map.size, data_begin, o->range_start, o->range_end, state,
+                 o->delim, o->quote, in->ncols, rf);
+    in->data_begin = rf->r0 < rf->end ? rf->r0 : in->map.size;
+    in->rows_end = rf->r0 < rf->end ? rf->end : 0;
+    in->header_lines = 0;
+}
+
+/* Line ends in d[0, n) (the lines before a range, on the error path). */
+static uint64_t lines_in(const uint8_t *d, size_t n, uint8_t quote, bool *parity)
+{
+    uint64_t q = 0, nl = 0;
+    if (n)
+        scan_count(d, n, quote, &q, &nl);
+    if (parity)
+        *parity = q & 1;
+    return nl;
+}
+
 int cmd_aggregate(struct pcsv_opts *o)
 {
+    bool counting = strcmp(o->command, "count") == 0; /* count --partial */
+    if (counting) {
+        o->by = NULL;
+        o->agg = "count";
+    }
+    if (o->partial && !o->output && isatty(1))
+        return usage_error("--partial writes a binary partial state: give -o FILE, or redirect "
+                           "standard output");
     struct pcsv_error err = {0};
     struct inputs ins;
     if (inputs_open(&ins, o, &err))
         return report_error(&err);
     int rc = 0;
-    struct pipeline *p = NULL;
+    struct pass r = {0};
     struct expr *where = NULL;
     int *wslots = NULL;
-    struct agg_part **parts = NULL;
-    int nparts = 0;
     struct outsink *out = NULL;
-    struct aggradix *radix = NULL;
+    struct partial_meta meta = {0};
+    struct range_facts rf = {0};
+    uint64_t *data_begin = calloc((size_t)ins.n + 1, sizeof *data_begin);
     struct agg_plan *plan = agg_plan_create(ins.in[0].names, ins.in[0].ncols, o->by, o->agg, &err);
-    if (!plan) {
-        rc = err.code;
+    if (!plan || !data_begin) {
+        rc = plan ? (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory")
+                  : (int)err.code;
         goto out;
     }
+    for (int i = 0; i < ins.n; i++)
+        data_begin[i] = ins.in[i].data_begin;
     if (o->sort && agg_plan_sort(plan, o->sort, &err)) {
         rc = err.code;
         goto out;
@@ -164,79 +266,73 @@ int cmd_aggregate(struct pcsv_opts *o)
     /* (--where with --parser libcsv is refused by opts_parse) */
     if ((rc = where_open(o, &ins, plan_slot, plan, &where, &wslots, &err)))
         goto out;
-    parts = calloc((size_t)o->jobs + 1, sizeof *parts);
-    if (!parts) {
-        rc = pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-        goto out;
+    struct source *in0 = &ins.in[0];
+    if (o->has_range) {
+        if (in0->is || in0->map.fd < 0) {
+            rc = pcsv_error_set(&err, PCSV_EUSAGE, 0, NULL, 0,
+                                "--range reads a regular, uncompressed file; %s is not one "
+                                "(decompress it first)",
+                                in0->path);
+            goto out;
+        }
+        range_apply(in0, o, data_begin[0], o->range_state, &rf);
     }
     size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
-    struct aggradix_cfg rcfg = {
-        .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};
-    radix = aggradix_create(plan, &rcfg, &err);
-    if (!radix) {
-        rc = err.code;
-        goto out;
-    }
-    if (o->ref_parser) {
-        parts[0] = agg_part_create(plan);
-        nparts = parts[0] ? 1 : 0;
-        rc = parts[0] ? run_ref(&ins, o, plan, parts[0], radix, &err)
-                      : (int)pcsv_error_set(&err, PCSV_ENOMEM, 0, NULL, 0, "out of memory");
-    } else {
-        struct pipeline_cfg cfg = opts_pipe_cfg(o);
-        cfg.where = where;
-        cfg.where_slots = wslots;
-        struct aggctx actx = {.plan = plan, .radix = radix};
-        struct pipeline_consumer c = {.ctx = &actx,
-                                      .nsel = plan->nsel,
-                                      .sel = plan->sel,
-                                      .nselcols = plan->nselcols,
-                                      .worker_create = agg_create,
-                                      .batch = agg_batch};
-        p = pipeline_create(&cfg, &c, &err);
-        struct progress *prog = progress_start(o, p, &ins);
-        rc = p ? inputs_run(p, &ins, &err) : PCSV_ENOMEM;
-        progress_stop(prog);
-        if (rc && aggradix_error(radix)->code) /* a failed flush: its own message */
-            rc = (err = *aggradix_error(radix)).code;
-        /* the workers' partials, combined into disjoint ones */
-        for (int i = 0; p && i < pipeline_nworkers(p); i++) {
-            struct agg_part *part = pipeline_worker_state(p, i);
-            if (part)
-                parts[nparts++] = part;
+    rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &err);
+    if (rc == PCSV_EDATA && o->has_range && !rf.exact && rf.start > 0) {
+        /* A bad row in a guessed range may come from a wrong guess: the
+         * error path may read the file before the range to be sure. */
+        bool q;
+        lines_in(in0->map.data, rf.start, o->quote, &q);
+        if (q != rf.start_quoted) {
+            struct pcsv_error e2 = {0};
+            pass_free(&r);
+            range_apply(in0, o, data_begin[0], q, &rf);
+            rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &e2);
+            err = e2;
         }
-        if (!rc && !aggradix_wanted(radix, parts, nparts))
-            rc = agg_combine(plan, parts, &nparts, &err);
     }
+    if (rc == PCSV_EDATA && o->has_range && err.line && rf.r0 < rf.end)
+        err.line += lines_in(in0->map.data, rf.r0, o->quote, NULL); /* lines before the range */
     if (rc)
         goto out;
-    out = outsink_open(o->output, o->format, &err);
+    if (o->partial) {
+        rc = meta_init(&meta, o, counting ? PARTIAL_COUNT : PARTIAL_AGGREGATE, in0->names,
+                       in0->ncols, plan, &err);
+        if (!rc)
+            rc = meta_add_inputs(&meta, o, &ins, o->has_range ? &rf : NULL, data_begin, r.p, &err);
+        if (rc)
+            goto out;
+    }
+    out = outsink_open(o->output, o->partial ? OUT_CSV : o->format, &err);
     if (!out) {
         rc = err.code;
         goto out;
     }
-    if (aggradix_wanted(radix, parts, nparts))
-        rc = aggradix_finish(radix, parts, nparts, out, &err);
-    else
-        rc = agg_result_write(parts, nparts, out, &err);
-    if (!rc && aggradix_spilled(radix) && !o->quiet) {
+    rc = groups_out(plan, r.radix, r.parts, &r.nparts, o->partial ? &meta : NULL, false, out, &err);
+    if (!rc && aggradix_spilled(r.radix) && !o->quiet) {
         char a[32], b[32];
-        human(a, sizeof a, aggradix_spilled(radix));
+        human(a, sizeof a, aggradix_spilled(r.radix));
         human(b, sizeof b, limit);
-        fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(radix),
+        fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(r.radix),
                 b);
     }
     if (rc) {
         outsink_abort(out);
         goto out;
     }
-    rc = finish_run(out, p, &ins, o, &err);
+    if (o->partial) {
+        /* merge reports the bad rows, with lines counted over every range */
+        struct pcsv_opts q = *o;
+        q.quiet = true;
+        rc = finish_run(out, r.p, &ins, &q, &err);
+    } else {
+        rc = finish_run(out, r.p, &ins, o, &err);
+    }
 out:
-    for (int i = 0; i < nparts; i++)
-        agg_part_destroy(parts[i]);
-    free(parts);
-    pipeline_destroy(p);
-    aggradix_destroy(radix);
+    pass_free(&r);
+    partial_meta_free(&meta);
+    free(data_begin);
     agg_plan_destroy(plan);
     expr_destroy(where);
     free(wslots);

@@ -35,6 +35,8 @@ static int ref_row(void *ctx, const char *path, uint64_t line, const uint8_t *co
 
 int cmd_count(struct pcsv_opts *o)
 {
+    if (o->partial) /* a partial count is a partial `aggregate --agg count` */
+        return cmd_aggregate(o);
     struct pcsv_error err = {0};
     struct inputs ins;
     if (inputs_open(&ins, o, &err))

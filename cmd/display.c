@@ -1,6 +1,7 @@
 /* display.c - the messages pcsv prints on stderr. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 
@@ -40,34 +41,51 @@ int usage_error(const char *fmt, ...)
 #define MAX_WARNINGS 20
 _Static_assert(MAX_WARNINGS <= BADROW_KEEP, "the pipeline keeps the rows warned about");
 
+void report_bad_list(const struct badrow *b, size_t n, uint64_t total, const char *const *paths,
+                     char *const *names, int ncols, enum pipeline_bad_mode mode)
+{
+    if (!n)
+        return;
+    char reason[1200], line[2400], where[600];
+    for (size_t i = 0; i <= n && i <= MAX_WARNINGS; i++) {
+        bool summary = i == n || i == MAX_WARNINGS;
+        if (summary && mode == PIPELINE_WARN && total > MAX_WARNINGS)
+            fprintf(stderr, "pcsv: warning: %llu more bad rows not shown\n",
+                    (unsigned long long)(total - MAX_WARNINGS));
+        if (!summary && mode != PIPELINE_WARN)
+            continue;
+        const struct badrow *r = summary ? &b[0] : &b[i];
+        badrow_reason(r, names, ncols, ncols, reason, sizeof reason);
+        if (r->line)
+            snprintf(where, sizeof where, "%s:%llu", paths[r->file], (unsigned long long)r->line);
+        else /* a range whose lines before it are unknown (merge) */
+            snprintf(where, sizeof where, "%s: byte %llu", paths[r->file],
+                     (unsigned long long)r->offset);
+        if (summary)
+            snprintf(line, sizeof line, "pcsv: skipped %llu bad row%s; first at %s: %s",
+                     (unsigned long long)total, total == 1 ? "" : "s", where, reason);
+        else
+            snprintf(line, sizeof line, "pcsv: warning: %s: %s", where, reason);
+        put_line(line);
+        if (summary)
+            break;
+    }
+}
+
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o)
 {
     size_t n;
     const struct badrow *b = pipeline_bad_rows(p, &n);
-    uint64_t total = pipeline_bad_count(p);
     if (!n || o->quiet)
         return;
-    char reason[1200];
-    if (o->bad_mode == PIPELINE_WARN) {
-        for (size_t i = 0; i < n && i < MAX_WARNINGS; i++) {
-            const struct source *in = &ins->in[b[i].file];
-            badrow_reason(&b[i], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
-            char line[1800];
-            snprintf(line, sizeof line, "pcsv: warning: %s:%llu: %s", in->path,
-                     (unsigned long long)b[i].line, reason);
-            put_line(line);
-        }
-        if (total > MAX_WARNINGS)
-            fprintf(stderr, "pcsv: warning: %llu more bad rows not shown\n",
-                    (unsigned long long)(total - MAX_WARNINGS));
-    }
-    const struct source *in = &ins->in[b[0].file];
-    badrow_reason(&b[0], in->names, in->ncols, ins->in[0].ncols, reason, sizeof reason);
-    char line[1800];
-    snprintf(line, sizeof line, "pcsv: skipped %llu bad row%s; first at %s:%llu: %s",
-             (unsigned long long)total, total == 1 ? "" : "s", in->path,
-             (unsigned long long)b[0].line, reason);
-    put_line(line);
+    const char **paths = calloc((size_t)ins->n + 1, sizeof *paths);
+    if (!paths)
+        return;
+    for (int i = 0; i < ins->n; i++)
+        paths[i] = ins->in[i].path;
+    report_bad_list(b, n, pipeline_bad_count(p), paths, ins->in[0].names, ins->in[0].ncols,
+                    o->bad_mode);
+    free(paths);
 }
 
 int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,

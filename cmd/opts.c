@@ -22,6 +22,8 @@ static const char main_help[] =
     "  select      pcsv select COLS [FILE...]: chosen columns (names, 2-5, !C)\n"
     "  head        the header and the first -n N rows (default 10)\n"
     "  stats       one row per column: type, count, nulls, min, max, mean, ...\n"
+    "  merge       combine partial states (aggregate --partial) into the result\n"
+    "  dump        print a partial state as text\n"
     "\n"
     "Options shared by all commands:\n"
     "  -j, --jobs N           worker threads (default: online CPUs; 1 = serial)\n"
@@ -69,9 +71,35 @@ static const char aggregate_help[] =
     "  --memory-limit SIZE     past SIZE (default: half the memory available),\n"
     "                          the group table spills to temporary files\n"
     "  --tmpdir DIR            where spilled files go (default $TMPDIR or /tmp)\n"
+    "  --partial               write a partial state for pcsv merge (binary)\n"
+    "  --range START:END       only the rows that begin in these bytes of FILE\n"
+    "                          (with --partial; K/M/G suffixes, END may be empty)\n"
+    "  --range-state S         quoted or unquoted: the quote state at START\n"
+    "                          (default: guessed from the bytes after START)\n"
+    "  --file-index N          FILE is the N-th file of the whole run (first/last)\n"
     "\n"
     "An empty field is a null: skipped by every function but count.\n"
     "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
+
+static const char merge_help[] =
+    "Usage: pcsv merge PART... [-o FILE] [--format F] [--sort COL[:asc|:desc]] [--partial]\n"
+    "\n"
+    "Combine partial states written by `aggregate --partial` or `count --partial`\n"
+    "(files, or - for standard input), in any order, into the result a single run\n"
+    "over all their input prints; --partial writes a partial again.\n"
+    "\n"
+    "  -o FILE, --format F, --sort SPEC   as for aggregate\n"
+    "  --partial               write the merged partial instead of the result\n"
+    "  -j N, --memory-limit SIZE, --tmpdir DIR, -q   as for aggregate\n"
+    "\n"
+    "A range read with a wrong guess of its quote state is re-run from its file.\n"
+    "Example: pcsv merge part-*.pcsvp --sort count:desc -o totals.csv\n";
+
+static const char dump_help[] =
+    "Usage: pcsv dump PART\n"
+    "\n"
+    "Print a partial state as text: its format version, query, header and\n"
+    "sources (ranges, quote states), then its groups as merge would print them.\n";
 
 static const char count_help[] =
     "Usage: pcsv count [FILE...] [OPTIONS]\n"
@@ -159,6 +187,8 @@ enum {
     O_VERSION,
     O_TMPDIR,
     O_RANGE,
+    O_RANGE_STATE,
+    O_FILE_INDEX,
     O_SELECT,
     O_LEVEL,
 };
@@ -172,14 +202,18 @@ enum {
     C_SELECT = 1 << 4,
     C_HEAD = 1 << 5,
     C_STATS = 1 << 6,
+    C_MERGE = 1 << 7,
+    C_DUMP = 1 << 8,
 };
 static const struct {
     const char *name;
     unsigned bit;
 } command_bits[] = {
-    {"aggregate", C_AGGREGATE}, {"count", C_COUNT}, {"headers", C_HEADERS}, {"filter", C_FILTER},
-    {"select", C_SELECT},       {"head", C_HEAD},   {"stats", C_STATS},
+    {"aggregate", C_AGGREGATE}, {"count", C_COUNT},   {"headers", C_HEADERS},
+    {"filter", C_FILTER},       {"select", C_SELECT}, {"head", C_HEAD},
+    {"stats", C_STATS},         {"merge", C_MERGE},   {"dump", C_DUMP},
 };
+/* the commands that read CSV (merge and dump read partials) */
 #define C_ALL (C_AGGREGATE | C_COUNT | C_HEADERS | C_FILTER | C_SELECT | C_HEAD | C_STATS)
 /* the commands that read rows (headers reads only the header line) */
 #define C_READ_ROWS (C_ALL & ~C_HEADERS)
@@ -203,33 +237,35 @@ static const struct opt_def {
     unsigned cmds; /* the commands that take it (C_LATER: none yet) */
     enum rep rep;
 } opt_table[] = {
-    {"jobs", 'j', 1, 'j', C_ALL, R_ONCE},
+    {"jobs", 'j', 1, 'j', C_ALL | C_MERGE, R_ONCE},
     {"delimiter", 'd', 1, 'd', C_ALL, R_ONCE},
     {"tsv", 't', 0, 't', C_ALL, R_ONCE},
     {"quote", 0, 1, O_QUOTE, C_ALL, R_ONCE},
     {"no-header", 'H', 0, 'H', C_ALL, R_ONCE},
-    {"output", 'o', 1, 'o', C_ALL, R_ONCE},
-    {"compress-level", 0, 1, O_LEVEL, C_ALL, R_ONCE}, /* and only with -o FILE.zst */
-    {"format", 0, 1, O_FORMAT, C_TABLE, R_ONCE},
+    {"output", 'o', 1, 'o', C_ALL | C_MERGE, R_ONCE},
+    {"compress-level", 0, 1, O_LEVEL, C_ALL | C_MERGE, R_ONCE}, /* and only with -o FILE.zst */
+    {"format", 0, 1, O_FORMAT, C_TABLE | C_MERGE, R_ONCE},
     {"where", 0, 1, O_WHERE, C_READ_ROWS, R_WHERE},
     {"on-bad-row", 0, 1, O_BAD, C_READ_ROWS, R_ONCE},
     {"rejects", 0, 1, O_REJECTS, C_READ_ROWS, R_ONCE},
     {"chunk-size", 0, 1, O_CHUNK, C_ALL, R_ONCE},
     {"progress", 0, 0, O_PROGRESS, C_ALL, R_ONCE},
     {"no-progress", 0, 0, O_NOPROGRESS, C_ALL, R_ONCE},
-    {"quiet", 'q', 0, 'q', C_ALL, R_ONCE},
+    {"quiet", 'q', 0, 'q', C_ALL | C_MERGE | C_DUMP, R_ONCE},
     {"by", 0, 1, O_BY, C_AGGREGATE, R_LIST},
     {"agg", 0, 1, O_AGG, C_AGGREGATE, R_LIST},
-    {"sort", 0, 1, O_SORT, C_AGGREGATE, R_ONCE},
+    {"sort", 0, 1, O_SORT, C_AGGREGATE | C_MERGE, R_ONCE},
     {"parser", 0, 1, O_PARSER, C_AGGREGATE | C_COUNT, R_ONCE},
     {"select", 0, 1, O_SELECT, C_FILTER | C_SELECT | C_HEAD, R_LIST},
     {NULL, 'n', 1, 'n', C_HEAD, R_ONCE},
-    {"memory-limit", 0, 1, O_MEMLIMIT, C_AGGREGATE, R_ONCE},
-    {"tmpdir", 0, 1, O_TMPDIR, C_AGGREGATE, R_ONCE},
-    {"range", 0, 1, O_RANGE, C_LATER, R_ONCE},
-    {"partial", 0, 0, O_PARTIAL, C_LATER, R_ONCE},
-    {"help", 'h', 0, 'h', C_ALL, R_ONCE},
-    {"version", 0, 0, O_VERSION, C_ALL, R_ONCE},
+    {"memory-limit", 0, 1, O_MEMLIMIT, C_AGGREGATE | C_MERGE, R_ONCE},
+    {"tmpdir", 0, 1, O_TMPDIR, C_AGGREGATE | C_MERGE, R_ONCE},
+    {"partial", 0, 0, O_PARTIAL, C_AGGREGATE | C_COUNT | C_MERGE, R_ONCE},
+    {"range", 0, 1, O_RANGE, C_AGGREGATE | C_COUNT, R_ONCE},
+    {"range-state", 0, 1, O_RANGE_STATE, C_AGGREGATE | C_COUNT, R_ONCE},
+    {"file-index", 0, 1, O_FILE_INDEX, C_AGGREGATE | C_COUNT, R_ONCE},
+    {"help", 'h', 0, 'h', C_ALL | C_MERGE | C_DUMP, R_ONCE},
+    {"version", 0, 0, O_VERSION, C_ALL | C_MERGE | C_DUMP, R_ONCE},
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -292,6 +328,10 @@ static const char *help_for(const char *command)
         return headers_help;
     if (strcmp(command, "stats") == 0)
         return stats_help;
+    if (strcmp(command, "merge") == 0)
+        return merge_help;
+    if (strcmp(command, "dump") == 0)
+        return dump_help;
     return main_help;
 }
 
@@ -354,6 +394,8 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
     o->chunk_size = 512 * 1024;
     o->head_n = 10;
     o->progress = -1; /* default: when stderr is a terminal */
+    o->range_state = -1;
+    o->file_index = 1;
     build_getopt_tables();
     memset(given, 0, sizeof given);
     free(list_by), free(list_agg), free(list_select), free(list_where);
@@ -514,6 +556,48 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 return usage_error("--parser takes fast or libcsv, not '%s'", optarg);
             rc = once(d, optarg);
             break;
+        case O_PARTIAL: o->partial = true; break;
+        case O_RANGE: {
+            const char *colon = strchr(optarg, ':');
+            size_t v;
+            char a[48];
+            if (!colon || (size_t)(colon - optarg) >= sizeof a)
+                return usage_error("--range takes START:END (byte offsets), not '%s'", optarg);
+            snprintf(a, sizeof a, "%.*s", (int)(colon - optarg), optarg);
+            if (strcmp(a, "0") == 0)
+                o->range_start = 0;
+            else if (parse_size(a, &v))
+                return usage_error("--range takes START:END (byte offsets), not '%s'", optarg);
+            else
+                o->range_start = v;
+            o->range_end = UINT64_MAX;
+            if (colon[1] && strcmp(colon + 1, "0") == 0)
+                v = 0;
+            else if (colon[1] && parse_size(colon + 1, &v))
+                return usage_error("--range takes START:END (byte offsets), not '%s'", optarg);
+            if (colon[1])
+                o->range_end = v;
+            if (o->range_end < o->range_start)
+                return usage_error("--range %s ends before it starts", optarg);
+            o->has_range = true;
+            rc = once(d, optarg);
+            break;
+        }
+        case O_RANGE_STATE:
+            if (strcmp(optarg, "quoted") != 0 && strcmp(optarg, "unquoted") != 0)
+                return usage_error("--range-state takes quoted or unquoted, not '%s'", optarg);
+            o->range_state = strcmp(optarg, "quoted") == 0;
+            rc = once(d, optarg);
+            break;
+        case O_FILE_INDEX: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 65535)
+                return usage_error("--file-index takes a number from 1 to 65535, not '%s'", optarg);
+            o->file_index = (int)v;
+            rc = once(d, optarg);
+            break;
+        }
         case 'h': fputs(help_for(command), stdout); return -1;
         case O_VERSION: printf("pcsv %s\n", PCSV_VERSION); return -1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -558,6 +642,38 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         return usage_error("--where does not go with --parser libcsv yet");
     if (o->delim == o->quote)
         return usage_error("the delimiter and the quote must differ");
+    if (o->partial) {
+        /* a partial is not a table: the options that shape one go to merge */
+        if (given[opt_by_id(O_FORMAT) - opt_table])
+            return usage_error("--partial writes a partial state, not a table: give --format to "
+                               "pcsv merge");
+        if (o->sort && cmdbit != C_MERGE)
+            return usage_error("--partial writes a partial state, not a table: give --sort to "
+                               "pcsv merge");
+        size_t ol = o->output ? strlen(o->output) : 0;
+        if (ol >= 4 && strcmp(o->output + ol - 4, ".zst") == 0)
+            return usage_error("a partial state is compressed already: -o %s would not be a "
+                               "zstd file of text",
+                               o->output);
+        if (level)
+            return usage_error("--compress-level does not go with --partial");
+        if (o->ref_parser)
+            return usage_error("--partial does not go with --parser libcsv");
+    }
+    if (given[opt_by_id(O_FILE_INDEX) - opt_table] && !o->partial)
+        return usage_error("--file-index goes with --partial (it orders files for pcsv merge)");
+    if (o->range_state >= 0 && !o->has_range)
+        return usage_error("--range-state goes with --range");
+    if (o->has_range) {
+        if (!o->partial)
+            return usage_error("--range goes with --partial (merge the ranges' partials with "
+                               "pcsv merge)");
+        if (argc - optind != 1 || strcmp(argv[optind], "-") == 0)
+            return usage_error("--range reads one FILE (a regular file, not standard input)");
+        if (o->rejects)
+            return usage_error("--rejects does not go with --range (its line numbers would "
+                               "count from the range)");
+    }
     o->files = argv + optind;
     o->nfiles = argc - optind;
     return 0;

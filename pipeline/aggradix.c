@@ -585,13 +585,12 @@ static int decode_blocks(struct agg_part *a, const uint8_t *p, size_t n, struct 
     return 0;
 }
 
-/* Finish partition i in a, the thread's partial (emptied first: its
- * memory, already faulted in, serves partition after partition). */
-static int finish_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
-                       struct pcsv_error *err)
+/* Partition i's groups into a (emptied first), with the whole input's
+ * facts; its blocks are freed. */
+static int load_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
+                     struct pcsv_error *err)
 {
     struct rpart *rp = &r->parts[i];
-    struct run *run = &r->runs[i];
     agg_part_reset(a);
     int rc = 0;
     /* its groups are at most its records; a table sized for them at once
@@ -631,8 +630,19 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
             s->nonnum = fx->flags[v] & 2;
             s->overflow |= (fx->flags[v] & 4) != 0;
         }
-        run->empty = agg_part_groups(a) == 0;
     }
+    return rc;
+}
+
+/* Finish partition i in a, the thread's partial (emptied first: its
+ * memory, already faulted in, serves partition after partition). */
+static int finish_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
+                       struct pcsv_error *err)
+{
+    struct run *run = &r->runs[i];
+    int rc = load_part(r, i, a, fx, err);
+    if (!rc)
+        run->empty = agg_part_groups(a) == 0;
     if (!rc && !run->empty) {
         struct fin f = {.r = r, .run = run, .sink = outsink_open_mem(r->cfg.format)};
         struct agg_result_opts o = {
@@ -1254,10 +1264,11 @@ static void phase(const char *what)
     t0 = t;
 }
 
-int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, struct outsink *out,
-                    struct pcsv_error *err)
+/* Flush the workers' partials parts[0, n) (reset, not freed) and take
+ * the whole input's facts from them into *fx and r->key_numeric. */
+static int flush_all(struct aggradix *r, struct agg_part *const *parts, int n, struct facts *fx,
+                     struct pcsv_error *err)
 {
-    phase("start");
     const struct agg_plan *p = r->plan;
     for (int w = 0; w < n; w++) {
         if (agg_part_groups(parts[w]) && flush(r, parts[w]) < 0) {
@@ -1266,17 +1277,12 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
         }
         agg_part_trim(parts[w]); /* empty from here on: give its room back */
     }
-    /* the whole input's facts */
-    struct facts fx = {calloc((size_t)p->nvcols + 1, sizeof(int)),
-                       calloc((size_t)p->nvcols + 1, 1)};
+    fx->scale = calloc((size_t)p->nvcols + 1, sizeof(int));
+    fx->flags = calloc((size_t)p->nvcols + 1, 1);
+    free(r->key_numeric);
     r->key_numeric = calloc((size_t)p->nkeys + 1, sizeof *r->key_numeric);
-    struct pcsv_error *errs = calloc((size_t)r->cfg.jobs + 1, sizeof *errs);
-    char **names = calloc((size_t)(p->nkeys + p->nspecs) + 1, sizeof *names);
-    int rc = 0;
-    if (!fx.scale || !fx.flags || !r->key_numeric || !errs || !names) {
-        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
+    if (!fx->scale || !fx->flags || !r->key_numeric)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     for (int k = 0; k < p->nkeys; k++) {
         r->key_numeric[k] = true;
         for (int w = 0; w < n; w++)
@@ -1285,11 +1291,48 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     for (int v = 0; v < p->nvcols; v++)
         for (int w = 0; w < n; w++) {
             const struct vstate *s = &parts[w]->vs[v];
-            if (s->scale > fx.scale[v])
-                fx.scale[v] = s->scale;
-            fx.flags[v] |= (uint8_t)((s->has_dbl ? 1 : 0) | (s->nonnum ? 2 : 0) |
-                                     (s->overflow ? 4 : 0));
+            if (s->scale > fx->scale[v])
+                fx->scale[v] = s->scale;
+            fx->flags[v] |= (uint8_t)((s->has_dbl ? 1 : 0) | (s->nonnum ? 2 : 0) |
+                                      (s->overflow ? 4 : 0));
         }
+    return 0;
+}
+
+int aggradix_each_partition(struct aggradix *r, struct agg_part *const *parts, int n,
+                            int (*fn)(void *ctx, struct agg_part *a), void *ctx,
+                            struct pcsv_error *err)
+{
+    struct facts fx = {0};
+    struct agg_part *a = NULL;
+    int rc = flush_all(r, parts, n, &fx, err);
+    if (!rc && !(a = agg_part_create(r->plan)))
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int i = 0; i < NPARTS && !rc; i++) {
+        rc = load_part(r, i, a, &fx, err);
+        if (!rc && agg_part_groups(a) && fn(ctx, a))
+            rc = err->code ? err->code
+                           : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    }
+    agg_part_destroy(a);
+    free(fx.scale);
+    free(fx.flags);
+    return rc;
+}
+
+int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, struct outsink *out,
+                    struct pcsv_error *err)
+{
+    phase("start");
+    const struct agg_plan *p = r->plan;
+    struct facts fx = {0};
+    struct pcsv_error *errs = calloc((size_t)r->cfg.jobs + 1, sizeof *errs);
+    char **names = calloc((size_t)(p->nkeys + p->nspecs) + 1, sizeof *names);
+    int rc = flush_all(r, parts, n, &fx, err);
+    if (!rc && (!errs || !names))
+        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    if (rc)
+        goto out;
     phase("flush");
     struct team tm = {.r = r, .fx = &fx, .errs = errs};
     int jobs = r->cfg.jobs > 0 ? r->cfg.jobs : 1;

@@ -72,6 +72,15 @@ const struct pcsv_error *aggradix_error(const struct aggradix *r);
 int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, struct outsink *out,
                     struct pcsv_error *err);
 
+/* Instead of aggradix_finish (a --partial): flush parts[0, n) and call
+ * fn once per partition that has groups, with a partial holding exactly
+ * that partition's groups and the whole input's facts (valid during the
+ * call). fn returns 0, or non-zero with err set by it to stop. 0 or the
+ * error code. */
+int aggradix_each_partition(struct aggradix *r, struct agg_part *const *parts, int n,
+                            int (*fn)(void *ctx, struct agg_part *a), void *ctx,
+                            struct pcsv_error *err);
+
 /* Bytes written to temporary files (0: nothing spilled), and where. */
 uint64_t aggradix_spilled(const struct aggradix *r);
 const char *aggradix_tmpdir(const struct aggradix *r);

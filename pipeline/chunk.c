@@ -12,7 +12,7 @@
 
 struct chunker {
     const struct mapfile *m;
-    size_t begin, size, n;
+    size_t begin, end, size, n;
     uint8_t quote;
     pthread_mutex_t mu;
     /* published counts */
@@ -28,7 +28,15 @@ struct chunker {
 struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t size, uint8_t quote,
                                struct pcsv_error *err)
 {
-    size_t len = m->size > begin ? m->size - begin : 0;
+    return chunker_create_to(m, begin, m->size, size, quote, err);
+}
+
+struct chunker *chunker_create_to(const struct mapfile *m, size_t begin, size_t end, size_t size,
+                                  uint8_t quote, struct pcsv_error *err)
+{
+    if (end > m->size)
+        end = m->size;
+    size_t len = end > begin ? end - begin : 0;
     size = size ? size : 1;
     size_t n = (len + size - 1) / size;
     if (n > CHUNK_MAX_CHUNKS) {
@@ -53,6 +61,7 @@ struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t siz
     }
     c->m = m;
     c->begin = begin;
+    c->end = end;
     c->size = size;
     c->n = n;
     c->quote = quote;
@@ -79,7 +88,7 @@ size_t chunker_nchunks(const struct chunker *c) { return c->n; }
 void chunker_range(const struct chunker *c, size_t k, size_t *a, size_t *e)
 {
     *a = c->begin + k * c->size;
-    *e = *a + c->size > c->m->size ? c->m->size : *a + c->size;
+    *e = *a + c->size > c->end ? c->end : *a + c->size;
 }
 
 int chunker_count(struct chunker *c, size_t k, const uint8_t *bytes, uint64_t *quotes)
@@ -132,6 +141,23 @@ int chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_b
     }
     *in_quote = c->inq[k];
     *lines_before = c->nlb[k];
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+}
+
+int chunker_totals(struct chunker *c, bool *in_quote, uint64_t *lines)
+{
+    *in_quote = false;
+    *lines = 0;
+    if (!c->n)
+        return 0;
+    bool q;
+    uint64_t l;
+    if (chunker_state(c, c->n - 1, &q, &l) < 0)
+        return -1;
+    pthread_mutex_lock(&c->mu);
+    *in_quote = c->parity & 1;
+    *lines = c->lines;
     pthread_mutex_unlock(&c->mu);
     return 0;
 }

@@ -41,6 +41,10 @@ struct chunker;
  * CHUNK_MAX_CHUNKS chunks. The mapping must outlive the chunker. */
 struct chunker *chunker_create(const struct mapfile *m, size_t begin, size_t size, uint8_t quote,
                                struct pcsv_error *err);
+/* The same over [begin, end) only (end at most m->size): rows that start
+ * there, the last of which may run on past end (a --range). */
+struct chunker *chunker_create_to(const struct mapfile *m, size_t begin, size_t end, size_t size,
+                                  uint8_t quote, struct pcsv_error *err);
 void chunker_destroy(struct chunker *c);
 
 size_t chunker_nchunks(const struct chunker *c);
@@ -56,5 +60,13 @@ int chunker_count(struct chunker *c, size_t k, const uint8_t *bytes, uint64_t *q
  * chunk k's start. Never sleeps: counts missing earlier chunks itself (-1
  * when one could not be read). */
 int chunker_state(struct chunker *c, size_t k, bool *in_quote, uint64_t *lines_before);
+
+/* The quote state at the end of the last chunk and the line ends in all
+ * the chunks (counting the missing ones). -1 when one could not be read. */
+int chunker_totals(struct chunker *c, bool *in_quote, uint64_t *lines);
+
+/* The quote state at the end of the last chunk and the line ends in all
+ * the chunks (counting the missing ones). -1 when one could not be read. */
+int chunker_totals(struct chunker *c, bool *in_quote, uint64_t *lines);
 
 #endif

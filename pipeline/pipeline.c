@@ -53,6 +53,8 @@ struct pipeline {
     struct source *in;
     uint32_t file;
     int ncols;
+    bool end_quoted; /* run_region: the chunks' quote state at the end, and line ends */
+    uint64_t end_lines;
     struct chunker *ch;
     int need_cols; /* 1 + the last selected column: per chunk, nothing costs per column */
     _Atomic size_t err_chunk;    /* fail mode: lowest chunk with a bad row (SIZE_MAX: none) */
@@ -549,10 +551,12 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
     p->in = in;
     p->file = file;
     p->ncols = ncols;
-    size_t len = in->map.size, begin = in->data_begin;
+    size_t len = in->rows_end ? in->rows_end : in->map.size, begin = in->data_begin;
+    p->end_quoted = false;
+    p->end_lines = 0;
     if (begin >= len)
         return 0;
-    p->ch = chunker_create(&in->map, begin, p->cfg.chunk_size, p->cfg.quote, err);
+    p->ch = chunker_create_to(&in->map, begin, len, p->cfg.chunk_size, p->cfg.quote, err);
     if (!p->ch)
         return err->code;
     const size_t n = chunker_nchunks(p->ch);
@@ -630,6 +634,8 @@ static int run_region(struct pipeline *p, struct source *in, uint32_t file, int 
     if (!rc && p->ro && reorder_status(p->ro) < 0)
         rc = pcsv_error_set(err, PCSV_EIO, errno ? errno : EIO, "standard output", 0,
                             "cannot write");
+    if (!rc && in->rows_end && chunker_totals(p->ch, &p->end_quoted, &p->end_lines) < 0)
+        rc = pcsv_error_set(err, PCSV_EIO, errno, in->path, 0, "cannot read");
 out:
     reorder_destroy(p->ro);
     p->ro = NULL;
@@ -661,6 +667,12 @@ const struct badrow *pipeline_bad_rows(struct pipeline *p, size_t *n)
 }
 
 uint64_t pipeline_bad_count(const struct pipeline *p) { return badrow_log_count(p->bad); }
+
+void pipeline_region_end(const struct pipeline *p, bool *in_quote, uint64_t *lines)
+{
+    *in_quote = p->end_quoted;
+    *lines = p->end_lines;
+}
 
 struct outsink *pipeline_take_rejects(struct pipeline *p)
 {

@@ -147,6 +147,12 @@ void *pipeline_worker_state(const struct pipeline *p, int i);
  * bounded however many rows are dropped: the others are only counted (and
  * written to --rejects). Valid until the next run. */
 const struct badrow *pipeline_bad_rows(struct pipeline *p, size_t *n);
+/* After a successful run of a file: the quote state at the end of its
+ * rows' range (source.rows_end, or the file's end) and the line ends from
+ * data_begin to there, when rows_end was set (what a --range partial
+ * records); else false and 0. */
+void pipeline_region_end(const struct pipeline *p, bool *in_quote, uint64_t *lines);
+
 /* How many rows were dropped so far, in all. */
 uint64_t pipeline_bad_count(const struct pipeline *p);
 

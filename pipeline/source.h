@@ -36,6 +36,7 @@ struct source {
     const char *path;      /* as shown in messages */
     struct mapfile map;    /* the file, or (fd -1) the stream's current region */
     size_t data_begin;     /* first byte after the BOM and the header row */
+    size_t rows_end;       /* rows start before it (a --range's end); 0: map.size */
     uint64_t header_lines; /* line ends before data_begin (streams: in the whole input) */
     uint64_t offset_base;  /* input offset of map.data[0] (streams) */
     char **names;          /* column names (unquoted), ncols of them */
