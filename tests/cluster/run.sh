@@ -84,10 +84,14 @@ same "generated: count --where" count gen.csv --where 'price > 500 and x != ""'
 SPLIT=64K same "generated: 80 ranges, tree of merges" aggregate gen.csv --by k,note --agg $AGGS,p90:x
 
 # --- 2. adversarial: BOM, CRLF, quoted fields with line breaks (some longer
-# than a range), doubled quotes, no final line end; cut every 1K ---
-$PY - > adv.csv <<'EOF'
+# than a range), doubled quotes, no final line end; cut every 1K. adv2.csv
+# also has quoted fields holding whole CSV rows, so that ranges starting
+# inside them guess their quote state wrong: merge repairs them, also
+# inside the tree's `merge --partial` groups ---
+cat > gen-adv.py <<'EOF'
 import random, sys
 r = random.Random(14)
+rowlike = sys.argv[1] == "rowlike"
 out = ['\ufeffk,note,v']
 for i in range(1500):
     k = r.choice(['a', 'b', '"c,d"', '"e\r\nf"', 'g'])
@@ -96,6 +100,8 @@ for i in range(1500):
         note = '"%s"' % '\r\n'.join('line %d, with ""quotes""' % j for j in range(r.randint(1, 4)))
     elif kind < 0.35:
         note = '"%s"' % ('long\n' * r.randint(200, 400))  # spans whole 1K ranges
+    elif kind < 0.38 and rowlike:
+        note = '"%s"' % ''.join('a,n%d,%d.5\r\n' % (j, j) for j in range(r.randint(100, 300)))
     elif kind < 0.45:
         note = ''
     else:
@@ -104,8 +110,12 @@ for i in range(1500):
     out.append('%s,%s,%s' % (k, note, v))
 sys.stdout.buffer.write('\r\n'.join(out).encode())  # no final line end
 EOF
-SPLIT=1K same "adversarial: aggregate, cut every 1K" aggregate adv.csv --by k --agg count,first:note,last:note,sum:v,min:v,max:v,distinct:note
+$PY gen-adv.py plain > adv.csv
+$PY gen-adv.py rowlike > adv2.csv
+ADV=count,first:note,last:note,sum:v,min:v,max:v,distinct:note
+SPLIT=1K same "adversarial: aggregate, cut every 1K" aggregate adv.csv --by k --agg $ADV
 SPLIT=1K same "adversarial: count" count adv.csv
+SPLIT=1K same "adversarial, wrong guesses repaired: aggregate" aggregate adv2.csv --by k --agg $ADV
 
 # --- 3. two files: first/last follow file order; one smaller than a range ---
 head -n 60001 gen.csv > one.csv
