@@ -161,4 +161,23 @@ rc=$?
 if [ $rc = 0 ] && [ ! -s dask.out ] && [ ! -s dask.err ] && cmp -s single.csv dask.csv; then ok "-o FILE"; else bad "-o FILE (exit $rc)"; fi
 same "--format jsonl --sort" aggregate gen.csv --format jsonl --by note --agg count,sum:price --sort price_sum:desc
 
+# --- 7. SIGTERM mid-run: exit 143, the temporary directory removed ---
+mkdir tmp
+# 320 tasks; the signal comes once the workers are up (their directories)
+TMPDIR=$W/tmp "$DASK" --local 2 --split 16K --pcsv "$PCSV" aggregate gen.csv --by k,note --agg $AGGS > /dev/null 2> dask.err &
+pid=$!
+for _ in $(seq 100); do
+    compgen -G 'tmp/dask-worker-space/worker-*' > /dev/null && break
+    sleep 0.2
+done
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+left=$(find tmp -maxdepth 1 -name 'pcsv-dask-*')
+if [ $rc = 143 ] && [ -z "$left" ] && [ ! -s dask.err ]; then ok "SIGTERM: exit 143, no temporary files"; else
+    bad "SIGTERM: exit $rc, left: $left"
+    head -5 dask.err | sed 's/^/    /'
+fi
+
 finish
