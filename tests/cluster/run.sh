@@ -131,10 +131,13 @@ same "bad row: count --on-bad-row warn" count badrow.csv --on-bad-row warn
 # --- 5. a worker killed mid-run: the first range task to start on a worker
 # kills that worker (once, a marker directory says it happened); Dask runs
 # its tasks again elsewhere; the bytes are the same ---
+# (its parent is a worker when its grandparent is pcsv-dask: the check
+# before the cluster starts runs it too, as pcsv-dask's own child)
 cat > killing-pcsv <<EOF
 #!/bin/bash
 case " \$* " in *" --range "*)
-    if tr '\0' ' ' < /proc/\$PPID/cmdline | grep -q multiprocessing && mkdir "$W/killed" 2>/dev/null; then
+    gp=\$(awk '{ print \$4 }' /proc/\$PPID/stat)
+    if tr '\0' '\n' < /proc/\$gp/cmdline | sed -n 2p | grep -q '/pcsv-dask\$' && mkdir "$W/killed" 2>/dev/null; then
         kill -9 \$PPID
         exit 1
     fi;;
