@@ -18,6 +18,7 @@
 struct aggctx {
     struct agg_plan *plan;
     struct aggradix *radix;
+    uint64_t pos_file; /* --file-index - 1, in a position's file bits */
 };
 
 static void *agg_create(void *ctx) { return agg_part_create(((struct aggctx *)ctx)->plan); }
@@ -32,12 +33,11 @@ static bool agg_bad(void *ctx, size_t row, int col, const uint8_t *val, size_t l
 static int agg_batch(void *state, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
                      const uint8_t *skip, struct pipeline_worker *w)
 {
-    agg_part_set_pos_base(state, pipeline_pos_base(w));
+    struct aggctx *c = pipeline_consumer_ctx(w);
+    agg_part_set_pos_base(state, pipeline_pos_base(w) + c->pos_file);
     int rc = agg_part_batch(state, data, quote, b, skip, agg_bad, w);
-    if (rc == 0) {
-        struct aggctx *c = pipeline_consumer_ctx(w);
+    if (rc == 0)
         rc = aggradix_maybe_flush(c->radix, state);
-    }
     return rc;
 }
 
@@ -144,6 +144,7 @@ static void human(char *buf, size_t n, uint64_t v)
  * they flushed to. */
 struct pass {
     struct pipeline *p;
+    struct aggctx actx; /* the workers' context */
     struct aggradix *radix;
     struct agg_part **parts;
     int nparts;
@@ -160,7 +161,7 @@ static void pass_free(struct pass *r)
 }
 
 static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, struct agg_plan *plan,
-                    const struct expr *where, const int *wslots, size_t limit, bool keep_parts,
+                    const struct expr *where, const int *wslots, size_t limit,
                     struct pcsv_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -182,9 +183,9 @@ static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, str
     struct pipeline_cfg cfg = opts_pipe_cfg(o);
     cfg.where = where;
     cfg.where_slots = wslots;
-    static struct aggctx actx; /* the workers' context, for this pass */
-    actx = (struct aggctx){.plan = plan, .radix = r->radix};
-    struct pipeline_consumer c = {.ctx = &actx,
+    r->actx = (struct aggctx){
+        .plan = plan, .radix = r->radix, .pos_file = (uint64_t)(o->file_index - 1) << 48};
+    struct pipeline_consumer c = {.ctx = &r->actx,
                                   .nsel = plan->nsel,
                                   .sel = plan->sel,
                                   .nselcols = plan->nselcols,
@@ -202,7 +203,6 @@ static int pass_run(struct pass *r, struct pcsv_opts *o, struct inputs *ins, str
         if (part)
             r->parts[r->nparts++] = part;
     }
-    (void)keep_parts;
     return rc;
 }
 
@@ -278,7 +278,7 @@ int cmd_aggregate(struct pcsv_opts *o)
         range_apply(in0, o, data_begin[0], o->range_state, &rf);
     }
     size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
-    rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &err);
+    rc = pass_run(&r, o, &ins, plan, where, wslots, limit, &err);
     if (rc == PCSV_EDATA && o->has_range && !rf.exact && rf.start > 0) {
         /* A bad row in a guessed range may come from a wrong guess: the
          * error path may read the file before the range to be sure. */
@@ -288,7 +288,7 @@ int cmd_aggregate(struct pcsv_opts *o)
             struct pcsv_error e2 = {0};
             pass_free(&r);
             range_apply(in0, o, data_begin[0], q, &rf);
-            rc = pass_run(&r, o, &ins, plan, where, wslots, limit, o->partial, &e2);
+            rc = pass_run(&r, o, &ins, plan, where, wslots, limit, &e2);
             err = e2;
         }
     }

@@ -103,9 +103,11 @@ static int cmp_src(const void *x, const void *y, void *ctx)
         return a->f < b->f ? -1 : 1;
     CMP(size)
     CMP(mtime_ns)
-    CMP(hash) CMP(start) CMP(end)
+    CMP(hash)
+    CMP(start)
+    CMP(end)
 #undef CMP
-        return 0;
+    return 0;
 }
 
 static bool same_file(const struct partial_source *a, const struct partial_source *b)
@@ -135,32 +137,6 @@ static struct sref *file_sources(struct merge *mg, size_t *n)
 }
 
 /* ---- re-running a range ---- */
-
-static void shell_quote(char *buf, size_t cap, const char *s)
-{
-    bool plain = *s != 0;
-    for (const char *c = s; *c; c++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/=+@%", *c))
-            plain = false;
-    if (plain) {
-        snprintf(buf, cap, "%s", s);
-        return;
-    }
-    size_t o = 0;
-    if (o < cap)
-        buf[o++] = '\'';
-    for (const char *c = s; *c && o + 5 < cap; c++) {
-        if (*c == '\'') {
-            memcpy(buf + o, "'\\''", 4);
-            o += 4;
-        } else {
-            buf[o++] = *c;
-        }
-    }
-    if (o + 1 < cap)
-        buf[o++] = '\'';
-    buf[o < cap ? o : cap - 1] = 0;
-}
 
 #define MAX_ARGS 64
 
@@ -260,7 +236,7 @@ static void command_text(char *buf, size_t cap, char **argv)
     size_t o = 0;
     for (int i = 0; argv[i] && o + 1 < cap; i++) {
         char q[1024];
-        shell_quote(q, sizeof q, argv[i]);
+        pcsv_shell_word(q, sizeof q, argv[i]);
         o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? " " : "", q);
     }
 }
@@ -379,8 +355,9 @@ static int check_inputs(struct merge *mg, struct pcsv_error *err)
             }
         }
         if (fix_i < 0) {
-            /* settled: warn about the gaps */
-            for (size_t k = 0; k < n && !mg->o->quiet; k++) {
+            /* settled: warn about the gaps (not in a merge --partial:
+             * a step of a tree reduction covers a part of the input) */
+            for (size_t k = 0; k < n && !mg->o->quiet && !mg->o->partial; k++) {
                 const struct partial_source *b = src_of(mg, v[k]);
                 const struct partial_source *a = k ? src_of(mg, v[k - 1]) : NULL;
                 if (a && !same_file(a, b))

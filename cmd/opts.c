@@ -652,8 +652,8 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                                "pcsv merge");
         size_t ol = o->output ? strlen(o->output) : 0;
         if (ol >= 4 && strcmp(o->output + ol - 4, ".zst") == 0)
-            return usage_error("a partial state is compressed already: -o %s would not be a "
-                               "zstd file of text",
+            return usage_error("a partial state is compressed already: give -o a name without "
+                               ".zst, not '%s'",
                                o->output);
         if (level)
             return usage_error("--compress-level does not go with --partial");

@@ -182,34 +182,6 @@ const char *instream_foreign_format(const uint8_t *p, size_t n, const char **too
     return NULL;
 }
 
-/* s as one shell word: as it is when it is plain, else in single quotes. */
-static void shell_word(char *buf, size_t cap, const char *s)
-{
-    bool plain = *s != 0;
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              strchr("._/+-,:=@%", *c)))
-            plain = false;
-    if (plain) {
-        snprintf(buf, cap, "%s", s);
-        return;
-    }
-    size_t o = 0;
-    if (o + 1 < cap)
-        buf[o++] = '\'';
-    for (const char *c = s; *c && o + 5 < cap; c++) {
-        if (*c == '\'') {
-            memcpy(buf + o, "'\\''", 4);
-            o += 4;
-        } else {
-            buf[o++] = *c;
-        }
-    }
-    if (o + 1 < cap)
-        buf[o++] = '\'';
-    buf[o < cap ? o : cap - 1] = 0;
-}
-
 int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, bool is_stdin,
                             struct pcsv_error *err)
 {
@@ -231,7 +203,7 @@ int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, 
         return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
                               "%s not supported yet; use: ... | %s | pcsv ...", what, tool);
     char word[300];
-    shell_word(word, sizeof word, path_shown);
+    pcsv_shell_word(word, sizeof word, path_shown);
     return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
                           "%s not supported yet; use: %s %s | pcsv ...", what, tool, word);
 }

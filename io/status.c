@@ -2,6 +2,7 @@
 #include "status.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,4 +36,31 @@ const char *pcsv_error_format(const struct pcsv_error *err, char *buf, unsigned 
     else
         snprintf(buf, cap, "pcsv: %s", err->msg);
     return buf;
+}
+
+void pcsv_shell_word(char *buf, size_t cap, const char *s)
+{
+    bool plain = *s != 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("._/+-,:=@%", *c)))
+            plain = false;
+    if (plain) {
+        snprintf(buf, cap, "%s", s);
+        return;
+    }
+    size_t o = 0;
+    if (o + 1 < cap)
+        buf[o++] = '\'';
+    for (const char *c = s; *c && o + 5 < cap; c++) {
+        if (*c == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            buf[o++] = *c;
+        }
+    }
+    if (o + 1 < cap)
+        buf[o++] = '\'';
+    buf[o < cap ? o : cap - 1] = 0;
 }

@@ -38,4 +38,8 @@ enum pcsv_status pcsv_error_set(struct pcsv_error *err, enum pcsv_status code, i
  * empty) into buf. Returns buf. */
 const char *pcsv_error_format(const struct pcsv_error *err, char *buf, unsigned long cap);
 
+/* s as one shell word into buf: as it is when it is plain, else in single
+ * quotes (for messages that show a command to run). */
+void pcsv_shell_word(char *buf, unsigned long cap, const char *s);
+
 #endif

@@ -22,14 +22,15 @@ static struct evidence try_state(const uint8_t *d, size_t size, size_t start, in
 {
     struct evidence ev = {0, 0};
     size_t stop = size - start > GUESS_WINDOW ? start + GUESS_WINDOW : size;
-    bool whole = false; /* a line end passed: fields are counted from here */
+    bool opened = st == QUOTED; /* still in the quoted field it started in */
+    bool whole = false;         /* a line end passed: fields are counted from here */
     long fields = 0;
     for (size_t i = start; i < stop && ev.rows < GUESS_ROWS; i++) {
         uint8_t c = d[i];
         switch (st) {
         case QUOTED:
             if (c == quote)
-                st = QUOTE_SEEN;
+                st = QUOTE_SEEN, opened = false;
             continue;
         case QUOTE_SEEN:
             if (c == quote) {
@@ -72,6 +73,10 @@ static struct evidence try_state(const uint8_t *d, size_t size, size_t start, in
             st = UNQUOTED;
         }
     }
+    /* A quoted field that runs through the whole window is unlikely, and
+     * one that runs to the end of the file is an error */
+    if (opened)
+        ev.broken += stop == size ? 1000 : 1;
     return ev;
 }
 
@@ -95,7 +100,9 @@ void range_locate(const uint8_t *d, size_t size, size_t data_begin, uint64_t sta
         end = size;
     if (start > end)
         start = end;
-    *f = (struct range_facts){.start = start, .end = end};
+    *f = (struct range_facts){.start = start, .end = end, .r0 = end, .exact = true};
+    if (!d || !size)
+        return; /* an empty file: no rows */
     uint64_t q, nl;
     if (start <= data_begin) {
         /* in the header, read anyway: the state is known */

@@ -7,7 +7,8 @@
  * states is tried on a window after start with an RFC 4180 state machine;
  * the one that breaks fewer rules (a quote in the middle of an unquoted
  * field, a closing quote followed by a field's text, a row with the wrong
- * number of fields) wins, then the one that reads more whole rows, then
+ * number of fields, a quoted field that never closes in the window, or
+ * worse, in the file) wins, then the one that reads more whole rows, then
  * "outside quotes". The guess is recorded; merge checks it against the
  * state the previous range ends in (the start state and the quotes of the
  * range decide it) and has a wrong one re-run with the state given.
