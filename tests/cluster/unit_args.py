@@ -53,6 +53,8 @@ check("execution options to both", split("aggregate", "f --memory-limit 64M --tm
        ["--memory-limit", "64M", "--tmpdir", "/t"], False))
 check("-- ends options", split("aggregate", "--by k -- -odd.csv --by"),
       (["-odd.csv", "--by"], ["--by", "k"], [], [], False))
+r = m.split_pcsv_args("aggregate", "-t --quote=' -H -d ; f --by k".split())
+check("input options", r["input"], ["-t", "--quote", "'", "-H", "-d", ";"])
 check("no-progress dropped", split("count", "--no-progress f"), (["f"], [], [], [], False))
 # an option the command does not take goes to the tasks: pcsv refuses it
 check("count --format to the tasks", split("count", "f --format jsonl --by k"),
