@@ -335,9 +335,18 @@ static int check_inputs(struct merge *mg, struct pcsv_error *err)
             return nomem(err), EXIT_DATA;
         int fix_i = -1, fix_j = -1;
         bool fix_state = false;
-        for (size_t k = 1; k < n && fix_i < 0; k++) {
-            const struct partial_source *a = src_of(mg, v[k - 1]), *b = src_of(mg, v[k]);
-            if (!same_file(a, b))
+        /* A range's end state is trusted once its start state is:
+         * known (in the header, given, the whole file), or checked against
+         * a trusted predecessor. An untrusted one (the first range of a
+         * merge --partial that starts mid-file) is left for the merge
+         * that sees its predecessor. */
+        bool trusted = false;
+        for (size_t k = 0; k < n && fix_i < 0; k++) {
+            const struct partial_source *b = src_of(mg, v[k]);
+            const struct partial_source *a = k ? src_of(mg, v[k - 1]) : NULL;
+            bool was_trusted = trusted;
+            trusted = b->exact;
+            if (!a || !same_file(a, b))
                 continue;
             if (b->start < a->end) {
                 pcsv_error_set(err, PCSV_EDATA, 0, mg->in[v[k].i].path, 0,
@@ -349,9 +358,12 @@ static int check_inputs(struct merge *mg, struct pcsv_error *err)
                 free(v);
                 return EXIT_DATA;
             }
-            if (b->start == a->end && b->start_quoted != a->end_quoted) {
-                fix_i = v[k].i, fix_j = v[k].j;
-                fix_state = a->end_quoted;
+            if (b->start == a->end && was_trusted) {
+                if (b->start_quoted != a->end_quoted) {
+                    fix_i = v[k].i, fix_j = v[k].j;
+                    fix_state = a->end_quoted;
+                }
+                trusted = true;
             }
         }
         if (fix_i < 0) {
@@ -653,6 +665,7 @@ static int run_merge(struct pcsv_opts *o, bool dump)
         rc = err.code;
         goto out;
     }
+    m0 = &mg.in[0].m; /* (the repairs may have moved the inputs) */
     plan = agg_plan_create(m0->names, m0->ncols, m0->by, m0->agg, &err);
     if (!plan) {
         /* the partial's own query: it was made from these names */
