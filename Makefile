@@ -9,7 +9,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format
+DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lm
 
@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check format-check test-unit test-cli test-diff test-ranges test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
+.PHONY: all deps test check format-check test-unit test-cli test-diff test-ranges test-cluster test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
 
 all: $(B)/pcsv
 
@@ -35,7 +35,7 @@ help:
 	@echo "make demo       install what is missing, build, aggregate a generated sample"
 	@echo "make test       install what is missing, build, run every test (unit, CLI,"
 	@echo "                ASan/UBSan build of both, TSan build of queue and pipeline)"
-	@echo "make test-unit | test-cli | test-diff | test-asan | test-tsan | fuzz-smoke   one layer"
+	@echo "make test-unit | test-cli | test-diff | test-cluster | test-asan | test-tsan | fuzz-smoke   one layer"
 	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (default 300) seconds"
 	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
 	@echo "make format     clang-format the sources (make format-check: only check)"
@@ -91,6 +91,10 @@ test-diff: $(B)/pcsv
 # groupings, against the single run; see tests/ranges/run.py.
 test-ranges: $(B)/pcsv
 	python3 tests/ranges/run.py $(B)/pcsv
+
+# cluster/pcsv-dask on 2-worker local Dask clusters against the single run.
+test-cluster: $(B)/pcsv
+	bash tests/cluster/run.sh $(B)/pcsv
 
 # ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
 test-asan: $(B)/.deps
@@ -176,7 +180,7 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 test check: $(B)/.deps
-	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff test-ranges
+	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff test-ranges test-cluster
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -207,6 +211,7 @@ bench: $(B)/pcsv
 PREFIX ?= /usr/local
 install: $(B)/pcsv
 	install -D -m 755 $(B)/pcsv $(DESTDIR)$(PREFIX)/bin/pcsv
+	install -D -m 755 cluster/pcsv-dask $(DESTDIR)$(PREFIX)/bin/pcsv-dask
 
 FORMAT_SRC = $(LIB_SRC) $(CMD_SRC) $(wildcard io/*.h pipeline/*.h cmd/*.h) $(UNIT_SRC)
 format:

@@ -101,6 +101,7 @@ static int cmp_src(const void *x, const void *y, void *ctx)
 #define CMP(f)                                                                                     \
     if (a->f != b->f)                                                                              \
         return a->f < b->f ? -1 : 1;
+    CMP(file)
     CMP(size)
     CMP(mtime_ns)
     CMP(hash)
@@ -110,9 +111,12 @@ static int cmp_src(const void *x, const void *y, void *ctx)
     return 0;
 }
 
+/* The same FILE of the run: the same file at the same place among the
+ * FILEs (`aggregate a.csv a.csv` reads it twice, as two files). */
 static bool same_file(const struct partial_source *a, const struct partial_source *b)
 {
-    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->hash == b->hash;
+    return a->file == b->file && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+           a->hash == b->hash;
 }
 
 /* The file sources of the inputs not dropped, sorted by file and range;
