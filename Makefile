@@ -26,7 +26,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check format-check test-unit test-cli test-diff test-cluster test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
+.PHONY: all deps test check format-check test-unit test-cli test-diff test-ranges test-cluster test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
 
 all: $(B)/pcsv
 
@@ -86,6 +86,11 @@ test-cli: $(B)/pcsv
 # and output routes (stdout, -o FILE, -o FILE.zst); see tests/diff/diff.py.
 test-diff: $(B)/pcsv
 	bash tests/diff/run.sh $(B)/pcsv
+
+# Ranges cut at random bytes of adversarial files, merged in random orders and
+# groupings, against the single run; see tests/ranges/run.py.
+test-ranges: $(B)/pcsv
+	python3 tests/ranges/run.py $(B)/pcsv
 
 # cluster/pcsv-dask on 2-worker local Dask clusters against the single run.
 test-cluster: $(B)/pcsv
@@ -175,7 +180,7 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 test check: $(B)/.deps
-	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff test-cluster
+	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff test-ranges test-cluster
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -200,6 +205,7 @@ bench: $(B)/pcsv
 	RUNS=1 bash tests/bench/groups-growth.sh $(B)/pcsv
 	bash tests/bench/spill-bench.sh $(B)/pcsv
 	bash tests/bench/groups-compare.sh $(B)/pcsv
+	bash tests/bench/split-bench.sh $(B)/pcsv
 
 # ---- housekeeping ----
 PREFIX ?= /usr/local

@@ -1,0 +1,1 @@
+merge "$TMP/p" --by region

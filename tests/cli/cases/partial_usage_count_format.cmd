@@ -1,0 +1,1 @@
+count sales.csv --partial --format jsonl -o "$TMP/p"

@@ -1,0 +1,1 @@
+aggregate sales.csv --by region --partial --sort count:desc -o "$TMP/p"
