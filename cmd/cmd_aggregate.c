@@ -129,17 +129,6 @@ size_t default_memory_limit(void)
     return (size_t)(m / 2);
 }
 
-/* "1.5 GiB", "320 MiB", "64 KiB" */
-static void human(char *buf, size_t n, uint64_t v)
-{
-    if (v >= (uint64_t)1 << 30)
-        snprintf(buf, n, "%.1f GiB", (double)v / (1 << 30));
-    else if (v >= (uint64_t)1 << 20)
-        snprintf(buf, n, "%.1f MiB", (double)v / (1 << 20));
-    else
-        snprintf(buf, n, "%.1f KiB", (double)v / (1 << 10));
-}
-
 /* One pass over the inputs: the workers' partials, and the partitions
  * they flushed to. */
 struct pass {
@@ -310,13 +299,8 @@ int cmd_aggregate(struct pcsv_opts *o)
         goto out;
     }
     rc = groups_out(plan, r.radix, r.parts, &r.nparts, o->partial ? &meta : NULL, false, out, &err);
-    if (!rc && aggradix_spilled(r.radix) && !o->quiet) {
-        char a[32], b[32];
-        human(a, sizeof a, aggradix_spilled(r.radix));
-        human(b, sizeof b, limit);
-        fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(r.radix),
-                b);
-    }
+    if (!rc)
+        report_spill(r.radix, limit, o->quiet);
     if (rc) {
         outsink_abort(out);
         goto out;

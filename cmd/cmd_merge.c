@@ -633,9 +633,9 @@ static int run_merge(struct pcsv_opts *o, bool dump)
     struct outsink *out = NULL;
     struct partial_meta meta = {0};
     if (o->nfiles == 0)
-        return usage_error("%s needs PART files (written by aggregate --partial), or - for "
-                           "standard input",
-                           o->command);
+        return usage_error("%s needs %s (written by aggregate --partial), or - for standard "
+                           "input",
+                           o->command, dump ? "a PART file" : "PART files");
     if (dump && o->nfiles != 1)
         return usage_error("dump prints one PART");
     int dashes = 0;
@@ -723,6 +723,8 @@ static int run_merge(struct pcsv_opts *o, bool dump)
         rc = outsink_commit(out, &err);
     else
         outsink_abort(out);
+    if (!rc)
+        report_spill(radix, limit, o->quiet);
     if (!rc && !o->partial && !dump)
         report_merged_bad(&mg);
 out:
@@ -735,8 +737,8 @@ out:
     for (int i = 0; i < mg.n; i++)
         close_input(&mg.in[i]);
     free(mg.in);
-    if (status)
-        return status == EXIT_USAGE && !err.code ? status : (report_error(&err), status);
+    if (status) /* a usage error or a re-run's failure said why already, else err does */
+        return err.code ? (report_error(&err), status) : status;
     return rc ? report_error(&err) : EXIT_OK;
 }
 

@@ -184,3 +184,24 @@ int meta_add_inputs(struct partial_meta *m, const struct pcsv_opts *o, const str
     }
     return 0;
 }
+
+/* "1.5 GiB", "320 MiB", "64 KiB" */
+static void human(char *buf, size_t n, uint64_t v)
+{
+    if (v >= (uint64_t)1 << 30)
+        snprintf(buf, n, "%.1f GiB", (double)v / (1 << 30));
+    else if (v >= (uint64_t)1 << 20)
+        snprintf(buf, n, "%.1f MiB", (double)v / (1 << 20));
+    else
+        snprintf(buf, n, "%.1f KiB", (double)v / (1 << 10));
+}
+
+void report_spill(const struct aggradix *radix, size_t limit, bool quiet)
+{
+    if (!aggradix_spilled(radix) || quiet)
+        return;
+    char a[32], b[32];
+    human(a, sizeof a, aggradix_spilled(radix));
+    human(b, sizeof b, limit);
+    fprintf(stderr, "pcsv: spilled %s to %s (--memory-limit %s)\n", a, aggradix_tmpdir(radix), b);
+}

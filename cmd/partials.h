@@ -32,6 +32,10 @@ int meta_add_inputs(struct partial_meta *m, const struct pcsv_opts *o, const str
  * last 64 KiB. */
 uint64_t file_fingerprint(const uint8_t *d, size_t size);
 
+/* "pcsv: spilled X to DIR (--memory-limit Y)" on stderr when radix
+ * spilled (and not quiet). */
+void report_spill(const struct aggradix *radix, size_t limit, bool quiet);
+
 /* The default --memory-limit: half of the memory this process may use
  * (physical, cgroup, half of ulimit -v). */
 size_t default_memory_limit(void);

@@ -389,6 +389,10 @@ struct partial_reader *partial_reader_open(FILE *f, const char *path, struct par
         pcsv_error_set(err, PCSV_EIO, errno, path, 0, "cannot read");
         goto fail;
     }
+    if (got < 8 && memcmp(head, MAGIC, got) == 0) {
+        pcsv_error_set(err, PCSV_EDATA, 0, path, 0, "truncated partial: it ends at byte %zu", got);
+        goto fail;
+    }
     if (got < 8 || memcmp(head, MAGIC, 8) != 0) {
         pcsv_error_set(err, PCSV_EDATA, 0, path, 0,
                        "not a pcsv partial (no PCSVPART at byte 0; write one with --partial)");
