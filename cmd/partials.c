@@ -35,16 +35,10 @@ static int write_count(struct agg_part *const *parts, int n, struct outsink *out
     return rc;
 }
 
-struct gw {
-    struct outsink *out;
-    uint64_t nsec;
-    struct pcsv_error *err;
-};
-
 static int write_part(void *ctx, struct agg_part *a)
 {
-    struct gw *g = ctx;
-    return partial_write_groups(g->out, a, &g->nsec, g->err);
+    struct partial_groups *g = ctx;
+    return partial_write_groups(g, &a, 1, g->err);
 }
 
 int groups_out(const struct agg_plan *plan, struct aggradix *radix, struct agg_part **parts,
@@ -53,16 +47,14 @@ int groups_out(const struct agg_plan *plan, struct aggradix *radix, struct agg_p
 {
     bool wanted = aggradix_wanted(radix, parts, *nparts);
     if (meta) {
-        struct gw g = {.out = out, .err = err};
+        struct partial_groups g = {.o = out, .err = err};
         int rc = partial_write_meta(out, meta, err);
         if (!rc && wanted)
             rc = aggradix_each_partition(radix, parts, *nparts, write_part, &g, err);
-        if (!rc && !wanted) {
-            rc = agg_combine(plan, parts, nparts, err);
-            for (int i = 0; !rc && i < *nparts; i++)
-                rc = partial_write_groups(out, parts[i], &g.nsec, err);
-        }
-        return rc ? rc : partial_write_end(out, g.nsec, err);
+        if (!rc && !wanted && !(rc = agg_combine(plan, parts, nparts, err)))
+            rc = partial_write_groups(&g, parts, *nparts, err);
+        int end = partial_write_end(&g, err);
+        return rc ? rc : end;
     }
     if (wanted)
         return aggradix_finish(radix, parts, *nparts, out, err);

@@ -1058,3 +1058,21 @@ int agg_combine(const struct agg_plan *plan, struct agg_part **parts, int *npart
     free(into);
     return rc;
 }
+
+void agg_parts_unify(struct agg_part *const *parts, int n)
+{
+    for (int v = 0; n > 0 && v < parts[0]->plan->nvcols; v++) {
+        struct vstate all = {0};
+        for (int i = 0; i < n; i++) {
+            const struct vstate *s = &parts[i]->vs[v];
+            all.scale = s->scale > all.scale ? s->scale : all.scale;
+            all.has_dbl |= s->has_dbl, all.nonnum |= s->nonnum, all.overflow |= s->overflow;
+        }
+        for (int i = 0; i < n; i++) {
+            struct vstate *s = &parts[i]->vs[v];
+            if (s->scale < all.scale)
+                agg_part_rescale(parts[i], v, all.scale);
+            s->has_dbl = all.has_dbl, s->nonnum = all.nonnum, s->overflow = all.overflow;
+        }
+    }
+}

@@ -153,6 +153,11 @@ void agg_part_trim(struct agg_part *p);
  * empty. */
 bool agg_part_key_numeric(const struct agg_part *p, int k);
 
+/* Give every partial of parts[0, n) the column facts of all of them
+ * (the largest decimal scale, reals, text, overflow seen), so that their
+ * groups encode alike (aggstate.h). */
+void agg_parts_unify(struct agg_part *const *parts, int n);
+
 /* The combine step: the workers' partials parts[0..*nparts) become *nparts
  * partials holding disjoint sets of groups (partitions by the high bits
  * of the key hash), merged in parallel on a team of *nparts threads (pipeline_parallel), ready for

@@ -1,4 +1,5 @@
 /* aggstate.c - groups' aggregate states as bytes (see aggstate.h). */
+#define _GNU_SOURCE /* qsort_r */
 #include "aggstate.h"
 
 #include <errno.h>
@@ -160,7 +161,54 @@ static int bucket(size_t ng, size_t n, const uint32_t *grp, size_t **startp, siz
     return 0;
 }
 
-static int lists_make(const struct agg_part *a, struct lists *ls)
+/* The canonical order of a group's kept values: distinct values by their
+ * bytes, median/pN values by column, kind and bits. */
+static int pair_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct agg_part *a = ctx;
+    size_t lx, ly;
+    const uint8_t *kx = hashtab_key(a->pairs, (uint32_t) * (const size_t *)x, &lx);
+    const uint8_t *ky = hashtab_key(a->pairs, (uint32_t) * (const size_t *)y, &ly);
+    int c = memcmp(kx, ky, lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
+static int qv_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct agg_part *a = ctx;
+    const struct qval *p = &a->qv[*(const size_t *)x], *q = &a->qv[*(const size_t *)y];
+#define CMP(e1, e2)                                                                                \
+    if ((e1) != (e2))                                                                              \
+        return (e1) < (e2) ? -1 : 1;
+    CMP(p->vcol, q->vcol)
+    CMP(p->kind, q->kind)
+    if (p->kind == QV_BIG) {
+        const struct qbig *u = &a->qbig[p->u.big], *v = &a->qbig[q->u.big];
+        int c = memcmp(&u->v, &v->v, sizeof u->v);
+        if (c)
+            return c;
+        CMP(u->scale, v->scale)
+        CMP(u->mant, v->mant)
+        return 0;
+    }
+    uint64_t bp, bq;
+    memcpy(&bp, &p->u.v, 8);
+    memcpy(&bq, &q->u.v, 8);
+    CMP(bp, bq)
+    CMP(p->scale, q->scale)
+#undef CMP
+    return 0;
+}
+
+static void sort_lists(const struct agg_part *a, size_t ng, const size_t *start, size_t *idx,
+                       int (*cmp)(const void *, const void *, void *))
+{
+    for (size_t g = 0; start && g < ng; g++)
+        if (start[g + 1] - start[g] > 1)
+            qsort_r(idx + start[g], start[g + 1] - start[g], sizeof *idx, cmp, (void *)a);
+}
+
+static int lists_make(const struct agg_part *a, struct lists *ls, bool sorted)
 {
     size_t ng = hashtab_size(a->ht);
     size_t np = a->pairs ? hashtab_size(a->pairs) : 0;
@@ -181,6 +229,10 @@ static int lists_make(const struct agg_part *a, struct lists *ls)
     if (!rc && a->nqv)
         rc = bucket(ng, a->nqv, grp, &ls->qstart, &ls->qidx);
     free(grp);
+    if (!rc && sorted) {
+        sort_lists(a, ng, ls->pstart, ls->pidx, pair_cmp);
+        sort_lists(a, ng, ls->qstart, ls->qidx, qv_cmp);
+    }
     return rc;
 }
 
@@ -323,13 +375,13 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
         b->p[at + k] = (uint8_t)((blen & 0x7f) | (k < 4 ? 0x80 : 0));
 }
 
-int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts)
+static int encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts, bool sorted)
 {
     for (unsigned i = 0; i < nparts; i++)
         if (bufs[i].len) /* a block's header holds one partial's scales */
             return -1;
     struct lists ls;
-    if (lists_make(a, &ls) < 0)
+    if (lists_make(a, &ls, sorted) < 0)
         return -1;
     size_t ng = hashtab_size(a->ht);
     int rc = 0;
@@ -348,6 +400,16 @@ int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigne
     }
     lists_free(&ls);
     return rc;
+}
+
+int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts)
+{
+    return encode(a, bufs, nparts, false);
+}
+
+int aggstate_encode_sorted(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts)
+{
+    return encode(a, bufs, nparts, true);
 }
 
 /* ------------------------------------------------------------- reading */
@@ -773,5 +835,89 @@ int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t bas
     if (r.bad)
         return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0, "corrupt aggregate state at byte %llu",
                               (unsigned long long)(r.base + (uint64_t)(r.p - r.start)));
+    return 0;
+}
+
+/* ------------------------------------------------------ canonical order */
+
+/* The end of a block's header (0 if it does not read). */
+static size_t header_len(const struct aggstate_buf *b)
+{
+    struct rd r = {.p = b->p, .start = b->p, .end = b->p + b->len};
+    get_byte(&r);
+    get_u(&r);
+    uint64_t nv = get_u(&r);
+    for (uint64_t i = 0; i < nv && !r.bad; i++) {
+        get_u(&r);
+        get_byte(&r);
+    }
+    return r.bad ? 0 : (size_t)(r.p - r.start);
+}
+
+struct span {
+    const uint8_t *rec, *key;
+    size_t len, klen;
+};
+
+static int span_cmp(const void *x, const void *y)
+{
+    const struct span *a = x, *b = y;
+    int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+int aggstate_sort(struct aggstate_buf *b)
+{
+    if (b->nrec < 2)
+        return 0;
+    size_t h = header_len(b);
+    struct span *v = malloc(b->nrec * sizeof *v);
+    uint8_t *out = malloc(b->len + 1);
+    if (!v || !out || !h) {
+        free(v);
+        free(out);
+        return -1;
+    }
+    struct rd r = {.p = b->p + h, .start = b->p, .end = b->p + b->len};
+    size_t n = 0;
+    while (r.p < r.end && !r.bad && n < b->nrec) {
+        struct span *s = &v[n++];
+        s->rec = r.p;
+        s->key = get_bytes(&r, &s->klen);
+        size_t blen = (size_t)get_u(&r);
+        get_raw(&r, blen);
+        s->len = (size_t)(r.p - s->rec);
+    }
+    if (r.bad || r.p != r.end || n != b->nrec) {
+        free(v);
+        free(out);
+        return -1;
+    }
+    qsort(v, n, sizeof *v, span_cmp);
+    memcpy(out, b->p, h);
+    size_t o = h;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + o, v[i].rec, v[i].len);
+        o += v[i].len;
+    }
+    free(v);
+    free(b->p);
+    b->p = out;
+    b->cap = b->len + 1;
+    return 0;
+}
+
+int aggstate_append(struct aggstate_buf *dst, const struct aggstate_buf *src)
+{
+    if (!src->len)
+        return 0;
+    size_t skip = dst->len ? header_len(src) : 0;
+    if (dst->len && (!skip || skip != header_len(dst) || memcmp(dst->p, src->p, skip) != 0))
+        return -1; /* blocks of different column facts do not mix */
+    if (aggstate_reserve(dst, src->len - skip) < 0)
+        return -1;
+    memcpy(dst->p + dst->len, src->p + skip, src->len - skip);
+    dst->len += src->len - skip;
+    dst->nrec += src->nrec;
     return 0;
 }

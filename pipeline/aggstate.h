@@ -51,6 +51,20 @@ int aggstate_reserve(struct aggstate_buf *b, size_t n);
  * first. -1 on ENOMEM. */
 int aggstate_encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts);
 
+/* Sort the records of the block in b by key bytes (shorter first on a
+ * tie): the canonical order of a partial file's groups. -1 on ENOMEM. */
+int aggstate_sort(struct aggstate_buf *b);
+
+/* Append the records of block src to block dst (src whole when dst is
+ * empty). Both blocks must have the same header (the same column facts).
+ * -1 on ENOMEM or different headers. */
+int aggstate_append(struct aggstate_buf *dst, const struct aggstate_buf *src);
+
+/* aggstate_encode with each group's kept values (distinct, median/pN) in
+ * a canonical order, so that the bytes depend only on the states (a
+ * partial file's groups). */
+int aggstate_encode_sorted(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts);
+
 /* The partition (of nparts) of a group whose key hashes to h: high bits,
  * as the low bits pick slots in the tables. */
 static inline unsigned aggstate_partition(uint64_t h, unsigned nparts)

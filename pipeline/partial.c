@@ -259,40 +259,57 @@ int partial_write_meta(struct outsink *o, const struct partial_meta *m, struct p
     return rc;
 }
 
-int partial_write_groups(struct outsink *o, const struct agg_part *a, uint64_t *nsections,
+static int emit(struct partial_groups *w, struct pcsv_error *err)
+{
+    if (!w->cur.len)
+        return 0;
+    if (w->cur.len > SPILLFILE_MAX_BLOCK)
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0,
+                              "a partial's group section would exceed 1 GiB");
+    int rc = put_section(w->o, 'G', w->cur.p, w->cur.len, err);
+    w->cur.len = w->cur.nrec = 0;
+    w->nsec++;
+    return rc;
+}
+
+int partial_write_groups(struct partial_groups *w, struct agg_part *const *parts, int n,
                          struct pcsv_error *err)
 {
-    if (!agg_part_groups(a))
-        return 0;
-    /* split by key hash into sections of about GROUP_SECTION bytes */
-    size_t n = agg_part_bytes(a) / GROUP_SECTION + 1;
-    if (n > 4096)
-        n = 4096;
-    struct aggstate_buf *bufs = calloc(n, sizeof *bufs);
-    int rc = 0;
-    if (!bufs || aggstate_encode(a, bufs, (unsigned)n) < 0)
-        rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (!bufs[i].nrec)
-            continue;
-        if (bufs[i].len > SPILLFILE_MAX_BLOCK)
-            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0,
-                                "a partial's group section would exceed 1 GiB");
-        else if (!(rc = put_section(o, 'G', bufs[i].p, bufs[i].len, err)))
-            ++*nsections;
+    enum { NP = PARTIAL_NPARTS };
+    agg_parts_unify(parts, n);
+    struct aggstate_buf *bufs = calloc((size_t)n * NP + 1, sizeof *bufs);
+    int rc = bufs ? 0 : (int)pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int i = 0; i < n && !rc; i++)
+        if (aggstate_encode_sorted(parts[i], bufs + (size_t)i * NP, NP) < 0)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int p = 0; p < NP && !rc; p++) {
+        struct aggstate_buf t = {0};
+        for (int i = 0; i < n && !rc; i++)
+            if (aggstate_append(&t, &bufs[(size_t)i * NP + (size_t)p]) < 0)
+                rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        if (!rc && t.nrec && (aggstate_sort(&t) < 0 || aggstate_append(&w->cur, &t) < 0))
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        free(t.p);
+        if (!rc && w->cur.len >= GROUP_SECTION)
+            rc = emit(w, err);
     }
-    for (size_t i = 0; bufs && i < n; i++)
+    for (size_t i = 0; bufs && i < (size_t)n * NP; i++)
         free(bufs[i].p);
     free(bufs);
     return rc;
 }
 
-int partial_write_end(struct outsink *o, uint64_t nsections, struct pcsv_error *err)
+int partial_write_end(struct partial_groups *w, struct pcsv_error *err)
 {
+    int rc = emit(w, err);
+    free(w->cur.p);
+    w->cur = (struct aggstate_buf){0};
+    if (rc)
+        return rc;
     uint8_t x[8];
     for (int i = 0; i < 8; i++)
-        x[i] = (uint8_t)(nsections >> (8 * i));
-    return put_section(o, 'E', x, 8, err);
+        x[i] = (uint8_t)(w->nsec >> (8 * i));
+    return put_section(w->o, 'E', x, 8, err);
 }
 
 /* ---- reading ---- */

@@ -28,6 +28,7 @@
 #include "../io/outsink.h"
 #include "../io/status.h"
 #include "agg.h"
+#include "aggstate.h"
 #include "badrow.h"
 
 #define PARTIAL_VERSION 1
@@ -80,10 +81,24 @@ void partial_fingerprint(struct partial_meta *m, const struct agg_plan *plan);
 
 /* Writing, to a sink opened in any format (bytes go as they are). */
 int partial_write_meta(struct outsink *o, const struct partial_meta *m, struct pcsv_error *err);
-/* a's groups as G sections; *nsections counts them. */
-int partial_write_groups(struct outsink *o, const struct agg_part *a, uint64_t *nsections,
+/* The groups of a partial, written in one canonical order whatever the
+ * --jobs, chunks and memory limit: by hash partition (aggstate_partition
+ * of PARTIAL_NPARTS, the radix partitions' own), each sorted by key bytes,
+ * one G section cut after a partition once it holds 8 MiB. Successive
+ * calls of partial_write_groups must give later partitions (the radix
+ * path gives one partition a call; the in-memory path every group at
+ * once). parts are disjoint; their column facts are unified first. */
+#define PARTIAL_NPARTS 256
+struct partial_groups {
+    struct outsink *o;
+    struct pcsv_error *err; /* for callbacks that carry only w */
+    struct aggstate_buf cur;
+    uint64_t nsec;
+};
+int partial_write_groups(struct partial_groups *w, struct agg_part *const *parts, int n,
                          struct pcsv_error *err);
-int partial_write_end(struct outsink *o, uint64_t nsections, struct pcsv_error *err);
+/* The last G section and the E section; frees w's buffer. */
+int partial_write_end(struct partial_groups *w, struct pcsv_error *err);
 
 /* Reading from f (path names it in errors). Open reads the head and the
  * meta into *m (which the caller frees). NULL with err set: PCSV_EDATA

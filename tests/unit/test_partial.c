@@ -9,7 +9,10 @@
  *     single-byte flips anywhere are an error or read back a state the
  *     result writer accepts;
  *   - version: a file of a newer format version is refused, saying so; a
- *     file that is not a partial says that.
+ *     file that is not a partial says that;
+ *   - canonical: the same groups split among several partials in any way
+ *     (and with more decimal places in one of them) write the same bytes
+ *     as one partial holding them all.
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -116,14 +119,14 @@ static struct partial_meta sample_meta(const struct agg_plan *p)
 }
 
 /* A whole partial file in memory: *n bytes, malloc'd. */
-static uint8_t *write_file(const struct partial_meta *m, const struct agg_part *a, size_t *n)
+static uint8_t *write_file(const struct partial_meta *m, struct agg_part *a, size_t *n)
 {
     struct pcsv_error err = {0};
     struct outsink *o = outsink_open_mem(OUT_CSV);
-    uint64_t ns = 0;
+    struct partial_groups g = {.o = o, .err = &err};
     cr_assert_eq(partial_write_meta(o, m, &err), 0);
-    cr_assert_eq(partial_write_groups(o, a, &ns, &err), 0);
-    cr_assert_eq(partial_write_end(o, ns, &err), 0);
+    cr_assert_eq(partial_write_groups(&g, &a, 1, &err), 0);
+    cr_assert_eq(partial_write_end(&g, &err), 0);
     const void *p = outsink_take(o, n);
     uint8_t *copy = malloc(*n + 1);
     memcpy(copy, p, *n);
@@ -273,5 +276,50 @@ Test(partial, newer_version_and_not_a_partial)
     partial_meta_free(&m);
     agg_part_destroy(a);
     free(b);
+    agg_plan_destroy(p);
+}
+
+Test(partial, bytes_do_not_depend_on_how_groups_were_split)
+{
+    struct agg_plan *p = plan3();
+    struct agg_part *whole = filled(p, 400);
+    struct partial_meta m = sample_meta(p);
+    size_t n1, n2;
+    uint8_t *b1 = write_file(&m, whole, &n1);
+    /* the same rows in three partials, combined into disjoint ones */
+    struct agg_part *parts[4] = {filled(p, 0), filled(p, 0), filled(p, 0), NULL};
+    for (int i = 0; i < 3; i++) {
+        agg_part_destroy(parts[i]);
+        parts[i] = agg_part_create(p);
+    }
+    static const char *ks[] = {"a", "b", "", "c,d", "e\nf"};
+    static const char *xs[] = {"1", "2.50", "-3", "", "1e3"};
+    for (int i = 0; i < 400; i++) {
+        struct agg_val v[8] = {0};
+        const char *vals[3] = {ks[i % 5], xs[(i / 5) % 5], ks[(i / 3) % 5]};
+        for (int c = 0; c < 3; c++)
+            if (p->sel[c] >= 0)
+                v[p->sel[c]] = (struct agg_val){(const uint8_t *)vals[c], strlen(vals[c])};
+        /* (row i at position i + 1, as in the whole partial) */
+        agg_part_set_pos_base(parts[i % 3], (uint64_t)(i - i / 3));
+        cr_assert_eq(agg_part_row(parts[i % 3], v, (size_t)i, NULL, NULL), 0);
+    }
+    int np = 3;
+    struct pcsv_error err = {0};
+    cr_assert_eq(agg_combine(p, parts, &np, &err), 0);
+    struct outsink *o = outsink_open_mem(OUT_CSV);
+    struct partial_groups g = {.o = o, .err = &err};
+    cr_assert_eq(partial_write_meta(o, &m, &err), 0);
+    cr_assert_eq(partial_write_groups(&g, parts, np, &err), 0);
+    cr_assert_eq(partial_write_end(&g, &err), 0);
+    const void *b2 = outsink_take(o, &n2);
+    cr_assert_eq(n2, n1);
+    cr_assert(memcmp(b1, b2, n1) == 0, "the bytes differ");
+    outsink_abort(o);
+    for (int i = 0; i < np; i++)
+        agg_part_destroy(parts[i]);
+    partial_meta_free(&m);
+    agg_part_destroy(whole);
+    free(b1);
     agg_plan_destroy(p);
 }
