@@ -96,20 +96,26 @@ test-ranges: $(B)/pcsv
 test-cluster: $(B)/pcsv
 	bash tests/cluster/run.sh $(B)/pcsv
 
+# The sanitizer builds run every CLI case at four of the nine variations
+# (the normal build checks all nine for determinism): serial at chunk size
+# 1, two jobs at 64, four and two jobs at pcsv's default.
+SAN_VARIES := --jobs 1 --chunk-size 1;--jobs 2 --chunk-size 64;--jobs 4;--jobs 2
+
 # ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
 test-asan: $(B)/.deps
 	$(MAKE) --no-print-directory B=build/asan OPT=-O1 \
 	    CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/pcsv build/asan/test_unit
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
-	ASAN_OPTIONS=detect_leaks=1 bash tests/cli/run.sh build/asan/pcsv
+	ASAN_OPTIONS=detect_leaks=1 PCSV_TEST_VARIES="$(SAN_VARIES)" bash tests/cli/run.sh build/asan/pcsv
 
 # TSan: GCC's libgomp is not instrumented, so this build uses clang and
 # LLVM's libomp. Criterion itself cannot start under TSan (Criterion issue
 # #274), so the queue stress test is built on its own with the small runner
 # test_mpmc.c carries for that case; the worker team, the chunk chain and the
 # queue in real use are exercised by the whole CLI suite on the TSan binary
-# (each case at --jobs 1, 2 and 4, chunk sizes 1, 64 and the default), but
+# (each case at the four SAN_VARIES: jobs 1, 2 and 4, chunk sizes 1, 64 and
+# the default), but
 # for the three that signal a running pcsv (NAME.signals; see run.sh: TSan
 # defers signals that land on libomp's uninstrumented sleepers).
 TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$(CURDIR)/tests/tsan.supp"
@@ -120,7 +126,7 @@ test-tsan: $(B)/.deps
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
 	    pipeline/mpmc.c -o build/tsan/test_mpmc
 	$(TSAN_ENV) STRESS_SCALE=1 build/tsan/test_mpmc
-	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 bash tests/cli/run.sh build/tsan/pcsv
+	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 PCSV_TEST_VARIES="$(SAN_VARIES)" bash tests/cli/run.sh build/tsan/pcsv
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library
 # sources again with coverage instrumentation, one binary per harness in
