@@ -96,10 +96,12 @@ test-ranges: $(B)/pcsv
 test-cluster: $(B)/pcsv
 	bash tests/cluster/run.sh $(B)/pcsv
 
-# The sanitizer builds run every CLI case at four of the nine variations
-# (the normal build checks all nine for determinism): serial at chunk size
-# 1, two jobs at 64, four and two jobs at pcsv's default.
-SAN_VARIES := --jobs 1 --chunk-size 1;--jobs 2 --chunk-size 64;--jobs 4;--jobs 2
+# The sanitizer builds run every CLI case at a few of the nine variations
+# (the normal build checks all nine for determinism): ASan serial at chunk
+# size 1, two jobs at 64 and four jobs at pcsv's default; TSan, which is
+# there for the threads, the two parallel ones.
+SAN_VARIES := --jobs 1 --chunk-size 1;--jobs 2 --chunk-size 64;--jobs 4
+TSAN_VARIES := --jobs 2 --chunk-size 64;--jobs 4
 
 # ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
 test-asan: $(B)/.deps
@@ -114,8 +116,8 @@ test-asan: $(B)/.deps
 # #274), so the queue stress test is built on its own with the small runner
 # test_mpmc.c carries for that case; the worker team, the chunk chain and the
 # queue in real use are exercised by the whole CLI suite on the TSan binary
-# (each case at the four SAN_VARIES: jobs 1, 2 and 4, chunk sizes 1, 64 and
-# the default), but
+# (each case at the TSAN_VARIES: 2 jobs at chunk size 64, 4 at the
+# default), but
 # for the three that signal a running pcsv (NAME.signals; see run.sh: TSan
 # defers signals that land on libomp's uninstrumented sleepers).
 TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$(CURDIR)/tests/tsan.supp"
@@ -126,7 +128,7 @@ test-tsan: $(B)/.deps
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
 	    pipeline/mpmc.c -o build/tsan/test_mpmc
 	$(TSAN_ENV) STRESS_SCALE=1 build/tsan/test_mpmc
-	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 PCSV_TEST_VARIES="$(SAN_VARIES)" bash tests/cli/run.sh build/tsan/pcsv
+	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 PCSV_TEST_VARIES="$(TSAN_VARIES)" bash tests/cli/run.sh build/tsan/pcsv
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library
 # sources again with coverage instrumentation, one binary per harness in
@@ -138,7 +140,7 @@ test-tsan: $(B)/.deps
 # at a time.
 FUZZ_B       := build/fuzz
 FUZZ_SECONDS ?= 300
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -DWINDOW_LONG_ROW=256 $(ARCH) -Wall -Wextra -Werror -fopenmp=libomp -pthread -MMD -MP \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \

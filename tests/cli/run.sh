@@ -22,7 +22,7 @@
 # `--jobs J --chunk-size C` appended for J in 1 2 4 and C in 1, 64 and none
 # (pcsv's default), and every run must match the expected files byte for byte.
 # PCSV_TEST_VARIES ("V1;V2;...") replaces the nine (the sanitizer builds run
-# four: serial at chunk size 1, 2 jobs at 64, 4 jobs and 2 jobs at the default).
+# fewer: SAN_VARIES and TSAN_VARIES in the Makefile).
 # A case named usage_* or help_*, or with a NAME.once file, runs once with no
 # options appended. A NAME.timeout file (seconds) replaces the per-run time
 # limit for a case that is big on purpose (a 2^31-byte line takes tens of
