@@ -128,7 +128,8 @@ test-tsan: $(B)/.deps
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
 	    pipeline/mpmc.c -o build/tsan/test_mpmc
 	$(TSAN_ENV) STRESS_SCALE=1 build/tsan/test_mpmc
-	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 PCSV_TEST_VARIES="$(TSAN_VARIES)" bash tests/cli/run.sh build/tsan/pcsv
+	$(TSAN_ENV) PCSV_TEST_SKIP_SIGNALS=1 PCSV_TEST_TIMEOUT_SCALE=3 PCSV_TEST_VARIES="$(TSAN_VARIES)" \
+	    bash tests/cli/run.sh build/tsan/pcsv
 
 # libFuzzer (clang, ASan + UBSan), its own build directory: the library
 # sources again with coverage instrumentation, one binary per harness in

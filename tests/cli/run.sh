@@ -194,6 +194,8 @@ process() {
 	run_no=0
 	case_timeout=$TIMEOUT
 	[ -f "$cases_dir/$name.timeout" ] && case_timeout=$(tr -d ' \n' <"$cases_dir/$name.timeout")
+	# PCSV_TEST_TIMEOUT_SCALE=N: every limit N times longer (the TSan build)
+	case_timeout=$((case_timeout * ${PCSV_TEST_TIMEOUT_SCALE:-1}))
 	mkdir "$w"
 	if [[ $name == usage_* || $name == help_* ]] || [ -f "$cases_dir/$name.once" ]; then
 		varies=("")
