@@ -48,16 +48,7 @@
 #include "../../pipeline/agg_result.h"
 #include "../../pipeline/aggstate.h"
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_aggstate: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,      \
-                    #cond);                                                                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 /* The same as gen_aggstate.c's. */
 #define EVERY_AGG                                                                                  \

@@ -62,15 +62,8 @@
 
 #define MAXSEL 512 /* columns compared per row */
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "fuzz_parse: %s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n  config: %s\n", g_cfgdesc);                                     \
-            abort();                                                                              \
-        }                                                                                         \
-    } while (0)
+#define FUZZ_CHECK_MORE g_cfgdesc /* "  config: ...\n", set per input */
+#include "fuzz_check.h"
 
 static char g_cfgdesc[256];
 
@@ -642,8 +635,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     if (instream_is_zstd_magic(d, len) || instream_foreign_format(d, len, NULL))
         return 0; /* zstd: fuzz_zstd's business; gzip, xz...: refused by name */
     snprintf(g_cfgdesc, sizeof g_cfgdesc,
-             "--chunk-size %zu --jobs %d%s --on-bad-row %s%s, %s, delim 0x%02x quote 0x%02x, "
-             "selection %d", chunk, jobs, header ? "" : " -H", skipmode ? "skip" : "fail",
+             "  config: --chunk-size %zu --jobs %d%s --on-bad-row %s%s, %s, delim 0x%02x quote 0x%02x, "
+             "selection %d\n", chunk, jobs, header ? "" : " -H", skipmode ? "skip" : "fail",
              where ? " --where" : "", stream ? "pipe" : "mapped", delim, quote, selmode);
 
     struct model m;

@@ -87,16 +87,7 @@
 #include "../../pipeline/agg_result.h"
 #include "../../pipeline/partial.h"
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_partial: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,       \
-                    #cond);                                                                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 /* The byte offset in an EDATA message, checked against the file's size. */
 static void check_edata(const struct pcsv_error *err, size_t size)

@@ -32,16 +32,7 @@
 
 #include "../../io/spillfile.h"
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "fuzz_spillrun: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,     \
-                    #cond);                                                                       \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n");                                                                \
-            abort();                                                                              \
-        }                                                                                         \
-    } while (0)
+#include "fuzz_check.h"
 
 /* Rewrite the XXH32 of each header in p[0..n) as the lengths walk. */
 static void fix_headers(uint8_t *p, size_t n)

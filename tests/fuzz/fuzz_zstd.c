@@ -37,15 +37,7 @@
 
 #define LIMIT ((size_t)8 << 20) /* output the harness reads at most */
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "fuzz_zstd: %s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n");                                                                \
-            abort();                                                                              \
-        }                                                                                         \
-    } while (0)
+#include "fuzz_check.h"
 
 /* libzstd alone: 0 decoded completely, 1 corrupt or truncated, 2 more than
  * LIMIT bytes (undecided). *out gets what was decoded. */
