@@ -19,6 +19,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 B       ?= build
 OBJ     := $(B)/obj
+# make test compiles on every CPU (the sanitizer and fuzz builds are each a
+# whole build of the sources); the tests themselves run one layer at a time
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(V),1)
 Q :=
@@ -99,13 +102,14 @@ test-cluster: $(B)/pcsv
 # The sanitizer builds run every CLI case at a few of the nine variations
 # (the normal build checks all nine for determinism): ASan serial at chunk
 # size 1, two jobs at 64 and four jobs at pcsv's default; TSan, which is
-# there for the threads, the two parallel ones.
+# there for the threads, three jobs (more than this machine's two cores, so
+# threads are preempted mid-chunk) at chunk size 64 (many chunks per input).
 SAN_VARIES := --jobs 1 --chunk-size 1;--jobs 2 --chunk-size 64;--jobs 4
-TSAN_VARIES := --jobs 2 --chunk-size 64;--jobs 4
+TSAN_VARIES := --jobs 3 --chunk-size 64
 
 # ASan + UBSan: the whole suite (unit and CLI) on an instrumented build.
 test-asan: $(B)/.deps
-	$(MAKE) --no-print-directory B=build/asan OPT=-O1 \
+	$(MAKE) -j$(NPROC) --no-print-directory B=build/asan OPT=-O1 \
 	    CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/pcsv build/asan/test_unit
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1 build/asan/test_unit --jobs 2
@@ -116,13 +120,12 @@ test-asan: $(B)/.deps
 # #274), so the queue stress test is built on its own with the small runner
 # test_mpmc.c carries for that case; the worker team, the chunk chain and the
 # queue in real use are exercised by the whole CLI suite on the TSan binary
-# (each case at the TSAN_VARIES: 2 jobs at chunk size 64, 4 at the
-# default), but
+# (each case at the TSAN_VARIES), but
 # for the three that signal a running pcsv (NAME.signals; see run.sh: TSan
 # defers signals that land on libomp's uninstrumented sleepers).
 TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$(CURDIR)/tests/tsan.supp"
 test-tsan: $(B)/.deps
-	$(MAKE) --no-print-directory B=build/tsan CC=clang OPT=-O1 \
+	$(MAKE) -j$(NPROC) --no-print-directory B=build/tsan CC=clang OPT=-O1 \
 	    CFLAGS="-fsanitize=thread -Wno-unused-command-line-argument" LDFLAGS="-fsanitize=thread" \
 	    build/tsan/pcsv
 	$(Q)clang -std=gnu11 -O1 -g -fsanitize=thread -pthread -Ipipeline tests/unit/test_mpmc.c \
@@ -189,9 +192,11 @@ fuzz-smoke: fuzz-build
 	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 test check: $(B)/.deps
+	$(MAKE) -j$(NPROC) --no-print-directory $(B)/pcsv $(B)/test_unit
 	$(MAKE) --no-print-directory format-check test-unit test-cli test-diff test-ranges test-cluster
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
+	$(MAKE) -j$(NPROC) --no-print-directory fuzz-build
 	$(MAKE) --no-print-directory fuzz-smoke
 
 # ---- demo and bench ----
