@@ -29,7 +29,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps test check format-check test-unit test-cli test-diff test-ranges test-cluster test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install
+.PHONY: all deps test check format-check test-unit test-cli test-diff test-ranges test-cluster test-asan test-tsan fuzz fuzz-build fuzz-smoke bench demo clean format help install uninstall
 
 all: $(B)/pcsv
 
@@ -42,7 +42,8 @@ help:
 	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (default 300) seconds"
 	@echo "make bench      timings, MB/s and peak RSS on a generated 2 GB file"
 	@echo "make format     clang-format the sources (make format-check: only check)"
-	@echo "make install PREFIX=/usr/local DESTDIR="
+	@echo "make install PREFIX=/usr/local DESTDIR=   pcsv, pcsv-dask, man page, bash completion"
+	@echo "make uninstall PREFIX=/usr/local DESTDIR="
 	@echo "make clean"
 
 # ---- dependencies: install missing Debian packages (needs root and apt) ----
@@ -222,10 +223,22 @@ bench: $(B)/pcsv
 	bash tests/bench/split-bench.sh $(B)/pcsv
 
 # ---- housekeeping ----
+# make install PREFIX=/usr/local DESTDIR=: the binary, the Dask adapter
+# (when the tree has it), the man page and the bash completion. The man page
+# is checked in (doc/pcsv.1, by hand): nothing is generated at install time.
 PREFIX ?= /usr/local
+BINDIR  = $(PREFIX)/bin
+MANDIR  = $(PREFIX)/share/man/man1
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 install: $(B)/pcsv
-	install -D -m 755 $(B)/pcsv $(DESTDIR)$(PREFIX)/bin/pcsv
-	install -D -m 755 cluster/pcsv-dask $(DESTDIR)$(PREFIX)/bin/pcsv-dask
+	install -D -m 755 $(B)/pcsv $(DESTDIR)$(BINDIR)/pcsv
+	$(if $(wildcard cluster/pcsv-dask),install -D -m 755 cluster/pcsv-dask $(DESTDIR)$(BINDIR)/pcsv-dask)
+	install -D -m 644 doc/pcsv.1 $(DESTDIR)$(MANDIR)/pcsv.1
+	install -D -m 644 completions/pcsv.bash $(DESTDIR)$(BASHCOMPDIR)/pcsv
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pcsv $(DESTDIR)$(BINDIR)/pcsv-dask $(DESTDIR)$(MANDIR)/pcsv.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/pcsv
 
 FORMAT_SRC = $(LIB_SRC) $(CMD_SRC) $(wildcard io/*.h pipeline/*.h cmd/*.h) $(UNIT_SRC)
 format:

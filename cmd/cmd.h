@@ -51,6 +51,10 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv);
 
 /* Print "pcsv: ..." for err; returns the exit status for its code. */
 int report_error(const struct pcsv_error *err);
+/* A line report_error prints after every error from now on ("  hint:
+ * ..."; NULL: none): inputs_open sets it when the header looks read with
+ * the wrong delimiter, the likely cause of whatever fails next. */
+void display_input_hint(const char *hint);
 /* Print a usage error and "Try 'pcsv --help'."; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,10 +20,19 @@ static void put_line(const char *s)
     fputc('\n', stderr);
 }
 
+static char input_hint[700];
+
+void display_input_hint(const char *hint)
+{
+    snprintf(input_hint, sizeof input_hint, "%s", hint ? hint : "");
+}
+
 int report_error(const struct pcsv_error *err)
 {
     char buf[2048];
     put_line(pcsv_error_format(err, buf, sizeof buf));
+    if (*input_hint)
+        put_line(input_hint);
     return err->code == PCSV_EUSAGE ? EXIT_USAGE : EXIT_DATA;
 }
 

@@ -26,6 +26,41 @@ static bool same_header(const struct source *a, const struct source *b)
     return true;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The hint for a header read with the wrong delimiter (SPEC 1: hints where
+ * users slip), shown under the error such a run ends in: a file named .tsv
+ * whose header has tabs, read without -t; a header of one field with tabs
+ * or semicolons in it. */
+static void set_delimiter_hint(const struct source *in, const struct pcsv_opts *o)
+{
+    static char hint[600];
+    if (!o->header || in->ncols == 0) {
+        display_input_hint(NULL);
+        return;
+    }
+    bool tabs = false;
+    for (int i = 0; i < in->ncols; i++)
+        tabs |= strchr(in->names[i], '\t') != NULL;
+    const char *p = in->path;
+    bool tsv_name = ends_with(p, ".tsv") || ends_with(p, ".tsv.zst") || ends_with(p, ".tsv.gz");
+    if (o->delim != '\t' && tabs && tsv_name)
+        snprintf(hint, sizeof hint, "  hint: %s is named .tsv and its header has tabs: use -t", p);
+    else if (o->delim != '\t' && tabs && in->ncols == 1)
+        snprintf(hint, sizeof hint,
+                 "  hint: the header of %s is one column with tabs in it: use -t", p);
+    else if (o->delim != ';' && in->ncols == 1 && strchr(in->names[0], ';'))
+        snprintf(hint, sizeof hint,
+                 "  hint: the header of %s is one column with ';' in it: use -d ';'", p);
+    else
+        hint[0] = 0;
+    display_input_hint(hint);
+}
+
 int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error *err)
 {
     static char *dash[] = {"-"};
@@ -65,6 +100,7 @@ int inputs_open(struct inputs *ins, const struct pcsv_opts *o, struct pcsv_error
             return PCSV_EUSAGE;
         }
     }
+    set_delimiter_hint(&ins->in[0], o);
     return 0;
 }
 

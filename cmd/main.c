@@ -7,6 +7,7 @@
 
 #include "../io/instream.h"
 #include "cmd.h"
+#include "optdef.h"
 
 static const struct {
     const char *name;
@@ -42,11 +43,28 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (cmd[0] == '-') {
         /* pcsv --help, pcsv --version, or an option before the command */
+        /* the hidden lists the bash completion and the man page test read */
+        if (strcmp(cmd, "--list-commands") == 0 && argc == 2) {
+            help_list_commands();
+            return EXIT_OK;
+        }
+        if (strcmp(cmd, "--list-options") == 0 && argc <= 3)
+            return help_list_options(argc == 3 ? argv[2] : NULL);
         if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--version") == 0) {
             struct pcsv_opts o;
             return opts_parse(&o, "", argc, argv) == -1 ? EXIT_OK : EXIT_USAGE;
         }
         return usage_error("unknown option '%s'", cmd);
+    }
+    if (strcmp(cmd, "help") == 0) {
+        /* pcsv help, pcsv help COMMAND, pcsv help where */
+        if (argc > 3)
+            return usage_error("pcsv help takes one topic: a command or where");
+        if (argc == 2)
+            help_main();
+        else if (help_topic(argv[2]))
+            return EXIT_USAGE;
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_DATA;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) != 0)
@@ -64,5 +82,5 @@ int main(int argc, char **argv)
         outsink_threads(o.jobs);
         return commands[i].run(&o);
     }
-    return usage_error("unknown command '%s'", cmd);
+    return usage_unknown_command(cmd);
 }

@@ -8,124 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-
-static const char main_help[] =
-    "pcsv - aggregate, filter and summarise large CSV files on every core\n"
-    "\n"
-    "Usage: pcsv COMMAND [OPTIONS] [FILE...]\n"
-    "\n"
-    "Commands:\n"
-    "  aggregate   group rows by key columns and compute aggregates\n"
-    "  count       print the number of data rows\n"
-    "  headers     print each column's 1-based index and name\n"
-    "  filter      print the header and the rows that match --where, in order\n"
-    "  select      pcsv select COLS [FILE...]: chosen columns (names, 2-5, !C)\n"
-    "  head        the header and the first -n N rows (default 10)\n"
-    "  stats       one row per column: type, count, nulls, min, max, mean, ...\n"
-    "  merge       combine partial states (aggregate --partial) into the result\n"
-    "  dump        print a partial state as text\n"
-    "\n"
-    "Options shared by all commands:\n"
-    "  -j, --jobs N           worker threads (default: online CPUs; 1 = serial)\n"
-    "  -d, --delimiter C      field delimiter, one byte ('\\t' or 'tab' for tab)\n"
-    "  -t, --tsv              tab-separated input\n"
-    "      --quote C          quote byte (default \")\n"
-    "  -H, --no-header        the first row is data; columns are named 1, 2, ...\n"
-    "  -o, --output FILE      write the result to FILE, atomically (FILE.zst: zstd)\n"
-    "      --compress-level N zstd level for -o FILE.zst (default 3)\n"
-    "      --format F         csv (default), tsv or jsonl\n"
-    "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
-    "      --on-bad-row M     fail (default), skip or warn\n"
-    "      --rejects FILE     keep every row skip/warn drops in FILE, atomically\n"
-    "                         (CSV: file,line,offset,column,reason,row);\n"
-    "                         without --on-bad-row it means skip\n"
-    "      --chunk-size SIZE  bytes per work unit, e.g. 256K, 8M\n"
-    "      --parser libcsv    use the serial reference parser (cross-check)\n"
-    "      --progress         progress on stderr (default: when it is a terminal)\n"
-    "      --no-progress      no progress display\n"
-    "  -q, --quiet            no warnings or summaries on stderr\n"
-    "  -h, --help             this help; pcsv COMMAND --help for a command\n"
-    "      --version          print the version\n"
-    "\n"
-    "Exit status: 0 success, 1 bad data or I/O failure, 2 usage error.\n";
-
-static const char aggregate_help[] =
-    "Usage: pcsv aggregate [FILE...] [--by COLS] [--agg SPECS] [OPTIONS]\n"
-    "\n"
-    "Group rows by the key columns and compute aggregates; one output row per\n"
-    "group, sorted by key (numeric key columns numerically, empty keys last).\n"
-    "\n"
-    "  --by COLS     key columns, comma-separated names or 1-based indexes\n"
-    "  --agg SPECS   comma-separated; default count:\n"
-    "                count        rows in the group\n"
-    "                count:C      non-empty values of C\n"
-    "                sum:C        exact sum (integers and decimals)\n"
-    "                mean:C       mean of the non-empty values\n"
-    "                min:C max:C  numeric when every value of C is a number\n"
-    "                first:C last:C  first / last non-empty value in input order\n"
-    "                distinct:C   exact number of distinct non-empty values\n"
-    "                median:C pN:C  quantiles (0<N<100), linear interpolation\n"
-    "                var:C stddev:C  sample variance and standard deviation\n"
-    "\n"
-    "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
-    "  --memory-limit SIZE     past SIZE (default: half the memory available),\n"
-    "                          the group table spills to temporary files\n"
-    "  --tmpdir DIR            where spilled files go (default $TMPDIR or /tmp)\n"
-    "  --partial               write a partial state for pcsv merge (binary)\n"
-    "  --range START:END       only the rows that begin in these bytes of FILE\n"
-    "                          (with --partial; K/M/G suffixes, END may be empty)\n"
-    "  --range-state S         quoted or unquoted: the quote state at START\n"
-    "                          (default: guessed from the bytes after START)\n"
-    "  --file-index N          FILE is the N-th file of the whole run (first/last)\n"
-    "\n"
-    "An empty field is a null: skipped by every function but count.\n"
-    "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
-
-static const char merge_help[] =
-    "Usage: pcsv merge PART... [-o FILE] [--format F] [--sort COL[:asc|:desc]] [--partial]\n"
-    "\n"
-    "Combine partial states written by `aggregate --partial` or `count --partial`\n"
-    "(files, or - for standard input), in any order, into the result a single run\n"
-    "over all their input prints; --partial writes a partial again.\n"
-    "\n"
-    "  -o FILE, --format F, --sort SPEC   as for aggregate\n"
-    "  --partial               write the merged partial instead of the result\n"
-    "  -j N, --memory-limit SIZE, --tmpdir DIR, -q   as for aggregate\n"
-    "\n"
-    "A range read with a wrong guess of its quote state is re-run from its file.\n"
-    "Example: pcsv merge part-*.pcsvp --sort count:desc -o totals.csv\n";
-
-static const char dump_help[] =
-    "Usage: pcsv dump PART\n"
-    "\n"
-    "Print a partial state as text: its format version, query, header and\n"
-    "sources (ranges, quote states), then its groups as merge would print them.\n";
-
-static const char count_help[] =
-    "Usage: pcsv count [FILE...] [OPTIONS]\n"
-    "\n"
-    "Print the number of data rows (not counting the header) as a bare number.\n";
-
-static const char headers_help[] =
-    "Usage: pcsv headers [FILE...] [OPTIONS]\n"
-    "\n"
-    "Print each column's 1-based index and name, separated by a tab.\n";
-
-static const char stats_help[] =
-    "Usage: pcsv stats [FILE...] [OPTIONS]\n"
-    "\n"
-    "One row per column, in one parallel pass:\n"
-    "  column      the column's name\n"
-    "  type        integer, decimal, real, boolean, date, datetime or string: the\n"
-    "              narrowest type that holds every non-empty value\n"
-    "  count       non-empty values; nulls: empty ones\n"
-    "  min, max    numeric for integer/decimal/real columns, else byte order\n"
-    "  mean, stddev  numeric columns only (sample standard deviation)\n"
-    "  distinct    number of distinct values: exact up to 100000 in a column,\n"
-    "              past that a HyperLogLog estimate (~0.8% error)\n"
-    "  distinct_exact  true when distinct is exact, false when it is an estimate\n"
-    "  max_length  the longest value, in bytes\n"
-    "Example: pcsv stats sales.csv --format jsonl\n";
+#include "optdef.h"
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -193,81 +76,70 @@ enum {
     O_LEVEL,
 };
 
-/* The commands, as bits of opt_table's cmds. */
-enum {
-    C_AGGREGATE = 1 << 0,
-    C_COUNT = 1 << 1,
-    C_HEADERS = 1 << 2,
-    C_FILTER = 1 << 3,
-    C_SELECT = 1 << 4,
-    C_HEAD = 1 << 5,
-    C_STATS = 1 << 6,
-    C_MERGE = 1 << 7,
-    C_DUMP = 1 << 8,
-};
-static const struct {
-    const char *name;
-    unsigned bit;
-} command_bits[] = {
-    {"aggregate", C_AGGREGATE}, {"count", C_COUNT},   {"headers", C_HEADERS},
-    {"filter", C_FILTER},       {"select", C_SELECT}, {"head", C_HEAD},
-    {"stats", C_STATS},         {"merge", C_MERGE},   {"dump", C_DUMP},
-};
-/* the commands that read CSV (merge and dump read partials) */
-#define C_ALL (C_AGGREGATE | C_COUNT | C_HEADERS | C_FILTER | C_SELECT | C_HEAD | C_STATS)
-/* the commands that read rows (headers reads only the header line) */
-#define C_READ_ROWS (C_ALL & ~C_HEADERS)
-/* the commands that print a table, in --format (count prints a bare number,
- * headers its fixed index<TAB>name lines) */
-#define C_TABLE (C_AGGREGATE | C_FILTER | C_SELECT | C_HEAD | C_STATS)
-#define C_LATER 0 /* a later version's option: a usage error that says so */
-
 /* THE table of options: which command takes which. A command given an
  * option it does not take stops with a usage error naming both; nothing is
  * silently ignored (SPEC section 2). The execution options (--jobs,
  * --chunk-size) and the display ones (-q, --progress, --no-progress) never
  * change a result and SPEC lists them as shared: every command takes them.
- * The getopt tables are built from this one. */
-enum rep { R_ONCE, R_LIST, R_WHERE }; /* given twice: same value only / add up with ',' / and */
-static const struct opt_def {
-    const char *name; /* long name, NULL for a short-only option */
-    int shortc;       /* short letter, 0 for none */
-    int has_arg;
-    int id;        /* what getopt returns */
-    unsigned cmds; /* the commands that take it (C_LATER: none yet) */
-    enum rep rep;
-} opt_table[] = {
-    {"jobs", 'j', 1, 'j', C_ALL | C_MERGE, R_ONCE},
-    {"delimiter", 'd', 1, 'd', C_ALL, R_ONCE},
-    {"tsv", 't', 0, 't', C_ALL, R_ONCE},
-    {"quote", 0, 1, O_QUOTE, C_ALL, R_ONCE},
-    {"no-header", 'H', 0, 'H', C_ALL, R_ONCE},
-    {"output", 'o', 1, 'o', C_ALL | C_MERGE, R_ONCE},
-    {"compress-level", 0, 1, O_LEVEL, C_ALL | C_MERGE, R_ONCE}, /* and only with -o FILE.zst */
-    {"format", 0, 1, O_FORMAT, C_TABLE | C_MERGE, R_ONCE},
-    {"where", 0, 1, O_WHERE, C_READ_ROWS, R_WHERE},
-    {"on-bad-row", 0, 1, O_BAD, C_READ_ROWS, R_ONCE},
-    {"rejects", 0, 1, O_REJECTS, C_READ_ROWS, R_ONCE},
-    {"chunk-size", 0, 1, O_CHUNK, C_ALL, R_ONCE},
-    {"progress", 0, 0, O_PROGRESS, C_ALL, R_ONCE},
-    {"no-progress", 0, 0, O_NOPROGRESS, C_ALL, R_ONCE},
-    {"quiet", 'q', 0, 'q', C_ALL | C_MERGE | C_DUMP, R_ONCE},
-    {"by", 0, 1, O_BY, C_AGGREGATE, R_LIST},
-    {"agg", 0, 1, O_AGG, C_AGGREGATE, R_LIST},
-    {"sort", 0, 1, O_SORT, C_AGGREGATE | C_MERGE, R_ONCE},
-    {"parser", 0, 1, O_PARSER, C_AGGREGATE | C_COUNT, R_ONCE},
-    {"select", 0, 1, O_SELECT, C_FILTER | C_SELECT | C_HEAD, R_LIST},
-    {NULL, 'n', 1, 'n', C_HEAD, R_ONCE},
-    {"memory-limit", 0, 1, O_MEMLIMIT, C_AGGREGATE | C_MERGE, R_ONCE},
-    {"tmpdir", 0, 1, O_TMPDIR, C_AGGREGATE | C_MERGE, R_ONCE},
-    {"partial", 0, 0, O_PARTIAL, C_AGGREGATE | C_COUNT | C_MERGE, R_ONCE},
-    {"range", 0, 1, O_RANGE, C_AGGREGATE | C_COUNT, R_ONCE},
-    {"range-state", 0, 1, O_RANGE_STATE, C_AGGREGATE | C_COUNT, R_ONCE},
-    {"file-index", 0, 1, O_FILE_INDEX, C_AGGREGATE | C_COUNT, R_ONCE},
-    {"help", 'h', 0, 'h', C_ALL | C_MERGE | C_DUMP, R_ONCE},
-    {"version", 0, 0, O_VERSION, C_ALL | C_MERGE | C_DUMP, R_ONCE},
+ * The getopt tables, the help of each command, pcsv --list-options (the man
+ * page test, the bash completion) and the did-you-mean are built from this
+ * one: a new option is one entry here and its case in opts_parse. */
+const struct opt_def opt_table[] = {
+    {"jobs", 'j', 1, 'j', C_ALL | C_MERGE, R_ONCE, "N",
+     "worker threads (default: online CPUs; 1 = serial)"},
+    {"delimiter", 'd', 1, 'd', C_ALL, R_ONCE, "C",
+     "field delimiter, one byte ('\\t' or 'tab' for tab)"},
+    {"tsv", 't', 0, 't', C_ALL, R_ONCE, NULL, "tab-separated input (-d tab)"},
+    {"quote", 0, 1, O_QUOTE, C_ALL, R_ONCE, "C", "quote byte (default \")"},
+    {"no-header", 'H', 0, 'H', C_ALL, R_ONCE, NULL,
+     "the first row is data; columns are named 1, 2, ..."},
+    {"output", 'o', 1, 'o', C_ALL | C_MERGE, R_ONCE, "FILE",
+     "write the result to FILE, atomically (FILE.zst: zstd)"},
+    /* and only with -o FILE.zst */
+    {"compress-level", 0, 1, O_LEVEL, C_ALL | C_MERGE, R_ONCE, "N",
+     "zstd level 1-19 for -o FILE.zst (default 3)"},
+    {"format", 0, 1, O_FORMAT, C_TABLE | C_MERGE, R_ONCE, "csv|tsv|jsonl",
+     "output format (default csv)"},
+    {"where", 0, 1, O_WHERE, C_READ_ROWS, R_WHERE, "EXPR",
+     "keep only rows for which EXPR is true (pcsv help where)"},
+    {"on-bad-row", 0, 1, O_BAD, C_READ_ROWS, R_ONCE, "fail|skip|warn",
+     "what a bad row does (default fail: stop, exit 1)"},
+    {"rejects", 0, 1, O_REJECTS, C_READ_ROWS, R_ONCE, "FILE",
+     "keep every dropped row in FILE (CSV; alone: skip)"},
+    {"chunk-size", 0, 1, O_CHUNK, C_ALL, R_ONCE, "SIZE", "bytes per work unit, e.g. 256K, 8M"},
+    {"progress", 0, 0, O_PROGRESS, C_ALL, R_ONCE, NULL,
+     "progress on stderr (default: when it is a terminal)"},
+    {"no-progress", 0, 0, O_NOPROGRESS, C_ALL, R_ONCE, NULL, "no progress display"},
+    {"quiet", 'q', 0, 'q', C_ALL | C_MERGE | C_DUMP, R_ONCE, NULL,
+     "no warnings or summaries on stderr"},
+    {"by", 0, 1, O_BY, C_AGGREGATE, R_LIST, "COLS",
+     "key columns: names or 1-based indexes, comma-separated"},
+    {"agg", 0, 1, O_AGG, C_AGGREGATE, R_LIST, "SPECS",
+     "aggregates, comma-separated (default count; below)"},
+    {"sort", 0, 1, O_SORT, C_AGGREGATE | C_MERGE, R_ONCE, "COL[:asc|:desc]",
+     "order by any output column (ties: key order)"},
+    {"parser", 0, 1, O_PARSER, C_AGGREGATE | C_COUNT, R_ONCE, "fast|libcsv",
+     "libcsv: the serial reference parser (cross-check)"},
+    {"select", 0, 1, O_SELECT, C_FILTER | C_SELECT | C_HEAD, R_LIST, "COLS",
+     "print only these columns (names, 2-5, !C)"},
+    {NULL, 'n', 1, 'n', C_HEAD, R_ONCE, "N", "how many rows (default 10)"},
+    {"memory-limit", 0, 1, O_MEMLIMIT, C_AGGREGATE | C_MERGE, R_ONCE, "SIZE",
+     "past SIZE the group table spills to temporary files"},
+    {"tmpdir", 0, 1, O_TMPDIR, C_AGGREGATE | C_MERGE, R_ONCE, "DIR",
+     "where spilled files go (default $TMPDIR or /tmp)"},
+    {"partial", 0, 0, O_PARTIAL, C_AGGREGATE | C_COUNT | C_MERGE, R_ONCE, NULL,
+     "write a partial state for pcsv merge (binary)"},
+    {"range", 0, 1, O_RANGE, C_AGGREGATE | C_COUNT, R_ONCE, "START:END",
+     "only the rows that begin in these bytes of FILE"},
+    {"range-state", 0, 1, O_RANGE_STATE, C_AGGREGATE | C_COUNT, R_ONCE, "quoted|unquoted",
+     "the quote state at START (default: guessed)"},
+    {"file-index", 0, 1, O_FILE_INDEX, C_AGGREGATE | C_COUNT, R_ONCE, "N",
+     "FILE is the N-th file of the whole run (first/last)"},
+    {"help", 'h', 0, 'h', C_ALL | C_MERGE | C_DUMP, R_ONCE, NULL, "this help"},
+    {"version", 0, 0, O_VERSION, C_ALL | C_MERGE | C_DUMP, R_ONCE, NULL, "print the version"},
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
+const size_t opt_count = NOPTS;
 
 static struct option longopts[NOPTS + 1];
 static char shortopts[2 * NOPTS + 2];
@@ -308,31 +180,6 @@ static const char *opt_display(const struct opt_def *d)
     else
         snprintf(buf, sizeof buf, "-%c", d->shortc);
     return buf;
-}
-
-static unsigned command_bit(const char *command)
-{
-    for (size_t i = 0; i < sizeof command_bits / sizeof command_bits[0]; i++)
-        if (strcmp(command, command_bits[i].name) == 0)
-            return command_bits[i].bit;
-    return 0;
-}
-
-static const char *help_for(const char *command)
-{
-    if (strcmp(command, "aggregate") == 0)
-        return aggregate_help;
-    if (strcmp(command, "count") == 0)
-        return count_help;
-    if (strcmp(command, "headers") == 0)
-        return headers_help;
-    if (strcmp(command, "stats") == 0)
-        return stats_help;
-    if (strcmp(command, "merge") == 0)
-        return merge_help;
-    if (strcmp(command, "dump") == 0)
-        return dump_help;
-    return main_help;
 }
 
 /* Given twice: the values of the options that take one value, as text in a
@@ -418,7 +265,7 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 return usage_error("%s is not supported by this version yet", opt_display(d));
             /* "" is pcsv --help / --version, before any command */
             if (cmdbit && !(d->cmds & cmdbit))
-                return usage_error("%s does not take %s", command, opt_display(d));
+                return usage_not_taken(command, d);
         }
         switch (c) {
         case 'j': {
@@ -598,13 +445,18 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             rc = once(d, optarg);
             break;
         }
-        case 'h': fputs(help_for(command), stdout); return -1;
+        case 'h':
+            if (*command)
+                help_command(command);
+            else
+                help_main();
+            return -1;
         case O_VERSION: printf("pcsv %s\n", PCSV_VERSION); return -1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt)
                 return usage_error("unknown option '-%c'", optopt);
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return usage_unknown_option(command, argv[optind - 1]);
         }
         if (rc)
             return rc;

@@ -84,6 +84,25 @@ static const struct {
     {"distinct", AGG_DISTINCT}, {"var", AGG_VAR}, {"stddev", AGG_STDDEV},
 };
 
+/* The function name closest to a mistyped one, for "did you mean", or NULL:
+ * at most 2 edits (1 for names of 3 bytes or less). */
+static const char *agg_fn_closest(const char *t)
+{
+    static const char *const extra[] = {"median"};
+    int cap = strlen(t) <= 3 ? 1 : 2, bestd = cap + 1;
+    const char *best = NULL;
+    for (size_t k = 0; k < sizeof fn_names / sizeof fn_names[0] + 1; k++) {
+        size_t nf = sizeof fn_names / sizeof fn_names[0];
+        const char *c = k < nf ? fn_names[k].name : extra[k - nf];
+        int d = colref_distance(t, c, cap);
+        if (d < bestd) {
+            bestd = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
                                  struct pcsv_error *err)
 {
@@ -120,6 +139,12 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         struct agg_spec *s = &p->specs[p->nspecs];
         char *colon = strchr(t, ':');
         if (!colon) {
+            const char *near = agg_fn_closest(t);
+            if (near && strcmp(near, t) != 0) {
+                pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                               "--agg: unknown function '%s' (did you mean '%s'?)", t, near);
+                goto fail;
+            }
             if (strcmp(t, "count") != 0) {
                 pcsv_error_set(
                     err, PCSV_EUSAGE, 0, NULL, 0,
@@ -165,11 +190,15 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
             }
         }
         if (fi == -1) {
+            const char *near = agg_fn_closest(t);
+            char hint[80] = "";
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
             pcsv_error_set(
                 err, PCSV_EUSAGE, 0, NULL, 0,
-                "--agg: unknown function '%s' (known: count, count:C, sum:C, mean:C, "
-                "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C, var:C, stddev:C)",
-                t);
+                "--agg: unknown function '%s'%s\n  known: count, count:C, sum:C, mean:C, "
+                "min:C, max:C, first:C, last:C, distinct:C, median:C, pN:C, var:C, stddev:C",
+                t, hint);
             goto fail;
         }
         int c = colref_resolve(colon + 1, colnames, ncols, "--agg", err);

@@ -767,6 +767,14 @@ static int p_primary(struct parser *ps)
         name[n] = 0;
         advance(ps);
         int r = resolve_name(ps, name, off);
+        /* A bare word that is no column and looks like no column either is
+         * most likely text meant as a value: country == US */
+        if (r < 0 && ps->err && ps->err->code == PCSV_EUSAGE &&
+            strstr(ps->err->msg, "unknown column") && !strstr(ps->err->msg, "did you mean")) {
+            size_t l = strlen(ps->err->msg);
+            snprintf(ps->err->msg + l, sizeof ps->err->msg - l,
+                     "\n  to compare with the text %s, quote it: \"%s\"", name, name);
+        }
         if (name != small)
             free(name);
         return r;
