@@ -99,6 +99,14 @@ static int rows_write(void *ctx, const void *p, size_t n)
     return R->limit >= 0 && R->emitted >= R->limit ? 1 : 0;
 }
 
+/* Between a stream's regions: the rows so far reach stdout before pcsv
+ * waits for more input. */
+static void rows_flush(void *ctx)
+{
+    struct rows *R = ctx;
+    outsink_flush(R->final);
+}
+
 /* Parse a select list: names, 1-based indexes, ranges A-B, !C to drop. */
 static int parse_select(const char *spec, char *const *names, int ncols, int **cols, int *n,
                         struct pcsv_error *err)
@@ -234,6 +242,7 @@ static int run_rows(struct pcsv_opts *o, const char *select, long long limit)
                                   .worker_create = rows_create,
                                   .batch = rows_batch,
                                   .write = rows_write,
+                                  .flush = rows_flush,
                                   .out_format = o->format,
                                   .out_names = outnames,
                                   .nout_names = R.nout};

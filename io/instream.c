@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ void instream_threads(int n) { thread_budget = n > 1 ? n : 1; }
 struct instream {
     int fd;
     bool own_fd, zstd, eof, frame_open;
+    bool live; /* not a regular file: a pipe, a FIFO, a socket (may go quiet) */
     const char *path;
     ZSTD_DCtx *dctx;
     uint8_t *raw;                      /* compressed bytes (zstd) or the peeked magic (plain) */
@@ -74,6 +76,7 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
         return NULL;
     }
     s->path = path_shown;
+    struct stat st;
     if (strcmp(path, "-") == 0) {
         s->fd = 0;
     } else {
@@ -85,13 +88,13 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
             return NULL;
         }
         s->own_fd = true;
-        struct stat st;
         if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
             pcsv_error_set(err, PCSV_EIO, EISDIR, path_shown, 0, "%s", "");
             instream_close(s);
             return NULL;
         }
     }
+    s->live = fstat(s->fd, &st) == 0 && !S_ISREG(st.st_mode);
     /* peek at the first 4 bytes for the zstd magic (so that the decoder
      * starts from the same bytes as ever: its error offsets stay what they
      * were), then, when it is not zstd, at the first INSTREAM_MAGIC_MAX for
@@ -206,6 +209,23 @@ int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, 
     pcsv_shell_word(word, sizeof word, path_shown);
     return pcsv_error_set(err, PCSV_EDATA, 0, path_shown, 0,
                           "%s not supported yet; use: %s %s | pcsv ...", what, tool, word);
+}
+
+bool instream_is_live(const struct instream *s) { return s->live; }
+
+int instream_wait(struct instream *s, int timeout_ms, int wake_fd)
+{
+    /* bytes already here (the peeked magic, compressed input not yet
+     * decoded), the end, or a regular file: a read does not wait */
+    if (!s->live || s->rawpos < s->rawlen || s->eof || s->par)
+        return 1;
+    struct pollfd pf[2] = {{.fd = s->fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
+    int r;
+    while ((r = poll(pf, wake_fd >= 0 ? 2 : 1, timeout_ms)) < 0 && errno == EINTR)
+        ; /* (a signal restarts the whole wait: pcsv handles none that return) */
+    if (r < 0 || pf[0].revents)
+        return 1; /* data, the end, or an error the read reports */
+    return r == 0 ? 0 : 2;
 }
 
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)

@@ -64,6 +64,17 @@ bool instream_is_zstd(const struct instream *s);
  * 0 at the end, or -1 with err filled (PCSV_EIO: read failure, truncated or
  * corrupt zstd). Blocks until some data or the end. */
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err);
+/* Whether the input is live: not a regular file but a pipe, a FIFO, a
+ * socket, a device, where a read may wait for data that comes slowly. */
+bool instream_is_live(const struct instream *s);
+/* Wait until instream_read can return without waiting for the input: up to
+ * timeout_ms milliseconds (-1: no limit), and, when wake_fd >= 0, until
+ * wake_fd is readable (another thread's way to stop the wait). Returns 1
+ * (data, the end, or an error are there to read; always at once for a
+ * regular file or when bytes read earlier wait to be handed out), 0 (the
+ * time ran out), 2 (wake_fd). For zstd, a readable pipe may still hold
+ * less than a whole block: instream_read then waits for the rest. */
+int instream_wait(struct instream *s, int timeout_ms, int wake_fd);
 /* Bytes read from the underlying file so far (compressed bytes for zstd). */
 uint64_t instream_raw_offset(const struct instream *s);
 

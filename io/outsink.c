@@ -165,6 +165,8 @@ void outbuf_flush(struct outbuf *b)
     b->n = 0;
 }
 
+void outsink_flush(struct outsink *o) { outbuf_flush(&o->b); }
+
 /* outbuf_put's slow path: p[0, n) does not fit behind what is buffered. */
 void outbuf_spill(struct outbuf *b, const void *p, size_t n)
 {

@@ -46,6 +46,10 @@ void outsink_threads(int n);
 /* path NULL or "-" means stdout; a path ending in .zst is written
  * zstd-compressed. NULL on failure (err: PCSV_EIO). */
 struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_error *err);
+/* Push the buffered bytes to the back end now (stdout: a reader sees the
+ * rows written so far; -o FILE: its temporary file, still invisible until
+ * the commit). */
+void outsink_flush(struct outsink *o);
 /* Bytes as they are (the count command's bare number). */
 void outsink_raw(struct outsink *o, const void *p, size_t n);
 /* Flush; for a file, also fsync and close the temporary file, but do not

@@ -689,8 +689,14 @@ int pipeline_run(struct pipeline *p, struct source *in, uint32_t file, int ncols
     bool last = false;
     while (!(rc = source_next(in, &last, err))) {
         rc = run_region(p, in, file, ncols, err);
-        if (rc || last || atomic_load(&p->stop_all))
-            break; /* an error, the end, or the consumer has what it wanted (head) */
+        if (rc || atomic_load(&p->stop_all))
+            break; /* an error, or the consumer has what it wanted (head) */
+        /* A stream: its next region (or the next input) may be slow to come.
+         * The writer has run out of work: what it wrote goes out now. */
+        if (in->is && p->c.flush)
+            p->c.flush(p->c.ctx);
+        if (last)
+            break;
     }
     return source_finish(in, rc, err);
 }

@@ -95,6 +95,11 @@ struct pipeline_consumer {
      * run early (head has its rows), or -1 for an I/O error. NULL: no
      * ordered output. */
     int (*write)(void *ctx, const void *p, size_t n);
+    /* Row-emitting commands: every chunk of a stream's region has been
+     * written and the next region may wait for input (a slow pipe): push
+     * what was written out (stdout), so that rows that arrived are seen
+     * (`tail -f | pcsv filter`). NULL: nothing to do. */
+    void (*flush)(void *ctx);
     enum out_format out_format;
     char *const *out_names; /* jsonl keys of the chunk sinks */
     int nout_names;

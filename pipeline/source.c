@@ -3,11 +3,13 @@
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../io/instream.h"
@@ -96,10 +98,31 @@ nomem:
     return -2;
 }
 
+#ifndef SOURCE_IDLE_MS
+#define SOURCE_IDLE_MS 100 /* a live stream this long without data: hand on what came */
+#endif
+#ifndef SOURCE_HOLD_MS
+#define SOURCE_HOLD_MS 500 /* and never hold what came longer (a steady trickle) */
+#endif
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Read more of stream is into *buf until it is full or the input ends;
- * grow the buffer first when asked (or when it has none). -1 on error. */
+ * grow the buffer first when asked (or when it has none). A live stream
+ * (a pipe: instream_is_live) returns sooner once this call has read
+ * something: when nothing more came for SOURCE_IDLE_MS, or SOURCE_HOLD_MS
+ * after the first bytes came, so that rows that arrived are handed on
+ * (`tail -f | pcsv filter`); and at once when wake_fd (>= 0) is readable
+ * (the reader thread is told to stop). The first read waits for data as
+ * long as it takes. A regular file (zstd) always fills the buffer: its
+ * buffers, hence its chunks, never depend on timing. -1 on error. */
 static int stream_fill(struct instream *is, uint8_t **buf, size_t *len, size_t *cap, bool *eof,
-                       bool grow, struct pcsv_error *err)
+                       bool grow, int wake_fd, struct pcsv_error *err)
 {
     if (grow || !*cap) {
         size_t nc = *cap ? *cap * 2 : SOURCE_STREAM_BUF;
@@ -109,20 +132,35 @@ static int stream_fill(struct instream *is, uint8_t **buf, size_t *len, size_t *
         *buf = b;
         *cap = nc;
     }
+    const bool live = instream_is_live(is);
+    int64_t hold = 0; /* live: when what this call read must be handed on */
     while (*len < *cap && !*eof) {
+        if (live) {
+            int wait = -1;
+            if (hold) {
+                int64_t left = hold - now_ms();
+                if (left <= 0)
+                    break;
+                wait = left < SOURCE_IDLE_MS ? (int)left : SOURCE_IDLE_MS;
+            }
+            if (instream_wait(is, wait, wake_fd) != 1)
+                break; /* quiet for a while (hand on what came), or told to stop */
+        }
         ssize_t n = instream_read(is, *buf + *len, *cap - *len, err);
         if (n < 0)
             return -1;
         if (n == 0)
             *eof = true;
         *len += (size_t)n;
+        if (live && n > 0 && !hold)
+            hold = now_ms() + SOURCE_HOLD_MS;
     }
     return 0;
 }
 
 static int source_fill(struct source *s, bool grow, struct pcsv_error *err)
 {
-    return stream_fill(s->is, &s->buf, &s->buflen, &s->bufcap, &s->eof, grow, err);
+    return stream_fill(s->is, &s->buf, &s->buflen, &s->bufcap, &s->eof, grow, -1, err);
 }
 
 static void fl_free(struct fieldlist *f)
@@ -258,6 +296,7 @@ struct source_stream {
     int rc;          /* the last fill's result (-1: err says why) */
     struct pcsv_error err;
     struct instream *is;
+    int wake[2];  /* a live stream: a byte in wake[1] ends the reader's wait for input */
     uint8_t *buf; /* the spare buffer */
     size_t buflen, bufcap;
     bool eof;
@@ -277,7 +316,8 @@ static void *reader_main(void *arg)
         if (r->quit)
             break;
         pthread_mutex_unlock(&r->mu);
-        int rc = stream_fill(r->is, &r->buf, &r->buflen, &r->bufcap, &r->eof, false, &r->err) < 0
+        int rc = stream_fill(r->is, &r->buf, &r->buflen, &r->bufcap, &r->eof, false, r->wake[0],
+                             &r->err) < 0
                      ? -1
                      : 0;
         pthread_mutex_lock(&r->mu);
@@ -312,6 +352,11 @@ static void stream_stop(struct source *s)
     if (!r)
         return;
     if (r->started) {
+        /* The reader may be waiting for input that comes late or never (a
+         * slow pipe, and head has its rows): wake it up. */
+        if (r->wake[1] >= 0 && write(r->wake[1], "", 1) < 0) {
+            /* cannot fail: a new pipe has room */
+        }
         reader_wait(r);
         pthread_mutex_lock(&r->mu);
         r->quit = true;
@@ -321,6 +366,9 @@ static void stream_stop(struct source *s)
     }
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
+    for (int i = 0; i < 2; i++)
+        if (r->wake[i] >= 0)
+            close(r->wake[i]);
     free(r->buf);
     free(r);
     s->st = NULL;
@@ -335,6 +383,15 @@ static int stream_next(struct source *s, bool *last, struct pcsv_error *err)
         pthread_mutex_init(&r->mu, NULL);
         pthread_cond_init(&r->cv, NULL);
         r->is = s->is;
+        r->wake[0] = r->wake[1] = -1;
+        if (instream_is_live(s->is)) {
+            if (pipe(r->wake) < 0) {
+                r->wake[0] = r->wake[1] = -1;
+                return pcsv_error_set(err, PCSV_EIO, errno, NULL, 0, "cannot start the reader");
+            }
+            fcntl(r->wake[0], F_SETFD, FD_CLOEXEC);
+            fcntl(r->wake[1], F_SETFD, FD_CLOEXEC);
+        }
         r->start = s->data_begin;
         r->lines = s->header_lines;
         r->started = pthread_create(&r->t, NULL, reader_main, r) == 0;
@@ -362,16 +419,19 @@ static int stream_next(struct source *s, bool *last, struct pcsv_error *err)
         r->start = 0;
         r->out = false;
     }
+    /* The buffer is full, or holds what a live stream had when it went
+     * quiet (stream_fill), or the end. Hand out its whole rows; with none,
+     * read on (this waits for new data: never a busy loop), growing a full
+     * buffer (one row longer than it). A partly filled buffer is cut like a
+     * full one: after its last line end outside quotes. */
     size_t start = r->start, end;
-    bool grow = false;
     for (;;) {
-        if (!s->eof && (grow || s->buflen < s->bufcap) && source_fill(s, grow, err) < 0)
-            return err->code;
         end = s->eof ? s->buflen
                      : start + scan_last_row_end(s->buf + start, s->buflen - start, s->quote);
-        grow = end == start && !s->eof; /* one row longer than the buffer */
-        if (!grow)
+        if (end > start || s->eof)
             break;
+        if (source_fill(s, s->buflen == s->bufcap, err) < 0)
+            return err->code;
     }
     r->last = s->eof && end == s->buflen;
     /* the unfinished row goes to the spare buffer, which the reader then

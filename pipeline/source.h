@@ -12,6 +12,15 @@
  * file to its user: map.data[data_begin, map.size) holds whole rows, with
  * map.fd = -1 (the chunker reads no file then).
  *
+ * A live stream (a pipe or FIFO, `tail -f app.csv | pcsv filter`) may go
+ * quiet: a buffer is then handed on partly filled, once no input came for
+ * 100 ms (or 500 ms after its first new bytes, for a steady trickle), and
+ * cut like a full one, after its last whole row (the unfinished row waits
+ * for the rest); with no whole row yet, reading goes on. The waits are
+ * poll(2) timeouts: nothing spins. Where a live stream is cut depends on
+ * timing, so its regions do; what comes out does not (regions are whole
+ * rows, like chunks). A regular file (zstd) always fills its buffers.
+ *
  * The header is parsed here with a small serial parser (one row, byte by
  * byte), after a UTF-8 BOM and blank lines.
  *
@@ -69,7 +78,8 @@ void source_close(struct source *s);
 int source_next(struct source *s, bool *last, struct pcsv_error *err);
 
 /* The end of a pass over the regions (after the last one, or earlier when
- * the caller stops): the reader thread is joined. Returns rc, or, for a
+ * the caller stops): the reader thread is joined (one waiting for a quiet
+ * pipe is woken up first: head exits as soon as it has its rows). Returns rc, or, for a
  * file that changed while it was read, PCSV_EIO ("file changed while
  * reading", err set). */
 int source_finish(struct source *s, int rc, struct pcsv_error *err);

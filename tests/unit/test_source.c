@@ -1,13 +1,15 @@
 /* test_source.c - an input opened as a table: the header after a BOM and
  * blank lines, numbered names without one, a bad header, and a stream's
  * regions: contiguous, whole rows each (quoted line breaks never cut), the
- * input byte for byte, with the true line count before each. */
+ * input byte for byte, with the true line count before each; a quiet pipe's
+ * rows handed on before the end. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "source.h"
@@ -138,4 +140,69 @@ Test(source, stream_regions_tile_the_input_in_whole_rows, .timeout = 60)
     pthread_join(t, NULL);
     close(pfd[0]);
     free(text);
+}
+
+/* A slow writer: pieces with pauses between them, then the end. */
+struct slow_feed {
+    int fd;
+    const char *piece[4];
+    int pause_ms;
+};
+
+static void *slow_feeder(void *arg)
+{
+    struct slow_feed *f = arg;
+    for (int i = 0; i < 4 && f->piece[i]; i++) {
+        if (i)
+            usleep((useconds_t)f->pause_ms * 1000);
+        size_t n = strlen(f->piece[i]);
+        if (write(f->fd, f->piece[i], n) != (ssize_t)n)
+            break; /* the test then fails on what it read */
+    }
+    close(f->fd);
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A pipe that goes quiet: the rows that came are handed on (partly filled
+ * buffers, well before the 16 MB or the end), an unfinished row (a quoted
+ * line break cut in two) waits for its rest, and a pass stopped early
+ * (head) returns at once though the reader waits on the quiet pipe. */
+Test(source, quiet_pipe_hands_on_whole_rows_and_stops_at_once, .timeout = 30)
+{
+    int pfd[2];
+    cr_assert_eq(pipe(pfd), 0);
+    struct slow_feed f = {
+        .fd = pfd[1], .piece = {"id,note\n1,\"a\n", "b\"\n2,c\n", "3,d\n"}, .pause_ms = 1500};
+    pthread_t t;
+    double t0 = now_s();
+    cr_assert_eq(pthread_create(&t, NULL, slow_feeder, &f), 0);
+    char path[32];
+    snprintf(path, sizeof path, "/dev/fd/%d", pfd[0]);
+    struct source s;
+    struct pcsv_error err;
+    cr_assert_eq(source_open(&s, path, "pipe", ',', '"', true, &err), 0, "%s", err.msg);
+    bool last = true;
+    /* the first whole row comes with the second piece, at 1.5 s */
+    cr_assert_eq(source_next(&s, &last, &err), 0, "%s", err.msg);
+    double t1 = now_s() - t0;
+    cr_assert_not(last);
+    const char *want = "1,\"a\nb\"\n2,c\n";
+    cr_assert_eq(s.map.size - s.data_begin, strlen(want));
+    cr_assert(memcmp(s.map.data + s.data_begin, want, strlen(want)) == 0);
+    cr_assert_eq(s.header_lines, 1);
+    cr_assert(t1 > 1.4 && t1 < 2.7, "the rows came out at %.2f s", t1);
+    /* stop while the reader waits for the third piece (due at 3 s) */
+    cr_assert_eq(source_finish(&s, 0, &err), 0);
+    double t2 = now_s() - t0;
+    cr_assert(t2 < 2.9, "the stop took until %.2f s", t2);
+    source_close(&s);
+    pthread_join(t, NULL); /* pfd[0] is still open: the last write does not fail */
+    close(pfd[0]);
 }
