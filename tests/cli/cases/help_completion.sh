@@ -41,3 +41,6 @@ complete_line "select r sales.csv"
 complete_line "filter sales.csv --select n"
 complete_line "count sales.cs"
 complete_line "count part"
+# column names that a shell would expand or split come back as they are
+printf 'a b,$x,it'"'"'s,*\n1,2,3,4\n' >"$TMP/odd.csv"
+complete_line "aggregate $TMP/odd.csv --by " | sed "s|$TMP|\$TMP|"
