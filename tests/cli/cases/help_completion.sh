@@ -22,7 +22,7 @@ complete_line() {
 complete_line "agg"
 complete_line "he"
 complete_line "help w"
-complete_line "count --"
+complete_line "count --r"
 complete_line "head sales.csv --no"
 complete_line "aggregate sales.csv --form"
 complete_line "aggregate sales.csv --format "
