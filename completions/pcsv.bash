@@ -72,10 +72,14 @@ _pcsv()
         if [[ $cur == -* ]]; then
             cands=(--help --version)
         else
-            cands=($("$pcsv" --list-commands 2>/dev/null) help)
+            mapfile -t cands < <("$pcsv" --list-commands 2>/dev/null)
+            cands+=(help)
         fi
     elif [[ $cmd == help ]]; then
-        ((n == 3)) && cands=($("$pcsv" --list-commands 2>/dev/null) where)
+        if ((n == 3)); then
+            mapfile -t cands < <("$pcsv" --list-commands 2>/dev/null)
+            cands+=(where)
+        fi
     else
         local opts arg="" has=0 o
         opts=$("$pcsv" --list-options "$cmd" 2>/dev/null) || return
@@ -93,12 +97,12 @@ _pcsv()
             --by | --select | --sort)
                 colprefix=${cur%"${cur##*,}"}
                 [[ $prev == --sort ]] && colprefix=""
-                cands=($(_pcsv_columns "$pcsv" "$cmd"))
+                mapfile -t cands < <(_pcsv_columns "$pcsv" "$cmd")
                 ;;
             --agg)
                 if [[ ${cur##*,} == *:* ]]; then
                     colprefix=${cur%"${cur##*:}"}
-                    cands=($(_pcsv_columns "$pcsv" "$cmd"))
+                    mapfile -t cands < <(_pcsv_columns "$pcsv" "$cmd")
                 else
                     colprefix=${cur%"${cur##*,}"}
                     cands=(count count: sum: mean: min: max: first: last: distinct: median: p90: var: stddev:)
@@ -106,16 +110,16 @@ _pcsv()
                 ;;
             -o | --output | --rejects)
                 compopt -o filenames 2>/dev/null
-                cands=($(compgen -f -- "$cur"))
+                mapfile -t cands < <(compgen -f -- "$cur")
                 ;;
             --tmpdir)
                 compopt -o filenames 2>/dev/null
-                cands=($(compgen -d -- "$cur"))
+                mapfile -t cands < <(compgen -d -- "$cur")
                 ;;
             *)
                 # a fixed set of values: csv|tsv|jsonl
                 if [[ $arg == *'|'* && $arg != *[!a-z0-9\|]* ]]; then
-                    cands=(${arg//|/$'\n'})
+                    mapfile -t cands <<<"${arg//|/$'\n'}"
                 fi
                 ;;
             esac
@@ -125,10 +129,10 @@ _pcsv()
                 cands=("${full[@]}")
             fi
         elif [[ $cur == -* ]]; then
-            cands=($(cut -d ' ' -f 1 <<<"$opts"))
+            mapfile -t cands < <(cut -d ' ' -f 1 <<<"$opts")
         elif [[ $cmd == select && $n == 3 ]]; then
             colprefix=${cur%"${cur##*,}"}
-            cands=($(_pcsv_columns "$pcsv" "$cmd"))
+            mapfile -t cands < <(_pcsv_columns "$pcsv" "$cmd")
             if [[ -n $colprefix ]]; then
                 local -a full=()
                 for o in "${cands[@]}"; do full+=("$colprefix$o"); done
@@ -136,10 +140,15 @@ _pcsv()
             fi
         else
             compopt -o filenames 2>/dev/null
-            cands=($(compgen -f -- "$cur"))
+            mapfile -t cands < <(compgen -f -- "$cur")
         fi
     fi
-    COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+    # the candidates that begin with the word typed (not compgen -W, which
+    # would expand a column named $x or it's)
+    local c
+    for c in "${cands[@]}"; do
+        [[ $c == "$cur"* ]] && COMPREPLY+=("$c")
+    done
     # sum: goes on with a column, not a blank
     if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *: ]]; then
         compopt -o nospace 2>/dev/null
