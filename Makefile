@@ -9,9 +9,9 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
+DEPS_PKGS := libzstd-dev libisal-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
-LIBS    := -lcsv -lpcre2-8 -lzstd -lm
+LIBS    := -lcsv -lpcre2-8 -lzstd -lisal -lm
 
 LIB_SRC := $(wildcard io/*.c pipeline/*.c)
 CMD_SRC := $(wildcard cmd/*.c)
