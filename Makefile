@@ -9,7 +9,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libisal-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
+DEPS_PKGS := libzstd-dev libisal-dev zlib1g-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
 LIBS    := -lcsv -lpcre2-8 -lzstd -lisal -lm
 
@@ -150,6 +150,9 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -DWINDOW_LONG_ROW=256 $(ARCH) -Wall -Wextra -W
 FUZZ_LEN_parse := 4096
 FUZZ_LEN_where := 1024
 FUZZ_LEN_zstd  := 16384
+FUZZ_LEN_gzip  := 16384
+# fuzz_gzip's reference decoder is zlib's
+FUZZ_LIBS_gzip := -lz
 FUZZ_OPTS    = -max_len=$(or $(FUZZ_LEN_$(1)),4096) -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
 
@@ -160,7 +163,7 @@ $(FUZZ_B)/obj/%.o: %.c $(B)/.deps
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS) $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 .SECONDARY: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
@@ -211,6 +214,7 @@ bench: $(B)/pcsv
 	bash tests/bench/memtest.sh $(B)/pcsv
 	bash tests/bench/stats-compare.sh $(B)/pcsv
 	bash tests/bench/zstd-compare.sh $(B)/pcsv
+	bash tests/bench/gzip-compare.sh $(B)/pcsv
 	RUNS=1 bash tests/bench/groups-growth.sh $(B)/pcsv
 	bash tests/bench/spill-bench.sh $(B)/pcsv
 	bash tests/bench/groups-compare.sh $(B)/pcsv
