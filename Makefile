@@ -82,7 +82,7 @@ test-cli: $(B)/pcsv
 	bash tests/cli/run.sh $(B)/pcsv
 
 # The differential check: random small CSVs through every command and format,
-# compared across --jobs, --chunk-size, input routes (file, stdin, pipe, zstd)
+# compared across --jobs, --chunk-size, input routes (file, stdin, pipe, zstd, gzip)
 # and output routes (stdout, -o FILE, -o FILE.zst); see tests/diff/diff.py.
 test-diff: $(B)/pcsv
 	bash tests/diff/run.sh $(B)/pcsv

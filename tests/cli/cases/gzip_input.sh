@@ -15,9 +15,10 @@ echo "--- pigz, and a header with every optional field (FEXTRA, FNAME, FCOMMENT,
 "$PCSV" aggregate gzip_header_fields.csv.gz --by region --agg count,sum:price $VARY
 echo "--- zero bytes after the last member are padding"
 "$PCSV" count gzip_zero_padding.csv.gz $VARY
-echo "--- count, file and stdin; plain, zstd and gzip files as one table"
+echo "--- count, file, pipe and redirected file; plain, zstd and gzip files as one table"
 "$PCSV" count sales.csv.gz $VARY
 cat sales.csv.gz | "$PCSV" count $VARY
+"$PCSV" count < sales_2members.csv.gz $VARY
 "$PCSV" count sales.csv sales.csv.zst sales_2members.csv.gz $VARY
 echo "--- filter, head, headers, select"
 "$PCSV" filter quoted.csv.gz --where 'qty >= 4' $VARY
