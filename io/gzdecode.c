@@ -60,8 +60,10 @@ struct gzdecode {
 struct gzdecode *gzdecode_create(void)
 {
     struct gzdecode *g = calloc(1, sizeof *g);
-    if (g)
+    if (g) {
+        isal_inflate_init(&g->st);
         g->ph = PH_HEADER;
+    }
     return g;
 }
 
