@@ -9,9 +9,9 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes
 CFLAGS  ?=
 LDFLAGS ?=
-DEPS_PKGS := libzstd-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
+DEPS_PKGS := libzstd-dev libisal-dev zlib1g-dev libcsv-dev libcriterion-dev libxxhash-dev libpcre2-dev clang libclang-rt-dev libomp-dev zstd python3 clang-format python3-distributed
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(ARCH) -ffp-contract=off $(WARN) -fopenmp -pthread -MMD -MP $(CFLAGS)
-LIBS    := -lcsv -lpcre2-8 -lzstd -lm
+LIBS    := -lcsv -lpcre2-8 -lzstd -lisal -lm
 
 LIB_SRC := $(wildcard io/*.c pipeline/*.c)
 CMD_SRC := $(wildcard cmd/*.c)
@@ -86,7 +86,7 @@ test-cli: $(B)/pcsv
 	bash tests/cli/run.sh $(B)/pcsv
 
 # The differential check: random small CSVs through every command and format,
-# compared across --jobs, --chunk-size, input routes (file, stdin, pipe, zstd)
+# compared across --jobs, --chunk-size, input routes (file, stdin, pipe, zstd, gzip)
 # and output routes (stdout, -o FILE, -o FILE.zst); see tests/diff/diff.py.
 test-diff: $(B)/pcsv
 	bash tests/diff/run.sh $(B)/pcsv
@@ -154,6 +154,9 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -DWINDOW_LONG_ROW=256 $(ARCH) -Wall -Wextra -W
 FUZZ_LEN_parse := 4096
 FUZZ_LEN_where := 1024
 FUZZ_LEN_zstd  := 16384
+FUZZ_LEN_gzip  := 16384
+# fuzz_gzip's reference decoder is zlib's
+FUZZ_LIBS_gzip := -lz
 FUZZ_OPTS    = -max_len=$(or $(FUZZ_LEN_$(1)),4096) -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
 
@@ -164,7 +167,7 @@ $(FUZZ_B)/obj/%.o: %.c $(B)/.deps
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ $(LIBS) $(FUZZ_LIBS_$*)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 .SECONDARY: $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
@@ -217,6 +220,7 @@ bench: $(B)/pcsv
 	bash tests/bench/memtest.sh $(B)/pcsv
 	bash tests/bench/stats-compare.sh $(B)/pcsv
 	bash tests/bench/zstd-compare.sh $(B)/pcsv
+	bash tests/bench/gzip-compare.sh $(B)/pcsv
 	RUNS=1 bash tests/bench/groups-growth.sh $(B)/pcsv
 	bash tests/bench/spill-bench.sh $(B)/pcsv
 	bash tests/bench/groups-compare.sh $(B)/pcsv

@@ -215,6 +215,9 @@ void help_main(void)
            "\n"
            "Usage: pcsv COMMAND [OPTIONS] [FILE...]\n"
            "\n"
+           "FILE (none, or -, is standard input) may be zstd- or gzip-compressed, on\n"
+           "files and on standard input alike: recognised by its magic bytes.\n"
+           "\n"
            "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         printf("  %-10s  %s\n", commands[i].name, commands[i].summary);

@@ -1,5 +1,6 @@
-/* instream.c - pipes, stdin and zstd streams (see instream.h). */
+/* instream.c - pipes, stdin, zstd and gzip streams (see instream.h). */
 #include "instream.h"
+#include "gzdecode.h"
 #include "zdecode.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@ struct instream {
     size_t rawlen, rawpos;
     uint64_t rawoff;     /* bytes read from fd */
     struct zdecode *par; /* a file of several frames, decoded ahead; or NULL */
+    struct gzdecode *gz; /* gzip input; or NULL */
     /* the frame being streamed: its first bytes (for the content size its
      * header announces) and the bytes it has produced so far */
     uint8_t fhdr[18]; /* ZSTD_FRAMEHEADERSIZE_MAX */
@@ -117,6 +119,12 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
             instream_close(s);
             return NULL;
         }
+    } else if (instream_is_gzip_magic(s->raw, s->rawlen)) {
+        if (!(s->gz = gzdecode_create())) {
+            pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+            instream_close(s);
+            return NULL;
+        }
     }
     return s;
 }
@@ -126,6 +134,7 @@ void instream_close(struct instream *s)
     if (!s)
         return;
     zdecode_destroy(s->par);
+    gzdecode_destroy(s->gz);
     if (s->own_fd)
         close(s->fd);
     ZSTD_freeDCtx(s->dctx);
@@ -134,6 +143,13 @@ void instream_close(struct instream *s)
 }
 
 bool instream_is_zstd(const struct instream *s) { return s->zstd; }
+
+bool instream_is_gzip(const struct instream *s) { return s->gz != NULL; }
+
+bool instream_is_gzip_magic(const uint8_t *p, size_t n)
+{
+    return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
 
 bool instream_is_zstd_magic(const uint8_t *p, size_t n)
 {
@@ -158,7 +174,6 @@ const char *instream_foreign_format(const uint8_t *p, size_t n, const char **too
         size_t len;
         const char *magic;
     } formats[] = {
-        {"gzip", "gzip -dc", 2, "\x1f\x8b"},
         {"xz", "xz -dc", 6,
          "\xfd"
          "7zXZ\0"},
@@ -228,8 +243,39 @@ int instream_wait(struct instream *s, int timeout_ms, int wake_fd)
     return r == 0 ? 0 : 2;
 }
 
+/* gzip: decode what is read into buf, reading more only when the decoder
+ * has used every byte and holds no output. */
+static ssize_t gz_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)
+{
+    for (;;) {
+        size_t out = 0;
+        if (gzdecode_run(s->gz, s->raw, s->rawlen, &s->rawpos, buf, cap, &out))
+            goto bad;
+        if (out)
+            return (ssize_t)out;
+        if (s->eof) {
+            if (gzdecode_end(s->gz))
+                goto bad;
+            return 0;
+        }
+        ssize_t n = read_fd(s, s->raw, INSTREAM_RAWBUF);
+        if (n < 0) {
+            pcsv_error_set(err, PCSV_EIO, errno, s->path, 0, "cannot read");
+            return -1;
+        }
+        s->rawlen = (size_t)n;
+        s->rawpos = 0;
+        s->eof = n == 0;
+    }
+bad:
+    pcsv_error_set(err, PCSV_EIO, 0, s->path, 0, "%s", gzdecode_error(s->gz));
+    return -1;
+}
+
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)
 {
+    if (s->gz)
+        return gz_read(s, buf, cap, err);
     if (s->par) {
         uint64_t at;
         ssize_t n = zdecode_read(s->par, buf, cap, &at, s->path, err);

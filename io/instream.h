@@ -1,8 +1,15 @@
-/* instream.h - a sequential input: a pipe, standard input, or a zstd file,
- * read (and decompressed) into the caller's buffers.
+/* instream.h - a sequential input: a pipe, standard input, or a zstd or
+ * gzip file, read (and decompressed) into the caller's buffers.
  *
- * gzip, bzip2, xz and zip are recognised by their magic bytes too (see
+ * bzip2, xz and zip are recognised by their magic bytes too (see
  * instream_foreign_format), for the caller to refuse them.
+ *
+ * gzip input is recognised by its magic bytes (1F 8B), on files and on
+ * standard input alike, and decoded member after member (io/gzdecode.h)
+ * by the thread that calls instream_read, straight into its buffer. A
+ * stream that ends inside a member, a corrupt member (header, deflate
+ * data, CRC-32 or length) or anything but zero bytes after the last member
+ * is an error naming the compressed byte offset, never a short result.
  *
  * zstd input is recognised by its magic bytes (28 B5 2F FD, or a skippable
  * frame's, as pzstd writes first), on files and on standard input alike, and
@@ -41,16 +48,18 @@ struct instream *instream_open(const char *path, const char *path_shown, struct 
 void instream_close(struct instream *s);
 /* Whether p[0, n) starts like zstd data (a frame or a skippable frame). */
 bool instream_is_zstd_magic(const uint8_t *p, size_t n);
+/* Whether p[0, n) starts like gzip data (1F 8B). */
+bool instream_is_gzip_magic(const uint8_t *p, size_t n);
 /* The formats pcsv recognises by their magic bytes but does not read yet:
- * "gzip" (1F 8B), "bzip2" (BZh1-9 and a block or end-of-stream magic), "xz"
+ * "bzip2" (BZh1-9 and a block or end-of-stream magic), "xz"
  * (FD 37 7A 58 5A 00), "zip" (PK 03 04, or PK 05 06 for an empty archive),
  * or NULL. *tool (when tool is not NULL): the command that writes the
- * contents to stdout ("gzip -dc", "unzip -p"). p[0, n) is the input's first
+ * contents to stdout ("xz -dc", "unzip -p"). p[0, n) is the input's first
  * bytes; INSTREAM_MAGIC_MAX of them are enough. */
 #define INSTREAM_MAGIC_MAX 10
 const char *instream_foreign_format(const uint8_t *p, size_t n, const char **tool);
-/* Fill err (PCSV_EDATA: exit 1) for an input in such a format: "gzip-
- * compressed input is not supported yet; use: gzip -dc FILE | pcsv ...".
+/* Fill err (PCSV_EDATA: exit 1) for an input in such a format: "xz-
+ * compressed input is not supported yet; use: xz -dc FILE | pcsv ...".
  * is_stdin: the input is standard input (the advice is then a pipe).
  * Returns the code, or 0 (err untouched) when p is no such format. */
 int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, bool is_stdin,
@@ -60,9 +69,11 @@ int instream_refuse_foreign(const uint8_t *p, size_t n, const char *path_shown, 
 const uint8_t *instream_magic(const struct instream *s, size_t *n);
 /* Whether the input is zstd-compressed (known after open). */
 bool instream_is_zstd(const struct instream *s);
+/* Whether the input is gzip-compressed (known after open). */
+bool instream_is_gzip(const struct instream *s);
 /* Fill buf with up to cap bytes of (decompressed) data. Returns the count,
  * 0 at the end, or -1 with err filled (PCSV_EIO: read failure, truncated or
- * corrupt zstd). Blocks until some data or the end. */
+ * corrupt zstd or gzip). Blocks until some data or the end. */
 ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err);
 /* Whether the input is live: not a regular file but a pipe, a FIFO, a
  * socket, a device, where a read may wait for data that comes slowly. */
@@ -75,7 +86,8 @@ bool instream_is_live(const struct instream *s);
  * time ran out), 2 (wake_fd). For zstd, a readable pipe may still hold
  * less than a whole block: instream_read then waits for the rest. */
 int instream_wait(struct instream *s, int timeout_ms, int wake_fd);
-/* Bytes read from the underlying file so far (compressed bytes for zstd). */
+/* Bytes read from the underlying file so far (compressed bytes for zstd
+ * and gzip). */
 uint64_t instream_raw_offset(const struct instream *s);
 
 #endif

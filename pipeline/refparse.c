@@ -166,7 +166,7 @@ int refparse_inputs(const struct source *in, int n, uint8_t delim, uint8_t quote
             .cb = cb, .ctx = ctx, .path = x->path, .ncols = in[0].ncols, .err = err};
         if (x->is) /* a stream cannot be mapped, and libcsv reads the mapping */
             rc = pcsv_error_set(err, PCSV_EUSAGE, 0, x->path, 0,
-                                "--parser libcsv reads files, not pipes or zstd streams");
+                                "--parser libcsv reads files, not pipes or compressed streams");
         else if (x->data_begin < x->map.size)
             rc = refparse_run(&x->map, x->data_begin, x->header_lines + 1, delim, quote, input_row,
                               &r, x->path, err);

@@ -219,10 +219,12 @@ static size_t skip_preamble(const uint8_t *d, size_t len)
     return pos;
 }
 
-static bool is_zstd_file(int fd)
+/* zstd or gzip: read as a stream, decompressed */
+static bool is_compressed_file(int fd)
 {
     uint8_t m[4];
-    return pread(fd, m, 4, 0) == 4 && instream_is_zstd_magic(m, 4);
+    ssize_t n = pread(fd, m, 4, 0);
+    return n > 0 && (instream_is_zstd_magic(m, (size_t)n) || instream_is_gzip_magic(m, (size_t)n));
 }
 
 int source_open(struct source *in, const char *path, const char *path_shown, uint8_t delim,
@@ -242,12 +244,12 @@ int source_open(struct source *in, const char *path, const char *path_shown, uin
             return rc;
         }
         in->map.path = path_shown;
-        /* gzip, bzip2, xz, zip: refused by name, never read as CSV */
+        /* bzip2, xz, zip: refused by name, never read as CSV */
         size_t nm = in->map.size < INSTREAM_MAGIC_MAX ? in->map.size : INSTREAM_MAGIC_MAX;
         if (nm &&
             instream_refuse_foreign(in->map.data, nm, path_shown, strcmp(path, "-") == 0, err))
             return err->code;
-        if (!is_zstd_file(in->map.fd)) {
+        if (!is_compressed_file(in->map.fd)) {
             const uint8_t *d = in->map.data;
             size_t len = in->map.size, pos = skip_preamble(d, len);
             in->data_begin = pos;
@@ -255,7 +257,7 @@ int source_open(struct source *in, const char *path, const char *path_shown, uin
                 return 0; /* empty: no columns, no rows */
             return read_header(in, d, len, pos, delim, quote, header, err);
         }
-        mapfile_close(&in->map); /* zstd: read it as a stream */
+        mapfile_close(&in->map); /* zstd, gzip: read it as a stream */
         in->map.fd = -1;
     }
     in->is = instream_open(path, path_shown, err);

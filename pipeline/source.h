@@ -3,11 +3,11 @@
  *
  * A regular file is mapped (for the header and the libcsv path; the workers
  * pread their chunks) and is one region: the whole file. A stream (a pipe,
- * standard input, zstd) is read into a buffer; the buffer is cut after its
+ * standard input, zstd, gzip) is read into a buffer; the buffer is cut after its
  * last whole row (scan_last_row_end), that region is handed out, and the
  * unfinished row moves to a second buffer, which a reader thread fills
  * while the caller works on the region (double buffering: reading a pipe or
- * decompressing zstd overlaps with parsing). Memory stays at the two
+ * decompressing overlaps with parsing). Memory stays at the two
  * buffers (one grows only for a row longer than it). A region looks like a
  * file to its user: map.data[data_begin, map.size) holds whole rows, with
  * map.fd = -1 (the chunker reads no file then).
@@ -60,7 +60,7 @@ struct source {
 };
 
 /* Open path ("-" is standard input) and read its header. Regular files are
- * opened and mapped; pipes and zstd input are streams. With header false,
+ * opened and mapped; pipes, zstd and gzip input are streams. With header false,
  * names are "1", "2", ... from the first row's field count. An empty input
  * has no columns (ncols 0) and no rows. Blocks until the header row is
  * read. 0, or the error (err set: cannot open, compressed by another tool,

@@ -1,6 +1,8 @@
-// DuckDB's side of zstd-compare.sh: the issue-4 query on a CSV file, a .zst file or /dev/stdin.
+// DuckDB's side of zstd-compare.sh and gzip-compare.sh: the issue-4 query on a CSV file, a
+// .zst or .gz file or /dev/stdin.
 //   node zstq.mjs FILE OUT.csv      threads: $DUCKDB_THREADS (default 2)
-// FILE ending in .zst is read with compression = 'zstd'; /dev/stdin with compression = 'none'.
+// FILE ending in .zst is read with compression = 'zstd', in .gz with 'gzip'; /dev/stdin with
+// compression = 'none'.
 // Uses the DuckDB node package the shared bench kit installs (BENCH_NODE_DIR).
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,7 +15,7 @@ if (!file || !out) {
   process.exit(2);
 }
 const lit = (s) => `'${s.replaceAll("'", "''")}'`;
-const comp = file.endsWith('.zst') ? 'zstd' : 'none';
+const comp = file.endsWith('.zst') ? 'zstd' : file.endsWith('.gz') ? 'gzip' : 'none';
 const inst = await DuckDBInstance.create(':memory:');
 const con = await inst.connect();
 await con.run(`SET threads = ${parseInt(process.env.DUCKDB_THREADS || '2', 10)}`);

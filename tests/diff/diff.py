@@ -17,7 +17,8 @@ command in one format on one input is a *case*. For each case:
     input as given): two other --jobs 1/2/3 x --chunk-size 1/64/default
     pairs, one other way in for the input (`< data.csv`, `cat data.csv |`,
     a zstd copy as FILE, a zstd copy of several frames, a zstd copy on
-    stdin or through a pipe) and one other way out (`-o out.csv`,
+    stdin or through a pipe, a gzip copy of several members as FILE or
+    through a pipe) and one other way out (`-o out.csv`,
     `-o out.csv.zst` read back with `zstd -dc`); each of these three with a
     random jobs/chunk pair. With -o, stdout must be empty, and a failed run
     must leave no file behind. Inputs past 64 KiB try both ways out.
@@ -47,6 +48,7 @@ Environment:
 """
 
 import csv
+import gzip
 import io
 import json
 import math
@@ -68,7 +70,7 @@ JOBS = (1, 2, 3)
 CHUNKS = (1, 64, None)
 JC_ALL = [(j, c) for j in JOBS for c in CHUNKS]
 JC_OTHER = [jc for jc in JC_ALL if jc != (1, None)]
-INPUTS = ("stdin", "pipe", "zst", "zst_frames", "zst_stdin", "zst_pipe")
+INPUTS = ("stdin", "pipe", "zst", "zst_frames", "zst_stdin", "zst_pipe", "gz_members", "gz_pipe")
 OUTPUTS = ("o", "o_zst")
 BIG = 64 * 1024
 TABLE_VERBS = ("aggregate", "filter", "select", "head", "stats")
@@ -322,7 +324,8 @@ class Res:
         self.files = files  # for -o runs: names left in the output directory
 
 
-NAMES_RE = re.compile(rb"data\.frames\.csv\.zst|data\.csv\.zst|data\.csv|<stdin>")
+NAMES_RE = re.compile(
+    rb"data\.frames\.csv\.zst|data\.csv\.zst|data\.members\.csv\.gz|data\.csv|<stdin>")
 
 
 SPILLED_RE = re.compile(rb"^pcsv: spilled [^\n]*\n", re.M)
@@ -353,6 +356,8 @@ class Runner:
             a.append("data.csv.zst")
         elif inp == "zst_frames":
             a.append("data.frames.csv.zst")
+        elif inp == "gz_members":
+            a.append("data.members.csv.gz")
         a += rest + ["--format", fmt, "--jobs", str(j)]
         if c is not None:
             a += ["--chunk-size", str(c)]
@@ -375,8 +380,9 @@ class Runner:
         if inp in ("stdin", "zst_stdin"):
             fh = open(os.path.join(d, "data.csv" if inp == "stdin" else "data.csv.zst"), "rb")
             stdin = fh
-        elif inp in ("pipe", "zst_pipe"):
-            feeder = subprocess.Popen(["cat", "data.csv" if inp == "pipe" else "data.csv.zst"],
+        elif inp in ("pipe", "zst_pipe", "gz_pipe"):
+            src = {"pipe": "data.csv", "zst_pipe": "data.csv.zst", "gz_pipe": "data.members.csv.gz"}
+            feeder = subprocess.Popen(["cat", src[inp]],
                                       cwd=d, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             stdin = feeder.stdout
         try:
@@ -409,8 +415,9 @@ class Runner:
 
 
 def write_inputs(d, data, rng, cuts=None):
-    """data.csv, data.csv.zst and data.frames.csv.zst in d: (raw, cuts).
-    cuts: where the frames split (drawn from rng when not given; clamped to
+    """data.csv, data.csv.zst, data.frames.csv.zst and data.members.csv.gz in
+    d: (raw, cuts). cuts: where the frames (and the gzip members) split
+    (drawn from rng when not given; clamped to
     the input, which shrinks while a failure is minimised)."""
     raw = data.render()
     with open(os.path.join(d, "data.csv"), "wb") as f:
@@ -426,6 +433,11 @@ def write_inputs(d, data, rng, cuts=None):
             z = subprocess.run(["zstd", "-q", "-c"], input=raw[prev:c], stdout=subprocess.PIPE,
                                check=True)
             f.write(z.stdout)
+            prev = c
+    with open(os.path.join(d, "data.members.csv.gz"), "wb") as f:
+        prev = 0
+        for c in cuts + [len(raw)]:
+            f.write(gzip.compress(raw[prev:c], compresslevel=6, mtime=0))
             prev = c
     return raw, cuts
 

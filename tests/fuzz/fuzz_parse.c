@@ -632,8 +632,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     uint8_t quote = b3 < 4 ? quotes[b3] : b3;
     if (quote == '\n' || quote == '\r' || quote == 0 || quote == delim)
         quote = delim == '"' ? '\'' : '"';
-    if (instream_is_zstd_magic(d, len) || instream_foreign_format(d, len, NULL))
-        return 0; /* zstd: fuzz_zstd's business; gzip, xz...: refused by name */
+    if (instream_is_zstd_magic(d, len) || instream_is_gzip_magic(d, len) ||
+        instream_foreign_format(d, len, NULL))
+        return 0; /* zstd, gzip: fuzz_zstd's and fuzz_gzip's business; xz...: refused by name */
     snprintf(g_cfgdesc, sizeof g_cfgdesc,
              "  config: --chunk-size %zu --jobs %d%s --on-bad-row %s%s, %s, delim 0x%02x quote 0x%02x, "
              "selection %d\n", chunk, jobs, header ? "" : " -H", skipmode ? "skip" : "fail",

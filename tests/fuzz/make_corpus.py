@@ -5,7 +5,7 @@
 
 Seeds named gen-* are written by this script (and removed first); seeds named
 regress-* are inputs that once found a bug and are kept by hand. The zstd
-seeds need the zstd and pzstd programs. Each seed starts with the harness's
+seeds need the zstd and pzstd programs, the gzip seeds gzip and pigz. Each seed starts with the harness's
 configuration bytes (see the header comment of tests/fuzz/fuzz_NAME.c).
 """
 import glob
@@ -155,7 +155,39 @@ def zstd_corpus():
     os.rmdir(tmp)
 
 
+# ---- gzip: 1 mode byte (bit 0 pipe, bits 1-3 read size), then the file ----
+def gzip_corpus():
+    d = clear("gzip")
+    sales = open(os.path.join(ROOT, "testdata", "sales.csv"), "rb").read()
+    other = b'id,text\n1,"a\nb"\n2,x\n' * 20
+    gz = lambda data, *opt: subprocess.run(["gzip", "-c", *opt], input=data,
+                                           stdout=subprocess.PIPE, check=True).stdout
+    files = {"gzip-a": gz(sales, "-n"), "gzip-b": gz(other, "-9"),
+             "pigz-a": subprocess.run(["pigz", "-c", "-n"], input=sales, stdout=subprocess.PIPE,
+                                      check=True).stdout,
+             "empty": gz(b"", "-n")}
+    files["two-members"] = files["gzip-a"] + files["gzip-b"]
+    files["truncated"] = files["gzip-a"][:-5]
+    files["truncated-header"] = files["gzip-a"][:6]
+    files["zero-padding"] = files["gzip-a"] + bytes(40)
+    files["trailing-garbage"] = files["gzip-a"] + b"x,y\n"
+    files["plain"] = sales
+    for name in glob.glob(os.path.join(ROOT, "testdata", "*.gz")):
+        files["testdata-" + os.path.basename(name)] = open(name, "rb").read()
+    for name, data in files.items():
+        write(d, name + "-file", b"\x0a" + data)   # regular file, 4096-byte reads
+        write(d, name + "-pipe", b"\x03" + data)   # pipe, 3-byte reads
+    # "make members" mode: the harness compresses the data itself
+    made = {"1member": b"\x1a\x00\x00\x00", "3members": b"\x1a\x02\x00\x00",
+            "2members-flip": b"\x1a\x05\x30\x00", "4members-cut": b"\x1a\x0b\x00\x20",
+            "2members-padding-pipe": b"\x1b\x11\x00\x10",
+            "1member-garbage": b"\x1a\x20\x00\x00"}
+    for name, how in made.items():
+        write(d, "made-" + name, how + sales)
+
+
 if __name__ == "__main__":
     parse_corpus()
     where_corpus()
     zstd_corpus()
+    gzip_corpus()

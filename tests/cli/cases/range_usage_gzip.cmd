@@ -1,0 +1,1 @@
+aggregate sales.csv.gz --by region --partial --range 0:100 -o "$TMP/p"
