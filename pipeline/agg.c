@@ -148,13 +148,18 @@ static int split_top(char *s, char **items)
     }
 }
 
-/* The column whose header name is exactly t, or -1. */
+/* The one column whose header name is exactly t, or -1 (also when several
+ * are: colref_resolve then says it is ambiguous). */
 static int exact_col(const char *t, char **colnames, int ncols)
 {
+    int found = -1;
     for (int c = 0; c < ncols; c++)
-        if (strcmp(colnames[c], t) == 0)
-            return c;
-    return -1;
+        if (strcmp(colnames[c], t) == 0) {
+            if (found >= 0)
+                return -1;
+            found = c;
+        }
+    return found;
 }
 
 /* The '=' of a key written NAME=EXPR: the first '=' before anything that
