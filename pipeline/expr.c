@@ -116,6 +116,7 @@ static const char *const unit_names[NUNITS] = {"year", "quarter", "month", "week
 
 struct node {
     uint8_t op, fn;
+    uint8_t unit;   /* date_trunc with a literal unit: 1 + enum unit; else 0 */
     int32_t a, b;   /* operand nodes, -1 when unused */
     int32_t aux, n; /* see enum op */
     int32_t depth;  /* of the subtree: checked against EXPR_MAX_DEPTH */
@@ -249,29 +250,47 @@ static int days_in_month(int y, int m)
     return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : dm[m];
 }
 
+/* Whether the bytes of w under mask (0xFF per byte to check) are all
+ * ASCII digits. (A byte that is no digit has a high nibble after the xor,
+ * or becomes one when 6 is added; a carry into the next byte can only add
+ * to a failure.) */
+static inline bool digits8(uint64_t w, uint64_t mask)
+{
+    uint64_t x = w ^ 0x3030303030303030u;
+    return (((x + 0x0606060606060606u) | x) & 0xF0F0F0F0F0F0F0F0u & mask) == 0;
+}
+
 static bool parse_dt(const uint8_t *p, size_t n, struct dt *t)
 {
     if (n < 10 || p[4] != '-' || p[7] != '-')
         return false;
-    int yh = two(p), yl = two(p + 2), mo = two(p + 5), d = two(p + 8);
-    if (yh < 0 || yl < 0 || mo < 1 || mo > 12 || d < 1)
+    uint64_t w;
+    memcpy(&w, p, 8); /* YYYY-MM- */
+    if (!digits8(w, 0x00FFFF00FFFFFFFFu) || !is_digit(p[8]) || !is_digit(p[9]))
         return false;
-    int y = yh * 100 + yl;
-    if (d > days_in_month(y, mo))
+    int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    int mo = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
         return false;
     t->f[0] = y, t->f[1] = mo, t->f[2] = d, t->f[3] = 0, t->f[4] = 0;
     if (n == 10)
         return true;
     if (n < 16 || (p[10] != 'T' && p[10] != ' ') || p[13] != ':')
         return false;
-    int h = two(p + 11), mi = two(p + 14);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59)
+    if (n >= 19 && p[16] == ':') { /* THH:MM:SS: one load */
+        memcpy(&w, p + 11, 8);
+        if (!digits8(w, 0xFFFF00FFFF00FFFFu))
+            return false;
+    } else if (!is_digit(p[11]) || !is_digit(p[12]) || !is_digit(p[14]) || !is_digit(p[15])) {
+        return false;
+    }
+    int h = (p[11] - '0') * 10 + (p[12] - '0'), mi = (p[14] - '0') * 10 + (p[15] - '0');
+    if (h > 23 || mi > 59)
         return false;
     t->f[3] = h, t->f[4] = mi;
     size_t i = 16;
     if (i < n && p[i] == ':') {
-        int sec = i + 3 <= n ? two(p + i + 1) : -1;
-        if (sec < 0 || sec > 59)
+        if (i + 3 > n || !is_digit(p[i + 1]) || !is_digit(p[i + 2]) || p[i + 1] > '5')
             return false;
         i += 3;
         if (i < n && p[i] == '.') {
@@ -888,7 +907,8 @@ static int p_call(struct parser *ps)
     if (fn == F_DATE_TRUNC) { /* a unit written as a literal is checked now */
         const struct node *u = &ps->e->nodes[ps->e->kids[k]];
         const struct xval *lv = u->op == OP_LIT ? &ps->e->lits[u->aux] : NULL;
-        if (lv && (lv->t != V_STR || unit_of(lv->p, lv->len) < 0))
+        int un = lv && lv->t == V_STR ? unit_of(lv->p, lv->len) : -1;
+        if (lv && un < 0)
             return syntax_error(ps, off,
                                 "date_trunc(): unknown unit '%.*s' (units: year, quarter, "
                                 "month, week, day, hour, minute)",
@@ -896,8 +916,13 @@ static int p_call(struct parser *ps)
                                 lv->t == V_STR ? (const char *)lv->p : "");
     }
     int node = mk(ps, OP_FN, -1, -1, k, nargs, off);
-    if (node >= 0)
-        ps->e->nodes[node].fn = (uint8_t)fn;
+    if (node >= 0) {
+        struct node *nd = &ps->e->nodes[node];
+        nd->fn = (uint8_t)fn;
+        const struct node *u = &ps->e->nodes[ps->e->kids[k]];
+        if (fn == F_DATE_TRUNC && u->op == OP_LIT) /* checked above */
+            nd->unit = (uint8_t)(1 + unit_of(ps->e->lits[u->aux].p, ps->e->lits[u->aux].len));
+    }
     return node;
 }
 
@@ -1673,12 +1698,89 @@ static bool ev_round_dec(int fn, const struct num *x, int64_t digits, struct xva
     return true;
 }
 
+/* The date functions, apart from ev_fn's loop over the arguments: the
+ * unit of date_trunc is usually known since compile time, and a column's
+ * text is taken as is (the Q7 path: a key per row). */
+static void ev_date(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
+                    const struct node *nd, struct xval *o)
+{
+    const uint8_t *p, *q;
+    size_t m, n;
+    struct dt t;
+    int a0 = nd->fn == F_DATE_TRUNC, unit = U_DAY;
+    if (a0 && nd->unit) {
+        unit = nd->unit - 1;
+    } else if (a0) {
+        struct xval u;
+        ev(e, c, vals, e->kids[nd->aux], &u);
+        if (!val_text(c, &u, &q, &n) || (unit = unit_of(q, n)) < 0) {
+            set_null(o);
+            return;
+        }
+    }
+    const struct node *an = &e->nodes[e->kids[nd->aux + a0]];
+    if (an->op == OP_COL) {
+        p = vals[an->aux].p;
+        m = vals[an->aux].len;
+    } else {
+        struct xval a;
+        ev(e, c, vals, e->kids[nd->aux + a0], &a);
+        if (!val_text(c, &a, &p, &m))
+            m = 0;
+    }
+    if (m == 0 || !parse_dt(p, m, &t)) {
+        set_null(o);
+        return;
+    }
+    if (nd->fn < F_DATE) {
+        set_dec(o, t.f[nd->fn - F_YEAR], 0);
+        return;
+    }
+    set_null(o);
+    o->t = V_STR;
+    o->nk = NUM_NONE;
+    if (unit == U_DAY) { /* the date as written: no copy */
+        o->p = p;
+        o->len = 10;
+        return;
+    }
+    int y = t.f[0], mo = t.f[1], d = 1;
+    switch (unit) {
+    case U_YEAR: mo = 1; break;
+    case U_QUARTER: mo = (mo - 1) / 3 * 3 + 1; break;
+    case U_WEEK: {
+        int64_t z = days_from_civil(y, mo, t.f[2]);
+        z -= ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+        civil_from_days(z, &y, &mo, &d);
+        if (y < 0) { /* the week of 0000-01-01 starts before year 0 */
+            set_null(o);
+            return;
+        }
+        break;
+    }
+    case U_HOUR:
+    case U_MINUTE: d = t.f[2]; break;
+    default: break;
+    }
+    uint8_t *b = scratch(c, 19);
+    if (!b) {
+        set_null(o);
+        return;
+    }
+    o->p = b;
+    o->len = fmt_dt(b, y, mo, d, t.f[3], unit == U_MINUTE ? t.f[4] : 0, unit >= U_HOUR);
+}
+
 static void ev_fn(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
                   const struct node *nd, struct xval *o)
 {
     struct xval arg[FN_MAX_ARGS];
     const uint8_t *p, *q;
     size_t m, n;
+    if (nd->fn >= F_YEAR && nd->fn <= F_DATE_TRUNC) {
+        ev_date(e, c, vals, nd, o);
+        return;
+    }
     for (int k = 0; k < nd->n; k++) {
         ev(e, c, vals, e->kids[nd->aux + k], &arg[k]);
         if (arg[k].t == V_NULL) {
@@ -1742,62 +1844,6 @@ static void ev_fn(const struct expr *e, struct expr_ctx *c, const struct expr_va
             double f = pow(10, (double)digits), r = round(x * f) / f;
             set_dbl(o, isfinite(r) ? r : x);
         }
-        return;
-    }
-    case F_YEAR:
-    case F_MONTH:
-    case F_DAY:
-    case F_HOUR:
-    case F_MINUTE:
-    case F_DATE:
-    case F_DATE_TRUNC: {
-        struct dt t;
-        int a0 = nd->fn == F_DATE_TRUNC, unit = U_DAY;
-        if (a0 && (!val_text(c, &arg[0], &q, &n) || (unit = unit_of(q, n)) < 0)) {
-            set_null(o);
-            return;
-        }
-        if (!val_text(c, &arg[a0], &p, &m) || !parse_dt(p, m, &t)) {
-            set_null(o);
-            return;
-        }
-        if (nd->fn < F_DATE) {
-            set_dec(o, t.f[nd->fn - F_YEAR], 0);
-            return;
-        }
-        set_null(o);
-        o->t = V_STR;
-        o->nk = NUM_NONE;
-        if (unit == U_DAY) { /* the date as written: no copy */
-            o->p = p;
-            o->len = 10;
-            return;
-        }
-        int y = t.f[0], mo = t.f[1], d = 1;
-        switch (unit) {
-        case U_YEAR: mo = 1; break;
-        case U_QUARTER: mo = (mo - 1) / 3 * 3 + 1; break;
-        case U_WEEK: {
-            int64_t z = days_from_civil(y, mo, t.f[2]);
-            z -= ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
-            civil_from_days(z, &y, &mo, &d);
-            if (y < 0) { /* the week of 0000-01-01 starts before year 0 */
-                set_null(o);
-                return;
-            }
-            break;
-        }
-        case U_HOUR:
-        case U_MINUTE: d = t.f[2]; break;
-        default: break;
-        }
-        uint8_t *b = scratch(c, 19);
-        if (!b) {
-            set_null(o);
-            return;
-        }
-        o->p = b;
-        o->len = fmt_dt(b, y, mo, d, t.f[3], unit == U_MINUTE ? t.f[4] : 0, unit >= U_HOUR);
         return;
     }
     case F_LEN:
