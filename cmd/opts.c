@@ -55,8 +55,10 @@ static const char aggregate_help[] =
     "Group rows by the key columns and compute aggregates; one output row per\n"
     "group, sorted by key (numeric key columns numerically, empty keys last).\n"
     "\n"
-    "  --by COLS     key columns, comma-separated names or 1-based indexes\n"
-    "  --agg SPECS   comma-separated; default count:\n"
+    "  --by COLS     key columns, comma-separated names or 1-based indexes, or\n"
+    "                computed keys NAME=EXPR (the --where language, e.g.\n"
+    "                'day=date_trunc(\"day\", ts)', 'month=substr(ts,1,7)')\n"
+    "  --agg SPECS   comma-separated, NAME=SPEC names a result; default count:\n"
     "                count        rows in the group\n"
     "                count:C      non-empty values of C\n"
     "                sum:C        exact sum (integers and decimals)\n"
@@ -79,7 +81,8 @@ static const char aggregate_help[] =
     "  --file-index N          FILE is the N-th file of the whole run (first/last)\n"
     "\n"
     "An empty field is a null: skipped by every function but count.\n"
-    "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n";
+    "Example: pcsv aggregate sales.csv --by country --agg count,sum:price\n"
+    "         pcsv aggregate big.csv --by 'day=date(ts)' --agg 'n=count,revenue=sum:price'\n";
 
 static const char merge_help[] =
     "Usage: pcsv merge PART... [-o FILE] [--format F] [--sort COL[:asc|:desc]] [--partial]\n"
