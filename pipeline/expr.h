@@ -41,6 +41,18 @@
  * a computed decimal's with its scale (1.50 * 2 is "3.00"), a computed
  * double's shortest round-trip text.
  *
+ * The functions for computed keys: substr(s, start[, len]) is 1-based in
+ * bytes and clips to the text as SQL does (an empty result is null);
+ * round(x[, digits]) rounds half away from zero, floor and ceil; all three
+ * exact on decimals, as doubles on reals; start, len and digits must be
+ * whole numbers. year month day hour minute date and date_trunc(unit, ts)
+ * read YYYY-MM-DD, optionally [T ]HH:MM[:SS[.F+]] and Z or +-HH[[:]MM],
+ * checked (proleptic Gregorian, years 0000-9999) and taken as written (an
+ * offset is not applied); anything else is null. date_trunc's unit (year
+ * quarter month week day hour minute, any case) is checked at compile time
+ * when it is a literal; it prints YYYY-MM-DD, or YYYY-MM-DDTHH:MM:00 for
+ * hour and minute; weeks start on Monday (ISO).
+ *
  * Evaluation walks the tree recursively (compile bounds its depth), keeps
  * each slot's parsed number in the per-thread context for the current row
  * (so a field is parsed at most once per expr_eval, however often it is
