@@ -25,6 +25,16 @@ void agg_plan_destroy(struct agg_plan *p)
         return;
     for (int i = 0; i < p->nspecs; i++)
         free(p->specs[i].name);
+    for (int k = 0; p->key_names && k < p->nkeys; k++)
+        free(p->key_names[k]);
+    for (int j = 0; j < p->nkx; j++) {
+        expr_destroy(p->kx[j].e);
+        free(p->kx[j].text);
+        free(p->kx[j].slots);
+    }
+    free(p->kx);
+    free(p->key_names);
+    free(p->key_expr);
     free(p->specs);
     free(p->vcols);
     free(p->key_cols);
@@ -33,10 +43,23 @@ void agg_plan_destroy(struct agg_plan *p)
     free(p);
 }
 
+/* Computed keys' values follow the scanner's selection: slot nsel + j. */
+static void kx_slots(struct agg_plan *p)
+{
+    for (int k = 0; k < p->nkeys; k++)
+        if (p->key_expr[k] >= 0)
+            p->key_slot[k] = p->nsel + p->key_expr[k];
+}
+
 /* The selection slot of column col, adding one when new. */
 static int slot_of(struct agg_plan *p, int col) { return scan_sel_slot(p->sel, &p->nsel, col); }
 
-int agg_plan_slot(struct agg_plan *p, int col) { return slot_of(p, col); }
+int agg_plan_slot(struct agg_plan *p, int col)
+{
+    int s = slot_of(p, col);
+    kx_slots(p);
+    return s;
+}
 
 int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err)
 {
@@ -49,7 +72,7 @@ int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err)
         *colon = 0;
     }
     for (int k = 0; k < p->nkeys; k++)
-        if (strcmp(p->colnames[p->key_cols[k]], name) == 0)
+        if (strcmp(p->key_names[k], name) == 0)
             return p->sort_col = k, 0;
     for (int i = 0; i < p->nspecs; i++)
         if (strcmp(p->specs[i].name, name) == 0)
@@ -58,8 +81,7 @@ int agg_plan_sort(struct agg_plan *p, const char *spec, struct pcsv_error *err)
     size_t o = 0;
     list[0] = 0;
     for (int k = 0; k < p->nkeys && o + 4 < sizeof list; k++)
-        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
-                              p->colnames[p->key_cols[k]]);
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->key_names[k]);
     for (int i = 0; i < p->nspecs && o + 4 < sizeof list; i++)
         o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->specs[i].name);
     return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
@@ -103,11 +125,178 @@ static const char *agg_fn_closest(const char *t)
     return best;
 }
 
+static char *trim(char *t)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    size_t n = strlen(t);
+    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+        t[--n] = 0;
+    return t;
+}
+
+/* Split s in place on the commas outside parentheses, quotes and
+ * backquotes (SPEC 2), items trimmed, empty ones left out. items has room
+ * for strlen(s) + 1. Returns the count. */
+static int split_top(char *s, char **items)
+{
+    int n = 0, depth = 0;
+    char q = 0, *start = s;
+    for (char *c = s;; c++) {
+        if (*c == 0 || (!q && depth == 0 && *c == ',')) {
+            bool end = *c == 0;
+            *c = 0;
+            char *t = trim(start);
+            if (*t)
+                items[n++] = t;
+            if (end)
+                return n;
+            start = c + 1;
+        } else if (q) {
+            if (*c == '\\' && q != '`' && c[1])
+                c++;
+            else if (*c == q)
+                q = 0;
+        } else if (*c == '"' || *c == '\'' || *c == '`') {
+            q = *c;
+        } else if (*c == '(') {
+            depth++;
+        } else if (*c == ')' && depth > 0) {
+            depth--;
+        }
+    }
+}
+
+/* The one column whose header name is exactly t, or -1 (also when several
+ * are: colref_resolve then says it is ambiguous). */
+static int exact_col(const char *t, char **colnames, int ncols)
+{
+    int found = -1;
+    for (int c = 0; c < ncols; c++)
+        if (strcmp(colnames[c], t) == 0) {
+            if (found >= 0)
+                return -1;
+            found = c;
+        }
+    return found;
+}
+
+/* The '=' of a key written NAME=EXPR: the first '=' before anything that
+ * starts an expression, and not part of == != <= >= =~; NULL if none. */
+static char *name_eq(char *t)
+{
+    for (char *c = t; *c; c++) {
+        if (strchr("()\"'`$", *c))
+            return NULL;
+        if (*c == '=')
+            return c == t || c[1] == '=' || c[1] == '~' || strchr("!<>", c[-1]) ? NULL : c;
+    }
+    return NULL;
+}
+
+/* A key text that is meant as a column, not an expression: nothing in it
+ * an expression needs (a typo then gets colref's did-you-mean). */
+static bool looks_plain(const char *t) { return !strpbrk(t, "()\"'`$=<>!~+-*/%|&"); }
+
+/* One --by item: a column key or a computed key. */
+static int add_key(struct agg_plan *p, char *t, char **colnames, int ncols, struct pcsv_error *err)
+{
+    const char *name = NULL;
+    char *src = t;
+    int c = exact_col(t, colnames, ncols);
+    if (c < 0) {
+        char *eq = name_eq(t);
+        if (eq) {
+            *eq = 0;
+            name = trim(t);
+            src = trim(eq + 1);
+            if (!*src)
+                return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                                      "--by: '%s=' needs an expression or a column after '='",
+                                      name);
+            c = exact_col(src, colnames, ncols);
+        }
+        if (c < 0 && looks_plain(src) &&
+            (c = colref_resolve(src, colnames, ncols, "--by", err)) < 0)
+            return -1;
+    }
+    int k = p->nkeys;
+    p->key_cols[k] = c;
+    p->key_expr[k] = -1;
+    if (c >= 0) {
+        p->key_slot[k] = slot_of(p, c);
+    } else {
+        struct expr *e = expr_compile(src, colnames, ncols, err);
+        if (!e) {
+            /* its messages say --where: this expression is a --by */
+            char *at = strstr(err->msg, "--where");
+            if (at) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%.*s--by%s", (int)(at - err->msg), err->msg, at + 7);
+                snprintf(err->msg, sizeof err->msg, "%s", msg);
+            }
+            return -1;
+        }
+        struct agg_kexpr *x = &p->kx[p->nkx];
+        *x = (struct agg_kexpr){.e = e, .text = strdup(src)};
+        const int *cols;
+        x->nslots = expr_columns(e, &cols);
+        x->slots = malloc(((size_t)x->nslots + 1) * sizeof *x->slots);
+        p->key_expr[k] = p->nkx++;
+        if (!x->text || !x->slots)
+            goto nomem;
+        for (int i = 0; i < x->nslots; i++)
+            x->slots[i] = slot_of(p, cols[i]);
+    }
+    p->key_names[k] = strdup(name ? name : c >= 0 ? colnames[c] : src);
+    p->nkeys++;
+    if (!p->key_names[k])
+        goto nomem;
+    return 0;
+nomem:
+    return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+}
+
+/* What output column i was asked for without its NAME= (for a message). */
+static const char *unnamed(const struct agg_plan *p, char **src, int i)
+{
+    const char *name = i < p->nkeys ? p->key_names[i] : p->specs[i - p->nkeys].name;
+    const char *t = src[i] ? src[i] : name, *eq = strchr(t, '=');
+    size_t nl = strlen(name);
+    if (eq && strncmp(t, name, nl) == 0 && strspn(t + nl, " \t") == (size_t)(eq - t - nl))
+        for (t = eq + 1; *t == ' ' || *t == '\t'; t++)
+            ;
+    return t;
+}
+
+/* Two output columns may never share a name (SPEC 3). src[i]: how output
+ * column i was asked for, for the message. */
+static int check_names(const struct agg_plan *p, char **src, struct pcsv_error *err)
+{
+    int n = p->nkeys + p->nspecs;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            const char *a = i < p->nkeys ? p->key_names[i] : p->specs[i - p->nkeys].name;
+            const char *b = j < p->nkeys ? p->key_names[j] : p->specs[j - p->nkeys].name;
+            if (strcmp(a, b) != 0)
+                continue;
+            const char *opt = j < p->nkeys ? "--by" : "--agg";
+            return pcsv_error_set(
+                err, PCSV_EUSAGE, 0, NULL, 0,
+                "two output columns are named '%s': %s %s and %s %s; give one another name "
+                "with NAME=%s, e.g. %s '%s_2=%s'",
+                a, i < p->nkeys ? "--by" : "--agg", src[i] ? src[i] : a, opt, src[j] ? src[j] : b,
+                j < p->nkeys ? "EXPR" : "SPEC", opt, b, unnamed(p, src, j));
+        }
+    return 0;
+}
+
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
                                  struct pcsv_error *err)
 {
     struct agg_plan *p = calloc(1, sizeof *p);
     char *bycopy = xstrdup(by), *aggcopy = xstrdup(aggs ? aggs : "count");
+    char **src = NULL; /* how each output column was asked for (messages) */
     size_t maxitems = (by ? strlen(by) : 0) + strlen(aggcopy ? aggcopy : "") + 2;
     if (!p || (by && !bycopy) || !aggcopy)
         goto nomem;
@@ -120,24 +309,54 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
     p->key_slot = calloc(maxitems, sizeof *p->key_slot);
     p->specs = calloc(maxitems, sizeof *p->specs);
     p->vcols = calloc(maxitems, sizeof *p->vcols);
-    if (!p->sel || !p->key_cols || !p->key_slot || !p->specs || !p->vcols)
+    p->key_names = calloc(maxitems, sizeof *p->key_names);
+    p->key_expr = calloc(maxitems, sizeof *p->key_expr);
+    p->kx = calloc(maxitems, sizeof *p->kx);
+    src = calloc(2 * maxitems, sizeof *src);
+    if (!p->sel || !p->key_cols || !p->key_slot || !p->specs || !p->vcols || !p->key_names ||
+        !p->key_expr || !p->kx || !src)
         goto nomem;
     scan_sel_init(p->sel, ncols);
 
     if (bycopy && *bycopy) {
-        char *save = NULL;
-        for (char *t = strtok_r(bycopy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            int c = colref_resolve(t, colnames, ncols, "--by", err);
-            if (c < 0)
+        /* (items keep their text for messages: each is copied first) */
+        char **items = calloc(strlen(bycopy) + 2, sizeof *items);
+        if (!items)
+            goto nomem;
+        int ni = split_top(bycopy, items);
+        for (int i = 0; i < ni; i++) {
+            src[p->nkeys] = strdup(items[i]);
+            if (!src[p->nkeys] || add_key(p, items[i], colnames, ncols, err) < 0) {
+                free(items);
+                if (!src[p->nkeys])
+                    goto nomem;
                 goto fail;
-            p->key_cols[p->nkeys] = c;
-            p->key_slot[p->nkeys++] = slot_of(p, c);
+            }
         }
+        free(items);
     }
     char *save = NULL;
     for (char *t = strtok_r(aggcopy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         struct agg_spec *s = &p->specs[p->nspecs];
-        char *colon = strchr(t, ':');
+        t = trim(t);
+        if (!*t)
+            continue;
+        char *sname = NULL, *eq = strchr(t, '='), *colon = strchr(t, ':');
+        if (!(src[p->nkeys + p->nspecs] = strdup(t)))
+            goto nomem;
+        if (eq && (!colon || eq < colon)) { /* NAME=SPEC */
+            *eq = 0;
+            sname = trim(t);
+            t = trim(eq + 1);
+            if (!*sname || !*t) {
+                pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                               "--agg: '%s' needs a name before '=' and a spec after it (e.g. "
+                               "revenue=sum:price)",
+                               src[p->nkeys + p->nspecs]);
+                goto fail;
+            }
+            colon = strchr(t, ':');
+        }
         if (!colon) {
             const char *near = agg_fn_closest(t);
             if (near && strcmp(near, t) != 0) {
@@ -151,7 +370,8 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
                     "--agg: '%s' needs a column (e.g. %s:price); only count stands alone", t, t);
                 goto fail;
             }
-            *s = (struct agg_spec){.fn = AGG_COUNT, .col = -1, .vcol = -1, .name = strdup("count")};
+            *s = (struct agg_spec){
+                .fn = AGG_COUNT, .col = -1, .vcol = -1, .name = strdup(sname ? sname : "count")};
             if (!s->name)
                 goto nomem;
             p->nspecs++;
@@ -228,22 +448,32 @@ struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, con
         static const char *suffix[] = {"",      "count", "sum",      "mean", "min", "max",
                                        "first", "last",  "distinct", "",     "var", "stddev"};
         size_t n = strlen(colnames[c]) + strlen(t) + 16; /* "_" + the suffix + NUL */
-        s->name = malloc(n);
+        s->name = sname ? strdup(sname) : malloc(n);
         if (!s->name)
             goto nomem;
-        snprintf(s->name, n, "%s_%s", colnames[c], s->fn == AGG_QUANTILE ? t : suffix[s->fn]);
+        if (!sname)
+            snprintf(s->name, n, "%s_%s", colnames[c], s->fn == AGG_QUANTILE ? t : suffix[s->fn]);
         p->nspecs++;
     }
     if (p->nspecs == 0) {
         pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0, "--agg: no aggregate given");
         goto fail;
     }
+    if (check_names(p, src, err))
+        goto fail;
+    kx_slots(p);
+    for (size_t i = 0; i < 2 * maxitems; i++)
+        free(src[i]);
+    free(src);
     free(bycopy);
     free(aggcopy);
     return p;
 nomem:
     pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
 fail:
+    for (size_t i = 0; src && i < 2 * maxitems; i++)
+        free(src[i]);
+    free(src);
     free(bycopy);
     free(aggcopy);
     agg_plan_destroy(p);
@@ -251,6 +481,15 @@ fail:
 }
 
 /* ------------------------------------------------------------- partials */
+
+/* Room for composite keys built from computed keys: chained blocks, never
+ * moved (keys placed earlier in the batch are referenced by pointer),
+ * reused from the first at each batch. */
+struct kblk {
+    struct kblk *next;
+    size_t cap, used;
+    uint8_t data[];
+};
 
 static int ensure_groups(struct agg_part *a, size_t n)
 {
@@ -288,7 +527,23 @@ struct agg_part *agg_part_create(const struct agg_plan *plan)
             return NULL;
         }
     a->vs = calloc((size_t)plan->nvcols + 1, sizeof *a->vs);
-    size_t nsel = (size_t)plan->nsel + 1, nv = (size_t)plan->nvcols + 1;
+    size_t nsel = (size_t)plan->nsel + (size_t)plan->nkx + 1, nv = (size_t)plan->nvcols + 1;
+    if (plan->nkx) {
+        int most = 0;
+        a->kctx = calloc((size_t)plan->nkx, sizeof *a->kctx);
+        for (int j = 0; a->kctx && j < plan->nkx; j++) {
+            most = plan->kx[j].nslots > most ? plan->kx[j].nslots : most;
+            if (!(a->kctx[j] = expr_ctx_create(plan->kx[j].e))) {
+                agg_part_destroy(a);
+                return NULL;
+            }
+        }
+        a->kev = calloc((size_t)most + 1, sizeof *a->kev);
+        if (!a->kctx || !a->kev) {
+            agg_part_destroy(a);
+            return NULL;
+        }
+    }
     a->vals = calloc(SCAN_BATCH_ROWS * nsel, sizeof *a->vals);
     a->nums = calloc(SCAN_BATCH_ROWS * nv, sizeof *a->nums);
     a->kp = calloc(SCAN_BATCH_ROWS, sizeof *a->kp);
@@ -441,6 +696,14 @@ void agg_part_destroy(struct agg_part *a)
     free(a->grp);
     free(a->drop);
     free(a->knum);
+    for (int j = 0; a->kctx && j < a->plan->nkx; j++)
+        expr_ctx_destroy(a->kctx[j]);
+    free(a->kctx);
+    free(a->kev);
+    for (struct kblk *b = a->kfirst, *nx; b; b = nx) {
+        nx = b->next;
+        free(b);
+    }
     hashtab_destroy(a->ht);
     hashtab_destroy(a->pairs);
     free(a->pairbuf);
@@ -505,6 +768,65 @@ static int arena_reserve(struct agg_part *a, size_t n)
     a->arena = malloc(nc);
     a->arena_cap = a->arena ? nc : 0;
     return a->arena ? 0 : -1;
+}
+
+static uint8_t *kblk_alloc(struct agg_part *a, size_t n)
+{
+    struct kblk *b = a->kcur;
+    while (!b || b->cap - b->used < n) {
+        struct kblk *nx = b ? b->next : a->kfirst;
+        if (!nx) {
+            size_t cap = n > ((size_t)64 << 10) ? n : (size_t)64 << 10;
+            if (!(nx = malloc(sizeof *nx + cap)))
+                return NULL;
+            nx->next = NULL;
+            nx->cap = cap;
+            *(b ? &b->next : &a->kfirst) = nx;
+        }
+        nx->used = 0;
+        b = nx;
+    }
+    a->kcur = b;
+    uint8_t *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+/* A new batch (or agg_part_row's row): the computed keys' texts of the
+ * last one are no longer referenced. */
+static void keys_reset(struct agg_part *a)
+{
+    for (int j = 0; j < a->plan->nkx; j++)
+        expr_ctx_reset(a->kctx[j]);
+    a->kcur = a->kfirst;
+    if (a->kfirst)
+        a->kfirst->used = 0;
+}
+
+/* Evaluate the row's computed keys into vals[nsel + j] (null: the empty
+ * key). Then, with more than one key, *arena is room in kblk for the
+ * composite key. -1 on ENOMEM. */
+static int keys_eval(struct agg_part *a, struct agg_val *vals, uint8_t **arena)
+{
+    const struct agg_plan *p = a->plan;
+    for (int j = 0; j < p->nkx; j++) {
+        const struct agg_kexpr *x = &p->kx[j];
+        for (int i = 0; i < x->nslots; i++)
+            a->kev[i] = (struct expr_val){vals[x->slots[i]].p, vals[x->slots[i]].len};
+        struct agg_val *o = &vals[p->nsel + j];
+        if (!expr_eval_text(x->e, a->kctx[j], a->kev, &o->p, &o->len))
+            o->p = (const uint8_t *)"";
+        if (expr_ctx_status(a->kctx[j]))
+            return -1;
+    }
+    if (p->nkeys > 1) {
+        size_t need = 0;
+        for (int k = 0; k < p->nkeys; k++)
+            need += 4 + vals[p->key_slot[k]].len;
+        if (!(*arena = kblk_alloc(a, need + 1)))
+            return -1;
+    }
+    return 0;
 }
 
 /* Phase 1 of a row: parse and check its values, find its key. Returns 0,
@@ -790,6 +1112,14 @@ int64_t agg_part_group(struct agg_part *a, const uint8_t *key, size_t klen, uint
 int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg_bad_fn bad,
                  void *ctx)
 {
+    if (a->plan->nkx) { /* the row's values and its computed keys, in a->vals */
+        memcpy(a->vals, vals, (size_t)a->plan->nsel * sizeof *vals);
+        vals = a->vals;
+        uint8_t *unused;
+        keys_reset(a);
+        if (keys_eval(a, a->vals, &unused) < 0)
+            return -1;
+    }
     size_t need = 0;
     for (int k = 0; k < a->plan->nkeys; k++)
         need += 4 + vals[a->plan->key_slot[k]].len;
@@ -809,37 +1139,32 @@ int agg_part_row(struct agg_part *a, const struct agg_val *vals, size_t row, agg
     return row_update(a, g, vals, a->nums, a->pos_base + ++a->row_pos);
 }
 
-/* A batch goes through in three passes so that the cache misses of a large
- * group table overlap instead of queueing: (1) values, keys and hashes, with
- * a prefetch of each key's slot; (2) the group of each row, with a prefetch
- * of its record; (3) the updates. */
-int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
-                   const struct scan_batch *b, const uint8_t *skip, agg_bad_fn bad, void *ctx)
+/* Pass 1 of a batch (see agg_part_batch), made twice by the compiler: with
+ * computed keys and, unchanged for the usual plan, without. Returns 0, 1
+ * to stop, -1 on ENOMEM. */
+static inline __attribute__((always_inline)) int
+batch_keys(struct agg_part *a, const uint8_t *data, uint8_t quote, const struct scan_batch *b,
+           const uint8_t *skip, agg_bad_fn bad, void *ctx, uint8_t *arena, const bool computed)
 {
     const struct agg_plan *p = a->plan;
     const size_t nsel = (size_t)p->nsel, nv = (size_t)p->nvcols;
-    const size_t n = b->nrows;
-    if (n == 0)
-        return 0;
-    a->rows += n;
-    /* Arena room: unquoted values are never longer than their raw bytes,
-     * which all lie in the batch's span; composite keys add 4 bytes a key. */
-    size_t span = (size_t)(b->row_end[n - 1] - b->row_start[0]) + 1, need = span;
-    if (p->nkeys > 1) /* a column may be named more than once in --by */
-        need += span * (size_t)p->nkeys + n * 4 * (size_t)p->nkeys;
-    if (arena_reserve(a, need) < 0)
-        return -1;
-    uint8_t *arena = a->arena;
-    for (size_t r = 0; r < n; r++) {
+    const size_t nvals = computed ? nsel + (size_t)p->nkx : nsel;
+    for (size_t r = 0; r < b->nrows; r++) {
         a->drop[r] = skip && skip[r];
         if (a->drop[r])
             continue;
         const struct scan_field *f = &b->fields[r * nsel];
-        struct agg_val *vals = &a->vals[r * nsel];
+        struct agg_val *vals = &a->vals[r * nvals];
         for (size_t s = 0; s < nsel; s++)
             vals[s].p = scan_field_value(data, f[s], quote, &arena, &vals[s].len);
+        uint8_t *karena = NULL, **kat = &arena;
+        if (computed) {
+            if (keys_eval(a, vals, &karena) < 0)
+                return -1;
+            kat = &karena;
+        }
         bool stop = false;
-        int rc = row_prepare(a, vals, &a->nums[r * nv], r, &arena, &a->kp[r], &a->kl[r], bad, ctx,
+        int rc = row_prepare(a, vals, &a->nums[r * nv], r, kat, &a->kp[r], &a->kl[r], bad, ctx,
                              &stop);
         if (rc < 0)
             return -1;
@@ -852,6 +1177,40 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
         a->kh[r] = hashtab_hash(a->kp[r], a->kl[r]);
         hashtab_prefetch(a->ht, a->kh[r]);
     }
+    return 0;
+}
+
+/* A batch goes through in three passes so that the cache misses of a large
+ * group table overlap instead of queueing: (1) values, keys and hashes, with
+ * a prefetch of each key's slot; (2) the group of each row, with a prefetch
+ * of its record; (3) the updates. */
+int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
+                   const struct scan_batch *b, const uint8_t *skip, agg_bad_fn bad, void *ctx)
+{
+    const struct agg_plan *p = a->plan;
+    const size_t nv = (size_t)p->nvcols;
+    const size_t nvals = (size_t)p->nsel + (size_t)p->nkx; /* a row's values: fields, keys */
+    const size_t n = b->nrows;
+    if (n == 0)
+        return 0;
+    a->rows += n;
+    /* Arena room: unquoted values are never longer than their raw bytes,
+     * which all lie in the batch's span; composite keys add 4 bytes a key
+     * (with computed keys they are kept in kblk instead). */
+    size_t span = (size_t)(b->row_end[n - 1] - b->row_start[0]) + 1, need = span;
+    if (p->nkeys > 1) /* a column may be named more than once in --by */
+        need += span * (size_t)p->nkeys + n * 4 * (size_t)p->nkeys;
+    if (arena_reserve(a, need) < 0)
+        return -1;
+    int rc;
+    if (p->nkx) {
+        keys_reset(a);
+        rc = batch_keys(a, data, quote, b, skip, bad, ctx, a->arena, true);
+    } else {
+        rc = batch_keys(a, data, quote, b, skip, bad, ctx, a->arena, false);
+    }
+    if (rc)
+        return rc;
     for (size_t r = 0; r < n; r++) {
         if (a->drop[r])
             continue;
@@ -861,7 +1220,7 @@ int agg_part_batch(struct agg_part *a, const uint8_t *data, uint8_t quote,
         __builtin_prefetch(a->recs + (size_t)a->grp[r] * a->rec_size, 1);
     }
     for (size_t r = 0; r < n; r++)
-        if (!a->drop[r] && row_update(a, a->grp[r], &a->vals[r * nsel], &a->nums[r * nv],
+        if (!a->drop[r] && row_update(a, a->grp[r], &a->vals[r * nvals], &a->nums[r * nv],
                                       a->pos_base + b->row_start[r] + 1) < 0)
             return -1;
     return 0;

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "../io/status.h"
+#include "expr.h"
 #include "scan.h"
 
 enum agg_fn {
@@ -70,11 +71,27 @@ struct agg_vcol {
     bool var;       /* var/stddev: the exact sum of squares too */
 };
 
+/* A computed key (--by 'NAME=EXPR'): an expression of the --where
+ * language whose value, as text, is the key (null: the empty key). */
+struct agg_kexpr {
+    struct expr *e;
+    char *text; /* the expression as written (the query fingerprint) */
+    int *slots; /* plan selection slot of each of e's columns */
+    int nslots;
+};
+
 struct agg_plan {
     int ncols;
     char **colnames; /* borrowed from the caller */
     int nkeys;
+    /* per key: the input column (-1 for a computed key), the value slot
+     * (for a computed key j: nsel + j, past the scanner's selection) and
+     * the output name */
     int *key_cols, *key_slot;
+    char **key_names;
+    int *key_expr; /* per key: index into kx, or -1 */
+    int nkx;
+    struct agg_kexpr *kx;
     int nspecs;
     struct agg_spec *specs;
     int nquantiles; /* specs that are median/pN */
@@ -90,7 +107,10 @@ struct agg_plan {
 };
 
 /* Build a plan. by and aggs are the option texts (by may be NULL; aggs
- * NULL means "count"). Errors are PCSV_EUSAGE (unknown column, bad spec). */
+ * NULL means "count"). by is a list of keys, split on top-level commas:
+ * a column, NAME=COLUMN, NAME=EXPR or an expression (named by its text).
+ * aggs is a list of SPEC or NAME=SPEC. Errors are PCSV_EUSAGE (unknown
+ * column, bad spec or expression, two output columns with one name). */
 struct agg_plan *agg_plan_create(char **colnames, int ncols, const char *by, const char *aggs,
                                  struct pcsv_error *err);
 void agg_plan_destroy(struct agg_plan *p);

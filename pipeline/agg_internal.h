@@ -86,9 +86,14 @@ struct agg_part {
     /* per-batch scratch */
     uint8_t *arena; /* unquoted values and composite keys of the batch */
     size_t arena_cap;
-    struct agg_val *vals; /* [row * nsel + slot] */
-    struct num *nums;     /* [row * nvcols + vcol] */
-    const uint8_t **kp;   /* [row] key */
+    struct agg_val *vals; /* [row * (nsel + nkx) + slot]: computed keys after the fields */
+    /* computed keys: a context per key expression, its inputs, and room
+     * for composite keys (their texts are not in the batch's span) */
+    struct expr_ctx **kctx;
+    struct expr_val *kev;
+    struct kblk *kfirst, *kcur;
+    struct num *nums;   /* [row * nvcols + vcol] */
+    const uint8_t **kp; /* [row] key */
     size_t *kl;
     uint64_t *kh;
     int64_t *grp;

@@ -768,7 +768,7 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         goto nomem;
 
     for (int k = 0; k < nk; k++)
-        names[k] = p->colnames[p->key_cols[k]];
+        names[k] = p->key_names[k];
     for (int i = 0; i < p->nspecs; i++)
         names[nk + i] = p->specs[i].name;
     if (!o->row)

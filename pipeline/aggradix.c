@@ -1360,7 +1360,7 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     if (rc)
         goto out;
     for (int k = 0; k < p->nkeys; k++)
-        names[k] = p->colnames[p->key_cols[k]];
+        names[k] = p->key_names[k];
     for (int i = 0; i < p->nspecs; i++)
         names[p->nkeys + i] = p->specs[i].name;
     outsink_header(out, names, p->nkeys + p->nspecs);

@@ -60,26 +60,63 @@ enum op {
     OP_FN, /* fn; kids[aux, aux + n): the arguments */
 };
 
-enum fn { F_LEN, F_LOWER, F_UPPER, F_TRIM, F_CONTAINS, F_STARTS_WITH, F_ENDS_WITH, F_ABS };
+enum fn {
+    F_LEN,
+    F_LOWER,
+    F_UPPER,
+    F_TRIM,
+    F_CONTAINS,
+    F_STARTS_WITH,
+    F_ENDS_WITH,
+    F_ABS,
+    F_SUBSTR,
+    F_ROUND,
+    F_FLOOR,
+    F_CEIL,
+    F_YEAR, /* F_YEAR..F_MINUTE in the order of struct dt's fields */
+    F_MONTH,
+    F_DAY,
+    F_HOUR,
+    F_MINUTE,
+    F_DATE,
+    F_DATE_TRUNC,
+};
 
 static const struct {
     const char *name;
-    int nargs;
+    int nargs, maxargs; /* maxargs 0: exactly nargs */
 } fns[] = {
-    [F_LEN] = {"len", 1},
-    [F_LOWER] = {"lower", 1},
-    [F_UPPER] = {"upper", 1},
-    [F_TRIM] = {"trim", 1},
-    [F_CONTAINS] = {"contains", 2},
-    [F_STARTS_WITH] = {"starts_with", 2},
-    [F_ENDS_WITH] = {"ends_with", 2},
-    [F_ABS] = {"abs", 1},
+    [F_LEN] = {"len", 1, 0},
+    [F_LOWER] = {"lower", 1, 0},
+    [F_UPPER] = {"upper", 1, 0},
+    [F_TRIM] = {"trim", 1, 0},
+    [F_CONTAINS] = {"contains", 2, 0},
+    [F_STARTS_WITH] = {"starts_with", 2, 0},
+    [F_ENDS_WITH] = {"ends_with", 2, 0},
+    [F_ABS] = {"abs", 1, 0},
+    [F_SUBSTR] = {"substr", 2, 3},
+    [F_ROUND] = {"round", 1, 2},
+    [F_FLOOR] = {"floor", 1, 0},
+    [F_CEIL] = {"ceil", 1, 0},
+    [F_YEAR] = {"year", 1, 0},
+    [F_MONTH] = {"month", 1, 0},
+    [F_DAY] = {"day", 1, 0},
+    [F_HOUR] = {"hour", 1, 0},
+    [F_MINUTE] = {"minute", 1, 0},
+    [F_DATE] = {"date", 1, 0},
+    [F_DATE_TRUNC] = {"date_trunc", 2, 0},
 };
 #define NFNS ((int)(sizeof fns / sizeof fns[0]))
-#define FN_MAX_ARGS 2
+#define FN_MAX_ARGS 3
+
+/* date_trunc's units, in the order of enum unit. */
+enum unit { U_YEAR, U_QUARTER, U_MONTH, U_WEEK, U_DAY, U_HOUR, U_MINUTE, NUNITS };
+static const char *const unit_names[NUNITS] = {"year", "quarter", "month", "week",
+                                               "day",  "hour",    "minute"};
 
 struct node {
     uint8_t op, fn;
+    uint8_t unit;   /* date_trunc with a literal unit: 1 + enum unit; else 0 */
     int32_t a, b;   /* operand nodes, -1 when unused */
     int32_t aux, n; /* see enum op */
     int32_t depth;  /* of the subtree: checked against EXPR_MAX_DEPTH */
@@ -181,6 +218,156 @@ static bool is_ident_start(int ch)
 static bool is_ident_char(int ch) { return is_ident_start(ch) || (ch >= '0' && ch <= '9'); }
 static bool is_digit(int ch) { return ch >= '0' && ch <= '9'; }
 static bool is_space(int ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+/* ------------------------------------------------------------ dates */
+
+/* date_trunc's unit named by text (any case), or -1. */
+static int unit_of(const uint8_t *p, size_t n)
+{
+    for (int u = 0; u < NUNITS; u++)
+        if (ieq((const char *)p, n, unit_names[u]))
+            return u;
+    return -1;
+}
+
+/* A date or datetime as written: YYYY-MM-DD, then optionally T or a space,
+ * HH:MM, optionally :SS and a fraction .F+, then optionally Z or an offset
+ * +HH[:MM] / -HH[:MM]. The fields are taken as written (an offset is
+ * checked but not applied). Fixed-width digits, no allocation. */
+struct dt {
+    int f[5]; /* year, month, day, hour, minute: in the order of F_YEAR.. */
+};
+
+static inline int two(const uint8_t *p)
+{
+    unsigned a = (unsigned)p[0] - '0', b = (unsigned)p[1] - '0';
+    return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int8_t dm[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : dm[m];
+}
+
+/* Whether the bytes of w under mask (0xFF per byte to check) are all
+ * ASCII digits. (A byte that is no digit has a high nibble after the xor,
+ * or becomes one when 6 is added; a carry into the next byte can only add
+ * to a failure.) */
+static inline bool digits8(uint64_t w, uint64_t mask)
+{
+    uint64_t x = w ^ 0x3030303030303030u;
+    return (((x + 0x0606060606060606u) | x) & 0xF0F0F0F0F0F0F0F0u & mask) == 0;
+}
+
+static bool parse_dt(const uint8_t *p, size_t n, struct dt *t)
+{
+    if (n < 10 || p[4] != '-' || p[7] != '-')
+        return false;
+    uint64_t w;
+    memcpy(&w, p, 8); /* YYYY-MM- */
+    if (!digits8(w, 0x00FFFF00FFFFFFFFu) || !is_digit(p[8]) || !is_digit(p[9]))
+        return false;
+    int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    int mo = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+        return false;
+    t->f[0] = y, t->f[1] = mo, t->f[2] = d, t->f[3] = 0, t->f[4] = 0;
+    if (n == 10)
+        return true;
+    if (n < 16 || (p[10] != 'T' && p[10] != ' ') || p[13] != ':')
+        return false;
+    if (n >= 19 && p[16] == ':') { /* THH:MM:SS: one load */
+        memcpy(&w, p + 11, 8);
+        if (!digits8(w, 0xFFFF00FFFF00FFFFu))
+            return false;
+    } else if (!is_digit(p[11]) || !is_digit(p[12]) || !is_digit(p[14]) || !is_digit(p[15])) {
+        return false;
+    }
+    int h = (p[11] - '0') * 10 + (p[12] - '0'), mi = (p[14] - '0') * 10 + (p[15] - '0');
+    if (h > 23 || mi > 59)
+        return false;
+    t->f[3] = h, t->f[4] = mi;
+    size_t i = 16;
+    if (i < n && p[i] == ':') {
+        if (i + 3 > n || !is_digit(p[i + 1]) || !is_digit(p[i + 2]) || p[i + 1] > '5')
+            return false;
+        i += 3;
+        if (i < n && p[i] == '.') {
+            size_t j = ++i;
+            while (i < n && is_digit(p[i]))
+                i++;
+            if (i == j)
+                return false;
+        }
+    }
+    if (i == n)
+        return true;
+    if (p[i] == 'Z')
+        return i + 1 == n;
+    if (p[i] != '+' && p[i] != '-')
+        return false;
+    /* +HH, +HHMM or +HH:MM */
+    size_t r = n - i - 1;
+    const uint8_t *o = p + i + 1;
+    if (r == 2)
+        return two(o) >= 0 && two(o) <= 23;
+    if (r == 4)
+        return two(o) >= 0 && two(o) <= 23 && two(o + 2) >= 0 && two(o + 2) <= 59;
+    if (r == 5)
+        return two(o) >= 0 && two(o) <= 23 && o[2] == ':' && two(o + 3) >= 0 && two(o + 3) <= 59;
+    return false;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back
+ * (H. Hinnant's civil calendar algorithms). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void put2(uint8_t *o, int v)
+{
+    o[0] = (uint8_t)('0' + v / 10);
+    o[1] = (uint8_t)('0' + v % 10);
+}
+
+/* YYYY-MM-DD (10 bytes), and THH:MM:00 after it when with_time (19). */
+static size_t fmt_dt(uint8_t *o, int y, int m, int d, int h, int mi, bool with_time)
+{
+    put2(o, y / 100);
+    put2(o + 2, y % 100);
+    o[4] = '-';
+    put2(o + 5, m);
+    o[7] = '-';
+    put2(o + 8, d);
+    if (!with_time)
+        return 10;
+    o[10] = 'T';
+    put2(o + 11, h);
+    o[13] = ':';
+    put2(o + 14, mi);
+    memcpy(o + 16, ":00", 3);
+    return 19;
+}
 
 /* ------------------------------------------------------------ lexer */
 
@@ -708,15 +895,34 @@ static int p_call(struct parser *ps)
         return fail_here(ps, "expected ')'");
     advance(ps);
     int nargs = ps->nstk - base;
-    if (nargs != fns[fn].nargs)
+    if (fns[fn].maxargs && (nargs < fns[fn].nargs || nargs > fns[fn].maxargs))
+        return syntax_error(ps, off, "%.*s() takes %d or %d arguments", (int)nlen, nm,
+                            fns[fn].nargs, fns[fn].maxargs);
+    if (!fns[fn].maxargs && nargs != fns[fn].nargs)
         return syntax_error(ps, off, "%.*s() takes %d argument%s", (int)nlen, nm, fns[fn].nargs,
                             fns[fn].nargs == 1 ? "" : "s");
     int k = pop_kids(ps, base);
     if (k < 0)
         return -1;
+    if (fn == F_DATE_TRUNC) { /* a unit written as a literal is checked now */
+        const struct node *u = &ps->e->nodes[ps->e->kids[k]];
+        const struct xval *lv = u->op == OP_LIT ? &ps->e->lits[u->aux] : NULL;
+        int un = lv && lv->t == V_STR ? unit_of(lv->p, lv->len) : -1;
+        if (lv && un < 0)
+            return syntax_error(ps, off,
+                                "date_trunc(): unknown unit '%.*s' (units: year, quarter, "
+                                "month, week, day, hour, minute)",
+                                lv->t == V_STR ? (int)(lv->len > 40 ? 40 : lv->len) : 0,
+                                lv->t == V_STR ? (const char *)lv->p : "");
+    }
     int node = mk(ps, OP_FN, -1, -1, k, nargs, off);
-    if (node >= 0)
-        ps->e->nodes[node].fn = (uint8_t)fn;
+    if (node >= 0) {
+        struct node *nd = &ps->e->nodes[node];
+        nd->fn = (uint8_t)fn;
+        const struct node *u = &ps->e->nodes[ps->e->kids[k]];
+        if (fn == F_DATE_TRUNC && u->op == OP_LIT) /* checked above */
+            nd->unit = (uint8_t)(1 + unit_of(ps->e->lits[u->aux].p, ps->e->lits[u->aux].len));
+    }
     return node;
 }
 
@@ -1442,12 +1648,147 @@ static bool ev_bool(const struct expr *e, struct expr_ctx *c, const struct expr_
     }
 }
 
+/* v as a whole number (a decimal or real without a fraction), within
+ * +-2^62; false otherwise. */
+static bool val_int(struct expr_ctx *c, struct xval *v, int64_t *out)
+{
+    int k = val_num(c, v);
+    if (k == NUM_DEC) {
+        i128 p = num_pow10(v->n.scale), m = v->n.mant;
+        if (m % p != 0 || m / p > ((i128)1 << 62) || m / p < -((i128)1 << 62))
+            return false;
+        *out = (int64_t)(m / p);
+        return true;
+    }
+    if (k == NUM_DBL && v->n.d == floor(v->n.d) && fabs(v->n.d) <= 4.6e18) {
+        *out = (int64_t)v->n.d;
+        return true;
+    }
+    return false;
+}
+
+/* round(x, digits), floor, ceil of an exact decimal, exactly: rounding
+ * half away from zero; the result keeps max(digits, 0) fraction digits
+ * (round) or none (floor, ceil), or x itself when it has no more. false
+ * when the result would not fit (the caller then uses doubles). */
+static bool ev_round_dec(int fn, const struct num *x, int64_t digits, struct xval *o)
+{
+    if (fn != F_ROUND)
+        digits = 0;
+    int s = x->scale;
+    if (digits >= s) {
+        set_dec(o, x->mant, s);
+        return true;
+    }
+    int64_t drop = s - digits; /* > 0 fraction digits to drop */
+    if (drop > 38) {
+        set_dec(o, 0, 0);
+        return true;
+    }
+    i128 p = num_pow10((int)drop), q = x->mant / p, r = x->mant % p;
+    if (fn == F_ROUND) {
+        i128 ar = r < 0 ? -r : r;
+        if (ar >= p - ar) /* |r| >= p / 2, exactly */
+            q += x->mant < 0 ? -1 : 1;
+    } else if (fn == F_FLOOR && r < 0) {
+        q -= 1;
+    } else if (fn == F_CEIL && r > 0) {
+        q += 1;
+    }
+    if (digits >= 0) {
+        set_dec(o, q, (int)digits);
+        return true;
+    }
+    /* negative digits: back to scale 0 */
+    if (!dec_rescale(&q, (int)-digits))
+        return false;
+    set_dec(o, q, 0);
+    return true;
+}
+
+/* The date functions, apart from ev_fn's loop over the arguments: the
+ * unit of date_trunc is usually known since compile time, and a column's
+ * text is taken as is (the Q7 path: a key per row). */
+static void ev_date(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
+                    const struct node *nd, struct xval *o)
+{
+    const uint8_t *p, *q;
+    size_t m, n;
+    struct dt t;
+    int a0 = nd->fn == F_DATE_TRUNC, unit = U_DAY;
+    if (a0 && nd->unit) {
+        unit = nd->unit - 1;
+    } else if (a0) {
+        struct xval u;
+        ev(e, c, vals, e->kids[nd->aux], &u);
+        if (!val_text(c, &u, &q, &n) || (unit = unit_of(q, n)) < 0) {
+            set_null(o);
+            return;
+        }
+    }
+    const struct node *an = &e->nodes[e->kids[nd->aux + a0]];
+    if (an->op == OP_COL) {
+        p = vals[an->aux].p;
+        m = vals[an->aux].len;
+    } else {
+        struct xval a;
+        ev(e, c, vals, e->kids[nd->aux + a0], &a);
+        if (!val_text(c, &a, &p, &m))
+            m = 0;
+    }
+    if (m == 0 || !parse_dt(p, m, &t)) {
+        set_null(o);
+        return;
+    }
+    if (nd->fn < F_DATE) {
+        set_dec(o, t.f[nd->fn - F_YEAR], 0);
+        return;
+    }
+    set_null(o);
+    o->t = V_STR;
+    o->nk = NUM_NONE;
+    if (unit == U_DAY) { /* the date as written: no copy */
+        o->p = p;
+        o->len = 10;
+        return;
+    }
+    int y = t.f[0], mo = t.f[1], d = 1;
+    switch (unit) {
+    case U_YEAR: mo = 1; break;
+    case U_QUARTER: mo = (mo - 1) / 3 * 3 + 1; break;
+    case U_WEEK: {
+        int64_t z = days_from_civil(y, mo, t.f[2]);
+        z -= ((z + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+        civil_from_days(z, &y, &mo, &d);
+        if (y < 0) { /* the week of 0000-01-01 starts before year 0 */
+            set_null(o);
+            return;
+        }
+        break;
+    }
+    case U_HOUR:
+    case U_MINUTE: d = t.f[2]; break;
+    default: break;
+    }
+    uint8_t *b = scratch(c, 19);
+    if (!b) {
+        set_null(o);
+        return;
+    }
+    o->p = b;
+    o->len = fmt_dt(b, y, mo, d, t.f[3], unit == U_MINUTE ? t.f[4] : 0, unit >= U_HOUR);
+}
+
 static void ev_fn(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
                   const struct node *nd, struct xval *o)
 {
     struct xval arg[FN_MAX_ARGS];
     const uint8_t *p, *q;
     size_t m, n;
+    if (nd->fn >= F_YEAR && nd->fn <= F_DATE_TRUNC) {
+        ev_date(e, c, vals, nd, o);
+        return;
+    }
     for (int k = 0; k < nd->n; k++) {
         ev(e, c, vals, e->kids[nd->aux + k], &arg[k]);
         if (arg[k].t == V_NULL) {
@@ -1464,6 +1805,55 @@ static void ev_fn(const struct expr *e, struct expr_ctx *c, const struct expr_va
         else
             set_null(o);
         return;
+    case F_SUBSTR: {
+        int64_t start, cnt = INT64_MAX / 4;
+        if (!val_text(c, &arg[0], &p, &m) || !val_int(c, &arg[1], &start) ||
+            (nd->n == 3 && (!val_int(c, &arg[2], &cnt) || cnt < 0))) {
+            set_null(o);
+            return;
+        }
+        /* positions [start, start + cnt) of 1..m, as in SQL */
+        int64_t from = start < 1 ? 1 : start;
+        int64_t to;
+        if (__builtin_add_overflow(start, cnt, &to))
+            to = INT64_MAX;
+        if (to > (int64_t)m + 1)
+            to = (int64_t)m + 1;
+        if (to <= from) {
+            set_null(o);
+            return;
+        }
+        set_null(o);
+        o->t = V_STR;
+        o->p = p + from - 1;
+        o->len = (size_t)(to - from);
+        o->nk = -1;
+        return;
+    }
+    case F_ROUND:
+    case F_FLOOR:
+    case F_CEIL: {
+        int64_t digits = 0;
+        int k = val_num(c, &arg[0]);
+        if (k == NUM_NONE || (nd->n == 2 && !val_int(c, &arg[1], &digits))) {
+            set_null(o);
+            return;
+        }
+        if (k == NUM_DEC && ev_round_dec(nd->fn, &arg[0].n, digits, o))
+            return;
+        double x = num_to_double(&arg[0].n);
+        if (nd->fn == F_FLOOR)
+            set_dbl(o, floor(x));
+        else if (nd->fn == F_CEIL)
+            set_dbl(o, ceil(x));
+        else if (digits > 300 || digits < -300)
+            set_dbl(o, digits > 0 ? x : 0);
+        else {
+            double f = pow(10, (double)digits), r = round(x * f) / f;
+            set_dbl(o, isfinite(r) ? r : x);
+        }
+        return;
+    }
     case F_LEN:
         if (val_text(c, &arg[0], &p, &m))
             set_dec(o, (i128)m, 0);
@@ -1607,6 +1997,29 @@ int expr_eval(const struct expr *e, struct expr_ctx *c, const struct expr_val *v
     c->cur = c->first;
     c->first->used = 0;
     return ev_bool(e, c, vals, e->root);
+}
+
+void expr_ctx_reset(struct expr_ctx *c)
+{
+    c->cur = c->first;
+    c->first->used = 0;
+}
+
+int expr_eval_text(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
+                   const uint8_t **p, size_t *len)
+{
+    if (++c->gen == 0) { /* as expr_eval */
+        for (int s = 0; s < c->nslots; s++)
+            c->cache[s].gen = 0;
+        c->gen = 1;
+    }
+    struct xval v;
+    ev(e, c, vals, e->root, &v);
+    if (!val_text(c, &v, p, len) || *len == 0) {
+        *len = 0;
+        return 0;
+    }
+    return 1;
 }
 
 /* ------------------------------------------------------------ describe */

@@ -11,7 +11,8 @@
  * Syntax (SPEC section 4). A bare word [A-Za-z_][A-Za-z0-9_]* is a header
  * name, unless it is a keyword (and or not in is null true false, in any
  * case) or is followed by `(` (a function: len lower upper trim contains
- * starts_with ends_with abs, in any case); any other name, and a header
+ * starts_with ends_with abs substr round floor ceil year month day hour
+ * minute date date_trunc, in any case); any other name, and a header
  * named like a keyword, is written `in backquotes` (`` for a backquote);
  * $N is the N-th column. Strings take \" \' \\ \n \t \r; any other
  * backslash is kept as written, so "\d+" reaches PCRE2 as \d+. The right
@@ -39,6 +40,18 @@
  * functions of a number use its text: a field's or literal's as written,
  * a computed decimal's with its scale (1.50 * 2 is "3.00"), a computed
  * double's shortest round-trip text.
+ *
+ * The functions for computed keys: substr(s, start[, len]) is 1-based in
+ * bytes and clips to the text as SQL does (an empty result is null);
+ * round(x[, digits]) rounds half away from zero, floor and ceil; all three
+ * exact on decimals, as doubles on reals; start, len and digits must be
+ * whole numbers. year month day hour minute date and date_trunc(unit, ts)
+ * read YYYY-MM-DD, optionally [T ]HH:MM[:SS[.F+]] and Z or +-HH[[:]MM],
+ * checked (proleptic Gregorian, years 0000-9999) and taken as written (an
+ * offset is not applied); anything else is null. date_trunc's unit (year
+ * quarter month week day hour minute, any case) is checked at compile time
+ * when it is a literal; it prints YYYY-MM-DD, or YYYY-MM-DDTHH:MM:00 for
+ * hour and minute; weeks start on Monday (ISO).
  *
  * Evaluation walks the tree recursively (compile bounds its depth), keeps
  * each slot's parsed number in the per-thread context for the current row
@@ -99,6 +112,16 @@ void expr_ctx_destroy(struct expr_ctx *c);
  * result of the function that needed the space is taken as null and
  * expr_ctx_status reports it. */
 int expr_eval(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals);
+
+/* The value of e for one row as text (a computed key, aggregate --by):
+ * 1 with *p, *len set, or 0 for null (*len 0). A boolean is "true" or
+ * "false"; a computed number is printed as pcsv prints numbers. The text
+ * lies in the row's values, in e, or in c's scratch space, which unlike
+ * expr_eval's is not reset per row but only by expr_ctx_reset: a caller
+ * may keep the texts of a whole batch of rows, then reset. */
+int expr_eval_text(const struct expr *e, struct expr_ctx *c, const struct expr_val *vals,
+                   const uint8_t **p, size_t *len);
+void expr_ctx_reset(struct expr_ctx *c);
 
 /* 0, or PCSV_ENOMEM once an expr_eval with c could not grow its scratch
  * space (that row's answer may then be wrong: treat the run as failed).

@@ -207,8 +207,14 @@ void partial_fingerprint(struct partial_meta *m, const struct agg_plan *plan)
     struct aggstate_buf b = {0};
     int e = put64(&b, (uint64_t)m->kind) || put64(&b, m->delim) || put64(&b, m->quote) ||
             put64(&b, m->bad_mode) || put64(&b, m->header) || put64(&b, (uint64_t)plan->nkeys);
-    for (int k = 0; k < plan->nkeys && !e; k++)
-        e = put64(&b, (uint64_t)plan->key_cols[k]);
+    for (int k = 0; k < plan->nkeys && !e; k++) {
+        e = put64(&b, (uint64_t)(int64_t)plan->key_cols[k]);
+        /* a computed or renamed key: its expression and name too (a plain
+         * key adds nothing, so its fingerprint is as before) */
+        int x = plan->key_expr[k];
+        if (!e && (x >= 0 || strcmp(plan->key_names[k], plan->colnames[plan->key_cols[k]]) != 0))
+            e = put_str(&b, x >= 0 ? plan->kx[x].text : "") || put_str(&b, plan->key_names[k]);
+    }
     e = e || put64(&b, (uint64_t)plan->nspecs);
     for (int i = 0; i < plan->nspecs && !e; i++) {
         const struct agg_spec *s = &plan->specs[i];

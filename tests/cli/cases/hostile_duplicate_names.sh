@@ -5,6 +5,7 @@
 # headers, filter and select output; naming a duplicated column by name is a
 # usage error (exit 2) that names both indexes, since picking one would be a
 # silent guess; by index every column is reachable, the empty ones too.
+# Two output columns are never named alike (SPEC 3).
 "$PCSV" headers dup_names.csv $VARY
 "$PCSV" filter dup_names.csv $VARY | cmp - dup_names.csv && echo "filter: byte-identical"
 for c in "aggregate dup_names.csv --by a" "aggregate dup_names.csv --by id --agg sum:a" \
@@ -12,7 +13,11 @@ for c in "aggregate dup_names.csv --by a" "aggregate dup_names.csv --by id --agg
 	"$PCSV" $c $VARY
 	echo "$c: exit $?"
 done
-"$PCSV" aggregate dup_names.csv --by id --agg sum:2,sum:4,max:5 $VARY
+# sums of both a columns would both be named a_sum: a usage error until
+# one is named (NAME=SPEC)
+"$PCSV" aggregate dup_names.csv --by id --agg sum:2,sum:4,max:5 $VARY 2>&1
+echo "two a_sum: exit $?"
+"$PCSV" aggregate dup_names.csv --by id --agg sum:2,a4_sum=sum:4,max:5 $VARY
 "$PCSV" select 4,2,6,5 dup_names.csv $VARY
 "$PCSV" count dup_names.csv --where '`4` > 150' $VARY
 "$PCSV" head -n 1 dup_names.csv --format jsonl $VARY

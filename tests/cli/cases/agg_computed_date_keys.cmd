@@ -1,0 +1,1 @@
+aggregate dates.csv --by 'y=year(ts),m=month(ts),d=day(ts),h=hour(ts),mi=minute(ts),date(ts),wk=date_trunc("week",ts),q=date_trunc("quarter",ts),yr=date_trunc("year", ts),mo=date_trunc("month",ts),hr=date_trunc("hour",ts),mn=date_trunc("MINUTE",ts)' --agg n=count

@@ -1,0 +1,1 @@
+aggregate dates.csv --by 'y=year(ts)' --where 'country == "US"' --agg count,count:price,sum:price,mean:price,min:price,max:price,var:price,stddev:price,distinct:name,first:name,last:name,median:price,p90:price

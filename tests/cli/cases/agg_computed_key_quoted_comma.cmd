@@ -1,0 +1,1 @@
+aggregate sales.csv --by 'tag=contains(note, ", "),region' --agg count

@@ -1,0 +1,1 @@
+aggregate dates.csv --by 'd=substr(tz, 1, 4)'

@@ -1,0 +1,1 @@
+aggregate dates.csv --by 'd=date_trunc("decade", ts)'

@@ -1,0 +1,1 @@
+aggregate sales.csv --agg sum:price,sum:4

@@ -1,0 +1,1 @@
+aggregate sales.csv --by 'r=region' --agg count --agg 'r=sum:qty'
