@@ -36,6 +36,8 @@ static const char main_help[] =
     "      --format F         csv (default), tsv or jsonl\n"
     "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
     "      --on-bad-row M     fail (default), skip or warn\n"
+    "      --max-bad-rows N   with skip/warn: fail (exit 1) past N bad rows, or\n"
+    "                         past P% of the data rows (N as P%, e.g. 0.5%)\n"
     "      --rejects FILE     keep every row skip/warn drops in FILE, atomically\n"
     "                         (CSV: file,line,offset,column,reason,row);\n"
     "                         without --on-bad-row it means skip\n"
@@ -68,6 +70,7 @@ static const char aggregate_help[] =
     "                var:C stddev:C  sample variance and standard deviation\n"
     "\n"
     "  --sort COL[:asc|:desc]  order by any output column (ties: key order)\n"
+    "  --limit N               only the first N rows, after sorting (top N)\n"
     "  --memory-limit SIZE     past SIZE (default: half the memory available),\n"
     "                          the group table spills to temporary files\n"
     "  --tmpdir DIR            where spilled files go (default $TMPDIR or /tmp)\n"
@@ -88,7 +91,7 @@ static const char merge_help[] =
     "(files, or - for standard input), in any order, into the result a single run\n"
     "over all their input prints; --partial writes a partial again.\n"
     "\n"
-    "  -o FILE, --format F, --sort SPEC   as for aggregate\n"
+    "  -o FILE, --format F, --sort SPEC, --limit N   as for aggregate\n"
     "  --partial               write the merged partial instead of the result\n"
     "  -j N, --memory-limit SIZE, --tmpdir DIR, -q   as for aggregate\n"
     "\n"
@@ -191,6 +194,8 @@ enum {
     O_FILE_INDEX,
     O_SELECT,
     O_LEVEL,
+    O_LIMIT,
+    O_MAX_BAD,
 };
 
 /* The commands, as bits of opt_table's cmds. */
@@ -264,6 +269,8 @@ static const struct opt_def {
     {"range", 0, 1, O_RANGE, C_AGGREGATE | C_COUNT, R_ONCE},
     {"range-state", 0, 1, O_RANGE_STATE, C_AGGREGATE | C_COUNT, R_ONCE},
     {"file-index", 0, 1, O_FILE_INDEX, C_AGGREGATE | C_COUNT, R_ONCE},
+    {"limit", 0, 1, O_LIMIT, C_AGGREGATE | C_MERGE, R_ONCE},
+    {"max-bad-rows", 0, 1, O_MAX_BAD, C_READ_ROWS, R_ONCE},
     {"help", 'h', 0, 'h', C_ALL | C_MERGE | C_DUMP, R_ONCE},
     {"version", 0, 0, O_VERSION, C_ALL | C_MERGE | C_DUMP, R_ONCE},
 };
@@ -598,6 +605,54 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             rc = once(d, optarg);
             break;
         }
+        case O_LIMIT: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-' || optarg[0] == '+')
+                return usage_error("--limit takes a number of rows (0 or more), not '%s'", optarg);
+            o->has_limit = true;
+            o->limit = v;
+            snprintf(canon, sizeof canon, "%llu", v);
+            rc = once(d, canon);
+            break;
+        }
+        case O_MAX_BAD: {
+            /* N, or P% with up to 6 fraction digits (kept exactly, in
+             * millionths of a percent) */
+            const char *q = optarg;
+            uint64_t v = 0, frac = 0;
+            int nd = 0, fd = -1;
+            bool ok = true;
+            for (; *q >= '0' && *q <= '9'; q++, nd++)
+                ok &= (v = v * 10 + (uint64_t)(*q - '0')) <= 1000000000000000ULL;
+            if (*q == '.' && q[1] != '%') {
+                for (q++, fd = 0; *q >= '0' && *q <= '9'; q++, fd++)
+                    if (fd < 6)
+                        frac = frac * 10 + (uint64_t)(*q - '0');
+                    else
+                        ok &= *q == '0';
+                for (int i = fd; i < 6; i++)
+                    frac *= 10;
+            }
+            o->max_bad_is_pct = *q == '%' && !q[1];
+            ok &= nd > 0 && (o->max_bad_is_pct || (!*q && fd < 0));
+            if (o->max_bad_is_pct)
+                ok &= v < 100 || (v == 100 && frac == 0);
+            if (!ok)
+                return usage_error("--max-bad-rows takes a number of rows (like 100) or a "
+                                   "percentage of the data rows (like 0.5%%), not '%s'",
+                                   optarg);
+            o->has_max_bad = true;
+            o->max_bad = v;
+            o->max_bad_pct = v * 1000000 + frac;
+            if (o->max_bad_is_pct)
+                snprintf(canon, sizeof canon, "%llu%%", (unsigned long long)o->max_bad_pct);
+            else
+                snprintf(canon, sizeof canon, "%llu", (unsigned long long)v);
+            rc = once(d, canon);
+            break;
+        }
         case 'h': fputs(help_for(command), stdout); return -1;
         case O_VERSION: printf("pcsv %s\n", PCSV_VERSION); return -1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -634,6 +689,17 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("--rejects does not go with --parser libcsv (it stops at the "
                                "first bad row)");
     }
+    if (o->has_max_bad) {
+        if (o->bad_mode == PIPELINE_FAIL)
+            return usage_error("--max-bad-rows is a budget for the rows --on-bad-row skip or warn "
+                               "drops (fail stops at the first)");
+        if (o->partial)
+            return usage_error("--max-bad-rows covers a whole input: it does not go with "
+                               "--partial");
+        if (o->max_bad_is_pct && cmdbit == C_HEAD)
+            return usage_error("head reads only the first rows: give --max-bad-rows a number of "
+                               "rows, not a percentage");
+    }
     if (o->ref_parser && o->bad_mode != PIPELINE_FAIL)
         return usage_error("--on-bad-row %s does not go with --parser libcsv (it stops at the "
                            "first bad row)",
@@ -650,6 +716,9 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         if (o->sort && cmdbit != C_MERGE)
             return usage_error("--partial writes a partial state, not a table: give --sort to "
                                "pcsv merge");
+        if (o->has_limit)
+            return usage_error("--limit does not go with --partial: a partial state keeps "
+                               "every group (give --limit to the final pcsv merge)");
         size_t ol = o->output ? strlen(o->output) : 0;
         if (ol >= 4 && strcmp(o->output + ol - 4, ".zst") == 0)
             return usage_error("a partial state is compressed already: give -o a name without "
@@ -687,5 +756,9 @@ struct pipeline_cfg opts_pipe_cfg(const struct pcsv_opts *o)
                                  .quote = o->quote,
                                  .header = o->header,
                                  .bad_mode = o->bad_mode,
-                                 .rejects = o->rejects};
+                                 .rejects = o->rejects,
+                                 .keep_bad = o->has_max_bad && !o->max_bad_is_pct &&
+                                                     o->max_bad < SIZE_MAX
+                                                 ? (size_t)o->max_bad + 1
+                                                 : 0};
 }
