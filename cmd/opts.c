@@ -33,7 +33,8 @@ static const char main_help[] =
     "  -H, --no-header        the first row is data; columns are named 1, 2, ...\n"
     "  -o, --output FILE      write the result to FILE, atomically (FILE.zst: zstd)\n"
     "      --compress-level N zstd level for -o FILE.zst (default 3)\n"
-    "      --format F         csv (default), tsv or jsonl\n"
+    "      --format F         csv (default), tsv, jsonl or table (aligned columns\n"
+    "                         for a terminal: widths from the first 1000 rows)\n"
     "      --where EXPR       keep only rows for which EXPR is true (see SPEC 4)\n"
     "      --on-bad-row M     fail (default), skip or warn\n"
     "      --max-bad-rows N   with skip/warn: fail (exit 1) past N bad rows, or\n"
@@ -465,8 +466,10 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 o->format = OUT_TSV;
             else if (strcmp(optarg, "jsonl") == 0)
                 o->format = OUT_JSONL;
+            else if (strcmp(optarg, "table") == 0)
+                o->format = OUT_TABLE;
             else
-                return usage_error("--format takes csv, tsv or jsonl, not '%s'", optarg);
+                return usage_error("--format takes csv, tsv, jsonl or table, not '%s'", optarg);
             rc = once(d, optarg);
             break;
         case O_WHERE: {
