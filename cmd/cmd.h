@@ -40,7 +40,13 @@ struct pcsv_opts {
     bool ref_parser;    /* --parser libcsv */
     const char *select; /* filter --select (every one, joined with ','), select's COLS */
     long long head_n;   /* head -n */
-    int progress;       /* 1 --progress, 0 --no-progress, -1 default */
+    bool has_limit;     /* --limit N: only the first limit output rows */
+    uint64_t limit;
+    /* --max-bad-rows N or P%: fail past N bad rows, or past P% of the data
+     * rows (bad_pct: P in millionths of a percent) */
+    bool has_max_bad, max_bad_is_pct;
+    uint64_t max_bad, max_bad_pct;
+    int progress; /* 1 --progress, 0 --no-progress, -1 default */
     char **files;
     int nfiles;
 };
@@ -96,6 +102,10 @@ void progress_stop(struct progress *g);
  * is unknown (the row's byte offset is shown). */
 void report_bad_list(const struct badrow *b, size_t n, uint64_t total, const char *const *paths,
                      char *const *names, int ncols, enum pipeline_bad_mode mode);
+/* --max-bad-rows: 0 when the run's bad rows are within the budget (or
+ * there is none), else the error (err set, PCSV_EDATA). */
+int check_bad_budget(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o,
+                     struct pcsv_error *err);
 /* Print the summary (and warnings) of dropped bad rows. */
 void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o);
 

@@ -252,6 +252,8 @@ int cmd_aggregate(struct pcsv_opts *o)
         rc = err.code;
         goto out;
     }
+    plan->limited = o->has_limit;
+    plan->limit = o->limit;
     /* (--where with --parser libcsv is refused by opts_parse) */
     if ((rc = where_open(o, &ins, plan_slot, plan, &where, &wslots, &err)))
         goto out;

@@ -658,9 +658,10 @@ static int run_merge(struct pcsv_opts *o, bool dump)
             goto out;
     }
     const struct partial_meta *m0 = &mg.in[0].m;
-    if (m0->kind == PARTIAL_COUNT && !o->partial && (o->sort || o->format != OUT_CSV)) {
-        status = usage_error("partials of count print a bare number: --format and --sort do "
-                             "not apply");
+    if (m0->kind == PARTIAL_COUNT && !o->partial &&
+        (o->sort || o->format != OUT_CSV || o->has_limit)) {
+        status = usage_error("partials of count print a bare number: --format, --sort and "
+                             "--limit do not apply");
         goto out;
     }
     if (dump)
@@ -682,6 +683,8 @@ static int run_merge(struct pcsv_opts *o, bool dump)
         rc = err.code;
         goto out;
     }
+    plan->limited = o->has_limit;
+    plan->limit = o->limit;
     size_t limit = o->memory_limit ? o->memory_limit : default_memory_limit();
     struct aggradix_cfg rcfg = {
         .memory_limit = limit, .tmpdir = o->tmpdir, .jobs = o->jobs, .format = o->format};

@@ -97,9 +97,69 @@ void report_bad_rows(struct pipeline *p, const struct inputs *ins, const struct 
     free(paths);
 }
 
+/* "1st", "2nd", "3rd", "11th", ... */
+static const char *ordinal(uint64_t n)
+{
+    uint64_t t = n % 100;
+    if (t >= 11 && t <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+int check_bad_budget(struct pipeline *p, const struct inputs *ins, const struct pcsv_opts *o,
+                     struct pcsv_error *err)
+{
+    if (!p || !o->has_max_bad)
+        return 0;
+    uint64_t bad = pipeline_bad_count(p), rows = pipeline_rows_read(p);
+    size_t n;
+    const struct badrow *b = pipeline_bad_rows(p, &n);
+    char reason[1200] = "", pct[64];
+    if (!o->max_bad_is_pct) {
+        if (bad <= o->max_bad)
+            return 0;
+        /* the (N+1)-th in input order: the pipeline kept the first N+1
+         * (unless no memory was left for them) */
+        uint64_t k = o->max_bad + 1;
+        const struct badrow *r = o->max_bad < n ? &b[o->max_bad] : NULL;
+        if (r)
+            badrow_reason(r, ins->in[0].names, ins->in[0].ncols, ins->in[0].ncols, reason,
+                          sizeof reason);
+        return pcsv_error_set(err, PCSV_EDATA, 0, r ? ins->in[r->file].path : NULL, r ? r->line : 0,
+                              "more than %llu bad row%s (--max-bad-rows %llu)%s%llu%s%s%s",
+                              (unsigned long long)o->max_bad, o->max_bad == 1 ? "" : "s",
+                              (unsigned long long)o->max_bad, r ? "; the " : "",
+                              (unsigned long long)(r ? k : 0), r ? ordinal(k) : "",
+                              r ? " is here: " : "", reason);
+    }
+    /* bad / rows > P / 100, exactly: P is in millionths of a percent */
+    if ((unsigned __int128)bad * 100000000u <= (unsigned __int128)o->max_bad_pct * rows)
+        return 0;
+    uint64_t w = o->max_bad_pct / 1000000, f = o->max_bad_pct % 1000000;
+    int k = snprintf(pct, sizeof pct, "%llu.%06llu", (unsigned long long)w, (unsigned long long)f);
+    while (pct[k - 1] == '0')
+        pct[--k] = 0;
+    if (pct[k - 1] == '.')
+        pct[--k] = 0;
+    return pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
+                          "more than %s%% of the data rows bad (--max-bad-rows %s%%): %llu of "
+                          "%llu",
+                          pct, pct, (unsigned long long)bad, (unsigned long long)rows);
+}
+
 int finish_run(struct outsink *out, struct pipeline *p, const struct inputs *ins,
                const struct pcsv_opts *o, struct pcsv_error *err)
 {
+    /* --max-bad-rows: past the budget, the run fails as a whole (no -o,
+     * no --rejects file); the warnings and the summary still say which
+     * rows were dropped */
+    int brc = check_bad_budget(p, ins, o, err);
+    if (brc) {
+        outsink_abort(out);
+        outsink_abort(pipeline_take_rejects(p));
+        report_bad_rows(p, ins, o);
+        return brc;
+    }
     /* Workers format rows on several threads: one warning for the run. */
     if (outfmt_utf8_replaced() && !o->quiet)
         fputs("pcsv: warning: invalid UTF-8 in the output replaced by U+FFFD\n", stderr);

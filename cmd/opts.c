@@ -74,6 +74,8 @@ enum {
     O_FILE_INDEX,
     O_SELECT,
     O_LEVEL,
+    O_LIMIT,
+    O_MAX_BAD,
 };
 
 /* THE table of options: which command takes which. A command given an
@@ -98,7 +100,7 @@ const struct opt_def opt_table[] = {
     /* and only with -o FILE.zst */
     {"compress-level", 0, 1, O_LEVEL, C_ALL | C_MERGE, R_ONCE, "N",
      "zstd level 1-19 for -o FILE.zst (default 3)"},
-    {"format", 0, 1, O_FORMAT, C_TABLE | C_MERGE, R_ONCE, "csv|tsv|jsonl",
+    {"format", 0, 1, O_FORMAT, C_TABLE | C_MERGE, R_ONCE, "csv|tsv|jsonl|table",
      "output format (default csv)"},
     {"where", 0, 1, O_WHERE, C_READ_ROWS, R_WHERE, "EXPR",
      "keep only rows for which EXPR is true (pcsv help where)"},
@@ -135,6 +137,10 @@ const struct opt_def opt_table[] = {
      "the quote state at START (default: guessed)"},
     {"file-index", 0, 1, O_FILE_INDEX, C_AGGREGATE | C_COUNT, R_ONCE, "N",
      "FILE is the N-th file of the whole run (first/last)"},
+    {"limit", 0, 1, O_LIMIT, C_AGGREGATE | C_MERGE, R_ONCE, "N",
+     "only the first N output rows, after sorting (top N)"},
+    {"max-bad-rows", 0, 1, O_MAX_BAD, C_READ_ROWS, R_ONCE, "N|P%",
+     "with skip/warn: exit 1 past N bad rows (or P% of the rows)"},
     {"help", 'h', 0, 'h', C_ALL | C_MERGE | C_DUMP, R_ONCE, NULL, "this help"},
     {"version", 0, 0, O_VERSION, C_ALL | C_MERGE | C_DUMP, R_ONCE, NULL, "print the version"},
 };
@@ -305,8 +311,10 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
                 o->format = OUT_TSV;
             else if (strcmp(optarg, "jsonl") == 0)
                 o->format = OUT_JSONL;
+            else if (strcmp(optarg, "table") == 0)
+                o->format = OUT_TABLE;
             else
-                return usage_error("--format takes csv, tsv or jsonl, not '%s'", optarg);
+                return usage_error("--format takes csv, tsv, jsonl or table, not '%s'", optarg);
             rc = once(d, optarg);
             break;
         case O_WHERE: {
@@ -445,6 +453,54 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             rc = once(d, optarg);
             break;
         }
+        case O_LIMIT: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-' || optarg[0] == '+')
+                return usage_error("--limit takes a number of rows (0 or more), not '%s'", optarg);
+            o->has_limit = true;
+            o->limit = v;
+            snprintf(canon, sizeof canon, "%llu", v);
+            rc = once(d, canon);
+            break;
+        }
+        case O_MAX_BAD: {
+            /* N, or P% with up to 6 fraction digits (kept exactly, in
+             * millionths of a percent) */
+            const char *q = optarg;
+            uint64_t v = 0, frac = 0;
+            int nd = 0, fd = -1;
+            bool ok = true;
+            for (; *q >= '0' && *q <= '9'; q++, nd++)
+                ok &= (v = v * 10 + (uint64_t)(*q - '0')) <= 1000000000000000ULL;
+            if (*q == '.' && q[1] != '%') {
+                for (q++, fd = 0; *q >= '0' && *q <= '9'; q++, fd++)
+                    if (fd < 6)
+                        frac = frac * 10 + (uint64_t)(*q - '0');
+                    else
+                        ok &= *q == '0';
+                for (int i = fd; i < 6; i++)
+                    frac *= 10;
+            }
+            o->max_bad_is_pct = *q == '%' && !q[1];
+            ok &= nd > 0 && (o->max_bad_is_pct || (!*q && fd < 0));
+            if (o->max_bad_is_pct)
+                ok &= v < 100 || (v == 100 && frac == 0);
+            if (!ok)
+                return usage_error("--max-bad-rows takes a number of rows (like 100) or a "
+                                   "percentage of the data rows (like 0.5%%), not '%s'",
+                                   optarg);
+            o->has_max_bad = true;
+            o->max_bad = v;
+            o->max_bad_pct = v * 1000000 + frac;
+            if (o->max_bad_is_pct)
+                snprintf(canon, sizeof canon, "%llu%%", (unsigned long long)o->max_bad_pct);
+            else
+                snprintf(canon, sizeof canon, "%llu", (unsigned long long)v);
+            rc = once(d, canon);
+            break;
+        }
         case 'h':
             if (*command)
                 help_command(command);
@@ -486,6 +542,17 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
             return usage_error("--rejects does not go with --parser libcsv (it stops at the "
                                "first bad row)");
     }
+    if (o->has_max_bad) {
+        if (o->bad_mode == PIPELINE_FAIL)
+            return usage_error("--max-bad-rows is a budget for the rows --on-bad-row skip or warn "
+                               "drops (fail stops at the first)");
+        if (o->partial)
+            return usage_error("--max-bad-rows covers a whole input: it does not go with "
+                               "--partial");
+        if (o->max_bad_is_pct && cmdbit == C_HEAD)
+            return usage_error("head reads only the first rows: give --max-bad-rows a number of "
+                               "rows, not a percentage");
+    }
     if (o->ref_parser && o->bad_mode != PIPELINE_FAIL)
         return usage_error("--on-bad-row %s does not go with --parser libcsv (it stops at the "
                            "first bad row)",
@@ -502,6 +569,9 @@ int opts_parse(struct pcsv_opts *o, const char *command, int argc, char **argv)
         if (o->sort && cmdbit != C_MERGE)
             return usage_error("--partial writes a partial state, not a table: give --sort to "
                                "pcsv merge");
+        if (o->has_limit)
+            return usage_error("--limit does not go with --partial: a partial state keeps "
+                               "every group (give --limit to the final pcsv merge)");
         size_t ol = o->output ? strlen(o->output) : 0;
         if (ol >= 4 && strcmp(o->output + ol - 4, ".zst") == 0)
             return usage_error("a partial state is compressed already: give -o a name without "
@@ -539,5 +609,9 @@ struct pipeline_cfg opts_pipe_cfg(const struct pcsv_opts *o)
                                  .quote = o->quote,
                                  .header = o->header,
                                  .bad_mode = o->bad_mode,
-                                 .rejects = o->rejects};
+                                 .rejects = o->rejects,
+                                 .keep_bad = o->has_max_bad && !o->max_bad_is_pct &&
+                                                     o->max_bad < SIZE_MAX
+                                                 ? (size_t)o->max_bad + 1
+                                                 : 0};
 }

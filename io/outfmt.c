@@ -15,6 +15,33 @@ void outfmt_names(struct outsink *o, char *const *names, int n)
     b->nnames = n;
 }
 
+/* --format table: one field of outtable.h's stream, its kind byte and
+ * its text with the display escapes. */
+static void table_field(struct outbuf *b, const unsigned char *p, size_t len, char kind)
+{
+    if (b->col++)
+        outbuf_putc(b, '\t');
+    outbuf_putc(b, kind);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != 0x7f && c != '\\') {
+            outbuf_putc(b, (char)c);
+            continue;
+        }
+        char e[8];
+        const char *s = c == '\\'   ? "\\\\"
+                        : c == '\t' ? "\\t"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                                    : NULL;
+        if (!s) {
+            snprintf(e, sizeof e, "\\x%02x", c);
+            s = e;
+        }
+        outbuf_put(b, s, strlen(s));
+    }
+}
+
 void outfmt_header(struct outsink *o, char *const *names, int n)
 {
     struct outbuf *b = outbuf_of(o);
@@ -22,8 +49,12 @@ void outfmt_header(struct outsink *o, char *const *names, int n)
     b->nnames = n;
     if (b->fmt == OUT_JSONL || n == 0) /* no columns (empty input): no header line */
         return;
-    for (int i = 0; i < n; i++)
-        outfmt_field(o, names[i], strlen(names[i]), OUT_STR);
+    for (int i = 0; i < n; i++) {
+        if (b->fmt == OUT_TABLE)
+            table_field(b, (const unsigned char *)names[i], strlen(names[i]), 'h');
+        else
+            outfmt_field(o, names[i], strlen(names[i]), OUT_STR);
+    }
     outfmt_end_row(o);
 }
 
@@ -148,6 +179,9 @@ void outfmt_field(struct outsink *o, const void *vp, size_t len, enum out_kind k
     struct outbuf *b = outbuf_of(o);
     const unsigned char *p = vp;
     switch (b->fmt) {
+    case OUT_TABLE:
+        table_field(b, p, len, kind == OUT_NULL || !len ? '-' : kind == OUT_NUM ? 'n' : 's');
+        return;
     case OUT_CSV:
         if (b->col++)
             outbuf_putc(b, ',');
@@ -217,7 +251,7 @@ void outfmt_end_row(struct outsink *o)
         if (!b->col)
             outbuf_putc(b, '{');
         outbuf_putc(b, '}');
-    } else if (b->col == 1 && b->first_empty) {
+    } else if (b->col == 1 && b->first_empty && b->fmt != OUT_TABLE) {
         /* a lone empty field (a null too) would be a blank line, which a
          * reader skips: the row would vanish (SPEC 2) */
         outbuf_put(b, "\"\"", 2);

@@ -22,7 +22,9 @@
 
 #include <stddef.h>
 
-enum out_format { OUT_CSV, OUT_TSV, OUT_JSONL };
+/* OUT_TABLE: aligned columns for a terminal; the rows travel as
+ * outtable.h's stream, aligned by the sink that writes the result. */
+enum out_format { OUT_CSV, OUT_TSV, OUT_JSONL, OUT_TABLE };
 /* OUT_BOOL is a JSON true/false when its text is exactly "true" or "false",
  * else a string; in csv/tsv it is its text. */
 enum out_kind { OUT_STR, OUT_NUM, OUT_NULL, OUT_BOOL };

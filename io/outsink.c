@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "outbuf.h"
+#include "outtable.h"
 
 /* room for "." and ".pcsv-PID-RANDOM" around the target's name */
 #define TMP_EXTRA 48
@@ -39,12 +40,13 @@ struct outsink {
     size_t zcap;
     char *mem;
     size_t memlen, memcap;
-    int werr;      /* first write errno */
-    char *path;    /* -o as given (messages), or NULL for stdout */
-    char *target;  /* the regular file replaced at commit (a symlink resolved) */
-    char *tmp;     /* the temporary file beside target; NULL when writing in place */
-    int sig_slot;  /* index in sig_tmp, or -1 */
-    bool prepared; /* outsink_prepare done: the file is complete and closed */
+    int werr;               /* first write errno */
+    char *path;             /* -o as given (messages), or NULL for stdout */
+    char *target;           /* the regular file replaced at commit (a symlink resolved) */
+    char *tmp;              /* the temporary file beside target; NULL when writing in place */
+    int sig_slot;           /* index in sig_tmp, or -1 */
+    bool prepared;          /* outsink_prepare done: the file is complete and closed */
+    struct outtable *table; /* --format table (not a memory sink): aligns on the way out */
 };
 _Static_assert(offsetof(struct outsink, b) == 0, "outbuf_of casts a sink to its buffer");
 
@@ -145,7 +147,23 @@ static void mem_append(struct outsink *o, const char *p, size_t n)
  * end: the buffer's flush and the write-through of a write larger than the
  * buffer both come here. (A write-through that went straight to the fd put
  * plain rows into a .zst file, issue 11.) A failed sink takes no more. */
+static void backend_emit(struct outsink *o, const char *p, size_t n);
+
 static void sink_emit(struct outsink *o, const char *p, size_t n)
+{
+    if (!n || o->werr)
+        return;
+    if (o->table) { /* rows of the table stream in; aligned text out (backend_emit) */
+        if (outtable_feed(o->table, p, n) < 0 && !o->werr)
+            o->werr = ENOMEM;
+        return;
+    }
+    backend_emit(o, p, n);
+}
+
+static void table_out(void *ctx, const char *p, size_t n) { backend_emit(ctx, p, n); }
+
+static void backend_emit(struct outsink *o, const char *p, size_t n)
 {
     if (!n || o->werr)
         return;
@@ -242,12 +260,18 @@ struct outsink *outsink_open(const char *path, enum out_format fmt, struct pcsv_
     }
     o->sig_slot = -1;
     o->b.fmt = fmt;
+    if (fmt == OUT_TABLE && !(o->table = outtable_create(table_out, o))) {
+        free(o);
+        pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        return NULL;
+    }
     if (!path || strcmp(path, "-") == 0) {
         o->fd = 1;
         return o;
     }
     o->path = strdup(path); /* as given: the name in messages */
     if (!o->path) {
+        outtable_destroy(o->table);
         free(o);
         pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         return NULL;
@@ -329,6 +353,7 @@ static void release(struct outsink *o)
 {
     ZSTD_freeCCtx(o->zc);
     free(o->zbuf);
+    outtable_destroy(o->table);
     if (o->be == SINK_MEM) {
         free(o->mem);
         free(o);
@@ -347,6 +372,8 @@ int outsink_prepare(struct outsink *o, struct pcsv_error *err)
     if (o->prepared)
         return 0;
     outbuf_flush(&o->b);
+    if (o->table && !o->werr && outtable_finish(o->table) < 0 && !o->werr)
+        o->werr = ENOMEM;
     if (o->be == SINK_ZSTD && !o->werr)
         zflush(o, "", 0, ZSTD_e_end); /* the frame's end */
     if (o->werr)

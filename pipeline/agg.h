@@ -100,6 +100,10 @@ struct agg_plan {
     /* --sort: output column (keys first, then specs), or -1 for key order */
     int sort_col;
     bool sort_desc;
+    /* --limit: only the first limit output rows (set by the caller; the
+     * plan starts unlimited) */
+    bool limited;
+    uint64_t limit;
     /* the scanner's selection: sel[col] = slot or -1 */
     int nsel;
     int32_t *sel;

@@ -538,6 +538,184 @@ static int sort_by_column(struct wctx *c, uint32_t *order, size_t n, struct cell
     return 0;
 }
 
+/* --limit N: the first N rows of the output order without sorting every
+ * group. A bounded max-heap of N candidates (its root the worst kept) is
+ * fed every group once; only N cells are kept, never one per group. The
+ * order is the one sort_groups and sort_by_column give: the --sort column
+ * (numeric when every value of it is a number, exactly; else bytes; empty
+ * cells last), ties in key order (cmp_groups). */
+struct top {
+    struct cell x; /* result column: the cell */
+    double d;      /* numeric: the nearest double */
+    uint32_t e;
+    bool null;
+};
+
+struct topsel {
+    struct wctx *c;
+    int col; /* output column, or -1: key order */
+    bool numeric, desc;
+};
+
+static int cmp_top(const struct topsel *s, const struct top *a, const struct top *b)
+{
+    const struct wctx *c = s->c;
+    if (s->col >= 0) {
+        if (a->null || b->null) {
+            if (a->null != b->null)
+                return a->null ? 1 : -1; /* empty cells last, either direction */
+        } else {
+            int r = 0;
+            if (s->numeric)
+                r = (a->d > b->d) - (a->d < b->d);
+            if (!r && s->col >= c->nkeys) {
+                if (s->numeric)
+                    r = cell_cmp_exact(&a->x, &b->x);
+                else
+                    r = bytes_cmp(a->x.u.t.p, a->x.u.t.len, b->x.u.t.p, b->x.u.t.len);
+            } else if (!r) {
+                const struct keyinfo *ka = &c->ki[(size_t)a->e * c->nkeys + s->col];
+                const struct keyinfo *kb = &c->ki[(size_t)b->e * c->nkeys + s->col];
+                if (s->numeric)
+                    r = num_cmp(&ka->num, &kb->num);
+                if (!r)
+                    r = bytes_cmp(ka->p, ka->len, kb->p, kb->len);
+            }
+            if (r)
+                return s->desc ? -r : r;
+        }
+    }
+    return cmp_groups(&a->e, &b->e, (void *)c);
+}
+
+static int cmp_top_q(const void *x, const void *y, void *ctx) { return cmp_top(ctx, x, y); }
+
+/* Group e as a candidate of s. */
+static struct top top_of(const struct topsel *s, uint32_t e)
+{
+    struct wctx *c = s->c;
+    struct top t = {.e = e};
+    if (s->col >= c->nkeys) {
+        t.x = cell_of(c, e, s->col - c->nkeys);
+        t.null = t.x.kind == CELL_NULL;
+        if (!t.null && s->numeric)
+            t.d = cell_double(&t.x);
+    } else if (s->col >= 0) {
+        const struct keyinfo *k = &c->ki[(size_t)e * c->nkeys + s->col];
+        t.null = !k->len;
+        t.d = k->d;
+    }
+    return t;
+}
+
+/* The best n (>= 1) of groups [0, ng) under s into h[0, n), unordered. */
+static size_t heap_select(const struct topsel *s, struct top *h, size_t n, size_t ng)
+{
+    size_t k = 0;
+    for (size_t e = 0; e < ng; e++) {
+        struct top t = top_of(s, (uint32_t)e);
+        size_t i;
+        if (k < n) { /* sift up: parents are worse than children */
+            for (i = k++; i > 0 && cmp_top(s, &h[(i - 1) / 2], &t) < 0; i = (i - 1) / 2)
+                h[i] = h[(i - 1) / 2];
+            h[i] = t;
+            continue;
+        }
+        if (cmp_top(s, &t, &h[0]) >= 0)
+            continue;   /* no better than the worst kept */
+        for (i = 0;;) { /* sift down from the root */
+            size_t l = 2 * i + 1, w = l;
+            if (l >= n)
+                break;
+            if (l + 1 < n && cmp_top(s, &h[l + 1], &h[l]) > 0)
+                w = l + 1;
+            if (cmp_top(s, &h[w], &t) <= 0)
+                break;
+            h[i] = h[w];
+            i = w;
+        }
+        h[i] = t;
+    }
+    return k;
+}
+
+static int cmp_top_e(const void *x, const void *y)
+{
+    uint32_t a = ((const struct top *)x)->e, b = ((const struct top *)y)->e;
+    return (a > b) - (a < b);
+}
+
+/* The first n (0 < n < ng) rows of the output into order[0, *nout), with
+ * the --sort result column's cells in *cellsp. The column's numeric
+ * decision takes a pass over every group first (it covers them all); the
+ * cells that can leave the double range are computed for every group, so
+ * that the error does not depend on which rows are printed. both (a
+ * partition of a larger table, whose numeric decision may be overruled by
+ * the others'): a text column that is numeric here also keeps its first n
+ * by bytes, so *nout may reach 2n. */
+static int select_top(struct wctx *c, uint32_t *order, size_t ng, size_t n, bool both,
+                      struct cell **cellsp, bool *numeric, size_t *nout)
+{
+    const struct agg_plan *p = c->p;
+    struct topsel s = {.c = c, .col = p->sort_col, .desc = p->sort_desc};
+    if (s.col == 0 && c->nkeys && !s.desc)
+        s.col = -1; /* the key order */
+    bool text = false;
+    if (s.col >= c->nkeys) {
+        s.numeric = true;
+        for (size_t e = 0; e < ng && s.numeric; e++) {
+            struct cell x = cell_of(c, (uint32_t)e, s.col - c->nkeys);
+            struct num nm;
+            text |= x.kind == CELL_TEXT;
+            if (x.kind == CELL_TEXT && num_parse(x.u.t.p, x.u.t.len, &nm) == NUM_NONE)
+                s.numeric = false;
+        }
+    } else if (s.col >= 0) {
+        s.numeric = c->numeric[s.col];
+    }
+    *numeric = s.numeric;
+    for (int i = 0; i < p->nspecs; i++) {
+        enum agg_fn fn = p->specs[i].fn;
+        if (fn == AGG_SUM || fn == AGG_MEAN || fn == AGG_VAR || fn == AGG_STDDEV)
+            for (size_t e = 0; e < ng; e++)
+                (void)cell_of(c, (uint32_t)e, i);
+    }
+    bool two = both && text && s.numeric;
+    struct top *h = malloc((2 * n + 1) * sizeof *h);
+    if (!h)
+        return -1;
+    size_t k = heap_select(&s, h, n, ng);
+    if (two) {
+        struct topsel b = s;
+        b.numeric = false;
+        size_t k2 = heap_select(&b, h + k, n, ng);
+        qsort(h, k + k2, sizeof *h, cmp_top_e);
+        size_t u = 0;
+        for (size_t i = 0; i < k + k2; i++)
+            if (!u || h[u - 1].e != h[i].e)
+                h[u++] = h[i];
+        for (size_t i = 0; i < u; i++) /* their doubles, for the numeric order */
+            if (!h[i].null)
+                h[i].d = cell_double(&h[i].x);
+        k = u;
+    }
+    qsort_r(h, k, sizeof *h, cmp_top_q, &s);
+    struct cell *cells = NULL;
+    if (s.col >= c->nkeys && !(cells = malloc((k + 1) * sizeof *cells))) {
+        free(h);
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        order[i] = h[i].e;
+        if (cells)
+            cells[i] = h[i].x;
+    }
+    free(h);
+    *cellsp = cells;
+    *nout = k;
+    return 0;
+}
+
 /* (vcol, group) of a kept value as one number: the 8 bytes after the
  * value hold group (low 32 bits, little-endian), then vcol. */
 static inline uint64_t qv_slot(const struct qval *q)
@@ -760,12 +938,22 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         for (int k = 0; k < nk; k++)
             if (numeric[k] && ki[g * (size_t)nk + k].len)
                 ki[g * (size_t)nk + k].d = num_to_double(&ki[g * (size_t)nk + k].num);
-    if (nk && sort_groups(order, ng, &c) < 0)
-        goto nomem;
-    /* --sort: the key order is already sorted on the first key, ascending */
-    if (p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
-        sort_by_column(&c, order, ng, &sorted_cells, &o->sort_numeric) < 0)
-        goto nomem;
+    /* --limit below the number of groups: the first rows only */
+    size_t nout = ng;
+    if (p->limited && p->limit < ng) {
+        if (p->limit == 0)
+            nout = 0;
+        else if (select_top(&c, order, ng, (size_t)p->limit, o->row != NULL, &sorted_cells,
+                            &o->sort_numeric, &nout) < 0)
+            goto nomem;
+    } else {
+        if (nk && sort_groups(order, ng, &c) < 0)
+            goto nomem;
+        /* --sort: the key order is already sorted on the first key, ascending */
+        if (p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
+            sort_by_column(&c, order, ng, &sorted_cells, &o->sort_numeric) < 0)
+            goto nomem;
+    }
 
     for (int k = 0; k < nk; k++)
         names[k] = p->key_names[k];
@@ -780,26 +968,26 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
      * the output (the run puts them in place): reading the groups in the
      * order they are stored streams, where the sorted order would miss the
      * cache on every group's key facts, key bytes and record. */
-    bool by_entry = o->row && !sorted_cells;
+    bool by_entry = o->row && !sorted_cells && nout == ng;
     uint32_t *rank = by_entry ? malloc((ng + 1) * sizeof *rank) : NULL;
     if (by_entry && !rank)
         goto nomem;
     for (size_t oi = 0; by_entry && oi < ng; oi++)
         rank[order[oi]] = (uint32_t)oi;
     if (o->begin)
-        o->begin(o->ctx, ng);
-    for (size_t oi = 0; oi < ng; oi++) {
+        o->begin(o->ctx, nout);
+    for (size_t oi = 0; oi < nout; oi++) {
         uint32_t e = by_entry ? (uint32_t)oi : order[oi];
         /* rows go out in sorted order, so every group's key facts, key
          * bytes and record are a cache miss: ask for them ahead */
-        if (!by_entry && oi + 16 < ng) {
+        if (!by_entry && oi + 16 < nout) {
             uint32_t f = order[oi + 16];
             __builtin_prefetch(&ki[(size_t)f * nk]);
             __builtin_prefetch((const char *)&ki[(size_t)(f + 1) * nk] - 1);
             const struct agg_part *pa = parts[ep[f]];
             __builtin_prefetch(pa->recs + (size_t)eg[f] * pa->rec_size);
         }
-        if (!by_entry && oi + 8 < ng) {
+        if (!by_entry && oi + 8 < nout) {
             uint32_t f = order[oi + 8];
             for (int k = 0; k < nk; k++)
                 __builtin_prefetch(ki[(size_t)f * nk + k].p);

@@ -25,8 +25,13 @@
  * (header and rows) to out. Column-wide facts are first made the same in
  * every part. Rows are in key order, or by the --sort column (numeric,
  * compared exactly, when every value of it is a number; else bytes; empty
- * cells last; ties in key order). PCSV_EDATA if a sum overflowed the exact
- * range or a printed result is beyond the double range. */
+ * cells last; ties in key order). With plan->limited, only the first
+ * plan->limit rows, chosen with a bounded heap (N cells held, not one per
+ * group); agg_result_rows (a partition of a larger table) then keeps a text
+ * --sort column's first N by number and by bytes when it looks numeric in
+ * its parts, up to 2N rows, so that the merge can order by the whole
+ * column's decision. PCSV_EDATA if a sum overflowed the exact range or a
+ * result is beyond the double range (checked over every group). */
 int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *out,
                      struct pcsv_error *err);
 /* What agg_result_rows tells about each row it writes. */

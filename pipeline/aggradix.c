@@ -1038,9 +1038,10 @@ static void replay(struct tree *t, int i)
 }
 
 /* Merge the runs' records from start[i] to stop[i] (NULL: from the
- * beginning, to the end) into out. */
+ * beginning, to the end) into out, at most max of them. */
 static int merge_range(struct aggradix *r, const struct order *o, const struct mark *start,
-                       const struct mark *stop, struct outsink *out, struct pcsv_error *err)
+                       const struct mark *stop, struct outsink *out, uint64_t max,
+                       struct pcsv_error *err)
 {
     int k = 1;
     while (k < NPARTS)
@@ -1096,7 +1097,7 @@ static int merge_range(struct aggradix *r, const struct order *o, const struct m
                 node[0] = w;
         }
     }
-    while (!rc && node[0] >= 0 && !rds[node[0]].done) {
+    while (!rc && node[0] >= 0 && !rds[node[0]].done && max-- > 0) {
         int w = node[0];
         struct reader *rd = &rds[w];
         outsink_raw(out, rd->h.row, rd->h.rowlen);
@@ -1158,7 +1159,7 @@ static int pmerge_one(void *ctx, int j)
     struct pmerge *m = ctx;
     return merge_range(m->r, m->o, j ? &m->cuts[(size_t)j * NPARTS] : NULL,
                        m->sinks[j + 1] ? &m->cuts[(size_t)(j + 1) * NPARTS] : NULL, m->sinks[j],
-                       &m->errs[j]);
+                       UINT64_MAX, &m->errs[j]);
 }
 
 /* Merge the runs into out. With every run in memory, several threads
@@ -1180,8 +1181,12 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
     /* (PCSV_AGG_PMERGE_ROWS lowers the size from which it pays, for tests) */
     const char *env = getenv("PCSV_AGG_PMERGE_ROWS");
     size_t from = env && atol(env) > 0 ? (size_t)atol(env) : (size_t)1 << 20;
+    /* --limit: the first rows, from the runs' heads (each run holds the
+     * first rows of its partition only) */
+    if (o->plan->limited && o->plan->limit < rows)
+        return merge_range(r, o, NULL, NULL, out, o->plan->limit, err);
     if (nj < 2 || !mem || rows < from)
-        return merge_range(r, o, NULL, NULL, out, err);
+        return merge_range(r, o, NULL, NULL, out, UINT64_MAX, err);
     /* the sample: every 16th mark of every run */
     size_t ns = 0;
     struct rec *sample = calloc(nm / 16 + NPARTS + 1, sizeof *sample);

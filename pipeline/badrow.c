@@ -18,9 +18,10 @@ struct badrow_log {
     struct badrow *cbad;
     size_t ncbad, capcbad;
     struct outsink *rej; /* the --rejects lines of the chunks since the last take */
-    /* the first BADROW_KEEP in input order, and how many in all */
-    struct badrow kept[BADROW_KEEP];
-    size_t nkept;
+    /* the first keep (BADROW_KEEP, or more: badrow_log_keep) in input
+     * order, and how many in all */
+    struct badrow *kept;
+    size_t nkept, keep, cap; /* cap: room in kept (the merge takes two logs' rows) */
     uint64_t count;
     /* fail mode: the first bad row met, and its chunk */
     struct badrow first;
@@ -63,7 +64,12 @@ struct outsink *badrow_rejects_open(const char *path, struct pcsv_error *err)
 struct badrow_log *badrow_log_create(bool fail, bool rejects, uint8_t delim, uint8_t quote)
 {
     struct badrow_log *l = calloc(1, sizeof *l);
+    if (l && !(l->kept = calloc(BADROW_KEEP, sizeof *l->kept))) {
+        free(l);
+        l = NULL;
+    }
     if (l) {
+        l->keep = l->cap = BADROW_KEEP;
         l->fail = fail;
         l->rejects = rejects;
         l->delim = delim;
@@ -85,6 +91,7 @@ void badrow_log_destroy(struct badrow_log *l)
     free_values(l->cbad, l->ncbad);
     free(l->cbad);
     free_values(l->kept, l->nkept);
+    free(l->kept);
     free(l->first.value);
     outsink_abort(l->rej);
     free(l);
@@ -242,6 +249,19 @@ static void rejects_line(struct outsink *o, const struct badrow_chunk *c, const 
     outsink_end_row(o);
 }
 
+/* Room for n kept rows. */
+static int room(struct badrow_log *l, size_t n)
+{
+    if (n <= l->cap)
+        return 0;
+    struct badrow *k = realloc(l->kept, n * sizeof *k);
+    if (!k)
+        return -1;
+    l->kept = k;
+    l->cap = n;
+    return 0;
+}
+
 int badrow_log_end_chunk(struct badrow_log *l, bool rejects)
 {
     if (!l->ncbad)
@@ -259,7 +279,7 @@ int badrow_log_end_chunk(struct badrow_log *l, bool rejects)
         struct badrow *b = &l->cbad[i];
         if (l->rej && rejects && !rc)
             rejects_line(l->rej, &l->c, b);
-        if (l->nkept < BADROW_KEEP)
+        if (l->nkept < l->keep && (l->nkept < l->cap || room(l, 2 * l->cap) == 0))
             l->kept[l->nkept++] = *b;
         else
             free(b->value);
@@ -275,32 +295,35 @@ const void *badrow_log_take_rejects(struct badrow_log *l, size_t *n)
     return l->rej ? outsink_take(l->rej, n) : NULL;
 }
 
+int badrow_log_keep(struct badrow_log *l, size_t n)
+{
+    if (n > l->keep)
+        l->keep = n; /* the room grows as rows come (room) */
+    return 0;
+}
+
 void badrow_log_merge(struct badrow_log *into, struct badrow_log *from)
 {
     into->count += from->count;
     from->count = 0;
     /* from's kept rows are the first of its own in input order: those of
-     * all logs hold the first BADROW_KEEP of all */
-    for (size_t j = 0; j < from->nkept; j++) {
-        if (into->nkept < BADROW_KEEP) {
-            into->kept[into->nkept++] = from->kept[j];
-            continue;
-        }
-        /* full: replace the last (largest) when this one is smaller */
-        size_t last = 0;
-        for (size_t x = 1; x < into->nkept; x++)
-            if (badrow_cmp(&into->kept[x], &into->kept[last]) > 0)
-                last = x;
-        if (badrow_cmp(&from->kept[j], &into->kept[last]) < 0) {
-            free(into->kept[last].value);
-            into->kept[last] = from->kept[j];
-        } else {
-            free(from->kept[j].value);
-        }
+     * all logs hold the first keep of all; the first of both, by sorting */
+    size_t n = into->nkept + from->nkept;
+    if (room(into, n) < 0) {
+        /* no memory: into's own stay (the count is right) */
+        free_values(from->kept, from->nkept);
+        from->nkept = 0;
+        return;
     }
+    memcpy(into->kept + into->nkept, from->kept, from->nkept * sizeof *from->kept);
+    into->nkept = n;
     from->nkept = 0;
     if (into->nkept > 1)
         qsort(into->kept, into->nkept, sizeof *into->kept, badrow_cmp);
+    if (into->nkept > into->keep) {
+        free_values(into->kept + into->keep, into->nkept - into->keep);
+        into->nkept = into->keep;
+    }
 }
 
 const struct badrow *badrow_log_kept(const struct badrow_log *l, size_t *n)

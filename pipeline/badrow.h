@@ -112,10 +112,14 @@ int badrow_log_end_chunk(struct badrow_log *l, bool rejects);
  * valid until the next chunk ends; NULL when there are none). */
 const void *badrow_log_take_rejects(struct badrow_log *l, size_t *n);
 
-/* Move from's kept rows and count into into, keeping the first BADROW_KEEP
- * in input order; from keeps none after. */
+/* Keep the first n (more than BADROW_KEEP: --max-bad-rows names its
+ * (N+1)-th row) instead. 0, or -1 out of memory. */
+int badrow_log_keep(struct badrow_log *l, size_t n);
+
+/* Move from's kept rows and count into into, keeping the first (into's
+ * keep) in input order; from keeps none after. */
 void badrow_log_merge(struct badrow_log *into, struct badrow_log *from);
-/* The kept rows in input order; *n of them (at most BADROW_KEEP). */
+/* The kept rows in input order; *n of them (at most its keep). */
 const struct badrow *badrow_log_kept(const struct badrow_log *l, size_t *n);
 /* How many rows were dropped in all (kept or not). */
 uint64_t badrow_log_count(const struct badrow_log *l);

@@ -42,6 +42,7 @@ struct pipeline_worker {
     /* row-emitting consumers */
     struct outsink *out;
     size_t stop_row; /* where the consumer stopped in the batch (pipeline_stopped_at) */
+    uint64_t rows;   /* data rows scanned, good and bad */
 };
 
 struct pipeline {
@@ -101,7 +102,8 @@ struct pipeline *pipeline_create(const struct pipeline_cfg *cfg, const struct pi
         p->w[i].b.fields = calloc(scan_batch_rows(c->nsel) * (size_t)(c->nsel ? c->nsel : 1),
                                   sizeof(struct scan_field));
         p->w[i].bad = badrow_log_create(fail, p->rej != NULL, cfg->delim, cfg->quote);
-        if (!p->w[i].b.fields || !p->w[i].bad) {
+        if (!p->w[i].b.fields || !p->w[i].bad || badrow_log_keep(p->w[i].bad, cfg->keep_bad) ||
+            badrow_log_keep(p->bad, cfg->keep_bad)) {
             pipeline_destroy(p);
             pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
             return NULL;
@@ -471,6 +473,7 @@ static void run_chunk(struct pipeline_worker *w, size_t k)
          * that a bad value earlier in the batch is the one reported. */
         const size_t n = b->nrows;
         size_t first_bad = n;
+        w->rows += n;
         uint8_t *skip = NULL;
         for (size_t r = 0; r < n; r++) {
             if (b->nfields[r] == ncols && !b->bad_quote[r])
@@ -699,4 +702,12 @@ int pipeline_run(struct pipeline *p, struct source *in, uint32_t file, int ncols
             break;
     }
     return source_finish(in, rc, err);
+}
+
+uint64_t pipeline_rows_read(const struct pipeline *p)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < p->nworkers; i++)
+        n += p->w[i].rows;
+    return n;
 }

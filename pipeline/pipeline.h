@@ -70,6 +70,9 @@ struct pipeline_cfg {
      * ordered writer; pipeline_create opens it (atomically, like -o), the
      * caller commits it with pipeline_take_rejects. NULL: none. */
     const char *rejects;
+    /* keep the first keep_bad dropped rows (pipeline_bad_rows) instead of
+     * BADROW_KEEP, when more (--max-bad-rows N names the (N+1)-th) */
+    size_t keep_bad;
 };
 
 struct pipeline_worker;
@@ -147,8 +150,8 @@ int pipeline_nworkers(const struct pipeline *p);
 /* Worker i's consumer state (NULL if that worker never ran). */
 void *pipeline_worker_state(const struct pipeline *p, int i);
 
-/* The first BADROW_KEEP bad rows dropped so far (skip/warn modes), in
- * input order; *n is how many are kept (at most BADROW_KEEP). Memory stays
+/* The first BADROW_KEEP (or keep_bad) bad rows dropped so far (skip/warn
+ * modes), in input order; *n is how many are kept. Memory stays
  * bounded however many rows are dropped: the others are only counted (and
  * written to --rejects). Valid until the next run. */
 const struct badrow *pipeline_bad_rows(struct pipeline *p, size_t *n);
@@ -160,6 +163,11 @@ void pipeline_region_end(const struct pipeline *p, bool *in_quote, uint64_t *lin
 
 /* How many rows were dropped so far, in all. */
 uint64_t pipeline_bad_count(const struct pipeline *p);
+
+/* Data rows read so far, good and bad, over every run (after the runs: all
+ * of the input's rows, except where a consumer stopped early, as head
+ * does). */
+uint64_t pipeline_rows_read(const struct pipeline *p);
 
 /* The --rejects sink, complete once the runs succeeded: the caller owns it
  * from here (outsink_commit / outsink_abort). NULL without --rejects. If

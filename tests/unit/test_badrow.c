@@ -103,6 +103,49 @@ Test(badrow, merge_keeps_the_first_rows_of_all_logs_in_input_order)
     badrow_log_destroy(all);
 }
 
+Test(badrow, a_larger_keep_holds_the_first_n_of_all_logs)
+{
+    /* --max-bad-rows N: every log keeps N + 1 (here 150, past BADROW_KEEP:
+     * the room grows as rows come), and the merge keeps the first 150 of
+     * all, in input order */
+    static char d[2001];
+    for (int i = 0; i < 2000; i += 2)
+        d[i] = 'x', d[i + 1] = '\n';
+    const size_t keep = 150;
+    struct badrow_log *w[3], *all = badrow_log_create(false, false, ',', '"');
+    cr_assert_eq(badrow_log_keep(all, keep), 0);
+    for (int i = 0; i < 3; i++) {
+        w[i] = badrow_log_create(false, false, ',', '"');
+        cr_assert_eq(badrow_log_keep(w[i], keep), 0);
+    }
+    uint64_t seed = 11, total = 0;
+    uint64_t want[1000];
+    for (size_t k = 0; k < 100; k++) {
+        struct badrow_log *l = w[(k * 7) % 3];
+        struct badrow_chunk c = chunk_of(d, k, 20 * k, 10 * k, 0);
+        badrow_log_chunk(l, &c);
+        for (size_t r = 0; r < 10; r++)
+            if (rng_below(&seed, 2) == 0) {
+                uint64_t off = 20 * k + 2 * r;
+                cr_assert_eq(badrow_log_add(l, BAD_FIELDS, off, off + 1, -1, 1, NULL, 0), 1);
+                want[total++] = off;
+            }
+        badrow_log_end_chunk(l, true);
+    }
+    for (int i = 0; i < 3; i++)
+        badrow_log_merge(all, w[i]);
+    cr_assert_gt(total, keep);
+    cr_assert_eq(badrow_log_count(all), total);
+    size_t n;
+    const struct badrow *kept = badrow_log_kept(all, &n);
+    cr_assert_eq(n, keep);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(kept[i].offset, want[i], "row %zu", i);
+    for (int i = 0; i < 3; i++)
+        badrow_log_destroy(w[i]);
+    badrow_log_destroy(all);
+}
+
 Test(badrow, fail_mode_keeps_the_earliest_row_and_stops)
 {
     const char *d = "1,2,3\n4,5\n6,7\n8\n";

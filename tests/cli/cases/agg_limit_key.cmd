@@ -1,0 +1,1 @@
+aggregate sales.csv --by region --agg count,sum:qty --limit 3

@@ -1,0 +1,1 @@
+aggregate sales.csv --by region --agg count --sort count:desc --limit 100

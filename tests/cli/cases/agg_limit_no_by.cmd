@@ -1,0 +1,1 @@
+aggregate sales.csv --agg count,sum:qty --limit 1

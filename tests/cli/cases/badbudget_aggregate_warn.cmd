@@ -1,0 +1,1 @@
+aggregate notnumbers.csv --agg count,sum:v --on-bad-row warn --max-bad-rows 2

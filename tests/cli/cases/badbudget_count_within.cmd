@@ -1,0 +1,1 @@
+count many_bad.csv --on-bad-row skip --max-bad-rows 23

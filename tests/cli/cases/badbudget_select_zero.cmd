@@ -1,0 +1,1 @@
+select v many_bad.csv --on-bad-row warn --max-bad-rows 0

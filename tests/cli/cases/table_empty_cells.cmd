@@ -1,0 +1,1 @@
+select 1-3 nulls.csv --format table

@@ -1,0 +1,1 @@
+filter sales.csv --where 'qty > 8' --format table

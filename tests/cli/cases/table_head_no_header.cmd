@@ -1,0 +1,1 @@
+head -n 3 -H sales.csv --format table

@@ -1,0 +1,1 @@
+head -n 4 quoted.csv --format table

@@ -1,0 +1,1 @@
+select 'note,price,region' sales.csv --format table

@@ -1,0 +1,1 @@
+stats sales.csv --format table

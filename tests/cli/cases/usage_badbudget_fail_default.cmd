@@ -1,0 +1,1 @@
+count many_bad.csv --max-bad-rows 3

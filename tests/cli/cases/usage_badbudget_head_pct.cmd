@@ -1,0 +1,1 @@
+head many_bad.csv --on-bad-row skip --max-bad-rows 5%

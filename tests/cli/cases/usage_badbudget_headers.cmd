@@ -1,0 +1,1 @@
+headers many_bad.csv --max-bad-rows 5

@@ -1,0 +1,1 @@
+filter sales.csv --where "qty > 3" --limit 3

@@ -1,0 +1,1 @@
+count sales.csv --format table
