@@ -224,6 +224,7 @@ bench: $(B)/pcsv
 	RUNS=1 bash tests/bench/groups-growth.sh $(B)/pcsv
 	bash tests/bench/spill-bench.sh $(B)/pcsv
 	bash tests/bench/groups-compare.sh $(B)/pcsv
+	QUERIES=Q7 bash tests/bench/groups-compare.sh $(B)/pcsv
 	bash tests/bench/split-bench.sh $(B)/pcsv
 
 # ---- housekeeping ----
