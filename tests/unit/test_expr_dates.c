@@ -213,14 +213,14 @@ Test(expr_dates, texts_live_until_reset)
     enum { N = 3000 }; /* well past the first scratch block */
     static const uint8_t *p[N];
     static size_t len[N];
-    char in[N][11];
+    char in[N][24];
     for (int i = 0; i < N; i++) {
         snprintf(in[i], sizeof in[i], "%04d-%02d-15", 1000 + i, 1 + i % 12);
         struct expr_val v = {(const uint8_t *)in[i], 10};
         cr_assert_eq(expr_eval_text(e, c, &v, &p[i], &len[i]), 1);
     }
     for (int i = 0; i < N; i++) {
-        char want[16];
+        char want[24];
         snprintf(want, sizeof want, "%04d-%02d-01", 1000 + i, 1 + i % 12);
         cr_assert_eq(len[i], 10);
         cr_assert(memcmp(p[i], want, 10) == 0, "row %d", i);
