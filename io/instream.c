@@ -243,6 +243,21 @@ int instream_wait(struct instream *s, int timeout_ms, int wake_fd)
     return r == 0 ? 0 : 2;
 }
 
+/* Refill the compressed-input buffer from the descriptor (both decoders
+ * read through it); 0 at the end of the input sets eof. */
+static int refill_raw(struct instream *s, struct pcsv_error *err)
+{
+    ssize_t n = read_fd(s, s->raw, INSTREAM_RAWBUF);
+    if (n < 0) {
+        pcsv_error_set(err, PCSV_EIO, errno, s->path, 0, "cannot read");
+        return -1;
+    }
+    s->rawlen = (size_t)n;
+    s->rawpos = 0;
+    s->eof = n == 0;
+    return 0;
+}
+
 /* gzip: decode what is read into buf, reading more only when the decoder
  * has used every byte and holds no output. */
 static ssize_t gz_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_error *err)
@@ -258,14 +273,8 @@ static ssize_t gz_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv
                 goto bad;
             return 0;
         }
-        ssize_t n = read_fd(s, s->raw, INSTREAM_RAWBUF);
-        if (n < 0) {
-            pcsv_error_set(err, PCSV_EIO, errno, s->path, 0, "cannot read");
+        if (refill_raw(s, err))
             return -1;
-        }
-        s->rawlen = (size_t)n;
-        s->rawpos = 0;
-        s->eof = n == 0;
     }
 bad:
     pcsv_error_set(err, PCSV_EIO, 0, s->path, 0, "%s", gzdecode_error(s->gz));
@@ -314,16 +323,8 @@ ssize_t instream_read(struct instream *s, uint8_t *buf, size_t cap, struct pcsv_
     }
     ZSTD_outBuffer out = {buf, cap, 0};
     while (out.pos == 0) {
-        if (s->rawpos == s->rawlen && !s->eof) {
-            ssize_t n = read_fd(s, s->raw, INSTREAM_RAWBUF);
-            if (n < 0) {
-                pcsv_error_set(err, PCSV_EIO, errno, s->path, 0, "cannot read");
-                return -1;
-            }
-            s->rawlen = (size_t)n;
-            s->rawpos = 0;
-            s->eof = n == 0;
-        }
+        if (s->rawpos == s->rawlen && !s->eof && refill_raw(s, err))
+            return -1;
         if (s->eof && !s->frame_open)
             break; /* every frame complete: the end */
         /* at the end of the input, one more call flushes what the decoder

@@ -40,15 +40,8 @@
 
 #define LIMIT ((size_t)8 << 20) /* output the harness reads at most */
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "fuzz_gzip: %s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n");                                                                \
-            abort();                                                                              \
-        }                                                                                         \
-    } while (0)
+#include "fuzz_check.h"
+#include "fuzz_instream.h"
 
 /* zlib alone: 0 decoded completely, 1 must be an error (truncated, a check
  * failed, trailing bytes), 3 zlib rejects the deflate data (undecided),
@@ -114,8 +107,6 @@ static int reference(const uint8_t *d, size_t n, uint8_t **out, size_t *outlen)
     return rc;
 }
 
-static int g_memfd = -1;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -167,81 +158,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = mlen;
     }
 
-    char path[64];
-    int pfd[2] = {-1, -1};
-    if (use_pipe && n < 60000 && pipe(pfd) == 0) {
-        size_t off = 0;
-        while (off < n) {
-            ssize_t w = write(pfd[1], d + off, n - off);
-            if (w <= 0)
-                abort();
-            off += (size_t)w;
-        }
-        close(pfd[1]);
-        snprintf(path, sizeof path, "/proc/self/fd/%d", pfd[0]);
-    } else {
-        if (g_memfd < 0)
-            g_memfd = memfd_create("fuzz_gzip", MFD_CLOEXEC);
-        if (g_memfd < 0 || ftruncate(g_memfd, 0) < 0 || ftruncate(g_memfd, (off_t)n) < 0 ||
-            pwrite(g_memfd, d, n, 0) != (ssize_t)n)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", g_memfd);
-    }
-
-    struct pcsv_error err;
-    memset(&err, 0, sizeof err);
-    struct instream *s = instream_open(path, "in.gz", &err);
-    CHECK(s, "open: %s", err.msg);
-    bool gz = instream_is_gzip(s);
-    CHECK(gz == (instream_is_gzip_magic(d, n) && !instream_is_zstd_magic(d, n)), "gzip by magic");
-    size_t gotcap = 4096;
-    uint8_t *got = malloc(gotcap);
-    size_t len = 0;
-    ssize_t r = 0;
-    while (len < LIMIT) {
-        if (len + cap > gotcap) {
-            while (len + cap > gotcap)
-                gotcap *= 2;
-            got = realloc(got, gotcap);
-        }
-        r = instream_read(s, got + len, cap, &err);
-        if (r <= 0)
-            break;
-        CHECK((size_t)r <= cap, "read %zd bytes into %zu", r, cap);
-        len += (size_t)r;
-    }
-    if (r < 0)
-        CHECK(err.code == PCSV_EIO && err.msg[0], "error code %d, message '%s'", err.code,
-              err.msg);
-    bool ended = r == 0 && len < LIMIT, failed = r < 0;
-    uint64_t raw = instream_raw_offset(s);
-    bool zstd = instream_is_zstd(s);
-    instream_close(s);
-    if (pfd[0] >= 0)
-        close(pfd[0]);
-
-    if (!gz && !zstd) {
-        CHECK(!failed, "plain input failed: %s", err.msg);
-        CHECK(len == n && (!n || memcmp(got, d, n) == 0), "plain input: %zu bytes of %zu", len,
-              n);
-        CHECK(raw == n, "raw offset %llu of %zu", (unsigned long long)raw, n);
-    } else if (gz) {
+    struct fuzz_read fr;
+    fuzz_read_through(d, n, use_pipe, cap, "in.gz", &fr);
+    CHECK(fr.gzip == (instream_is_gzip_magic(d, n) && !instream_is_zstd_magic(d, n)),
+          "gzip by magic");
+    if (!fr.gzip && !fr.zstd) {
+        fuzz_check_plain(&fr, d, n);
+    } else if (fr.gzip) {
         uint8_t *want;
         size_t wlen;
         int ref = reference(d, n, &want, &wlen);
-        size_t common = len < wlen ? len : wlen;
-        CHECK(!common || memcmp(got, want, common) == 0, "decoded bytes differ from zlib's");
-        if (ref == 0) {
-            CHECK(!failed, "zlib decodes it, instream fails: %s", err.msg);
-            if (ended)
-                CHECK(len == wlen, "%zu bytes, zlib %zu", len, wlen);
-        } else if (ref == 1) {
-            CHECK(!ended, "zlib fails, instream ends quietly after %zu bytes (zlib %zu)", len,
-                  wlen);
-        }
+        fuzz_check_decoded(&fr, ref, want, wlen, "zlib");
         free(want);
     }
-    free(got);
+    free(fr.got);
     free(made);
     return 0;
 }
