@@ -293,6 +293,14 @@ static bool neighbour_round_trips(char *e, double x)
     return true;
 }
 
+/* x with prec significant digits, "%.*e", into e; true when that text (or
+ * its neighbour, below 17 digits) reads back as x, and e then holds it. */
+static bool short_enough(char *e, size_t cap, int prec, double x)
+{
+    snprintf(e, cap, "%.*e", prec - 1, x);
+    return strtod(e, NULL) == x || (prec < 17 && neighbour_round_trips(e, x));
+}
+
 size_t num_fmt_double(char *buf, double x)
 {
     if (x == 0) {
@@ -307,11 +315,22 @@ size_t num_fmt_double(char *buf, double x)
         strcpy(buf, x < 0 ? "-inf" : "inf");
         return strlen(buf);
     }
+    /* The shortest digits that read back as x. Whether some p-digit
+     * decimal lies in x's rounding interval only turns true as p grows (a
+     * (p+1)-digit nearest is at least as close as any p-digit one), so try
+     * 15 first: most doubles that are not short need 16 or 17 digits, and
+     * three tries find them where counting up from one took seventeen
+     * (the digits are the same either way). */
     char e[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, x);
-        if (strtod(e, NULL) == x || (prec < 17 && neighbour_round_trips(e, x)))
-            break;
+    if (!short_enough(e, sizeof e, 15, x)) {
+        if (!short_enough(e, sizeof e, 16, x))
+            short_enough(e, sizeof e, 17, x); /* 17 digits always read back */
+    } else {
+        int prec = 1;
+        while (prec < 15 && !short_enough(e, sizeof e, prec, x))
+            prec++;
+        if (prec == 15)
+            short_enough(e, sizeof e, 15, x);
     }
     /* e is [-]D[.DDD]e[+-]XX: take the digits and the exponent apart */
     char digits[24];
