@@ -22,7 +22,7 @@ ZST=$ROOT/build/bench/big.csv.zst
 command -v zstd > /dev/null || { echo "zstd-compare.sh: zstd missing (make test installs it)" >&2; exit 2; }
 if [ ! -s "$ZST" ] || [ "$BIG" -nt "$ZST" ]; then
     echo "compressing $BIG -> $ZST (zstd -3, one frame)" >&2
-    zstd -q -3 -T0 -f "$BIG" -o "$ZST" || exit 2
+    mkdir -p "$(dirname "$ZST")" && zstd -q -3 -T0 -f "$BIG" -o "$ZST" || exit 2
 fi
 
 cat "$BIG" "$ZST" > /dev/null
