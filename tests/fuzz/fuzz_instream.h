@@ -26,6 +26,19 @@ struct fuzz_read {
     struct pcsv_error err;
 };
 
+/* What byte 0 of fuzz_zstd's and fuzz_gzip's input says: bit 0 read through
+ * a pipe, bits 1-3 the read size (1 to 1M), bit 4 the harness compresses
+ * the rest itself. The rest of the input starts at data + 1. */
+struct fuzz_plan {
+    bool use_pipe, make;
+    size_t cap;
+};
+static struct fuzz_plan fuzz_plan_of(uint8_t b)
+{
+    static const size_t caps[8] = {1, 3, 7, 64, 1000, 4096, 65536, 1 << 20};
+    return (struct fuzz_plan){.use_pipe = b & 1, .make = b & 16, .cap = caps[b >> 1 & 7]};
+}
+
 /* Read d[0..n) through instream in reads of cap bytes: through a pipe when
  * use_pipe (and it fits one), else from a memfd (a regular file). */
 static void fuzz_read_through(const uint8_t *d, size_t n, bool use_pipe, size_t cap,

@@ -84,13 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     instream_threads(4); /* the CLI's --jobs 4: several frames take the pool */
-    static const size_t caps[8] = {1, 3, 7, 64, 1000, 4096, 65536, 1 << 20};
-    bool use_pipe = data[0] & 1;
-    size_t cap = caps[data[0] >> 1 & 7];
+    struct fuzz_plan plan = fuzz_plan_of(data[0]);
     const uint8_t *d = data + 1;
     size_t n = size - 1;
     uint8_t *made = NULL;
-    if (data[0] & 16) {
+    if (plan.make) {
         if (size < 4)
             return 0;
         uint8_t how = data[1], flip = data[2], cut = data[3];
@@ -126,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct fuzz_read fr;
-    fuzz_read_through(d, n, use_pipe, cap, "in.zst", &fr);
+    fuzz_read_through(d, n, plan.use_pipe, plan.cap, "in.zst", &fr);
     CHECK(fr.zstd == instream_is_zstd_magic(d, n), "zstd by magic");
     if (!fr.zstd && instream_is_gzip_magic(d, n)) {
         /* gzip: fuzz_gzip's business */
