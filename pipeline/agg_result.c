@@ -947,10 +947,10 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
                             &o->sort_numeric, &nout) < 0)
             goto nomem;
     } else {
-        if (nk && sort_groups(order, ng, &c) < 0)
+        if (nk && !o->unsorted && sort_groups(order, ng, &c) < 0)
             goto nomem;
         /* --sort: the key order is already sorted on the first key, ascending */
-        if (p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
+        if (!o->unsorted && p->sort_col >= 0 && !(p->sort_col == 0 && nk && !p->sort_desc) &&
             sort_by_column(&c, order, ng, &sorted_cells, &o->sort_numeric) < 0)
             goto nomem;
     }

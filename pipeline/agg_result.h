@@ -58,6 +58,9 @@ struct agg_result_opts {
     void (*row)(void *ctx, const struct agg_result_row *r);
     void (*begin)(void *ctx, size_t n);
     void *ctx;
+    /* set (with row): the caller sorts; rows come in any order, r->rank
+     * their place in it (no --limit) */
+    bool unsorted;
     /* out: whether the --sort result column was numeric in these parts */
     bool sort_numeric;
 };

@@ -35,6 +35,11 @@
 /* Workers' tables this large are finished through the partitions even if
  * none was flushed (aggradix_wanted). */
 #define FINISH_GROUPS ((size_t)256 << 10)
+/* A result in key order of at least BUCKET_ROWS groups, every block in
+ * memory, is finished into key-range buckets instead of sorted runs
+ * (bucket_wanted; PCSV_AGG_BUCKET_ROWS overrides it, for tests). */
+#define BUCKET_ROWS ((size_t)1 << 20)
+#define NBUCKETS 1024
 
 /* Append-only chains of mapped segments: blocks and runs of rows live in
  * them, so memory handed back by a finished partition goes back to the
@@ -192,6 +197,10 @@ struct run {
     struct spillfile *file;
     bool sort_numeric; /* how its rows were sorted */
     bool empty;
+    /* bucketed: its records by bucket, bucket b's bcount[b] of them from
+     * bmark[b] on, in no particular order */
+    struct mark *bmark;
+    uint32_t *bcount;
 };
 
 /* A partition's blocks: in memory as (u32 length, block) in segments;
@@ -202,6 +211,9 @@ struct rpart {
     struct spillfile *file;
     size_t nrec; /* records in all its blocks: at most its groups */
 };
+
+struct order;
+struct split;
 
 struct aggradix {
     const struct agg_plan *plan;
@@ -220,8 +232,18 @@ struct aggradix {
     char tmpdir[4096];
     /* finishing */
     bool *key_numeric;
+    const struct order *ord;
     _Atomic int next;
+    /* bucketed (bucket_wanted): the key range is cut at nb - 1 splitters,
+     * rows of the first partition finished, taken at even ranks (the
+     * partitions are hash partitions: any one is a sample of all keys) */
+    bool bucketed;
+    int nb;
+    struct split *spl;
+    uint64_t *sp0; /* [nb - 1]: their first keys' images */
 };
+
+static void splits_free(struct aggradix *r);
 
 static int keep_error(struct aggradix *r, const struct pcsv_error *e)
 {
@@ -277,9 +299,12 @@ void aggradix_destroy(struct aggradix *r)
         pthread_mutex_destroy(&p->mu);
         segs_free(&r->runs[i].mem);
         free(r->runs[i].marks);
+        free(r->runs[i].bmark);
+        free(r->runs[i].bcount);
         spillfile_destroy(r->runs[i].file);
     }
     free(r->key_numeric);
+    splits_free(r);
     pool_drain();
     pthread_mutex_destroy(&r->spill_mu);
     pthread_mutex_destroy(&r->err_mu);
@@ -434,6 +459,10 @@ static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
     *pp = p;
     return v;
 }
+
+struct fin;
+static int choose_splits(struct aggradix *r, const struct fin *f);
+static int bucketize(struct aggradix *r, struct run *run, const struct fin *f);
 
 struct fin {
     struct aggradix *r;
@@ -645,14 +674,24 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
         run->empty = agg_part_groups(a) == 0;
     if (!rc && !run->empty) {
         struct fin f = {.r = r, .run = run, .sink = outsink_open_mem(r->cfg.format)};
-        struct agg_result_opts o = {
-            .key_numeric = r->key_numeric, .row = add_row, .begin = begin_rows, .ctx = &f};
+        /* bucketed, the first partition finished is sorted for the
+         * splitters; the others need not be */
+        struct agg_result_opts o = {.key_numeric = r->key_numeric,
+                                    .row = add_row,
+                                    .begin = begin_rows,
+                                    .ctx = &f,
+                                    .unsorted = r->nb > 0};
         if (!f.sink)
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         else
             rc = agg_result_rows(&a, 1, f.sink, &o, err);
+        for (size_t k = 0; r->bucketed && !rc && !f.failed && k < f.nslots; k++)
+            f.failed = !f.slots[k]; /* (every rank comes once) */
+        if (r->bucketed && !rc && !f.failed &&
+            ((!r->nb && choose_splits(r, &f) < 0) || bucketize(r, run, &f) < 0))
+            f.failed = true;
         /* the records into the run in output order: one read each */
-        for (size_t k = 0; !rc && !f.failed && k < f.nslots; k++) {
+        for (size_t k = 0; !r->bucketed && !rc && !f.failed && k < f.nslots; k++) {
             const uint8_t *q = f.slots[k];
             if (!q) { /* (every rank comes once) */
                 f.failed = true;
@@ -672,8 +711,10 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
         run->sort_numeric = o.sort_numeric;
         outsink_abort(f.sink);
     }
+    /* (bucketed runs stay in memory: bucket_wanted saw room for them) */
     if (!rc && run->mem.bytes &&
-        atomic_fetch_add(&r->run_mem, run->mem.bytes) + run->mem.bytes > r->run_budget)
+        atomic_fetch_add(&r->run_mem, run->mem.bytes) + run->mem.bytes > r->run_budget &&
+        !r->bucketed)
         rc = spill_run(r, run, err);
     return rc;
 }
@@ -1252,6 +1293,400 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
     return rc;
 }
 
+/* ------------------------------------------------------------- buckets */
+
+/* A large result in key order is not merged from 256 sorted runs (log2
+ * 256 comparisons a row, each a cache miss in another run). Its key range
+ * is cut at splitters taken from the first partition finished; every
+ * other partition's rows go, unsorted, to the bucket of their range (a
+ * bisection over the splitters, mostly on the first key's image); each
+ * bucket is then sorted alone, by a radix sort on the two key images,
+ * and written. The order is the merge's (rec_cmp), so are the bytes. */
+struct split {
+    uint8_t *bytes;
+    struct rec h;
+};
+
+static void splits_free(struct aggradix *r)
+{
+    for (int b = 0; r->spl && b < r->nb - 1; b++) {
+        free(r->spl[b].bytes);
+        rec_free(&r->spl[b].h);
+    }
+    free(r->spl);
+    free(r->sp0);
+    r->spl = NULL;
+    r->sp0 = NULL;
+}
+
+/* The record at q, whole: its bytes (varint length included). */
+static size_t rec_size(const uint8_t *q)
+{
+    const uint8_t *p = q;
+    uint64_t l = get_u(&p, q + 10);
+    return (size_t)(p - q) + (size_t)l;
+}
+
+static void rec_at(const struct order *o, struct rec *h, const uint8_t *q)
+{
+    rec_decode(o, h, q, q + rec_size(q));
+}
+
+/* The first key's bytes of the record at q. */
+static const uint8_t *rec_key0(const uint8_t *q, size_t *len)
+{
+    const uint8_t *p = q, *end = q + rec_size(q);
+    get_u(&p, end);
+    p += 16;
+    *len = get_u(&p, end);
+    return p;
+}
+
+/* Whether a result is finished into buckets: key order without --limit,
+ * large, and every block in memory with room for the rows beside them. */
+static bool bucket_wanted(const struct aggradix *r)
+{
+    const struct agg_plan *p = r->plan;
+    if (!p->nkeys || p->limited || (p->sort_col >= 0 && !(p->sort_col == 0 && !p->sort_desc)))
+        return false;
+    size_t nrec = 0;
+    for (int i = 0; i < NPARTS; i++) {
+        if (r->parts[i].file)
+            return false;
+        nrec += r->parts[i].nrec;
+    }
+    const char *env = getenv("PCSV_AGG_BUCKET_ROWS");
+    size_t from = env && atol(env) > 0 ? (size_t)atol(env) : BUCKET_ROWS;
+    return nrec >= from && 2 * atomic_load(&r->block_mem) <= r->run_budget;
+}
+
+/* The splitters, from f's rows in output order (the first partition). */
+static int choose_splits(struct aggradix *r, const struct fin *f)
+{
+    const struct order *o = r->ord;
+    size_t n = f->nslots;
+    int nb = n < NBUCKETS ? (int)n : NBUCKETS;
+    if (nb < 1)
+        return 0; /* (an empty partition is not finished) */
+    r->spl = calloc((size_t)nb, sizeof *r->spl);
+    r->sp0 = calloc((size_t)nb, sizeof *r->sp0);
+    if (!r->spl || !r->sp0)
+        return -1;
+    r->nb = nb;
+    for (int b = 0; b < nb - 1; b++) {
+        struct split *s = &r->spl[b];
+        const uint8_t *q = f->slots[n * (size_t)(b + 1) / (size_t)nb];
+        size_t len = rec_size(q);
+        if (!(s->bytes = malloc(len)) || rec_alloc(&s->h, o->plan->nkeys) < 0)
+            return -1;
+        memcpy(s->bytes, q, len);
+        rec_at(o, &s->h, s->bytes);
+        r->sp0[b] = s->h.prefix[0];
+        /* parsed now: the threads only read them */
+        for (int k = 0; k < o->plan->nkeys; k++)
+            if (o->key_numeric[k] && s->h.kl[k])
+                key_parse(&s->h, k);
+    }
+    return 0;
+}
+
+/* How many of a[0, n) (ascending) are below key, without a branch a step. */
+static size_t below(const uint64_t *a, size_t n, uint64_t key)
+{
+    if (!n)
+        return 0;
+    const uint64_t *b = a;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half] < key ? b + half : b;
+        n -= half;
+    }
+    return (size_t)(b - a) + (*b < key);
+}
+
+/* The bucket of the record at q: how many splitters are not after it.
+ * The first key's image decides, unless a splitter has the same; t is
+ * scratch for decoding the record then. */
+static int bucket_of(const struct aggradix *r, const uint8_t *q, struct rec *t)
+{
+    uint64_t p0;
+    memcpy(&p0, q + 5, 8); /* (a record in a run: a 5-byte length first) */
+    size_t ns = (size_t)r->nb - 1, b = below(r->sp0, ns, p0);
+    if (b < ns && r->sp0[b] == p0) {
+        rec_at(r->ord, t, q);
+        while (b < ns && r->sp0[b] == p0 && rec_cmp(r->ord, t, &r->spl[b].h) >= 0)
+            b++;
+    }
+    return (int)b;
+}
+
+/* f's records into run, bucket by bucket: one region, each record copied
+ * once to its bucket's place. 0, or -1 (no memory). */
+static int bucketize(struct aggradix *r, struct run *run, const struct fin *f)
+{
+    size_t n = f->nslots;
+    int nb = r->nb;
+    uint16_t *bk = malloc((n + 1) * sizeof *bk);
+    size_t *pos = calloc((size_t)nb + 1, sizeof *pos);
+    run->bcount = calloc((size_t)nb, sizeof *run->bcount);
+    run->bmark = calloc((size_t)nb, sizeof *run->bmark);
+    struct rec t = {0};
+    int rc = bk && pos && run->bcount && run->bmark && rec_alloc(&t, r->plan->nkeys) == 0 ? 0 : -1;
+    size_t total = 0;
+    for (size_t k = 0; !rc && k < n; k++) {
+        if (k + 8 < n)
+            __builtin_prefetch(f->slots[k + 8]);
+        int b = bucket_of(r, f->slots[k], &t);
+        size_t len = rec_size(f->slots[k]);
+        bk[k] = (uint16_t)b;
+        run->bcount[b]++;
+        pos[b] += len;
+        total += len;
+    }
+    uint8_t *d = rc || !total ? NULL : segs_room(&run->mem, total);
+    if (!rc && total && !d)
+        rc = -1;
+    size_t sum = 0;
+    for (int b = 0; !rc && b < nb; b++) {
+        size_t l = pos[b];
+        pos[b] = sum;
+        sum += l;
+        run->bmark[b] = (struct mark){run->mem.tail, (size_t)(d - run->mem.tail->data) + pos[b]};
+    }
+    for (size_t k = 0; !rc && k < n; k++) {
+        size_t len = rec_size(f->slots[k]);
+        memcpy(d + pos[bk[k]], f->slots[k], len);
+        pos[bk[k]] += len;
+    }
+    if (!rc && total) {
+        segs_commit(&run->mem, total);
+        run->nrows += n;
+    }
+    rec_free(&t);
+    free(bk);
+    free(pos);
+    return rc;
+}
+
+struct bitem {
+    uint64_t k[2];      /* the first two keys' images */
+    const uint8_t *rec; /* the record */
+    uint32_t row;       /* its rendered row: at rec + row, */
+    uint32_t rowlen;    /* ROW_EXACT | its length */
+};
+/* the first key's bytes follow from its image (see exact_key) */
+#define ROW_EXACT 0x80000000u
+
+/* Whether a first key's bytes follow from its image: bytes of at most 8
+ * (no NUL: the image pads with them), or a number written as an integer
+ * of at most 15 digits in its one canonical way. Two such keys with the
+ * same image are the same bytes. */
+static bool exact_key(const uint8_t *p, size_t len, bool numeric)
+{
+    if (!numeric)
+        return len >= 1 && len <= 8 && !memchr(p, 0, len);
+    size_t i = len && p[0] == '-';
+    if (len - i < 1 || len - i > 15 || (p[i] == '0' && (len - i > 1 || i)))
+        return false;
+    for (; i < len; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+/* Sort x[0, n) by (k[0], k[1]): LSD radix, a byte a pass, the passes whose
+ * byte is the same everywhere skipped. Returns x or y, whichever holds
+ * the result. */
+static struct bitem *radix_items(struct bitem *x, struct bitem *y, size_t n, size_t (*cnt)[256])
+{
+    memset(cnt, 0, 16 * sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < 16; j++)
+            cnt[j][x[i].k[j < 8 ? 1 : 0] >> (j & 7) * 8 & 255]++;
+    for (int j = 0; j < 16 && n > 1; j++) {
+        int w = j < 8 ? 1 : 0, sh = (j & 7) * 8;
+        if (cnt[j][x[0].k[w] >> sh & 255] == n)
+            continue;
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = cnt[j][b];
+            cnt[j][b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            y[cnt[j][x[i].k[w] >> sh & 255]++] = x[i];
+        struct bitem *s = x;
+        x = y;
+        y = s;
+    }
+    return x;
+}
+
+struct tiectx {
+    const struct order *o;
+    struct rec a, b;
+};
+
+static int cmp_bitem(const void *x, const void *y, void *ctx)
+{
+    struct tiectx *t = ctx;
+    rec_at(t->o, &t->a, ((const struct bitem *)x)->rec);
+    rec_at(t->o, &t->b, ((const struct bitem *)y)->rec);
+    return rec_cmp(t->o, &t->a, &t->b);
+}
+
+/* Put x[0, n), in (k[0], k[1]) order, in output order: the images decide
+ * unless equal. Equal first images with the same first key leave the
+ * second image to decide; with different first keys (longer than an
+ * image, or numbers equal as doubles) they are compared whole. */
+static void settle_ties(struct tiectx *t, struct bitem *x, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && x[j].k[0] == x[i].k[0])
+            j++;
+        if (j - i > 1) {
+            bool same = true;
+            for (size_t m = i; m < j && same; m++)
+                same = x[m].rowlen & ROW_EXACT;
+            if (!same) { /* then by their bytes */
+                size_t l0, l;
+                const uint8_t *k0 = rec_key0(x[i].rec, &l0);
+                same = true;
+                for (size_t m = i + 1; m < j && same; m++) {
+                    const uint8_t *k = rec_key0(x[m].rec, &l);
+                    same = l == l0 && memcmp(k, k0, l) == 0;
+                }
+            }
+            if (!same) {
+                qsort_r(x + i, j - i, sizeof *x, cmp_bitem, t);
+            } else {
+                for (size_t a = i; a < j;) {
+                    size_t b = a + 1;
+                    while (b < j && x[b].k[1] == x[a].k[1])
+                        b++;
+                    if (b - a > 1)
+                        qsort_r(x + a, b - a, sizeof *x, cmp_bitem, t);
+                    a = b;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+/* Sort bucket b's rows and write them to out. */
+static int bucket_emit(struct aggradix *r, int b, struct outsink *out, struct pcsv_error *err)
+{
+    const struct order *o = r->ord;
+    size_t n = 0;
+    for (int i = 0; i < NPARTS; i++)
+        if (r->runs[i].bcount)
+            n += r->runs[i].bcount[b];
+    struct bitem *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
+    size_t(*cnt)[256] = malloc(16 * sizeof *cnt);
+    struct tiectx t = {.o = o};
+    int rc = x && y && cnt && rec_alloc(&t.a, o->plan->nkeys) == 0 &&
+                     rec_alloc(&t.b, o->plan->nkeys) == 0
+                 ? 0
+                 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    size_t m = 0;
+    for (int i = 0; !rc && i < NPARTS; i++) {
+        const struct run *run = &r->runs[i];
+        if (!run->bcount || !run->bcount[b])
+            continue;
+        struct seg *g = run->bmark[b].seg;
+        const uint8_t *p = g->data + run->bmark[b].off;
+        for (uint32_t c = 0; c < run->bcount[b]; c++) {
+            if (p >= g->data + g->len) {
+                g = g->next;
+                p = g->data;
+            }
+            const uint8_t *e = p + rec_size(p), *q = p + 5 + 16;
+            memcpy(x[m].k, p + 5, 16);
+            x[m].rec = p;
+            size_t l0 = get_u(&q, e);
+            bool exact = exact_key(q, l0, o->key_numeric[0]);
+            q += l0;
+            for (int k = 1; k < o->plan->nkeys; k++) {
+                uint64_t l = get_u(&q, e);
+                q += l;
+            }
+            size_t rl = get_u(&q, e);
+            x[m].row = (uint32_t)(q - p);
+            x[m++].rowlen = (uint32_t)rl | (exact ? ROW_EXACT : 0);
+            p = e;
+        }
+    }
+    if (!rc) {
+        struct bitem *s = radix_items(x, y, n, cnt);
+        settle_ties(&t, s, n);
+        for (size_t i = 0; i < n; i++) {
+            if (i + 8 < n)
+                __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
+            outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);
+        }
+    }
+    rec_free(&t.a);
+    rec_free(&t.b);
+    free(x);
+    free(y);
+    free(cnt);
+    return rc;
+}
+
+struct bwrite {
+    struct aggradix *r;
+    int base;
+    struct outsink **sinks;
+    struct pcsv_error *errs;
+};
+
+static int bucket_one(void *ctx, int t)
+{
+    struct bwrite *w = ctx;
+    int b = w->base + t;
+    return b < w->r->nb ? bucket_emit(w->r, b, w->sinks[t], &w->errs[t]) : 0;
+}
+
+/* Write the buckets in order, --jobs of them at a time: thread 0's to out,
+ * the others' into memory, copied to out after it. */
+static int bucket_write(struct aggradix *r, struct outsink *out, struct pcsv_error *err)
+{
+    int nj = r->cfg.jobs > 1 ? r->cfg.jobs : 1;
+    struct outsink **sinks = calloc((size_t)nj, sizeof *sinks);
+    struct pcsv_error *errs = calloc((size_t)nj, sizeof *errs);
+    int rc = sinks && errs ? 0 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    if (!rc)
+        sinks[0] = out;
+    for (int j = 1; j < nj && !rc; j++)
+        if (!(sinks[j] = outsink_open_mem(r->cfg.format)))
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int base = 0; !rc && base < r->nb; base += nj) {
+        struct bwrite w = {.r = r, .base = base, .sinks = sinks, .errs = errs};
+        if (pipeline_parallel(nj, bucket_one, &w)) {
+            for (int j = 0; j < nj; j++)
+                if (errs[j].code) {
+                    *err = errs[j];
+                    rc = err->code;
+                    break;
+                }
+            break;
+        }
+        for (int j = 1; j < nj; j++) {
+            size_t len;
+            const void *b = outsink_take(sinks[j], &len);
+            outsink_raw(out, b, len);
+        }
+    }
+    for (int j = 1; sinks && j < nj; j++)
+        if (sinks[j])
+            outsink_abort(sinks[j]);
+    free(sinks);
+    free(errs);
+    return rc;
+}
+
 /* PCSV_AGG_TIMES=1: the phases' times on stderr (for measuring). */
 static void phase(const char *what)
 {
@@ -1339,6 +1774,20 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     if (rc)
         goto out;
     phase("flush");
+    struct order o = {.plan = p, .key_numeric = r->key_numeric, .sort_numeric = true};
+    r->ord = &o;
+    /* bucketed: partitions are finished one at a time until one has rows
+     * (its sorted rows give the splitters), then on every thread */
+    if ((r->bucketed = bucket_wanted(r))) {
+        struct agg_part *a = agg_part_create(r->plan);
+        if (!a)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        while (!rc && !r->nb && atomic_load(&r->next) < NPARTS)
+            rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, err);
+        agg_part_destroy(a);
+        if (rc)
+            goto out;
+    }
     struct team tm = {.r = r, .fx = &fx, .errs = errs};
     int jobs = r->cfg.jobs > 0 ? r->cfg.jobs : 1;
     if (pipeline_parallel(jobs, finish_worker, &tm)) {
@@ -1353,7 +1802,6 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
         goto out;
     }
     phase("finish");
-    struct order o = {.plan = p, .key_numeric = r->key_numeric, .sort_numeric = true};
     for (int i = 0; i < NPARTS; i++)
         if (!r->runs[i].empty && (r->runs[i].mem.bytes || r->runs[i].file))
             o.sort_numeric &= r->runs[i].sort_numeric;
@@ -1369,8 +1817,8 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     for (int i = 0; i < p->nspecs; i++)
         names[p->nkeys + i] = p->specs[i].name;
     outsink_header(out, names, p->nkeys + p->nspecs);
-    rc = merge_runs(r, &o, out, err);
-    phase("merge");
+    rc = r->nb ? bucket_write(r, out, err) : merge_runs(r, &o, out, err);
+    phase(r->nb ? "buckets" : "merge");
     uint64_t total = 0;
     for (int i = 0; i < NPARTS; i++)
         if (r->runs[i].file)

@@ -16,7 +16,11 @@
  * are computed with the whole input's facts (column scales, numeric keys)
  * and sorted, and written as a run of rendered rows (kept in memory, or
  * spilled too). The runs are merged into the output by the output order
- * (key order, or --sort with ties in key order).
+ * (key order, or --sort with ties in key order). A large result in key
+ * order whose blocks all stayed in memory is not merged: the first
+ * partition's sorted rows give splitters, every other partition's rows go
+ * unsorted to the key-range bucket they fall in, and each bucket is sorted
+ * alone and written in turn (the same order, so the same bytes).
  *
  * Memory: a worker's partial is capped at a share of the limit; blocks and
  * runs in memory at half of it each; a partition, while it is finished,
