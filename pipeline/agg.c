@@ -629,9 +629,7 @@ static void free_group_heap(struct agg_part *a)
 void agg_part_reset(struct agg_part *a)
 {
     free_group_heap(a);
-    size_t ng = hashtab_size(a->ht);
-    memset(a->recs, 0, (ng < a->cap ? ng : a->cap) * a->rec_size);
-    hashtab_clear(a->ht);
+    hashtab_clear(a->ht); /* (a new group's record is cleared as it comes) */
     if (a->pairs)
         hashtab_clear(a->pairs);
     a->nqv = a->nqbig = 0;
@@ -1099,6 +1097,8 @@ group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
     int64_t g = hashtab_upsert(a->ht, key, klen, h, &ins);
     if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
         return -1;
+    if (ins) /* here, not at a reset: its line is about to be written */
+        memset(a->recs + (size_t)g * a->rec_size, 0, a->rec_size);
     if (__builtin_expect(ins && a->knum_left, 0))
         key_facts(a, key, klen);
     return g;

@@ -1494,30 +1494,36 @@ static bool exact_key(const uint8_t *p, size_t len, bool numeric)
     return true;
 }
 
-/* Sort x[0, n) by (k[0], k[1]): LSD radix, a byte a pass, the passes whose
- * byte is the same everywhere skipped. Returns x or y, whichever holds
- * the result. */
+/* Sort x[0, n) by (k[0], k[1]): LSD radix, a byte a pass, only over the
+ * bytes that are not the same everywhere (one pass finds them: counting a
+ * byte that never changes would be a chain of increments of one counter).
+ * Returns x or y, whichever holds the result. */
 static struct bitem *radix_items(struct bitem *x, struct bitem *y, size_t n, size_t (*cnt)[256])
 {
-    memset(cnt, 0, 16 * sizeof *cnt);
-    for (size_t i = 0; i < n; i++)
-        for (int j = 0; j < 16; j++)
-            cnt[j][x[i].k[j < 8 ? 1 : 0] >> (j & 7) * 8 & 255]++;
-    for (int j = 0; j < 16 && n > 1; j++) {
+    uint64_t d[2] = {0, 0};
+    for (size_t i = 1; i < n; i++) {
+        d[0] |= x[i].k[0] ^ x[0].k[0];
+        d[1] |= x[i].k[1] ^ x[0].k[1];
+    }
+    for (int j = 0; j < 16; j++) {
         int w = j < 8 ? 1 : 0, sh = (j & 7) * 8;
-        if (cnt[j][x[0].k[w] >> sh & 255] == n)
+        if (!(d[w] >> sh & 255))
             continue;
+        size_t *c = cnt[0];
+        memset(c, 0, 256 * sizeof *c);
+        for (size_t i = 0; i < n; i++)
+            c[x[i].k[w] >> sh & 255]++;
         size_t sum = 0;
         for (int b = 0; b < 256; b++) {
-            size_t c = cnt[j][b];
-            cnt[j][b] = sum;
-            sum += c;
+            size_t t = c[b];
+            c[b] = sum;
+            sum += t;
         }
         for (size_t i = 0; i < n; i++)
-            y[cnt[j][x[i].k[w] >> sh & 255]++] = x[i];
-        struct bitem *s = x;
+            y[c[x[i].k[w] >> sh & 255]++] = x[i];
+        struct bitem *t = x;
         x = y;
-        y = s;
+        y = t;
     }
     return x;
 }
@@ -1584,7 +1590,7 @@ static int bucket_emit(struct aggradix *r, int b, struct outsink *out, struct pc
         if (r->runs[i].bcount)
             n += r->runs[i].bcount[b];
     struct bitem *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
-    size_t(*cnt)[256] = malloc(16 * sizeof *cnt);
+    size_t(*cnt)[256] = malloc(sizeof *cnt);
     struct tiectx t = {.o = o};
     int rc = x && y && cnt && rec_alloc(&t.a, o->plan->nkeys) == 0 &&
                      rec_alloc(&t.b, o->plan->nkeys) == 0
