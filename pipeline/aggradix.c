@@ -1581,23 +1581,38 @@ static void settle_ties(struct tiectx *t, struct bitem *x, size_t n)
     }
 }
 
+/* A thread's room for sorting buckets, kept from one bucket to the next. */
+struct bscratch {
+    struct bitem *x, *y;
+    size_t cap;
+    size_t cnt[1][256];
+    struct tiectx t;
+};
+
 /* Sort bucket b's rows and write them to out. */
-static int bucket_emit(struct aggradix *r, int b, struct outsink *out, struct pcsv_error *err)
+static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct outsink *out,
+                       struct pcsv_error *err)
 {
     const struct order *o = r->ord;
     size_t n = 0;
     for (int i = 0; i < NPARTS; i++)
         if (r->runs[i].bcount)
             n += r->runs[i].bcount[b];
-    struct bitem *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
-    size_t(*cnt)[256] = malloc(sizeof *cnt);
-    struct tiectx t = {.o = o};
-    int rc = x && y && cnt && rec_alloc(&t.a, o->plan->nkeys) == 0 &&
-                     rec_alloc(&t.b, o->plan->nkeys) == 0
-                 ? 0
-                 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    if (n + 1 > sc->cap) {
+        size_t cap = 2 * (n + 1);
+        struct bitem *x = realloc(sc->x, cap * sizeof *x);
+        if (x)
+            sc->x = x;
+        struct bitem *y = realloc(sc->y, cap * sizeof *y);
+        if (y)
+            sc->y = y;
+        if (!x || !y)
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        sc->cap = cap;
+    }
+    struct bitem *x = sc->x;
     size_t m = 0;
-    for (int i = 0; !rc && i < NPARTS; i++) {
+    for (int i = 0; i < NPARTS; i++) {
         const struct run *run = &r->runs[i];
         if (!run->bcount || !run->bcount[b])
             continue;
@@ -1624,21 +1639,14 @@ static int bucket_emit(struct aggradix *r, int b, struct outsink *out, struct pc
             p = e;
         }
     }
-    if (!rc) {
-        struct bitem *s = radix_items(x, y, n, cnt);
-        settle_ties(&t, s, n);
-        for (size_t i = 0; i < n; i++) {
-            if (i + 8 < n)
-                __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
-            outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);
-        }
+    struct bitem *s = radix_items(x, sc->y, n, sc->cnt);
+    settle_ties(&sc->t, s, n);
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n)
+            __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
+        outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);
     }
-    rec_free(&t.a);
-    rec_free(&t.b);
-    free(x);
-    free(y);
-    free(cnt);
-    return rc;
+    return 0;
 }
 
 struct bwrite {
@@ -1646,13 +1654,14 @@ struct bwrite {
     int base;
     struct outsink **sinks;
     struct pcsv_error *errs;
+    struct bscratch *sc; /* [thread] */
 };
 
 static int bucket_one(void *ctx, int t)
 {
     struct bwrite *w = ctx;
     int b = w->base + t;
-    return b < w->r->nb ? bucket_emit(w->r, b, w->sinks[t], &w->errs[t]) : 0;
+    return b < w->r->nb ? bucket_emit(w->r, b, &w->sc[t], w->sinks[t], &w->errs[t]) : 0;
 }
 
 /* Write the buckets in order, --jobs of them at a time: thread 0's to out,
@@ -1662,14 +1671,21 @@ static int bucket_write(struct aggradix *r, struct outsink *out, struct pcsv_err
     int nj = r->cfg.jobs > 1 ? r->cfg.jobs : 1;
     struct outsink **sinks = calloc((size_t)nj, sizeof *sinks);
     struct pcsv_error *errs = calloc((size_t)nj, sizeof *errs);
-    int rc = sinks && errs ? 0 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    struct bscratch *sc = calloc((size_t)nj, sizeof *sc);
+    int rc = sinks && errs && sc ? 0
+                                 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    for (int j = 0; j < nj && !rc; j++) {
+        sc[j].t.o = r->ord;
+        if (rec_alloc(&sc[j].t.a, r->plan->nkeys) < 0 || rec_alloc(&sc[j].t.b, r->plan->nkeys) < 0)
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    }
     if (!rc)
         sinks[0] = out;
     for (int j = 1; j < nj && !rc; j++)
         if (!(sinks[j] = outsink_open_mem(r->cfg.format)))
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     for (int base = 0; !rc && base < r->nb; base += nj) {
-        struct bwrite w = {.r = r, .base = base, .sinks = sinks, .errs = errs};
+        struct bwrite w = {.r = r, .base = base, .sinks = sinks, .errs = errs, .sc = sc};
         if (pipeline_parallel(nj, bucket_one, &w)) {
             for (int j = 0; j < nj; j++)
                 if (errs[j].code) {
@@ -1688,6 +1704,13 @@ static int bucket_write(struct aggradix *r, struct outsink *out, struct pcsv_err
     for (int j = 1; sinks && j < nj; j++)
         if (sinks[j])
             outsink_abort(sinks[j]);
+    for (int j = 0; sc && j < nj; j++) {
+        free(sc[j].x);
+        free(sc[j].y);
+        rec_free(&sc[j].t.a);
+        rec_free(&sc[j].t.b);
+    }
+    free(sc);
     free(sinks);
     free(errs);
     return rc;

@@ -213,14 +213,17 @@ size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale)
 {
     char tmp[100];
     size_t n = 0;
-    do {
+    if (!(m[1] | m[2] | m[3])) { /* the usual case: one word, no long division */
+        for (uint64_t r = m[0]; r; r /= 10)
+            tmp[n++] = (char)('0' + (int)(r % 10));
+        m[0] = 0;
+    }
+    while (m[0] | m[1] | m[2] | m[3]) {
         uint64_t r = mag_div_small(m, 10000000000000000000ULL);
         bool more = m[0] | m[1] | m[2] | m[3];
         for (int k = 0; k < 19 && (more || r); k++, r /= 10)
             tmp[n++] = (char)('0' + (int)(r % 10));
-        if (!more)
-            break;
-    } while (1);
+    }
     if (n == 0)
         tmp[n++] = '0';
     while (n <= (size_t)scale)
