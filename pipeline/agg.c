@@ -675,6 +675,7 @@ int agg_part_reserve(struct agg_part *a, size_t n)
 }
 
 bool agg_part_key_numeric(const struct agg_part *a, int k) { return a->knum[k]; }
+void agg_part_skip_key_facts(struct agg_part *a) { a->knum_left = 0; }
 
 uint64_t agg_part_rows(const struct agg_part *a) { return a->rows; }
 

@@ -176,6 +176,10 @@ void agg_part_trim(struct agg_part *p);
 /* Whether every value of key column k added to p so far was a number or
  * empty. */
 bool agg_part_key_numeric(const struct agg_part *p, int k);
+/* p's new groups' keys are not checked for numbers from here on (the caller
+ * has the whole input's facts): agg_part_key_numeric of p is then
+ * meaningless. */
+void agg_part_skip_key_facts(struct agg_part *p);
 
 /* Give every partial of parts[0, n) the column facts of all of them
  * (the largest decimal scale, reals, text, overflow seen), so that their

@@ -734,6 +734,7 @@ static int finish_worker(void *ctx, int t)
         atomic_store(&r->next, NPARTS);
         return pcsv_error_set(&tm->errs[t], PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
+    agg_part_skip_key_facts(a); /* (the input's are in r->key_numeric) */
     int i, rc = 0;
     while (!rc && (i = atomic_fetch_add(&r->next, 1)) < NPARTS)
         if ((rc = finish_part(r, i, a, tm->fx, &tm->errs[t])))
@@ -1319,12 +1320,14 @@ static void splits_free(struct aggradix *r)
     r->sp0 = NULL;
 }
 
-/* The record at q, whole: its bytes (varint length included). */
-static size_t rec_size(const uint8_t *q)
+/* The record at q, whole: its bytes (its length included, which add_row
+ * writes as a varint of exactly 5 bytes). */
+static inline size_t rec_size(const uint8_t *q)
 {
-    const uint8_t *p = q;
-    uint64_t l = get_u(&p, q + 10);
-    return (size_t)(p - q) + (size_t)l;
+    uint64_t l = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |
+                 (uint64_t)(q[2] & 0x7f) << 14 | (uint64_t)(q[3] & 0x7f) << 21 |
+                 (uint64_t)q[4] << 28;
+    return 5 + (size_t)l;
 }
 
 static void rec_at(const struct order *o, struct rec *h, const uint8_t *q)
@@ -1672,8 +1675,9 @@ static int bucket_write(struct aggradix *r, struct outsink *out, struct pcsv_err
     struct outsink **sinks = calloc((size_t)nj, sizeof *sinks);
     struct pcsv_error *errs = calloc((size_t)nj, sizeof *errs);
     struct bscratch *sc = calloc((size_t)nj, sizeof *sc);
-    int rc = sinks && errs && sc ? 0
-                                 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    int rc = sinks && errs && sc
+                 ? 0
+                 : pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     for (int j = 0; j < nj && !rc; j++) {
         sc[j].t.o = r->ord;
         if (rec_alloc(&sc[j].t.a, r->plan->nkeys) < 0 || rec_alloc(&sc[j].t.b, r->plan->nkeys) < 0)
@@ -1811,6 +1815,8 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
         struct agg_part *a = agg_part_create(r->plan);
         if (!a)
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        else
+            agg_part_skip_key_facts(a);
         while (!rc && !r->nb && atomic_load(&r->next) < NPARTS)
             rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, err);
         agg_part_destroy(a);

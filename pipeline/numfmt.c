@@ -209,15 +209,56 @@ static uint64_t mag_div_small(uint64_t m[4], uint64_t d)
     return (uint64_t)r;
 }
 
+/* num_fmt_mag of a magnitude of one word: its digits two at a time. */
+static size_t fmt_word(char *buf, uint64_t m, bool neg, int scale)
+{
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    char tmp[24], *e = tmp + sizeof tmp, *s = e;
+    while (m >= 100) {
+        unsigned d = (unsigned)(m % 100) * 2;
+        m /= 100;
+        *--s = pairs[d + 1];
+        *--s = pairs[d];
+    }
+    if (m >= 10) {
+        *--s = pairs[m * 2 + 1];
+        *--s = pairs[m * 2];
+    } else if (m || s == e) {
+        *--s = (char)('0' + m);
+    }
+    size_t n = (size_t)(e - s), o = 0;
+    if (neg && !(n == 1 && *s == '0'))
+        buf[o++] = '-';
+    /* (byte loops: a few digits, where a memcpy of unknown size is a call) */
+    if (scale > 0 && n <= (size_t)scale) { /* 0.00ddd */
+        buf[o++] = '0';
+        buf[o++] = '.';
+        for (size_t i = n; i < (size_t)scale; i++)
+            buf[o++] = '0';
+        scale = 0;
+    }
+    size_t point = scale > 0 ? n - (size_t)scale : n + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == point)
+            buf[o++] = '.';
+        buf[o++] = s[i];
+    }
+    buf[o] = 0;
+    return o;
+}
+
 size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale)
 {
+    if (!(m[1] | m[2] | m[3]) && scale < 90) { /* the usual case: one word */
+        size_t o = fmt_word(buf, m[0], neg, scale);
+        m[0] = 0;
+        return o;
+    }
     char tmp[100];
     size_t n = 0;
-    if (!(m[1] | m[2] | m[3])) { /* the usual case: one word, no long division */
-        for (uint64_t r = m[0]; r; r /= 10)
-            tmp[n++] = (char)('0' + (int)(r % 10));
-        m[0] = 0;
-    }
     while (m[0] | m[1] | m[2] | m[3]) {
         uint64_t r = mag_div_small(m, 10000000000000000000ULL);
         bool more = m[0] | m[1] | m[2] | m[3];
