@@ -123,9 +123,8 @@ static uint64_t sort_prefix(const struct keyinfo *k, bool numeric)
         return b >> 63 ? ~b : b | ((uint64_t)1 << 63);
     }
     uint64_t v = 0;
-    for (size_t i = 0; i < 8; i++)
-        v = v << 8 | (i < k->len ? k->p[i] : 0);
-    return v;
+    memcpy(&v, k->p, k->len < 8 ? k->len : 8); /* the rest stays zero */
+    return __builtin_bswap64(v);
 }
 
 /* Sort group numbers: an LSD radix sort on the 64-bit prefix of the first

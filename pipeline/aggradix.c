@@ -548,9 +548,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     put_u(b, rl);
     memcpy(b->p + b->len, rb, rl);
     b->len += rl;
-    uint64_t len = b->len - at - 5;
-    for (int i = 0; i < 5; i++, len >>= 7)
-        b->p[at + i] = (uint8_t)((len & 0x7f) | (i < 4 ? 0x80 : 0));
+    aggstate_put_len5(b->p + at, b->len - at - 5);
     segs_commit(&f->scratch, b->len);
 }
 

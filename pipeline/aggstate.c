@@ -370,9 +370,7 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
             }
         }
     }
-    uint64_t blen = b->len - at - 5;
-    for (int k = 0; k < 5; k++, blen >>= 7)
-        b->p[at + k] = (uint8_t)((blen & 0x7f) | (k < 4 ? 0x80 : 0));
+    aggstate_put_len5(b->p + at, b->len - at - 5);
 }
 
 static int encode(const struct agg_part *a, struct aggstate_buf *bufs, unsigned nparts, bool sorted)

@@ -77,4 +77,15 @@ static inline unsigned aggstate_partition(uint64_t h, unsigned nparts)
 int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t base,
                     struct pcsv_error *err);
 
+/* v (below 2^35) as a varint of exactly 5 bytes at p: a length written
+ * before what it measures is known. */
+static inline void aggstate_put_len5(uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t)((v & 0x7f) | 0x80);
+    p[1] = (uint8_t)((v >> 7 & 0x7f) | 0x80);
+    p[2] = (uint8_t)((v >> 14 & 0x7f) | 0x80);
+    p[3] = (uint8_t)((v >> 21 & 0x7f) | 0x80);
+    p[4] = (uint8_t)(v >> 28 & 0x7f);
+}
+
 #endif
