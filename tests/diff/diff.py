@@ -22,6 +22,9 @@ command in one format on one input is a *case*. For each case:
     `-o out.csv.zst` read back with `zstd -dc`); each of these three with a
     random jobs/chunk pair. With -o, stdout must be empty, and a failed run
     must leave no file behind. Inputs past 64 KiB try both ways out.
+    aggregate also runs spilled (--memory-limit 64K) and with every group
+    sent through the partitions and finished into key-range buckets
+    (aggradix.c's hooks PCSV_AGG_BUCKET_ROWS=1 and PCSV_AGG_FLUSH_*).
   * on success, the output is well formed: jsonl lines are valid UTF-8 and
     parse with Python's strict json.loads (no NaN/Infinity, no 007); csv
     output reads back (csv module, strict) with no blank line and as many
@@ -373,6 +376,10 @@ class Runner:
         if out != "stdout":
             outdir = tempfile.mkdtemp(prefix="o-", dir=d)
             outpath = os.path.join(outdir, "out.csv" + (".zst" if out == "o_zst" else ""))
+        # ("ENV:NAME=VALUE" in extra: an environment variable, not an option)
+        env = dict(os.environ)
+        env.update(x[4:].split("=", 1) for x in extra if x.startswith("ENV:"))
+        extra = tuple(x for x in extra if not x.startswith("ENV:"))
         argv = self.argv(cmd, fmt, inp, jc, outpath, extra)
         stdin = subprocess.DEVNULL
         feeder = None
@@ -387,7 +394,7 @@ class Runner:
             stdin = feeder.stdout
         try:
             p = subprocess.run(argv, cwd=d, stdin=stdin, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=self.timeout)
+                               stderr=subprocess.PIPE, timeout=self.timeout, env=env)
             rc, o, e = p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired as ex:
             rc, o, e = "timeout", ex.stdout or b"", ex.stderr or b""
@@ -916,6 +923,11 @@ def sample_variations(rng, big, verb):
     if verb == "aggregate":
         vs.append(("spill", "file", rng.choice(("stdout",) + OUTPUTS), rng.choice(JC_ALL),
                    ("--memory-limit", "64K")))
+        # every group through the partitions, finished into key-range
+        # buckets however few (aggradix.c's measuring hooks): the same bytes
+        vs.append(("buckets", "file", rng.choice(("stdout",) + OUTPUTS), rng.choice(JC_ALL),
+                   ("ENV:PCSV_AGG_BUCKET_ROWS=1", "ENV:PCSV_AGG_FLUSH_GROUPS=7",
+                    "ENV:PCSV_AGG_FLUSH_SMALL=3", "ENV:PCSV_AGG_FINISH_GROUPS=1")))
     return vs
 
 
@@ -1022,10 +1034,12 @@ def reproducer(runner, fl, d, raw, cuts):
         lines.append("cp %s /tmp/r.csv   # %d bytes" % (shlex.quote(path), len(raw)))
 
     def cmdline(inp, jc, outpath=None, extra=()):
+        env = [x[4:] for x in extra if x.startswith("ENV:")]
+        extra = tuple(x for x in extra if not x.startswith("ENV:"))
         a = runner.argv(fl.cmd, fl.fmt, inp, jc, outpath, extra)
         a = ["/tmp/r.csv" if x == "data.csv" else "/tmp/r.csv.zst" if x in (
             "data.csv.zst", "data.frames.csv.zst") else x for x in a]
-        s = " ".join(shlex.quote(x) for x in a)
+        s = " ".join(shlex.quote(x) for x in env + a)
         if inp == "stdin":
             s += " < /tmp/r.csv"
         elif inp == "zst_stdin":
