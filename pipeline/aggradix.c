@@ -1186,6 +1186,47 @@ static struct mark split_run(const struct order *o, const struct run *run, struc
     return (struct mark){NULL, 0};
 }
 
+/* sinks[0] = out, sinks[1, nj) in memory: where nj threads write parts of
+ * the output in order. 0, or an error. */
+static int sinks_open(const struct aggradix *r, struct outsink **sinks, int nj, struct outsink *out,
+                      struct pcsv_error *err)
+{
+    sinks[0] = out;
+    for (int j = 1; j < nj; j++)
+        if (!(sinks[j] = outsink_open_mem(r->cfg.format)))
+            return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    return 0;
+}
+
+static void sinks_close(struct outsink **sinks, int nj)
+{
+    for (int j = 1; sinks && j < nj; j++)
+        if (sinks[j])
+            outsink_abort(sinks[j]);
+}
+
+/* fn(ctx, j) on nj threads, thread j writing to sinks[j] and its error to
+ * errs[j]; then sinks[1, nj) appended to sinks[0] in order. 0, or the
+ * first thread's error. */
+static int team_write(int nj, int (*fn)(void *ctx, int j), void *ctx, struct outsink **sinks,
+                      const struct pcsv_error *errs, struct pcsv_error *err)
+{
+    if (pipeline_parallel(nj, fn, ctx)) {
+        for (int j = 0; j < nj; j++)
+            if (errs[j].code) {
+                *err = errs[j];
+                return err->code;
+            }
+        return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    }
+    for (int j = 1; j < nj; j++) {
+        size_t len;
+        const void *b = outsink_take(sinks[j], &len);
+        outsink_raw(sinks[0], b, len);
+    }
+    return 0;
+}
+
 struct pmerge {
     struct aggradix *r;
     const struct order *o;
@@ -1257,30 +1298,13 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
             for (int i = 0; i < NPARTS; i++)
                 cuts[(size_t)j * NPARTS + (size_t)i] = split_run(
                     o, &r->runs[i], &sample[idx[ns * (size_t)j / (size_t)nj]], &t);
-        sinks[0] = out;
-        for (int j = 1; j < nj && !rc; j++)
-            if (!(sinks[j] = outsink_open_mem(r->cfg.format)))
-                rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        rc = sinks_open(r, sinks, nj, out, err);
     }
     if (!rc) {
         struct pmerge m = {.r = r, .o = o, .cuts = cuts, .sinks = sinks, .errs = errs};
-        if (pipeline_parallel(nj, pmerge_one, &m)) {
-            for (int j = 0; j < nj; j++)
-                if (errs[j].code) {
-                    *err = errs[j];
-                    rc = err->code;
-                    break;
-                }
-        }
-        for (int j = 1; j < nj && !rc; j++) {
-            size_t len;
-            const void *b = outsink_take(sinks[j], &len);
-            outsink_raw(out, b, len);
-        }
+        rc = team_write(nj, pmerge_one, &m, sinks, errs, err);
     }
-    for (int j = 1; sinks && j < nj; j++)
-        if (sinks[j])
-            outsink_abort(sinks[j]);
+    sinks_close(sinks, nj);
     for (size_t i = 0; i < ns; i++)
         rec_free(&sample[i]);
     rec_free(&t);
@@ -1682,30 +1706,12 @@ static int bucket_write(struct aggradix *r, struct outsink *out, struct pcsv_err
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
     if (!rc)
-        sinks[0] = out;
-    for (int j = 1; j < nj && !rc; j++)
-        if (!(sinks[j] = outsink_open_mem(r->cfg.format)))
-            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        rc = sinks_open(r, sinks, nj, out, err);
     for (int base = 0; !rc && base < r->nb; base += nj) {
         struct bwrite w = {.r = r, .base = base, .sinks = sinks, .errs = errs, .sc = sc};
-        if (pipeline_parallel(nj, bucket_one, &w)) {
-            for (int j = 0; j < nj; j++)
-                if (errs[j].code) {
-                    *err = errs[j];
-                    rc = err->code;
-                    break;
-                }
-            break;
-        }
-        for (int j = 1; j < nj; j++) {
-            size_t len;
-            const void *b = outsink_take(sinks[j], &len);
-            outsink_raw(out, b, len);
-        }
+        rc = team_write(nj, bucket_one, &w, sinks, errs, err);
     }
-    for (int j = 1; sinks && j < nj; j++)
-        if (sinks[j])
-            outsink_abort(sinks[j]);
+    sinks_close(sinks, nj);
     for (int j = 0; sc && j < nj; j++) {
         free(sc[j].x);
         free(sc[j].y);
