@@ -1501,6 +1501,20 @@ struct bitem {
 };
 /* the first key's bytes follow from its image (see exact_key) */
 #define ROW_EXACT 0x80000000u
+/* row: the row is too far or too long for these fields */
+#define ROW_FAR 0xffffffffu
+
+/* The rendered row of the record at q (no --sort result column). */
+static const uint8_t *rec_row(const struct order *o, const uint8_t *q, size_t *len)
+{
+    const uint8_t *p = q + 5 + 16, *end = q + rec_size(q);
+    for (int k = 0; k < o->plan->nkeys; k++) {
+        uint64_t l = get_u(&p, end);
+        p += l;
+    }
+    *len = get_u(&p, end);
+    return p;
+}
 
 /* Whether a first key's bytes follow from its image: bytes of at most 8
  * (no NUL: the image pads with them), or a number written as an integer
@@ -1658,9 +1672,10 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
                 uint64_t l = get_u(&q, e);
                 q += l;
             }
-            size_t rl = get_u(&q, e);
-            x[m].row = (uint32_t)(q - p);
-            x[m++].rowlen = (uint32_t)rl | (exact ? ROW_EXACT : 0);
+            size_t rl = get_u(&q, e), at = (size_t)(q - p);
+            bool fits = at < ROW_FAR && rl < ROW_EXACT;
+            x[m].row = fits ? (uint32_t)at : ROW_FAR; /* (a row of 2 GiB: found again) */
+            x[m++].rowlen = (fits ? (uint32_t)rl : 0) | (exact ? ROW_EXACT : 0);
             p = e;
         }
     }
@@ -1669,7 +1684,13 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
     for (size_t i = 0; i < n; i++) {
         if (i + 8 < n)
             __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
-        outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);
+        if (s[i].row == ROW_FAR) {
+            size_t len;
+            const uint8_t *row = rec_row(o, s[i].rec, &len);
+            outsink_raw(out, row, len);
+        } else {
+            outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);
+        }
     }
     return 0;
 }
