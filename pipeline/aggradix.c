@@ -1357,13 +1357,22 @@ static void rec_at(const struct order *o, struct rec *h, const uint8_t *q)
     rec_decode(o, h, q, q + rec_size(q));
 }
 
-/* The first key's bytes of the record at q. */
-static const uint8_t *rec_key0(const uint8_t *q, size_t *len)
+/* The parts of the record at q (no --sort result column) that the
+ * buckets read: its first key (*k0, *k0len) and its rendered row (returned,
+ * *rowlen). The one walk over the layout outside rec_decode. */
+static const uint8_t *rec_parts(int nkeys, const uint8_t *q, const uint8_t **k0, size_t *k0len,
+                                size_t *rowlen)
 {
-    const uint8_t *p = q, *end = q + rec_size(q);
-    get_u(&p, end);
-    p += 16;
-    *len = get_u(&p, end);
+    const uint8_t *p = q + 5 + 16, *end = q + rec_size(q);
+    for (int k = 0; k < nkeys; k++) {
+        uint64_t l = get_u(&p, end);
+        if (k == 0) {
+            *k0 = p;
+            *k0len = (size_t)l;
+        }
+        p += l;
+    }
+    *rowlen = get_u(&p, end);
     return p;
 }
 
@@ -1504,18 +1513,6 @@ struct bitem {
 /* row: the row is too far or too long for these fields */
 #define ROW_FAR 0xffffffffu
 
-/* The rendered row of the record at q (no --sort result column). */
-static const uint8_t *rec_row(const struct order *o, const uint8_t *q, size_t *len)
-{
-    const uint8_t *p = q + 5 + 16, *end = q + rec_size(q);
-    for (int k = 0; k < o->plan->nkeys; k++) {
-        uint64_t l = get_u(&p, end);
-        p += l;
-    }
-    *len = get_u(&p, end);
-    return p;
-}
-
 /* Whether a first key's bytes follow from its image: bytes of at most 8
  * (no NUL: the image pads with them), or a number written as an integer
  * of at most 15 digits in its one canonical way. Two such keys with the
@@ -1595,11 +1592,13 @@ static void settle_ties(struct tiectx *t, struct bitem *x, size_t n)
             for (size_t m = i; m < j && same; m++)
                 same = x[m].rowlen & ROW_EXACT;
             if (!same) { /* then by their bytes */
-                size_t l0, l;
-                const uint8_t *k0 = rec_key0(x[i].rec, &l0);
+                int nk = t->o->plan->nkeys;
+                size_t l0, l, rl;
+                const uint8_t *k0, *k;
+                rec_parts(nk, x[i].rec, &k0, &l0, &rl);
                 same = true;
                 for (size_t m = i + 1; m < j && same; m++) {
-                    const uint8_t *k = rec_key0(x[m].rec, &l);
+                    rec_parts(nk, x[m].rec, &k, &l, &rl);
                     same = l == l0 && memcmp(k, k0, l) == 0;
                 }
             }
@@ -1633,6 +1632,7 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
                        struct pcsv_error *err)
 {
     const struct order *o = r->ord;
+    int nk = o->plan->nkeys;
     size_t n = 0;
     for (int i = 0; i < NPARTS; i++)
         if (r->runs[i].bcount)
@@ -1662,31 +1662,27 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
                 g = g->next;
                 p = g->data;
             }
-            const uint8_t *e = p + rec_size(p), *q = p + 5 + 16;
+            const uint8_t *k0 = NULL;
+            size_t l0 = 0, rl;
+            size_t at = (size_t)(rec_parts(nk, p, &k0, &l0, &rl) - p);
+            bool exact = exact_key(k0, l0, o->key_numeric[0]);
+            bool fits = at < ROW_FAR && rl < ROW_EXACT;
             memcpy(x[m].k, p + 5, 16);
             x[m].rec = p;
-            size_t l0 = get_u(&q, e);
-            bool exact = exact_key(q, l0, o->key_numeric[0]);
-            q += l0;
-            for (int k = 1; k < o->plan->nkeys; k++) {
-                uint64_t l = get_u(&q, e);
-                q += l;
-            }
-            size_t rl = get_u(&q, e), at = (size_t)(q - p);
-            bool fits = at < ROW_FAR && rl < ROW_EXACT;
             x[m].row = fits ? (uint32_t)at : ROW_FAR; /* (a row of 2 GiB: found again) */
             x[m++].rowlen = (fits ? (uint32_t)rl : 0) | (exact ? ROW_EXACT : 0);
-            p = e;
+            p += rec_size(p);
         }
     }
     struct bitem *s = radix_items(x, sc->y, n, sc->cnt);
     settle_ties(&sc->t, s, n);
     for (size_t i = 0; i < n; i++) {
-        if (i + 8 < n)
+        if (i + 8 < n && s[i + 8].row != ROW_FAR)
             __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
         if (s[i].row == ROW_FAR) {
-            size_t len;
-            const uint8_t *row = rec_row(o, s[i].rec, &len);
+            const uint8_t *k0;
+            size_t l0, len;
+            const uint8_t *row = rec_parts(nk, s[i].rec, &k0, &l0, &len);
             outsink_raw(out, row, len);
         } else {
             outsink_raw(out, s[i].rec + s[i].row, s[i].rowlen & ~ROW_EXACT);

@@ -340,6 +340,13 @@ def norm_err(b):
     return SPILLED_RE.sub(b"", NAMES_RE.sub(b"<INPUT>", b))
 
 
+def split_env(extra):
+    """("ENV:NAME=VALUE" entries of a variation's extra are environment
+    variables, not options): ([NAME=VALUE...], the options)."""
+    return ([x[4:] for x in extra if x.startswith("ENV:")],
+            tuple(x for x in extra if not x.startswith("ENV:")))
+
+
 class Runner:
     def __init__(self, pcsv, timeout):
         self.pcsv = pcsv
@@ -376,10 +383,9 @@ class Runner:
         if out != "stdout":
             outdir = tempfile.mkdtemp(prefix="o-", dir=d)
             outpath = os.path.join(outdir, "out.csv" + (".zst" if out == "o_zst" else ""))
-        # ("ENV:NAME=VALUE" in extra: an environment variable, not an option)
+        assigns, extra = split_env(extra)
         env = dict(os.environ)
-        env.update(x[4:].split("=", 1) for x in extra if x.startswith("ENV:"))
-        extra = tuple(x for x in extra if not x.startswith("ENV:"))
+        env.update(a.split("=", 1) for a in assigns)
         argv = self.argv(cmd, fmt, inp, jc, outpath, extra)
         stdin = subprocess.DEVNULL
         feeder = None
@@ -1034,8 +1040,7 @@ def reproducer(runner, fl, d, raw, cuts):
         lines.append("cp %s /tmp/r.csv   # %d bytes" % (shlex.quote(path), len(raw)))
 
     def cmdline(inp, jc, outpath=None, extra=()):
-        env = [x[4:] for x in extra if x.startswith("ENV:")]
-        extra = tuple(x for x in extra if not x.startswith("ENV:"))
+        env, extra = split_env(extra)
         a = runner.argv(fl.cmd, fl.fmt, inp, jc, outpath, extra)
         a = ["/tmp/r.csv" if x == "data.csv" else "/tmp/r.csv.zst" if x in (
             "data.csv.zst", "data.frames.csv.zst") else x for x in a]
