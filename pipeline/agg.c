@@ -608,9 +608,13 @@ static void free_group_heap(struct agg_part *a)
     if (ng > a->cap)
         ng = a->cap;
     for (int i = 0; a->vs && a->recs && i < a->plan->nvcols; i++) {
-        const struct vstate *s = &a->vs[i];
+        struct vstate *s = &a->vs[i];
+        bool dheap = s->dheap;
+        s->dheap = false;
+        if (!dheap && s->o_smin < 0 && s->o_sfirst < 0)
+            continue; /* (nothing of this column's on the heap: no walk) */
         for (size_t g = 0; g < ng; g++) {
-            if (s->o_dsum >= 0)
+            if (s->o_dsum >= 0 && dheap)
                 free(*F(a, g, s->o_dsum, struct xsum *));
             if (s->o_smin >= 0) {
                 free(F(a, g, s->o_smin, struct sbuf)->p);
@@ -620,7 +624,7 @@ static void free_group_heap(struct agg_part *a)
                 free(F(a, g, s->o_sfirst, struct sbuf)->p);
                 free(F(a, g, s->o_slast, struct sbuf)->p);
             }
-            if (s->o_dsq >= 0)
+            if (s->o_dsq >= 0 && dheap)
                 free(*F(a, g, s->o_dsq, struct xsq *));
         }
     }
@@ -1007,6 +1011,7 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                     struct xsq **dq = (struct xsq **)(rec + s->o_dsq);
                     if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                         return -1;
+                    s->dheap = true;
                     exact_xsq_add_square(*dq, nv->d);
                 }
             }
@@ -1025,6 +1030,7 @@ static int row_update(struct agg_part *a, int64_t g, const struct agg_val *vals,
                 s->has_dbl = true;
                 if (!*ds && !(*ds = calloc(1, sizeof(struct xsum))))
                     return -1;
+                s->dheap = true;
                 exact_xsum_add(*ds, nv->d);
             }
         }
@@ -1327,6 +1333,7 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                         struct xsq **dq = F(into, gd, d->o_dsq, struct xsq *);
                         if (!*dq && !(*dq = calloc(1, sizeof(struct xsq))))
                             return -1;
+                        d->dheap = true;
                         exact_xsq_merge(*dq, fq);
                     }
                 }
@@ -1335,6 +1342,7 @@ static int merge_groups(struct agg_part *into, const struct agg_part *from, unsi
                     struct xsum **dd = F(into, gd, d->o_dsum, struct xsum *);
                     if (!*dd && !(*dd = calloc(1, sizeof(struct xsum))))
                         return -1;
+                    d->dheap = true;
                     exact_xsum_merge(*dd, sd);
                 }
             }

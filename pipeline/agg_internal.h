@@ -40,6 +40,7 @@ struct vstate {
     /* whole-column facts, merged with max / or */
     int scale; /* of the sums: every group's sum is at this scale */
     bool has_dbl, nonnum, overflow;
+    bool dheap; /* some group's xsum or xsq was allocated (free_group_heap) */
 };
 
 #define F(a, g, off, type) ((type *)((a)->recs + (size_t)(g) * (a)->rec_size + (off)))

@@ -45,6 +45,7 @@
  * them, so memory handed back by a finished partition goes back to the
  * system at once (no heap to fragment) and nothing is ever copied to grow. */
 #define SEG_BYTES ((size_t)1 << 20)
+#define HUGE_SEG ((size_t)2 << 20)
 
 struct seg {
     struct seg *next;
@@ -82,6 +83,10 @@ static struct seg *seg_map(size_t map)
         g = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (g == MAP_FAILED)
             return NULL;
+#ifdef MADV_HUGEPAGE
+        if (map >= HUGE_SEG)
+            madvise(g, map, MADV_HUGEPAGE);
+#endif
     }
     g->next = NULL;
     g->len = 0;
@@ -116,7 +121,10 @@ static uint8_t *segs_room(struct segs *s, size_t n)
         if (!s->tail)
             seg = SEG_BYTES / 16;
         size_t map = sizeof(struct seg) + n > seg ? sizeof(struct seg) + n : seg;
+        /* (a large one in whole huge pages: see seg_map) */
         map = (map + 4095) & ~(size_t)4095;
+        if (map > SEG_BYTES)
+            map = (map + HUGE_SEG - 1) & ~(HUGE_SEG - 1);
         struct seg *g = seg_map(map);
         if (!g)
             return NULL;

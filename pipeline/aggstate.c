@@ -615,6 +615,7 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
         exact_wide_add(F(a, g, s->o_sq, struct wide), &sq);
         if (get_xsq(r, F(a, g, s->o_dsq, struct xsq *)) < 0)
             return PCSV_ENOMEM;
+        s->dheap |= *F(a, g, s->o_dsq, struct xsq *) != NULL;
     }
     if (v->firstlast) {
         size_t n1, n2;
@@ -637,6 +638,7 @@ static int decode_column(struct rd *r, struct agg_part *a, int64_t g, int i, int
         exact_wide_add(F(a, g, s->o_sum, struct wide), &w);
         if (get_xsum(r, F(a, g, s->o_dsum, struct xsum *)) < 0)
             return PCSV_ENOMEM;
+        s->dheap |= *F(a, g, s->o_dsum, struct xsum *) != NULL;
     }
     if (v->minmax) {
         struct num mn, mx;
