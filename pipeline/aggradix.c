@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "aggradix.h"
 
+#include "scan.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,7 +32,11 @@
  * meets its rows in one place). PCSV_AGG_FLUSH_GROUPS and
  * PCSV_AGG_FLUSH_SMALL override them, for measuring. */
 #define FLUSH_GROUPS ((size_t)2 << 20)
-#define FLUSH_SMALL ((size_t)32 << 10)
+/* (a batch's rows short of 32K: a table is checked after each batch of
+ * SCAN_BATCH_ROWS, and its index doubles past half full, so 32K would
+ * flush at up to 32K + 255 groups from a 4 MiB index that every flush
+ * clears; below it, the index stays at 2 MiB) */
+#define FLUSH_SMALL (((size_t)32 << 10) - SCAN_BATCH_ROWS)
 #define PROBE_GROUPS ((size_t)256 << 10)
 /* Workers' tables this large are finished through the partitions even if
  * none was flushed (aggradix_wanted). */
