@@ -1548,16 +1548,15 @@ static bool exact_key(const uint8_t *p, size_t len, bool numeric)
  * bytes that are not the same everywhere (one pass finds them: counting a
  * byte that never changes would be a chain of increments of one counter).
  * Returns x or y, whichever holds the result. */
-static struct bitem *radix_items(struct bitem *x, struct bitem *y, size_t n, size_t (*cnt)[256])
+static struct bitem *radix_items(struct bitem *x, struct bitem *y, size_t n, size_t (*cnt)[256],
+                                 int w)
 {
-    uint64_t d[2] = {0, 0};
-    for (size_t i = 1; i < n; i++) {
-        d[0] |= x[i].k[0] ^ x[0].k[0];
-        d[1] |= x[i].k[1] ^ x[0].k[1];
-    }
-    for (int j = 0; j < 16; j++) {
-        int w = j < 8 ? 1 : 0, sh = (j & 7) * 8;
-        if (!(d[w] >> sh & 255))
+    uint64_t d = 0;
+    for (size_t i = 1; i < n; i++)
+        d |= x[i].k[w] ^ x[0].k[w];
+    for (int j = 0; j < 8; j++) {
+        int sh = j * 8;
+        if (!(d >> sh & 255))
             continue;
         size_t *c = cnt[0];
         memset(c, 0, 256 * sizeof *c);
@@ -1591,11 +1590,32 @@ static int cmp_bitem(const void *x, const void *y, void *ctx)
     return rec_cmp(t->o, &t->a, &t->b);
 }
 
-/* Put x[0, n), in (k[0], k[1]) order, in output order: the images decide
- * unless equal. Equal first images with the same first key leave the
- * second image to decide; with different first keys (longer than an
- * image, or numbers equal as doubles) they are compared whole. */
-static void settle_ties(struct tiectx *t, struct bitem *x, size_t n)
+/* x[0, n) in k[1] order (y: room for n): a few by insertion, more by
+ * radix_items (whose every pass clears and sums 256 counters). */
+static void sort_second(struct bitem *x, struct bitem *y, size_t n, size_t (*cnt)[256])
+{
+    if (n <= 64) {
+        for (size_t i = 1; i < n; i++) {
+            struct bitem v = x[i];
+            size_t j = i;
+            for (; j > 0 && x[j - 1].k[1] > v.k[1]; j--)
+                x[j] = x[j - 1];
+            x[j] = v;
+        }
+        return;
+    }
+    struct bitem *s = radix_items(x, y, n, cnt, 1);
+    if (s != x)
+        memcpy(x, s, n * sizeof *x);
+}
+
+/* Put x[0, n), in k[0] order, in output order: the images decide unless
+ * equal. Equal first images with the same first key leave the second
+ * image to decide (sorted on it here; y is room for n); with different
+ * first keys (longer than an image, or numbers equal as doubles) they are
+ * compared whole. */
+static void settle_ties(struct tiectx *t, struct bitem *x, struct bitem *y, size_t n,
+                        size_t (*cnt)[256])
 {
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
@@ -1619,6 +1639,7 @@ static void settle_ties(struct tiectx *t, struct bitem *x, size_t n)
             if (!same) {
                 qsort_r(x + i, j - i, sizeof *x, cmp_bitem, t);
             } else {
+                sort_second(x + i, y, j - i, cnt);
                 for (size_t a = i; a < j;) {
                     size_t b = a + 1;
                     while (b < j && x[b].k[1] == x[a].k[1])
@@ -1688,8 +1709,12 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
             p += rec_size(p);
         }
     }
-    struct bitem *s = radix_items(x, sc->y, n, sc->cnt);
-    settle_ties(&sc->t, s, n);
+    /* on the first key's image, then runs of equal ones on the second's:
+     * most runs are short (a first key meets few second keys in one
+     * bucket), where a radix pass over the whole bucket per byte of the
+     * second image cost more than it settled */
+    struct bitem *s = radix_items(x, sc->y, n, sc->cnt, 0);
+    settle_ties(&sc->t, s, s == sc->x ? sc->y : sc->x, n, sc->cnt);
     for (size_t i = 0; i < n; i++) {
         if (i + 8 < n && s[i + 8].row != ROW_FAR)
             __builtin_prefetch(s[i + 8].rec + s[i + 8].row);
