@@ -219,6 +219,13 @@ struct outsink *outsink_open_mem(enum out_format fmt)
 
 const void *outsink_take(struct outsink *o, size_t *len)
 {
+    if (o->be == SINK_MEM && !o->memlen && !o->werr && !o->table) {
+        /* all of it still in the front buffer (a row, a small chunk's
+         * rows): handed over from there, without the copy to mem */
+        *len = o->b.n;
+        o->b.n = 0;
+        return o->b.buf;
+    }
     outbuf_flush(&o->b);
     *len = o->memlen;
     o->memlen = 0;

@@ -418,7 +418,7 @@ struct rd {
     bool bad;
 };
 
-static uint64_t get_u(struct rd *r)
+static uint64_t get_u_long(struct rd *r)
 {
     uint64_t v = 0;
     for (int sh = 0; sh < 64; sh += 7) {
@@ -433,6 +433,14 @@ static uint64_t get_u(struct rd *r)
     }
     r->bad = true;
     return 0;
+}
+
+/* A varint: most are one byte (lengths, counts), read here inline. */
+static inline uint64_t get_u(struct rd *r)
+{
+    if (r->p < r->end && !(*r->p & 0x80))
+        return *r->p++;
+    return get_u_long(r);
 }
 
 static int64_t get_s(struct rd *r)
