@@ -174,6 +174,63 @@ static void json_string(struct outbuf *b, const unsigned char *p, size_t len)
         atomic_fetch_add_explicit(&utf8_replaced, bad, memory_order_relaxed);
 }
 
+/* outfmt_field's cases other than a plain CSV field, each a function of
+ * its own: the common case then runs without the register saves the
+ * others need. */
+static __attribute__((noinline)) void csv_quoted(struct outbuf *b, const unsigned char *p,
+                                                 size_t len)
+{
+    outbuf_putc(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '"')
+            outbuf_putc(b, '"');
+        outbuf_putc(b, (char)p[i]);
+    }
+    outbuf_putc(b, '"');
+}
+
+static __attribute__((noinline)) void tsv_field(struct outbuf *b, const unsigned char *p,
+                                                size_t len)
+{
+    if (b->col++)
+        outbuf_putc(b, '\t');
+    else
+        b->first_empty = len == 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        const char *e = c == '\t'   ? "\\t"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                        : c == '\\' ? "\\\\"
+                                    : NULL;
+        if (e)
+            outbuf_put(b, e, 2);
+        else
+            outbuf_putc(b, (char)c);
+    }
+}
+
+static __attribute__((noinline)) void jsonl_field(struct outbuf *b, const unsigned char *p,
+                                                  size_t len, enum out_kind kind)
+{
+    int c = b->col++;
+    outbuf_putc(b, c ? ',' : '{');
+    if (c < b->nnames)
+        json_string(b, (const unsigned char *)b->names[c], strlen(b->names[c]));
+    else
+        json_string(b, (const unsigned char *)"?", 1);
+    outbuf_putc(b, ':');
+    if (kind == OUT_NULL)
+        outbuf_put(b, "null", 4);
+    else if (kind == OUT_NUM && json_number(p, len))
+        outbuf_put(b, p, len);
+    else if (kind == OUT_BOOL &&
+             ((len == 4 && memcmp(p, "true", 4) == 0) || (len == 5 && memcmp(p, "false", 5) == 0)))
+        outbuf_put(b, p, len);
+    else
+        json_string(b, p, len);
+}
+
 void outfmt_field(struct outsink *o, const void *vp, size_t len, enum out_kind kind)
 {
     struct outbuf *b = outbuf_of(o);
@@ -192,55 +249,14 @@ void outfmt_field(struct outsink *o, const void *vp, size_t len, enum out_kind k
             for (size_t i = 0; i < len && !q; i++)
                 q = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
             if (q) {
-                outbuf_putc(b, '"');
-                for (size_t i = 0; i < len; i++) {
-                    if (p[i] == '"')
-                        outbuf_putc(b, '"');
-                    outbuf_putc(b, (char)p[i]);
-                }
-                outbuf_putc(b, '"');
+                csv_quoted(b, p, len);
                 return;
             }
         }
         outbuf_put(b, p, len);
         return;
-    case OUT_TSV:
-        if (b->col++)
-            outbuf_putc(b, '\t');
-        else
-            b->first_empty = len == 0;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = p[i];
-            const char *e = c == '\t'   ? "\\t"
-                            : c == '\n' ? "\\n"
-                            : c == '\r' ? "\\r"
-                            : c == '\\' ? "\\\\"
-                                        : NULL;
-            if (e)
-                outbuf_put(b, e, 2);
-            else
-                outbuf_putc(b, (char)c);
-        }
-        return;
-    case OUT_JSONL: {
-        int c = b->col++;
-        outbuf_putc(b, c ? ',' : '{');
-        if (c < b->nnames)
-            json_string(b, (const unsigned char *)b->names[c], strlen(b->names[c]));
-        else
-            json_string(b, (const unsigned char *)"?", 1);
-        outbuf_putc(b, ':');
-        if (kind == OUT_NULL)
-            outbuf_put(b, "null", 4);
-        else if (kind == OUT_NUM && json_number(p, len))
-            outbuf_put(b, p, len);
-        else if (kind == OUT_BOOL && ((len == 4 && memcmp(p, "true", 4) == 0) ||
-                                      (len == 5 && memcmp(p, "false", 5) == 0)))
-            outbuf_put(b, p, len);
-        else
-            json_string(b, p, len);
-        return;
-    }
+    case OUT_TSV: tsv_field(b, p, len); return;
+    case OUT_JSONL: jsonl_field(b, p, len, kind); return;
     }
 }
 

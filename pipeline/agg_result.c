@@ -214,7 +214,7 @@ static long double variance(const struct agg_part *a, const struct vstate *s, si
 }
 
 /* The cell of result spec i for entry e. */
-static struct cell cell_of(struct wctx *c, uint32_t e, int i)
+static inline __attribute__((always_inline)) struct cell cell_of(struct wctx *c, uint32_t e, int i)
 {
     const struct agg_plan *p = c->p;
     const struct agg_part *a = c->parts[c->ep[e]];
@@ -330,8 +330,13 @@ static void put_cell(struct outsink *out, const struct cell *x)
     char buf[128];
     size_t n;
     switch (x->kind) {
-    case CELL_INT: n = num_fmt_dec(buf, x->u.i, 0); break;
-    case CELL_WIDE: n = exact_wide_fmt_dec(buf, &x->u.w, x->scale); break;
+    case CELL_INT: n = num_fmt_i64(buf, x->u.i, 0); break;
+    case CELL_WIDE: {
+        const uint64_t *w = x->u.w.w, ext = (uint64_t)((int64_t)w[0] >> 63);
+        n = w[1] == ext && w[2] == ext && w[3] == ext ? num_fmt_i64(buf, (int64_t)w[0], x->scale)
+                                                      : exact_wide_fmt_dec(buf, &x->u.w, x->scale);
+        break;
+    }
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);

@@ -261,6 +261,15 @@ static size_t fmt_word(char *buf, uint64_t m, bool neg, int scale)
     return o;
 }
 
+size_t num_fmt_i64(char *buf, int64_t v, int scale)
+{
+    uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    if (scale < 90)
+        return fmt_word(buf, m, v < 0, scale);
+    uint64_t w[4] = {m, 0, 0, 0};
+    return num_fmt_mag(buf, w, v < 0, scale);
+}
+
 size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale)
 {
     if (!(m[1] | m[2] | m[3]) && scale < 90) { /* the usual case: one word */

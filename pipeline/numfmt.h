@@ -67,5 +67,8 @@ size_t num_fmt_double(char *buf, double x);
  * decimal pcsv prints (num_fmt_dec, exact_wide_fmt_dec). Returns the length
  * written; buf needs 100 bytes (48 when m < 2^128 and scale <= 38). */
 size_t num_fmt_mag(char *buf, uint64_t m[4], bool neg, int scale);
+/* num_fmt_mag of v (the common case of a count or a sum in one word),
+ * without the 256-bit set-up. buf needs 48 bytes (100 when scale > 38). */
+size_t num_fmt_i64(char *buf, int64_t v, int scale);
 
 #endif
