@@ -443,6 +443,19 @@ static inline uint64_t get_u(struct rd *r)
     return get_u_long(r);
 }
 
+/* A record's body length: written as a 5-byte varint (aggstate_put_len5),
+ * read here unrolled; any other varint the long way. */
+static inline uint64_t get_len(struct rd *r)
+{
+    const uint8_t *q = r->p;
+    if (r->end - q >= 5 && (q[0] & q[1] & q[2] & q[3] & 0x80) && !(q[4] & 0x80)) {
+        r->p += 5;
+        return (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |
+               (uint64_t)(q[2] & 0x7f) << 14 | (uint64_t)(q[3] & 0x7f) << 21 | (uint64_t)q[4] << 28;
+    }
+    return get_u(r);
+}
+
 static int64_t get_s(struct rd *r)
 {
     uint64_t u = get_u(r);
@@ -783,7 +796,7 @@ int aggstate_decode(struct agg_part *a, const uint8_t *p, size_t n, uint64_t bas
             nw = iw = 0;
             while (nw < WIN && r.p < r.end && !r.bad) {
                 w[nw].key = get_bytes(&r, &w[nw].klen);
-                w[nw].blen = (size_t)get_u(&r);
+                w[nw].blen = (size_t)get_len(&r);
                 w[nw].body = get_raw(&r, w[nw].blen);
                 if (r.bad)
                     break;

@@ -21,16 +21,6 @@ static void wide_negate(struct wide *a)
     }
 }
 
-void exact_wide_add(struct wide *a, const struct wide *b)
-{
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned __int128 t = (unsigned __int128)a->w[i] + b->w[i] + carry;
-        a->w[i] = (uint64_t)t;
-        carry = (uint64_t)(t >> 64);
-    }
-}
-
 /* |a| *= m (m < 2^32); false on overflow past 255 bits. */
 static bool mag_mul_small(struct wide *a, uint64_t m)
 {

@@ -56,7 +56,25 @@ static inline void exact_wide_add_i128(struct wide *a, i128 v)
     a->w[3] += ext + (uint64_t)(t >> 64);
 #endif
 }
-void exact_wide_add(struct wide *a, const struct wide *b);
+/* a += b (inline: every decoded or merged sum comes through here). */
+static inline void exact_wide_add(struct wide *a, const struct wide *b)
+{
+#if defined(__x86_64__)
+    unsigned long long r0, r1, r2, r3;
+    unsigned char c = _addcarry_u64(0, a->w[0], b->w[0], &r0);
+    c = _addcarry_u64(c, a->w[1], b->w[1], &r1);
+    c = _addcarry_u64(c, a->w[2], b->w[2], &r2);
+    _addcarry_u64(c, a->w[3], b->w[3], &r3);
+    a->w[0] = r0, a->w[1] = r1, a->w[2] = r2, a->w[3] = r3;
+#else
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 t = (unsigned __int128)a->w[i] + b->w[i] + carry;
+        a->w[i] = (uint64_t)t;
+        carry = (uint64_t)(t >> 64);
+    }
+#endif
+}
 /* a *= 10^k (0 <= k <= 38). false if the result left 256 bits. */
 bool exact_wide_mul_pow10(struct wide *a, int k);
 /* Decimal text of a / 10^scale with exactly scale fraction digits; buf
