@@ -41,7 +41,7 @@ static inline double qv_double(const struct agg_part *a, const struct qval *q)
 
 /* Everything agg_result_write works with travels in one struct wctx (no state at
  * file scope, so concurrent agg_result_write calls on different partials are
- * safe). Every result cell is computed by one function, cell_of, for
+ * safe). Every result cell is computed by one function, cell_at, for
  * sorting and for printing alike. */
 
 struct keyinfo {
@@ -213,8 +213,11 @@ static long double variance(const struct agg_part *a, const struct vstate *s, si
                           x1, x2, n);
 }
 
-/* The cell of result spec i for entry e. */
-static inline __attribute__((always_inline)) struct cell cell_of(struct wctx *c, uint32_t e, int i)
+/* The cell of result spec i for entry e, into *x: field by field (a cell
+ * returned by value was copied in words over its narrow fields just
+ * written, a stalled store-to-load forward at every cell). */
+static inline __attribute__((always_inline)) void cell_at(struct wctx *c, uint32_t e, int i,
+                                                          struct cell *x)
 {
     const struct agg_plan *p = c->p;
     const struct agg_part *a = c->parts[c->ep[e]];
@@ -222,92 +225,99 @@ static inline __attribute__((always_inline)) struct cell cell_of(struct wctx *c,
     const struct agg_spec *sp = &p->specs[i];
     const struct vstate *s = sp->vcol >= 0 ? &a->vs[sp->vcol] : NULL;
     int64_t nn = s ? *F(a, g, s->o_n, int64_t) : 0;
-    struct cell x = {.kind = CELL_NULL};
+    *x = (struct cell){.kind = CELL_NULL};
     switch (sp->fn) {
     case AGG_COUNT:
-        x.kind = CELL_INT;
-        x.u.i = *F(a, g, 0, int64_t);
-        return x;
+        x->kind = CELL_INT;
+        x->u.i = *F(a, g, 0, int64_t);
+        return;
     case AGG_COUNT_COL:
-        x.kind = CELL_INT;
-        x.u.i = nn;
-        return x;
+        x->kind = CELL_INT;
+        x->u.i = nn;
+        return;
     case AGG_DISTINCT:
-        x.kind = CELL_INT;
-        x.u.i = *F(a, g, s->o_ndistinct, int64_t);
-        return x;
+        x->kind = CELL_INT;
+        x->u.i = *F(a, g, s->o_ndistinct, int64_t);
+        return;
     default: break;
     }
     if (!nn)
-        return x;
+        return;
     switch (sp->fn) {
     case AGG_SUM:
     case AGG_MEAN: {
         const struct wide *w = F(a, g, s->o_sum, struct wide);
         const struct xsum *xd = s->has_dbl ? *F(a, g, s->o_dsum, struct xsum *) : NULL;
         if (sp->fn == AGG_SUM && !s->has_dbl) {
-            x.kind = CELL_WIDE;
-            x.u.w = *w;
-            x.scale = (int16_t)s->scale;
-            return x;
+            x->kind = CELL_WIDE;
+            x->u.w = *w;
+            x->scale = (int16_t)s->scale;
+            return;
         }
-        x.kind = CELL_DBL;
-        x.u.d = !xd && sp->fn == AGG_MEAN
-                    ? exact_wide_mean(w, nn, s->scale)
-                    : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
-        c->real_overflow |= !isfinite(x.u.d);
-        return x;
+        x->kind = CELL_DBL;
+        x->u.d = !xd && sp->fn == AGG_MEAN
+                     ? exact_wide_mean(w, nn, s->scale)
+                     : exact_mean(w, s->scale, xd, sp->fn == AGG_MEAN ? nn : 1);
+        c->real_overflow |= !isfinite(x->u.d);
+        return;
     }
     case AGG_VAR:
     case AGG_STDDEV:
         if (nn < 2)
-            return x;
+            return;
         long double v = variance(a, s, g, nn);
-        x.kind = CELL_DBL;
-        x.u.d = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
+        x->kind = CELL_DBL;
+        x->u.d = (double)(sp->fn == AGG_STDDEV ? sqrtl(v) : v);
         c->var_overflow |= !isfinite(
-            x.u.d); /* the printed answer: stddev may fit when var does not */
-        return x;
+            x->u.d); /* the printed answer: stddev may fit when var does not */
+        return;
     case AGG_QUANTILE:
-        x.kind = CELL_DBL;
-        x.u.d = a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot];
-        return x;
+        x->kind = CELL_DBL;
+        x->u.d = a->qres[(size_t)g * (size_t)p->nquantiles + (size_t)sp->qslot];
+        return;
     case AGG_FIRST:
     case AGG_LAST: {
         const struct sbuf *sb = F(a, g, sp->fn == AGG_FIRST ? s->o_sfirst : s->o_slast,
                                   struct sbuf);
         struct num nm;
-        x.kind = CELL_TEXT;
-        x.u.t.p = sb->p;
-        x.u.t.len = sb->len;
-        x.out = num_parse(sb->p, sb->len, &nm) != NUM_NONE ? OUT_NUM : OUT_STR;
-        return x;
+        x->kind = CELL_TEXT;
+        x->u.t.p = sb->p;
+        x->u.t.len = sb->len;
+        x->out = num_parse(sb->p, sb->len, &nm) != NUM_NONE ? OUT_NUM : OUT_STR;
+        return;
     }
     case AGG_MIN:
     case AGG_MAX: {
         bool mn = sp->fn == AGG_MIN;
         if (s->nonnum) {
             const struct sbuf *sb = F(a, g, mn ? s->o_smin : s->o_smax, struct sbuf);
-            x.kind = CELL_TEXT;
-            x.u.t.p = sb->p;
-            x.u.t.len = sb->len;
-            x.out = OUT_STR;
-            return x;
+            x->kind = CELL_TEXT;
+            x->u.t.p = sb->p;
+            x->u.t.len = sb->len;
+            x->out = OUT_STR;
+            return;
         }
         const struct num *nv = F(a, g, mn ? s->o_nmin : s->o_nmax, struct num);
         if (s->has_dbl) {
-            x.kind = CELL_DBL;
-            x.u.d = num_to_double(nv);
+            x->kind = CELL_DBL;
+            x->u.d = num_to_double(nv);
         } else {
-            x.kind = CELL_DEC;
-            memcpy(x.u.m2, &nv->mant, sizeof x.u.m2);
-            x.scale = nv->scale;
-            x.to_scale = (int16_t)s->scale;
+            x->kind = CELL_DEC;
+            memcpy(x->u.m2, &nv->mant, sizeof x->u.m2);
+            x->scale = nv->scale;
+            x->to_scale = (int16_t)s->scale;
         }
-        return x;
+        return;
     }
-    default: return x;
+    default: return;
     }
+}
+
+static struct cell cell_of(struct wctx *c, uint32_t e, int i)
+{
+    struct cell x;
+    cell_at(c, e, i, &x);
+    return x;
 }
 
 /* mant / 10^from_scale shown with to_scale (>= from_scale) fraction digits:
@@ -826,6 +836,54 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
     return agg_result_rows(parts, nparts, out, &o, err);
 }
 
+/* agg_result_rows' rows for a caller that sorts them itself (the buckets
+ * of aggradix.c), from one part whose key facts the input gave: one pass
+ * over the groups, each group's keys split and parsed where its row is
+ * written. (The general path keeps every group's key facts in c->ki, 64
+ * bytes a key, which a large partition streams through memory three
+ * times.) 0, or -1 when a key of a numeric column is not a number (the
+ * part disagrees with the input's facts). */
+static int rows_unsorted(struct wctx *c, struct outsink *out, struct agg_result_opts *o, size_t ng,
+                         const uint8_t **rk, size_t *rl)
+{
+    const struct agg_part *a = c->parts[0];
+    int nk = c->nkeys;
+    struct keyinfo kl[nk];
+    if (o->begin)
+        o->begin(o->ctx, ng);
+    for (size_t g = 0; g < ng; g++) {
+        if (g + 8 < ng)
+            __builtin_prefetch(a->recs + (g + 8) * a->rec_size);
+        split_key(a, (uint32_t)g, kl);
+        for (int k = 0; k < nk; k++) {
+            if (!kl[k].len || !c->numeric[k])
+                continue;
+            if (num_parse(kl[k].p, kl[k].len, &kl[k].num) == NUM_NONE)
+                return -1;
+            if (k < 2) /* (for the images) */
+                kl[k].d = num_to_double(&kl[k].num);
+        }
+        for (int k = 0; k < nk; k++)
+            outsink_field(out, kl[k].p, kl[k].len,
+                          kl[k].len ? (c->numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
+        for (int i = 0; i < c->p->nspecs; i++) {
+            struct cell x;
+            cell_at(c, (uint32_t)g, i, &x);
+            put_cell(out, &x);
+        }
+        outsink_end_row(out);
+        struct agg_result_row r = {.key = rk, .klen = rl, .rank = (uint32_t)g};
+        for (int k = 0; k < 2 && k < nk; k++)
+            r.key_prefix[k] = sort_prefix(&kl[k], c->numeric[k]);
+        for (int k = 0; k < nk; k++) {
+            rk[k] = kl[k].p;
+            rl[k] = kl[k].len;
+        }
+        o->row(o->ctx, &r);
+    }
+    return 0;
+}
+
 int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *out,
                     struct agg_result_opts *o, struct pcsv_error *err)
 {
@@ -904,11 +962,13 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             eg[ne] = (uint32_t)g;
         }
     int nk = p->nkeys;
-    uint32_t *order = malloc((ng + 1) * sizeof *order);
+    bool fused = o->unsorted && o->row && nparts == 1 && o->key_numeric && nk &&
+                 !(p->limited && p->limit < ng); /* rows_unsorted */
+    uint32_t *order = fused ? NULL : malloc((ng + 1) * sizeof *order);
     /* (not zeroed: split_key sets every entry's bytes, numeric ones their
      * number, and nothing else is read; a calloc here cleared 20 MB a
      * partition of a large table) */
-    struct keyinfo *ki = malloc((ng * (size_t)(nk ? nk : 1) + 1) * sizeof *ki);
+    struct keyinfo *ki = fused ? NULL : malloc((ng * (size_t)(nk ? nk : 1) + 1) * sizeof *ki);
     bool *numeric = calloc((size_t)nk + 1, sizeof *numeric);
     char **names = calloc((size_t)(nk + p->nspecs) + 1, sizeof *names);
     const uint8_t **rk = calloc((size_t)nk + 1, sizeof *rk); /* a row's keys, for o->row */
@@ -917,10 +977,20 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
     struct wctx c = {
         .p = p, .parts = parts, .ep = ep, .eg = eg, .ki = ki, .numeric = numeric, .nkeys = nk};
     int rc = 0;
-    if (!order || !ki || !numeric || !names || !rk || !rl)
+    if ((!fused && (!order || !ki)) || !numeric || !names || !rk || !rl)
         goto nomem;
     for (int k = 0; k < nk; k++) /* (the input's facts, when known, spare the parsing) */
         numeric[k] = !o->key_numeric || o->key_numeric[k];
+    if (fused) {
+        for (int k = 0; k < nk; k++)
+            names[k] = p->key_names[k];
+        for (int i = 0; i < p->nspecs; i++)
+            names[nk + i] = p->specs[i].name;
+        outsink_names(out, names, nk + p->nspecs);
+        if (rows_unsorted(&c, out, o, ng, rk, rl) < 0)
+            goto nomem; /* (the parts disagree with the input, as below) */
+        goto written;
+    }
     for (size_t g = 0; g < ng; g++) {
         order[g] = (uint32_t)g;
         if (!nk)
@@ -1004,7 +1074,8 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             if (sorted_cells && i == p->sort_col - nk) {
                 put_cell(out, &sorted_cells[oi]);
             } else {
-                struct cell x = cell_of(&c, e, i);
+                struct cell x;
+                cell_at(&c, e, i, &x);
                 put_cell(out, &x);
             }
         }
@@ -1036,6 +1107,7 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         }
     }
     free(rank);
+written:
     if (c.real_overflow)
         rc = pcsv_error_set(err, PCSV_EDATA, 0, NULL, 0,
                             "a sum of reals is beyond the largest double (about 1.8e308)");
