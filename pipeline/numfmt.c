@@ -216,10 +216,7 @@ static size_t fmt_word(char *buf, uint64_t m, bool neg, int scale)
                                    "25262728293031323334353637383940414243444546474849"
                                    "50515253545556575859606162636465666768697071727374"
                                    "75767778798081828384858687888990919293949596979899";
-    /* digits end at tmp + 24; the copies below read 24 bytes from where
-     * they start, inside tmp (the bytes past the digits are overwritten or
-     * beyond the length returned) */
-    char tmp[48] = {0}, *e = tmp + 24, *s = e;
+    char tmp[24], *e = tmp + sizeof tmp, *s = e;
     while (m >= 100) {
         unsigned d = (unsigned)(m % 100) * 2;
         m /= 100;
@@ -246,16 +243,16 @@ static size_t fmt_word(char *buf, uint64_t m, bool neg, int scale)
         buf[o] = 0;
         return o;
     }
-    /* fixed-size copies (inline moves, not calls): the integer part, then
-     * the fraction over what followed it; at most 1 + 20 + 1 + 24 bytes
-     * of buf are written, within the 48 it has */
+    /* byte copies of bytes just stored one by one (a wider load over them
+     * would wait for them to retire: no store-to-load forward), the
+     * integer part, then the fraction, without a test at every digit */
     size_t ip = scale > 0 ? n - (size_t)scale : n;
-    memcpy(buf + o, s, 24);
-    o += ip;
+    for (size_t i = 0; i < ip; i++)
+        buf[o++] = s[i];
     if (scale > 0) {
         buf[o++] = '.';
-        memcpy(buf + o, s + ip, 24);
-        o += (size_t)scale;
+        for (size_t i = ip; i < n; i++)
+            buf[o++] = s[i];
     }
     buf[o] = 0;
     return o;
