@@ -341,12 +341,7 @@ static void put_cell(struct outsink *out, const struct cell *x)
     size_t n;
     switch (x->kind) {
     case CELL_INT: n = num_fmt_i64(buf, x->u.i, 0); break;
-    case CELL_WIDE: {
-        const uint64_t *w = x->u.w.w, ext = (uint64_t)((int64_t)w[0] >> 63);
-        n = w[1] == ext && w[2] == ext && w[3] == ext ? num_fmt_i64(buf, (int64_t)w[0], x->scale)
-                                                      : exact_wide_fmt_dec(buf, &x->u.w, x->scale);
-        break;
-    }
+    case CELL_WIDE: n = exact_wide_fmt_dec(buf, &x->u.w, x->scale); break;
     case CELL_DEC: {
         i128 m;
         memcpy(&m, x->u.m2, sizeof m);
@@ -836,6 +831,41 @@ int agg_result_write(struct agg_part *const *parts, int nparts, struct outsink *
     return agg_result_rows(parts, nparts, out, &o, err);
 }
 
+/* Row e's text: its keys kl, then its cells (sorted, when not NULL, the
+ * --sort result column's). */
+static void put_row(struct wctx *c, struct outsink *out, const struct keyinfo *kl, uint32_t e,
+                    const struct cell *sorted)
+{
+    const struct agg_plan *p = c->p;
+    for (int k = 0; k < c->nkeys; k++)
+        outsink_field(out, kl[k].p, kl[k].len,
+                      kl[k].len ? (c->numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
+    for (int i = 0; i < p->nspecs; i++) {
+        if (sorted && i == p->sort_col - c->nkeys) {
+            put_cell(out, sorted);
+        } else {
+            struct cell x;
+            cell_at(c, e, i, &x);
+            put_cell(out, &x);
+        }
+    }
+    outsink_end_row(out);
+}
+
+/* A row's keys for o->row: r's key images, and kl's bytes in rk, rl. */
+static void row_keys(const struct wctx *c, const struct keyinfo *kl, struct agg_result_row *r,
+                     const uint8_t **rk, size_t *rl)
+{
+    for (int k = 0; k < 2 && k < c->nkeys; k++)
+        r->key_prefix[k] = sort_prefix(&kl[k], c->numeric[k]);
+    for (int k = 0; k < c->nkeys; k++) {
+        rk[k] = kl[k].p;
+        rl[k] = kl[k].len;
+    }
+    r->key = rk;
+    r->klen = rl;
+}
+
 /* agg_result_rows' rows for a caller that sorts them itself (the buckets
  * of aggradix.c), from one part whose key facts the input gave: one pass
  * over the groups, each group's keys split and parsed where its row is
@@ -863,22 +893,9 @@ static int rows_unsorted(struct wctx *c, struct outsink *out, struct agg_result_
             if (k < 2) /* (for the images) */
                 kl[k].d = num_to_double(&kl[k].num);
         }
-        for (int k = 0; k < nk; k++)
-            outsink_field(out, kl[k].p, kl[k].len,
-                          kl[k].len ? (c->numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
-        for (int i = 0; i < c->p->nspecs; i++) {
-            struct cell x;
-            cell_at(c, (uint32_t)g, i, &x);
-            put_cell(out, &x);
-        }
-        outsink_end_row(out);
-        struct agg_result_row r = {.key = rk, .klen = rl, .rank = (uint32_t)g};
-        for (int k = 0; k < 2 && k < nk; k++)
-            r.key_prefix[k] = sort_prefix(&kl[k], c->numeric[k]);
-        for (int k = 0; k < nk; k++) {
-            rk[k] = kl[k].p;
-            rl[k] = kl[k].len;
-        }
+        put_row(c, out, kl, (uint32_t)g, NULL);
+        struct agg_result_row r = {.rank = (uint32_t)g};
+        row_keys(c, kl, &r, rk, rl);
         o->row(o->ctx, &r);
     }
     return 0;
@@ -981,11 +998,11 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
         goto nomem;
     for (int k = 0; k < nk; k++) /* (the input's facts, when known, spare the parsing) */
         numeric[k] = !o->key_numeric || o->key_numeric[k];
+    for (int k = 0; k < nk; k++)
+        names[k] = p->key_names[k];
+    for (int i = 0; i < p->nspecs; i++)
+        names[nk + i] = p->specs[i].name;
     if (fused) {
-        for (int k = 0; k < nk; k++)
-            names[k] = p->key_names[k];
-        for (int i = 0; i < p->nspecs; i++)
-            names[nk + i] = p->specs[i].name;
         outsink_names(out, names, nk + p->nspecs);
         if (rows_unsorted(&c, out, o, ng, rk, rl) < 0)
             goto nomem; /* (the parts disagree with the input, as below) */
@@ -1029,10 +1046,6 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             goto nomem;
     }
 
-    for (int k = 0; k < nk; k++)
-        names[k] = p->key_names[k];
-    for (int i = 0; i < p->nspecs; i++)
-        names[nk + i] = p->specs[i].name;
     if (!o->row)
         outsink_header(out, names, nk + p->nspecs);
     else /* rows for a run: jsonl still needs the keys */
@@ -1066,30 +1079,12 @@ int agg_result_rows(struct agg_part *const *parts, int nparts, struct outsink *o
             for (int k = 0; k < nk; k++)
                 __builtin_prefetch(ki[(size_t)f * nk + k].p);
         }
-        for (int k = 0; k < nk; k++) {
-            const struct keyinfo *x = &ki[(size_t)e * nk + k];
-            outsink_field(out, x->p, x->len, x->len ? (numeric[k] ? OUT_NUM : OUT_STR) : OUT_NULL);
-        }
-        for (int i = 0; i < p->nspecs; i++) {
-            if (sorted_cells && i == p->sort_col - nk) {
-                put_cell(out, &sorted_cells[oi]);
-            } else {
-                struct cell x;
-                cell_at(&c, e, i, &x);
-                put_cell(out, &x);
-            }
-        }
-        outsink_end_row(out);
+        const struct keyinfo *kl = &ki[(size_t)e * nk];
+        put_row(&c, out, kl, e, sorted_cells ? &sorted_cells[oi] : NULL);
         if (o->row) {
-            struct agg_result_row r = {
-                .key = rk, .klen = rl, .rank = by_entry ? rank[e] : (uint32_t)oi};
-            for (int k = 0; k < 2 && k < nk; k++)
-                r.key_prefix[k] = sort_prefix(&ki[(size_t)e * nk + k], numeric[k]);
+            struct agg_result_row r = {.rank = by_entry ? rank[e] : (uint32_t)oi};
+            row_keys(&c, kl, &r, rk, rl);
             struct xnum x;
-            for (int k = 0; k < nk; k++) {
-                rk[k] = ki[(size_t)e * nk + k].p;
-                rl[k] = ki[(size_t)e * nk + k].len;
-            }
             if (sorted_cells) {
                 const struct cell *sc = &sorted_cells[oi];
                 r.sort_null = sc->kind == CELL_NULL;

@@ -51,6 +51,9 @@ bool exact_wide_mul_pow10(struct wide *a, int k)
 
 size_t exact_wide_fmt_dec(char *buf, const struct wide *src, int scale)
 {
+    uint64_t ext = (uint64_t)((int64_t)src->w[0] >> 63);
+    if (src->w[1] == ext && src->w[2] == ext && src->w[3] == ext) /* one word: no set-up */
+        return num_fmt_i64(buf, (int64_t)src->w[0], scale);
     struct wide a = *src;
     bool neg = wide_neg(&a);
     if (neg)
