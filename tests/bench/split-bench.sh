@@ -175,7 +175,10 @@ if [ $dask = 1 ]; then
     dw=$(col dask) dr=$(ratio "$dw" "$sw")
     echo "| pcsv-dask --local 2 --split $SPLIT | $dw | $dr |"
 else
-    echo "| pcsv-dask --local 2 | not run ($([ -f "$DASK_BIN" ] && echo "/usr/bin/python3 lacks distributed" || echo "no cluster/pcsv-dask")) | |"
+    if [ "${DASK:-1}" = 0 ]; then why="DASK=0"
+    elif [ -f "$DASK_BIN" ]; then why="/usr/bin/python3 lacks distributed"
+    else why="no cluster/pcsv-dask"; fi
+    echo "| pcsv-dask --local 2 | not run ($why) | |"
 fi
 echo
 echo "split/single: ${pr}x (bar ${SPLIT_MAX}x)${dw:+; dask/single: ${dr}x (bar ${DASK_MAX}x)}"
