@@ -120,6 +120,11 @@ static void pool_drain(void)
  * segs_commit then keeps them. NULL on ENOMEM. */
 static uint8_t *segs_room(struct segs *s, size_t n)
 {
+    if (s->tail && s->tail->cap - s->tail->len < n && s->tail->next &&
+        s->tail->next->cap >= n) { /* rewound: the next one again */
+        s->tail = s->tail->next;
+        return s->tail->data;
+    }
     if (!s->tail || s->tail->cap - s->tail->len < n) {
         /* 64 KiB first, doubling to SEG_BYTES: a hundred partitions with a
          * few blocks each do not map a hundred MiB */
@@ -135,13 +140,26 @@ static uint8_t *segs_room(struct segs *s, size_t n)
         struct seg *g = seg_map(map);
         if (!g)
             return NULL;
-        if (s->tail)
+        if (s->tail) {
+            g->next = s->tail->next; /* (rewound: the rest, still empty) */
             s->tail->next = g;
-        else
+        } else {
             s->head = g;
+        }
         s->tail = g;
     }
     return s->tail->data + s->tail->len;
+}
+
+/* Empty s, keeping its segments for segs_room to fill again: no fault and
+ * no clearing of fresh pages the next time (a thread's scratch, partition
+ * after partition). */
+static void segs_rewind(struct segs *s)
+{
+    for (struct seg *g = s->head; g; g = g->next)
+        g->len = 0;
+    s->tail = s->head;
+    s->bytes = 0;
 }
 
 static void segs_commit(struct segs *s, size_t n)
@@ -230,6 +248,14 @@ struct rpart {
 struct order;
 struct split;
 
+/* A flush's buffers, one a partition; kept, with their room, for the next
+ * flush (a worker flushes every 32K groups: 256 buffers grown from nothing
+ * each time were mostly reallocation and copying). */
+struct fbufs {
+    struct fbufs *next;
+    struct aggstate_buf b[NPARTS];
+};
+
 struct aggradix {
     const struct agg_plan *plan;
     struct aggradix_cfg cfg;
@@ -242,6 +268,8 @@ struct aggradix {
     atomic_bool used;
     _Atomic uint64_t spilled;
     pthread_mutex_t spill_mu; /* one thread spills blocks at a time */
+    pthread_mutex_t fbufs_mu;
+    struct fbufs *fbufs; /* free sets; fbufs_mu */
     pthread_mutex_t err_mu;
     struct pcsv_error err;
     char tmpdir[4096];
@@ -297,6 +325,7 @@ struct aggradix *aggradix_create(const struct agg_plan *plan, const struct aggra
     for (int i = 0; i < NPARTS; i++)
         pthread_mutex_init(&r->parts[i].mu, NULL);
     pthread_mutex_init(&r->spill_mu, NULL);
+    pthread_mutex_init(&r->fbufs_mu, NULL);
     pthread_mutex_init(&r->err_mu, NULL);
     const char *d = cfg->tmpdir && *cfg->tmpdir ? cfg->tmpdir : getenv("TMPDIR");
     snprintf(r->tmpdir, sizeof r->tmpdir, "%s", d && *d ? d : "/tmp");
@@ -318,10 +347,17 @@ void aggradix_destroy(struct aggradix *r)
         free(r->runs[i].bcount);
         spillfile_destroy(r->runs[i].file);
     }
+    for (struct fbufs *f = r->fbufs, *n; f; f = n) {
+        n = f->next;
+        for (int i = 0; i < NPARTS; i++)
+            free(f->b[i].p);
+        free(f);
+    }
     free(r->key_numeric);
     splits_free(r);
     pool_drain();
     pthread_mutex_destroy(&r->spill_mu);
+    pthread_mutex_destroy(&r->fbufs_mu);
     pthread_mutex_destroy(&r->err_mu);
     free(r);
 }
@@ -388,11 +424,18 @@ static int spill_blocks(struct aggradix *r)
 /* Encode a's groups into the partitions and reset a. */
 static int flush(struct aggradix *r, struct agg_part *a)
 {
-    struct aggstate_buf *bufs = calloc(NPARTS, sizeof *bufs);
-    if (!bufs || aggstate_encode(a, bufs, NPARTS) < 0) {
-        for (int i = 0; bufs && i < NPARTS; i++)
+    pthread_mutex_lock(&r->fbufs_mu);
+    struct fbufs *fb = r->fbufs;
+    if (fb)
+        r->fbufs = fb->next;
+    pthread_mutex_unlock(&r->fbufs_mu);
+    if (!fb && !(fb = calloc(1, sizeof *fb)))
+        return nomem(r);
+    struct aggstate_buf *bufs = fb->b;
+    if (aggstate_encode(a, bufs, NPARTS) < 0) {
+        for (int i = 0; i < NPARTS; i++)
             free(bufs[i].p);
-        free(bufs);
+        free(fb);
         return nomem(r);
     }
     agg_part_reset(a);
@@ -417,9 +460,12 @@ static int flush(struct aggradix *r, struct agg_part *a)
             rc = nomem(r);
         }
         pthread_mutex_unlock(&p->mu);
-        free(b->p);
+        b->len = b->nrec = 0;
     }
-    free(bufs);
+    pthread_mutex_lock(&r->fbufs_mu);
+    fb->next = r->fbufs;
+    r->fbufs = fb;
+    pthread_mutex_unlock(&r->fbufs_mu);
     if (atomic_fetch_add(&r->block_mem, total) + total > r->block_budget && !rc)
         rc = spill_blocks(r);
     return rc;
@@ -679,14 +725,16 @@ static int load_part(struct aggradix *r, int i, struct agg_part *a, const struct
 /* Finish partition i in a, the thread's partial (emptied first: its
  * memory, already faulted in, serves partition after partition). */
 static int finish_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
-                       struct pcsv_error *err)
+                       struct segs *scratch, struct pcsv_error *err)
 {
     struct run *run = &r->runs[i];
     int rc = load_part(r, i, a, fx, err);
     if (!rc)
         run->empty = agg_part_groups(a) == 0;
     if (!rc && !run->empty) {
-        struct fin f = {.r = r, .run = run, .sink = outsink_open_mem(r->cfg.format)};
+        segs_rewind(scratch);
+        struct fin f = {
+            .r = r, .run = run, .sink = outsink_open_mem(r->cfg.format), .scratch = *scratch};
         /* bucketed, the first partition finished is sorted for the
          * splitters; the others need not be */
         struct agg_result_opts o = {.key_numeric = r->key_numeric,
@@ -717,7 +765,7 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
             if (!run_append(run, q, (size_t)(t - q) + (size_t)len))
                 f.failed = true;
         }
-        segs_free(&f.scratch);
+        *scratch = f.scratch;
         free(f.slots);
         if (!rc && f.failed)
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
@@ -748,10 +796,12 @@ static int finish_worker(void *ctx, int t)
         return pcsv_error_set(&tm->errs[t], PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
     }
     agg_part_skip_key_facts(a); /* (the input's are in r->key_numeric) */
+    struct segs scratch = {0};  /* the thread's, partition after partition */
     int i, rc = 0;
     while (!rc && (i = atomic_fetch_add(&r->next, 1)) < NPARTS)
-        if ((rc = finish_part(r, i, a, tm->fx, &tm->errs[t])))
+        if ((rc = finish_part(r, i, a, tm->fx, &scratch, &tm->errs[t])))
             atomic_store(&r->next, NPARTS);
+    segs_free(&scratch);
     agg_part_destroy(a);
     return rc;
 }
@@ -1902,8 +1952,10 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         else
             agg_part_skip_key_facts(a);
+        struct segs scratch = {0};
         while (!rc && !r->nb && atomic_load(&r->next) < NPARTS)
-            rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, err);
+            rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, &scratch, err);
+        segs_free(&scratch);
         agg_part_destroy(a);
         if (rc)
             goto out;
