@@ -500,11 +500,14 @@ int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
 
 static void put_u(struct aggstate_buf *b, uint64_t v)
 {
+    uint8_t *p = b->p; /* (locals: a byte stored through b->p may alias b) */
+    size_t n = b->len;
     while (v >= 0x80) {
-        b->p[b->len++] = (uint8_t)(v | 0x80);
+        p[n++] = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    b->p[b->len++] = (uint8_t)v;
+    p[n++] = (uint8_t)v;
+    b->len = n;
 }
 
 static uint64_t get_u(const uint8_t **pp, const uint8_t *end)

@@ -30,14 +30,27 @@ int aggstate_reserve(struct aggstate_buf *b, size_t n)
     return 0;
 }
 
-/* Writers assume room was reserved (put_* of one record: see rec_bound). */
+/* Writers assume room was reserved (put_* of one record: see rec_bound).
+ * They write through locals and store b->len once: a byte stored through
+ * b->p may alias b itself, so `b->p[b->len++] = x` reloads both at every
+ * byte. */
+static inline void put_byte(struct aggstate_buf *b, uint8_t x)
+{
+    size_t n = b->len;
+    b->p[n] = x;
+    b->len = n + 1;
+}
+
 static void put_u(struct aggstate_buf *b, uint64_t v)
 {
+    uint8_t *p = b->p;
+    size_t n = b->len;
     while (v >= 0x80) {
-        b->p[b->len++] = (uint8_t)(v | 0x80);
+        p[n++] = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    b->p[b->len++] = (uint8_t)v;
+    p[n++] = (uint8_t)v;
+    b->len = n;
 }
 
 static void put_s(struct aggstate_buf *b, int64_t v)
@@ -64,10 +77,10 @@ static void put_wide(struct aggstate_buf *b, const struct wide *w)
 {
     uint64_t ext = (uint64_t)((int64_t)w->w[0] >> 63);
     if (w->w[1] == ext && w->w[2] == ext && w->w[3] == ext) {
-        b->p[b->len++] = 0;
+        put_byte(b, 0);
         put_s(b, (int64_t)w->w[0]);
     } else {
-        b->p[b->len++] = 1;
+        put_byte(b, 1);
         put_raw(b, w->w, sizeof w->w);
     }
 }
@@ -75,10 +88,10 @@ static void put_wide(struct aggstate_buf *b, const struct wide *w)
 static void put_i128(struct aggstate_buf *b, i128 v)
 {
     if (v >= INT64_MIN && v <= INT64_MAX) {
-        b->p[b->len++] = 0;
+        put_byte(b, 0);
         put_s(b, (int64_t)v);
     } else {
-        b->p[b->len++] = 1;
+        put_byte(b, 1);
         put_raw(b, &v, sizeof v);
     }
 }
@@ -102,7 +115,7 @@ static void put_limbs(struct aggstate_buf *b, const int64_t *l, int n, const uin
 
 static void put_xsum(struct aggstate_buf *b, const struct xsum *x)
 {
-    b->p[b->len++] = x != NULL;
+    put_byte(b, x != NULL);
     if (x) {
         uint8_t f[3] = {x->nan, x->pinf, x->ninf};
         put_limbs(b, x->limb, XSUM_LIMBS, f, 3);
@@ -111,7 +124,7 @@ static void put_xsum(struct aggstate_buf *b, const struct xsum *x)
 
 static void put_xsq(struct aggstate_buf *b, const struct xsq *x)
 {
-    b->p[b->len++] = x != NULL;
+    put_byte(b, x != NULL);
     if (x) {
         uint8_t f[2] = {x->nan, x->inf};
         put_limbs(b, x->limb, XSQ_LIMBS, f, 2);
@@ -120,7 +133,7 @@ static void put_xsq(struct aggstate_buf *b, const struct xsq *x)
 
 static void put_num(struct aggstate_buf *b, const struct num *v)
 {
-    b->p[b->len++] = v->kind;
+    put_byte(b, v->kind);
     if (v->kind == NUM_DEC) {
         put_u(b, (uint64_t)v->scale);
         put_i128(b, v->mant);
@@ -131,7 +144,7 @@ static void put_num(struct aggstate_buf *b, const struct num *v)
 
 static void put_sbuf(struct aggstate_buf *b, const struct sbuf *s)
 {
-    b->p[b->len++] = s->p != NULL;
+    put_byte(b, s->p != NULL);
     if (s->p)
         put_bytes(b, s->p, s->len);
 }
@@ -247,14 +260,14 @@ static void lists_free(struct lists *ls)
 static void put_header(struct aggstate_buf *b, const struct agg_part *a)
 {
     const struct agg_plan *p = a->plan;
-    b->p[b->len++] = BLOCK_TAG;
+    put_byte(b, BLOCK_TAG);
     put_u(b, BLOCK_VERSION);
     put_u(b, (uint64_t)p->nvcols);
     for (int i = 0; i < p->nvcols; i++) {
         const struct vstate *s = &a->vs[i];
         put_u(b, (uint64_t)s->scale);
-        b->p[b->len++] = (uint8_t)((s->has_dbl ? VF_DBL : 0) | (s->nonnum ? VF_NONNUM : 0) |
-                                   (s->overflow ? VF_OVERFLOW : 0));
+        put_byte(b, (uint8_t)((s->has_dbl ? VF_DBL : 0) | (s->nonnum ? VF_NONNUM : 0) |
+                              (s->overflow ? VF_OVERFLOW : 0)));
     }
 }
 
@@ -356,7 +369,7 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
                 const struct qval *q = &a->qv[ls->qidx[j]];
                 if (q->vcol != i)
                     continue;
-                b->p[b->len++] = q->kind;
+                put_byte(b, q->kind);
                 if (q->kind == QV_BIG) {
                     const struct qbig *qb = &a->qbig[q->u.big];
                     put_raw(b, &qb->v, sizeof qb->v);
