@@ -250,7 +250,10 @@ struct split;
 
 /* A flush's buffers, one a partition; kept, with their room, for the next
  * flush (a worker flushes every 32K groups: 256 buffers grown from nothing
- * each time were mostly reallocation and copying). */
+ * each time were mostly reallocation and copying). A buffer grown past
+ * FBUF_KEEP (a first flush of millions of groups) is freed instead: kept,
+ * 256 of them would hold memory outside every budget. */
+#define FBUF_KEEP ((size_t)64 << 10)
 struct fbufs {
     struct fbufs *next;
     struct aggstate_buf b[NPARTS];
@@ -461,6 +464,11 @@ static int flush(struct aggradix *r, struct agg_part *a)
         }
         pthread_mutex_unlock(&p->mu);
         b->len = b->nrec = 0;
+        if (b->cap > FBUF_KEEP) {
+            free(b->p);
+            b->p = NULL;
+            b->cap = 0;
+        }
     }
     pthread_mutex_lock(&r->fbufs_mu);
     fb->next = r->fbufs;
