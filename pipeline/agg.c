@@ -210,10 +210,11 @@ static int add_key(struct agg_plan *p, char *t, char **colnames, int ncols, stru
             *eq = 0;
             name = trim(t);
             src = trim(eq + 1);
-            if (!*src)
-                return pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
-                                      "--by: '%s=' needs an expression or a column after '='",
-                                      name);
+            if (!*src) { /* (-1: pcsv_error_set returns the code, which is positive) */
+                pcsv_error_set(err, PCSV_EUSAGE, 0, NULL, 0,
+                               "--by: '%s=' needs an expression or a column after '='", name);
+                return -1;
+            }
             c = exact_col(src, colnames, ncols);
         }
         if (c < 0 && looks_plain(src) &&
@@ -254,7 +255,8 @@ static int add_key(struct agg_plan *p, char *t, char **colnames, int ncols, stru
         goto nomem;
     return 0;
 nomem:
-    return pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+    return -1;
 }
 
 /* What output column i was asked for without its NAME= (for a message). */

@@ -1,0 +1,1 @@
+aggregate sales.csv --by 'region,region='
