@@ -506,18 +506,6 @@ int aggradix_maybe_flush(struct aggradix *r, struct agg_part *a)
 
 /* ------------------------------------------------------------ finishing */
 
-static void put_u(struct aggstate_buf *b, uint64_t v)
-{
-    uint8_t *p = b->p; /* (locals: a byte stored through b->p may alias b) */
-    size_t n = b->len;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    b->len = n;
-}
-
 static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
 {
     const uint8_t *p = *pp;
@@ -599,7 +587,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     memcpy(b->p + b->len, row->key_prefix, 16);
     b->len += 16;
     for (int k = 0; k < p->nkeys; k++) {
-        put_u(b, row->klen[k]);
+        aggstate_put_u(b, row->klen[k]);
         memcpy(b->p + b->len, row->key[k], row->klen[k]);
         b->len += row->klen[k];
     }
@@ -612,12 +600,12 @@ static void add_row(void *ctx, const struct agg_result_row *row)
             b->len += 8 + sizeof *row->sort_x;
         }
         if (row->sort_p) {
-            put_u(b, row->sort_len);
+            aggstate_put_u(b, row->sort_len);
             memcpy(b->p + b->len, row->sort_p, row->sort_len);
             b->len += row->sort_len;
         }
     }
-    put_u(b, rl);
+    aggstate_put_u(b, rl);
     memcpy(b->p + b->len, rb, rl);
     b->len += rl;
     aggstate_put_len5(b->p + at, b->len - at - 5);

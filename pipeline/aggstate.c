@@ -30,10 +30,8 @@ int aggstate_reserve(struct aggstate_buf *b, size_t n)
     return 0;
 }
 
-/* Writers assume room was reserved (put_* of one record: see rec_bound).
- * They write through locals and store b->len once: a byte stored through
- * b->p may alias b itself, so `b->p[b->len++] = x` reloads both at every
- * byte. */
+/* Writers assume room was reserved (put_* of one record: see rec_bound),
+ * and write through locals as aggstate_put_u does. */
 static inline void put_byte(struct aggstate_buf *b, uint8_t x)
 {
     size_t n = b->len;
@@ -41,21 +39,9 @@ static inline void put_byte(struct aggstate_buf *b, uint8_t x)
     b->len = n + 1;
 }
 
-static void put_u(struct aggstate_buf *b, uint64_t v)
-{
-    uint8_t *p = b->p;
-    size_t n = b->len;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    b->len = n;
-}
-
 static void put_s(struct aggstate_buf *b, int64_t v)
 {
-    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    aggstate_put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static void put_raw(struct aggstate_buf *b, const void *p, size_t n)
@@ -67,7 +53,7 @@ static void put_raw(struct aggstate_buf *b, const void *p, size_t n)
 
 static void put_bytes(struct aggstate_buf *b, const uint8_t *p, size_t n)
 {
-    put_u(b, n);
+    aggstate_put_u(b, n);
     put_raw(b, p, n);
 }
 
@@ -107,8 +93,8 @@ static void put_limbs(struct aggstate_buf *b, const int64_t *l, int n, const uin
     while (hi > lo && !l[hi - 1])
         hi--;
     put_raw(b, flags, (size_t)nflags);
-    put_u(b, (uint64_t)lo);
-    put_u(b, (uint64_t)(hi - lo));
+    aggstate_put_u(b, (uint64_t)lo);
+    aggstate_put_u(b, (uint64_t)(hi - lo));
     for (int i = lo; i < hi; i++)
         put_s(b, l[i]);
 }
@@ -135,7 +121,7 @@ static void put_num(struct aggstate_buf *b, const struct num *v)
 {
     put_byte(b, v->kind);
     if (v->kind == NUM_DEC) {
-        put_u(b, (uint64_t)v->scale);
+        aggstate_put_u(b, (uint64_t)v->scale);
         put_i128(b, v->mant);
     } else if (v->kind == NUM_DBL) {
         put_raw(b, &v->d, sizeof v->d);
@@ -261,11 +247,11 @@ static void put_header(struct aggstate_buf *b, const struct agg_part *a)
 {
     const struct agg_plan *p = a->plan;
     put_byte(b, BLOCK_TAG);
-    put_u(b, BLOCK_VERSION);
-    put_u(b, (uint64_t)p->nvcols);
+    aggstate_put_u(b, BLOCK_VERSION);
+    aggstate_put_u(b, (uint64_t)p->nvcols);
     for (int i = 0; i < p->nvcols; i++) {
         const struct vstate *s = &a->vs[i];
-        put_u(b, (uint64_t)s->scale);
+        aggstate_put_u(b, (uint64_t)s->scale);
         put_byte(b, (uint8_t)((s->has_dbl ? VF_DBL : 0) | (s->nonnum ? VF_NONNUM : 0) |
                               (s->overflow ? VF_OVERFLOW : 0)));
     }
@@ -311,12 +297,12 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
     put_bytes(b, key, klen);
     size_t at = b->len; /* the body's length: a 5-byte varint, filled in below */
     b->len += 5;
-    put_u(b, (uint64_t)*F(a, g, 0, int64_t));
+    aggstate_put_u(b, (uint64_t)*F(a, g, 0, int64_t));
     for (int i = 0; i < p->nvcols; i++) {
         const struct agg_vcol *v = &p->vcols[i];
         const struct vstate *s = &a->vs[i];
         int64_t n = *F(a, g, s->o_n, int64_t);
-        put_u(b, (uint64_t)n);
+        aggstate_put_u(b, (uint64_t)n);
         if (!n)
             continue;
         if (v->var) {
@@ -324,9 +310,9 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
             put_xsq(b, *F(a, g, s->o_dsq, struct xsq *));
         }
         if (v->firstlast) {
-            put_u(b, *F(a, g, s->o_pfirst, uint64_t));
+            aggstate_put_u(b, *F(a, g, s->o_pfirst, uint64_t));
             put_sbuf(b, F(a, g, s->o_sfirst, struct sbuf));
-            put_u(b, *F(a, g, s->o_plast, uint64_t));
+            aggstate_put_u(b, *F(a, g, s->o_plast, uint64_t));
             put_sbuf(b, F(a, g, s->o_slast, struct sbuf));
         }
         if (v->sum) {
@@ -349,7 +335,7 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
                 memcpy(&vc, k, 4);
                 cnt += vc == (uint32_t)i;
             }
-            put_u(b, cnt);
+            aggstate_put_u(b, cnt);
             for (size_t j = j0; j < j1; j++) {
                 size_t len;
                 const uint8_t *k = hashtab_key(a->pairs, (uint32_t)ls->pidx[j], &len);
@@ -364,7 +350,7 @@ static void put_record(struct aggstate_buf *b, const struct agg_part *a, uint32_
                    j1 = ls->qstart ? ls->qstart[g + 1] : 0;
             for (size_t j = j0; j < j1; j++)
                 cnt += a->qv[ls->qidx[j]].vcol == i;
-            put_u(b, cnt);
+            aggstate_put_u(b, cnt);
             for (size_t j = j0; j < j1; j++) {
                 const struct qval *q = &a->qv[ls->qidx[j]];
                 if (q->vcol != i)

@@ -46,6 +46,21 @@ struct aggstate_buf {
 /* Room for n more bytes in b (it grows by doubling). -1 on ENOMEM. */
 int aggstate_reserve(struct aggstate_buf *b, size_t n);
 
+/* Append v as a varint (room reserved). Through locals, storing b->len
+ * once: a byte stored through b->p may alias b itself, so
+ * `b->p[b->len++] = x` would reload both at every byte. */
+static inline void aggstate_put_u(struct aggstate_buf *b, uint64_t v)
+{
+    uint8_t *p = b->p;
+    size_t n = b->len;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    b->len = n;
+}
+
 /* Append the groups of a to bufs[partition] for nparts partitions by key
  * hash (aggstate_partition); a buffer that was empty gets a block header
  * first. -1 on ENOMEM. */
