@@ -46,6 +46,11 @@
  * (bucket_wanted; PCSV_AGG_BUCKET_ROWS overrides it, for tests). */
 #define BUCKET_ROWS ((size_t)1 << 20)
 #define NBUCKETS 1024
+/* The buckets' blocks (struct bset): between BLOCK_MIN and BLOCK_MAX
+ * bytes, carved from arenas of BSET_ARENA in huge pages. */
+#define BLOCK_MIN ((size_t)4 << 10)
+#define BLOCK_MAX ((size_t)16 << 10)
+#define BSET_ARENA ((size_t)4 << 20)
 
 /* Append-only chains of mapped segments: blocks and runs of rows live in
  * them, so memory handed back by a finished partition goes back to the
@@ -230,10 +235,35 @@ struct run {
     struct spillfile *file;
     bool sort_numeric; /* how its rows were sorted */
     bool empty;
-    /* bucketed: its records by bucket, bucket b's bcount[b] of them from
-     * bmark[b] on, in no particular order */
-    struct mark *bmark;
-    uint32_t *bcount;
+};
+
+/* Bucketed, once the splitters are known: a finishing thread's rows by
+ * bucket, each bucket a chain of blocks carved from arenas of huge pages.
+ * A rendered row goes straight to its bucket's chain (a few at a time,
+ * whose bucket searches overlap) and is read once more, when its bucket
+ * is sorted: not written to a partition's run first and copied to its
+ * bucket's place after. */
+struct bchain {
+    uint8_t *w, *end; /* where the next record goes, in tail (its len is
+                       * brought up to date by bsets_close: a record
+                       * written touches no block header) */
+    struct seg *head, *tail;
+    size_t n; /* records */
+};
+
+#define BSET_PEND 8
+struct bset {
+    _Alignas(64) struct bchain *c; /* [nb] (a set's lines are its thread's alone) */
+    struct seg *arenas;            /* (linked by next; a block mapped alone, for a
+                                 * record past blk, is only in its chain) */
+    uint8_t *room;                 /* the last arena's room not carved yet */
+    size_t left;
+    size_t blk;    /* a block's bytes, its header included */
+    uint8_t *pend; /* records waiting for their buckets */
+    size_t pendlen, pendcap;
+    size_t poff[BSET_PEND];
+    int npend;
+    struct rec *t; /* scratch for bucket_of */
 };
 
 /* A partition's blocks: in memory as (u32 length, block) in segments;
@@ -286,10 +316,13 @@ struct aggradix {
     bool bucketed;
     int nb;
     struct split *spl;
-    uint64_t *sp0; /* [nb - 1]: their first keys' images */
+    uint64_t *sp0;      /* [nb - 1]: their first keys' images */
+    struct bset *bsets; /* [nsets]: one a finishing thread, and the first partition's */
+    int nsets;
 };
 
 static void splits_free(struct aggradix *r);
+static void bsets_free(struct aggradix *r);
 
 static int keep_error(struct aggradix *r, const struct pcsv_error *e)
 {
@@ -346,8 +379,6 @@ void aggradix_destroy(struct aggradix *r)
         pthread_mutex_destroy(&p->mu);
         segs_free(&r->runs[i].mem);
         free(r->runs[i].marks);
-        free(r->runs[i].bmark);
-        free(r->runs[i].bcount);
         spillfile_destroy(r->runs[i].file);
     }
     for (struct fbufs *f = r->fbufs, *n; f; f = n) {
@@ -357,6 +388,7 @@ void aggradix_destroy(struct aggradix *r)
         free(f);
     }
     free(r->key_numeric);
+    bsets_free(r);
     splits_free(r);
     pool_drain();
     pthread_mutex_destroy(&r->spill_mu);
@@ -522,7 +554,8 @@ static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
 
 struct fin;
 static int choose_splits(struct aggradix *r, const struct fin *f);
-static int bucketize(struct aggradix *r, struct run *run, const struct fin *f);
+static int bset_drain(struct aggradix *r, struct bset *s);
+static int bset_feed(struct aggradix *r, struct bset *s, const struct fin *f);
 
 struct fin {
     struct aggradix *r;
@@ -531,14 +564,21 @@ struct fin {
     struct segs scratch;   /* the records as they come */
     const uint8_t **slots; /* [rank]: each record, in output order */
     size_t nslots;
+    struct bset *set; /* or the records straight to their buckets */
+    size_t nrows;     /* (how many went there) */
     bool failed;
 };
+
+static uint8_t *bset_room(struct bset *s, size_t n);
+static int bset_commit(struct aggradix *r, struct bset *s, size_t n);
 
 static void begin_rows(void *ctx, size_t n)
 {
     struct fin *f = ctx;
-    f->slots = calloc(n + 1, sizeof *f->slots);
     f->nslots = n;
+    if (f->set)
+        return;
+    f->slots = calloc(n + 1, sizeof *f->slots);
     f->failed |= f->slots == NULL;
 }
 
@@ -574,12 +614,15 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     size_t need = 26 + rl + 10 + 1 + 8 + sizeof(struct xnum) + 10 + row->sort_len;
     for (int k = 0; k < p->nkeys; k++)
         need += 10 + row->klen[k];
-    uint8_t *q = f->failed || row->rank >= f->nslots ? NULL : segs_room(&f->scratch, need + 10);
+    uint8_t *q = f->failed || row->rank >= f->nslots ? NULL
+                 : f->set                            ? bset_room(f->set, need + 10)
+                                                     : segs_room(&f->scratch, need + 10);
     if (!q) {
         f->failed = true;
         return;
     }
-    f->slots[row->rank] = q;
+    if (!f->set)
+        f->slots[row->rank] = q;
     /* written as a buffer over the room, committed at the end */
     struct aggstate_buf bb = {.p = q, .len = 0, .cap = need + 10}, *b = &bb;
     size_t at = b->len;
@@ -609,7 +652,12 @@ static void add_row(void *ctx, const struct agg_result_row *row)
     memcpy(b->p + b->len, rb, rl);
     b->len += rl;
     aggstate_put_len5(b->p + at, b->len - at - 5);
-    segs_commit(&f->scratch, b->len);
+    if (!f->set) {
+        segs_commit(&f->scratch, b->len);
+    } else {
+        f->nrows++;
+        f->failed |= bset_commit(f->r, f->set, b->len) < 0;
+    }
 }
 
 /* Write a run's records to a temporary file, in spill blocks of whole
@@ -724,7 +772,7 @@ static int load_part(struct aggradix *r, int i, struct agg_part *a, const struct
 /* Finish partition i in a, the thread's partial (emptied first: its
  * memory, already faulted in, serves partition after partition). */
 static int finish_part(struct aggradix *r, int i, struct agg_part *a, const struct facts *fx,
-                       struct segs *scratch, struct pcsv_error *err)
+                       struct segs *scratch, struct bset *set, struct pcsv_error *err)
 {
     struct run *run = &r->runs[i];
     int rc = load_part(r, i, a, fx, err);
@@ -732,8 +780,11 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
         run->empty = agg_part_groups(a) == 0;
     if (!rc && !run->empty) {
         segs_rewind(scratch);
-        struct fin f = {
-            .r = r, .run = run, .sink = outsink_open_mem(r->cfg.format), .scratch = *scratch};
+        struct fin f = {.r = r,
+                        .run = run,
+                        .sink = outsink_open_mem(r->cfg.format),
+                        .scratch = *scratch,
+                        .set = r->nb > 0 ? set : NULL};
         /* bucketed, the first partition finished is sorted for the
          * splitters; the others need not be */
         struct agg_result_opts o = {.key_numeric = r->key_numeric,
@@ -745,10 +796,13 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
             rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
         else
             rc = agg_result_rows(&a, 1, f.sink, &o, err);
-        for (size_t k = 0; r->bucketed && !rc && !f.failed && k < f.nslots; k++)
-            f.failed = !f.slots[k]; /* (every rank comes once) */
-        if (r->bucketed && !rc && !f.failed &&
-            ((!r->nb && choose_splits(r, &f) < 0) || bucketize(r, run, &f) < 0))
+        if (f.set && !rc && !f.failed) /* (every rank comes once) */
+            f.failed = bset_drain(r, f.set) < 0 || f.nrows != f.nslots;
+        for (size_t k = 0; r->bucketed && !f.set && !rc && !f.failed && k < f.nslots; k++)
+            f.failed = !f.slots[k];
+        /* the first partition with rows: the splitters, then its rows */
+        if (r->bucketed && !f.set && !rc && !f.failed &&
+            (choose_splits(r, &f) < 0 || bset_feed(r, set, &f) < 0))
             f.failed = true;
         /* the records into the run in output order: one read each */
         for (size_t k = 0; !r->bucketed && !rc && !f.failed && k < f.nslots; k++) {
@@ -796,9 +850,10 @@ static int finish_worker(void *ctx, int t)
     }
     agg_part_skip_key_facts(a); /* (the input's are in r->key_numeric) */
     struct segs scratch = {0};  /* the thread's, partition after partition */
+    struct bset *set = r->nsets ? &r->bsets[t] : NULL;
     int i, rc = 0;
     while (!rc && (i = atomic_fetch_add(&r->next, 1)) < NPARTS)
-        if ((rc = finish_part(r, i, a, tm->fx, &scratch, &tm->errs[t])))
+        if ((rc = finish_part(r, i, a, tm->fx, &scratch, set, &tm->errs[t])))
             atomic_store(&r->next, NPARTS);
     segs_free(&scratch);
     agg_part_destroy(a);
@@ -1471,6 +1526,25 @@ static int choose_splits(struct aggradix *r, const struct fin *f)
     if (!r->spl || !r->sp0)
         return -1;
     r->nb = nb;
+    /* blocks of about an eighth of a thread's share of a bucket, judged
+     * by this partition's records (a partition of the hash is a sample of
+     * all groups): a few blocks a chain, and little room left empty at
+     * the chains' ends */
+    size_t nrec = 0;
+    for (int i = 0; i < NPARTS; i++)
+        nrec += r->parts[i].nrec;
+    double share = (double)f->scratch.bytes / (double)n * (double)nrec / nb / r->nsets;
+    size_t blk = BLOCK_MIN;
+    while (blk < BLOCK_MAX && (double)blk * 8 < share)
+        blk *= 2;
+    for (int t = 0; t < r->nsets; t++) {
+        struct bset *bs = &r->bsets[t];
+        bs->blk = blk;
+        bs->c = calloc((size_t)nb, sizeof *bs->c);
+        bs->t = calloc(1, sizeof *bs->t);
+        if (!bs->c || !bs->t || rec_alloc(bs->t, o->plan->nkeys) < 0)
+            return -1;
+    }
     for (int b = 0; b < nb - 1; b++) {
         struct split *s = &r->spl[b];
         const uint8_t *q = f->slots[n * (size_t)(b + 1) / (size_t)nb];
@@ -1528,66 +1602,144 @@ static int bucket_of(const struct aggradix *r, const uint8_t *q, uint64_t p0, si
     return (int)b;
 }
 
-/* f's records into run, bucket by bucket: one region, each record copied
- * once to its bucket's place. 0, or -1 (no memory). */
-static int bucketize(struct aggradix *r, struct run *run, const struct fin *f)
+/* Room for a record of at most n bytes among s's pending ones. */
+static uint8_t *bset_room(struct bset *s, size_t n)
 {
-    size_t n = f->nslots;
-    int nb = r->nb;
-    uint16_t *bk = malloc((n + 1) * sizeof *bk);
-    size_t *pos = calloc((size_t)nb + 1, sizeof *pos);
-    run->bcount = calloc((size_t)nb, sizeof *run->bcount);
-    run->bmark = calloc((size_t)nb, sizeof *run->bmark);
-    struct rec t = {0};
-    int rc = bk && pos && run->bcount && run->bmark && rec_alloc(&t, r->plan->nkeys) == 0 ? 0 : -1;
-    size_t total = 0;
-    for (size_t k0 = 0; !rc && k0 < n; k0 += 8) {
-        int m = n - k0 < 8 ? (int)(n - k0) : 8;
-        uint64_t p0[8];
-        size_t below[8];
-        for (int j = 0; j < m; j++) {
-            if (k0 + j + 16 < n)
-                __builtin_prefetch(f->slots[k0 + j + 16]);
-            /* (a record in a run: a 5-byte length first) */
-            memcpy(&p0[j], f->slots[k0 + j] + 5, 8);
+    if (s->pendcap - s->pendlen < n) {
+        size_t cap = 2 * (s->pendlen + n);
+        uint8_t *p = realloc(s->pend, cap);
+        if (!p)
+            return NULL;
+        s->pend = p;
+        s->pendcap = cap;
+    }
+    return s->pend + s->pendlen;
+}
+
+/* A block for a record of len bytes: carved from the arena, or alone. */
+static struct seg *bset_block(struct bset *s, size_t len)
+{
+    if (sizeof(struct seg) + len > s->blk) {
+        return seg_map((sizeof(struct seg) + len + 4095) & ~(size_t)4095);
+    }
+    if (s->left < s->blk) {
+        struct seg *g = seg_map(BSET_ARENA);
+        if (!g)
+            return NULL;
+        g->next = s->arenas;
+        s->arenas = g;
+        s->room = g->data;
+        s->left = g->cap;
+    }
+    struct seg *g = (struct seg *)(void *)s->room;
+    s->room += s->blk;
+    s->left -= s->blk;
+    *g = (struct seg){.cap = s->blk - sizeof *g}; /* map 0: carved */
+    return g;
+}
+
+/* Records q[0, m), m <= 8, appended to their buckets' chains. */
+static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *const *q, int m)
+{
+    uint64_t p0[BSET_PEND];
+    size_t below[BSET_PEND];
+    for (int j = 0; j < m; j++)
+        memcpy(&p0[j], q[j] + 5, 8); /* (a record: a 5-byte length first) */
+    if (m == BSET_PEND)              /* (a constant count: the steps unrolled, in registers) */
+        below_each(r->sp0, (size_t)r->nb - 1, p0, below, BSET_PEND);
+    else
+        below_each(r->sp0, (size_t)r->nb - 1, p0, below, m);
+    for (int j = 0; j < m; j++) {
+        struct bchain *c = &s->c[bucket_of(r, q[j], p0[j], below[j], s->t)];
+        size_t len = rec_size(q[j]);
+        if ((size_t)(c->end - c->w) < len) {
+            struct seg *g = bset_block(s, len);
+            if (!g)
+                return -1;
+            if (c->tail) {
+                c->tail->len = (size_t)(c->w - c->tail->data);
+                c->tail->next = g;
+            } else {
+                c->head = g;
+            }
+            c->tail = g;
+            c->w = g->data;
+            c->end = g->data + g->cap;
         }
-        if (m == 8) /* (a constant count: the steps unrolled, in registers) */
-            below_each(r->sp0, (size_t)r->nb - 1, p0, below, 8);
-        else
-            below_each(r->sp0, (size_t)r->nb - 1, p0, below, m);
-        for (int j = 0; j < m; j++) {
-            const uint8_t *q = f->slots[k0 + j];
-            int b = bucket_of(r, q, p0[j], below[j], &t);
-            size_t len = rec_size(q);
-            bk[k0 + j] = (uint16_t)b;
-            run->bcount[b]++;
-            pos[b] += len;
-            total += len;
+        memcpy(c->w, q[j], len);
+        c->w += len;
+        c->n++;
+    }
+    return 0;
+}
+
+/* Every chain's last block's length, for reading. */
+static void bsets_close(struct aggradix *r)
+{
+    for (int t = 0; t < r->nsets; t++)
+        for (int b = 0; r->bsets[t].c && b < r->nb; b++) {
+            struct bchain *c = &r->bsets[t].c[b];
+            if (c->tail)
+                c->tail->len = (size_t)(c->w - c->tail->data);
         }
-    }
-    uint8_t *d = rc || !total ? NULL : segs_room(&run->mem, total);
-    if (!rc && total && !d)
-        rc = -1;
-    size_t sum = 0;
-    for (int b = 0; !rc && b < nb; b++) {
-        size_t l = pos[b];
-        pos[b] = sum;
-        sum += l;
-        run->bmark[b] = (struct mark){run->mem.tail, (size_t)(d - run->mem.tail->data) + pos[b]};
-    }
-    for (size_t k = 0; !rc && k < n; k++) {
-        size_t len = rec_size(f->slots[k]);
-        memcpy(d + pos[bk[k]], f->slots[k], len);
-        pos[bk[k]] += len;
-    }
-    if (!rc && total) {
-        segs_commit(&run->mem, total);
-        run->nrows += n;
-    }
-    rec_free(&t);
-    free(bk);
-    free(pos);
+}
+
+/* The pending records to their buckets. */
+static int bset_drain(struct aggradix *r, struct bset *s)
+{
+    const uint8_t *q[BSET_PEND];
+    for (int j = 0; j < s->npend; j++)
+        q[j] = s->pend + s->poff[j];
+    int rc = s->npend ? bset_place(r, s, q, s->npend) : 0;
+    s->npend = 0;
+    s->pendlen = 0;
     return rc;
+}
+
+/* Keep the record of n bytes written at bset_room; past BSET_PEND of
+ * them, to their buckets. */
+static int bset_commit(struct aggradix *r, struct bset *s, size_t n)
+{
+    s->poff[s->npend++] = s->pendlen;
+    s->pendlen += n;
+    return s->npend == BSET_PEND ? bset_drain(r, s) : 0;
+}
+
+/* f's records (the first partition's, sorted) to their buckets. */
+static int bset_feed(struct aggradix *r, struct bset *s, const struct fin *f)
+{
+    for (size_t k = 0; k < f->nslots; k += BSET_PEND) {
+        int m = f->nslots - k < BSET_PEND ? (int)(f->nslots - k) : BSET_PEND;
+        if (bset_place(r, s, f->slots + k, m) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Unmap every set's blocks. */
+static void bsets_free(struct aggradix *r)
+{
+    for (int t = 0; t < r->nsets; t++) {
+        struct bset *s = &r->bsets[t];
+        for (int b = 0; s->c && b < r->nb; b++)
+            for (struct seg *g = s->c[b].head, *n; g; g = n) {
+                n = g->next;
+                if (g->map)
+                    seg_free(g);
+            }
+        for (struct seg *g = s->arenas, *n; g; g = n) {
+            n = g->next;
+            munmap(g, g->map);
+        }
+        free(s->c);
+        free(s->pend);
+        if (s->t)
+            rec_free(s->t);
+        free(s->t);
+    }
+    free(r->bsets);
+    r->bsets = NULL;
+    r->nsets = 0;
 }
 
 struct bitem {
@@ -1743,9 +1895,8 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
     const struct order *o = r->ord;
     int nk = o->plan->nkeys;
     size_t n = 0;
-    for (int i = 0; i < NPARTS; i++)
-        if (r->runs[i].bcount)
-            n += r->runs[i].bcount[b];
+    for (int t = 0; t < r->nsets; t++)
+        n += r->bsets[t].c[b].n;
     if (n + 1 > sc->cap) {
         size_t cap = 2 * (n + 1);
         struct bitem *x = realloc(sc->x, cap * sizeof *x);
@@ -1760,29 +1911,19 @@ static int bucket_emit(struct aggradix *r, int b, struct bscratch *sc, struct ou
     }
     struct bitem *x = sc->x;
     size_t m = 0;
-    for (int i = 0; i < NPARTS; i++) {
-        const struct run *run = &r->runs[i];
-        if (!run->bcount || !run->bcount[b])
-            continue;
-        struct seg *g = run->bmark[b].seg;
-        const uint8_t *p = g->data + run->bmark[b].off;
-        for (uint32_t c = 0; c < run->bcount[b]; c++) {
-            if (p >= g->data + g->len) {
-                g = g->next;
-                p = g->data;
+    for (int t = 0; t < r->nsets; t++)
+        for (const struct seg *g = r->bsets[t].c[b].head; g; g = g->next)
+            for (const uint8_t *p = g->data; p < g->data + g->len; p += rec_size(p)) {
+                const uint8_t *k0 = NULL;
+                size_t l0 = 0, rl;
+                size_t at = (size_t)(rec_parts(nk, p, &k0, &l0, &rl) - p);
+                bool exact = exact_key(k0, l0, o->key_numeric[0]);
+                bool fits = at < ROW_FAR && rl < ROW_EXACT;
+                memcpy(x[m].k, p + 5, 16);
+                x[m].rec = p;
+                x[m].row = fits ? (uint32_t)at : ROW_FAR; /* (a row of 2 GiB: found again) */
+                x[m++].rowlen = (fits ? (uint32_t)rl : 0) | (exact ? ROW_EXACT : 0);
             }
-            const uint8_t *k0 = NULL;
-            size_t l0 = 0, rl;
-            size_t at = (size_t)(rec_parts(nk, p, &k0, &l0, &rl) - p);
-            bool exact = exact_key(k0, l0, o->key_numeric[0]);
-            bool fits = at < ROW_FAR && rl < ROW_EXACT;
-            memcpy(x[m].k, p + 5, 16);
-            x[m].rec = p;
-            x[m].row = fits ? (uint32_t)at : ROW_FAR; /* (a row of 2 GiB: found again) */
-            x[m++].rowlen = (fits ? (uint32_t)rl : 0) | (exact ? ROW_EXACT : 0);
-            p += rec_size(p);
-        }
-    }
     /* on the first key's image, then runs of equal ones on the second's:
      * most runs are short (a first key meets few second keys in one
      * bucket), where a radix pass over the whole bucket per byte of the
@@ -1952,8 +2093,18 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
         else
             agg_part_skip_key_facts(a);
         struct segs scratch = {0};
+        int jobs = r->cfg.jobs > 0 ? r->cfg.jobs : 1;
+        /* a set for each finishing thread, and one for this partition */
+        size_t bsz = ((size_t)jobs + 1) * sizeof *r->bsets;
+        if (!rc && !(r->bsets = aligned_alloc(_Alignof(struct bset), bsz)))
+            rc = pcsv_error_set(err, PCSV_ENOMEM, ENOMEM, NULL, 0, "out of memory");
+        else if (!rc) {
+            memset(r->bsets, 0, bsz);
+            r->nsets = jobs + 1;
+        }
         while (!rc && !r->nb && atomic_load(&r->next) < NPARTS)
-            rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, &scratch, err);
+            rc = finish_part(r, atomic_fetch_add(&r->next, 1), a, &fx, &scratch, &r->bsets[jobs],
+                             err);
         segs_free(&scratch);
         agg_part_destroy(a);
         if (rc)
@@ -1988,6 +2139,8 @@ int aggradix_finish(struct aggradix *r, struct agg_part *const *parts, int n, st
     for (int i = 0; i < p->nspecs; i++)
         names[p->nkeys + i] = p->specs[i].name;
     outsink_header(out, names, p->nkeys + p->nspecs);
+    if (r->nb)
+        bsets_close(r);
     rc = r->nb ? bucket_write(r, out, err) : merge_runs(r, &o, out, err);
     phase(r->nb ? "buckets" : "merge");
     uint64_t total = 0;
