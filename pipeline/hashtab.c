@@ -10,16 +10,15 @@
 #define HASHTAB_INITIAL 256
 #endif
 
-/* 32 bytes: two slots a cache line. Keys of up to 16 bytes are also kept
- * in the slot (zero-padded), so a hit on a short key touches one line. */
+/* 8 bytes: eight slots a cache line, so that a table of 32K groups (a
+ * worker's, flushed at that size when groups are many) has an index of
+ * 512 KiB, which stays in a core's L2 and is cheap to clear. A slot keeps
+ * the hash's high 32 bits (its low bits are the slot's place) and the
+ * group; the full hash, the length and the key are the group's. */
 struct slot {
-    uint64_t hash; /* 0: empty */
-    uint32_t group;
-    uint32_t len;    /* key length */
-    uint64_t k0, k1; /* first 16 key bytes, zero-padded */
+    uint32_t tag;   /* hash >> 32 */
+    uint32_t group; /* + 1; 0: empty */
 };
-
-#define INLINE_KEY 16
 
 struct group {
     uint64_t off; /* of the key in the arena */
@@ -61,46 +60,78 @@ void hashtab_destroy(struct hashtab *t)
     free(t);
 }
 
-static int grow(struct hashtab *t)
+/* Put group g (hash h) in the first empty slot of its run. */
+static inline void place(struct slot *s, size_t mask, uint64_t h, uint32_t g)
 {
-    size_t n = (t->mask + 1) * 2;
+    size_t j = h & mask;
+    while (s[j].group)
+        j = (j + 1) & mask;
+    s[j] = (struct slot){.tag = (uint32_t)(h >> 32), .group = g + 1};
+}
+
+/* An index of n slots for the groups there are (the old one freed). */
+static int reindex(struct hashtab *t, size_t n)
+{
     struct slot *s = bigmem_alloc(n * sizeof *s);
     if (!s)
         return -1;
-    for (size_t i = 0; i <= t->mask; i++) {
-        struct slot *o = &t->slots[i];
-        if (!o->hash)
-            continue;
-        size_t j = o->hash & (n - 1);
-        while (s[j].hash)
-            j = (j + 1) & (n - 1);
-        s[j] = *o;
-    }
+    for (size_t g = 0; g < t->ngroups; g++)
+        place(s, n - 1, t->groups[g].hash, (uint32_t)g);
     bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     t->slots = s;
     t->mask = n - 1;
     return 0;
 }
 
+static int grow(struct hashtab *t) { return reindex(t, (t->mask + 1) * 2); }
+
+/* Whether group g's key is key[0, len). (Its hash need not be compared:
+ * the slot's tag agreed, and the key decides.) */
+static inline bool key_is(const struct hashtab *t, const struct group *g, const uint8_t *key,
+                          size_t len)
+{
+    if (g->len != len)
+        return false;
+    const uint8_t *a = t->arena + g->off;
+    if (len > 16)
+        return memcmp(a, key, len) == 0;
+    /* a short key in two loads from each end that overlap (a memcmp of
+     * unknown size is a call) */
+    if (len >= 8) {
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, key, 8);
+        memcpy(&x1, a + len - 8, 8);
+        memcpy(&y1, key + len - 8, 8);
+        return !((x0 ^ y0) | (x1 ^ y1));
+    }
+    if (len >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, key, 4);
+        memcpy(&x1, a + len - 4, 4);
+        memcpy(&y1, key + len - 4, 4);
+        return !((x0 ^ y0) | (x1 ^ y1));
+    }
+    return !len || (a[0] == key[0] && a[len / 2] == key[len / 2] && a[len - 1] == key[len - 1]);
+}
+
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
                        bool *inserted)
 {
-    uint64_t kw[2] = {0, 0};
-    if (len <= INLINE_KEY && len)
-        memcpy(kw, key, len);
+    uint32_t tag = (uint32_t)(hash >> 32);
     size_t i = hash & t->mask;
     for (;;) {
         struct slot *s = &t->slots[i];
-        if (s->hash == hash && s->len == len) {
-            bool eq = len <= INLINE_KEY ? (s->k0 == kw[0] && s->k1 == kw[1])
-                                        : memcmp(t->arena + t->groups[s->group].off, key, len) == 0;
-            if (eq) {
+        if (!s->group)
+            break;
+        if (s->tag == tag) {
+            const struct group *g = &t->groups[s->group - 1];
+            if (key_is(t, g, key, len)) {
                 *inserted = false;
-                return s->group;
+                return s->group - 1;
             }
         }
-        if (!s->hash)
-            break;
         i = (i + 1) & t->mask;
     }
     /* insert */
@@ -127,8 +158,7 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
     uint32_t g = (uint32_t)t->ngroups++;
     t->groups[g] = (struct group){.off = t->used, .hash = hash, .len = (uint32_t)len};
     t->used += len;
-    t->slots[i] = (struct slot){
-        .hash = hash, .group = g, .len = (uint32_t)len, .k0 = kw[0], .k1 = kw[1]};
+    t->slots[i] = (struct slot){.tag = tag, .group = g + 1};
     *inserted = true;
     if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
         return -1;
@@ -194,13 +224,16 @@ size_t hashtab_bytes(const struct hashtab *t)
 
 int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash)
 {
+    uint32_t tag = (uint32_t)(hash >> 32);
     for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
         const struct slot *s = &t->slots[i];
-        if (!s->hash)
+        if (!s->group)
             return -1;
-        if (s->hash == hash && s->len == len &&
-            (!len || memcmp(t->arena + t->groups[s->group].off, key, len) == 0))
-            return s->group;
+        if (s->tag == tag) {
+            const struct group *g = &t->groups[s->group - 1];
+            if (key_is(t, g, key, len))
+                return s->group - 1;
+        }
     }
 }
 
@@ -209,20 +242,8 @@ int hashtab_reserve(struct hashtab *t, size_t n)
     size_t want = t->mask + 1;
     while (want < 2 * n + 2)
         want *= 2;
-    if (want > t->mask + 1) {
-        if (t->ngroups) { /* rehash by growing */
-            while ((t->mask + 1) < want)
-                if (grow(t) < 0)
-                    return -1;
-        } else {
-            struct slot *s = bigmem_alloc(want * sizeof *s);
-            if (!s)
-                return -1;
-            bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
-            t->slots = s;
-            t->mask = want - 1;
-        }
-    }
+    if (want > t->mask + 1 && reindex(t, want) < 0)
+        return -1;
     if (n > t->capgroups) {
         struct group *g = realloc(t->groups, n * sizeof *g);
         if (!g)

@@ -1,11 +1,12 @@
 /* hashtab.h - the group table: key bytes -> dense group number.
  *
- * Open addressing with linear probing over (hash, group) slots; the keys
- * live once, in an append-only arena, in group order. Group numbers are
- * dense (0, 1, 2, ... in insertion order), so the aggregate states of a
- * group sit in plain arrays indexed by it. The hash is XXH3-64 of the key
- * bytes; a slot keeps the full hash, so a probe compares keys only when
- * 64 hash bits agree. The table doubles at half full.
+ * Open addressing with linear probing over 8-byte (hash tag, group)
+ * slots; the keys live once, in an append-only arena, in group order.
+ * Group numbers are dense (0, 1, 2, ... in insertion order), so the
+ * aggregate states of a group sit in plain arrays indexed by it. The hash
+ * is XXH3-64 of the key bytes; a slot keeps its high 32 bits and the group
+ * its whole, so a probe compares keys only when 64 hash bits agree. The
+ * table doubles at half full.
  *
  * Threading: one table per thread; no internal locking.
  */
