@@ -641,6 +641,7 @@ void agg_part_reset(struct agg_part *a)
     a->nqv = a->nqbig = 0;
     a->qkinds = 0;
     a->rows = 0;
+    a->append = false;
 }
 
 void agg_part_trim(struct agg_part *a)
@@ -684,6 +685,15 @@ bool agg_part_key_numeric(const struct agg_part *a, int k) { return a->knum[k]; 
 void agg_part_skip_key_facts(struct agg_part *a) { a->knum_left = 0; }
 
 uint64_t agg_part_rows(const struct agg_part *a) { return a->rows; }
+
+bool agg_part_set_append(struct agg_part *a, bool on)
+{
+    if (!hashtab_size(a->ht))
+        a->append = on && !a->pairs;
+    return a->append;
+}
+
+bool agg_part_appending(const struct agg_part *a) { return a->append; }
 
 void agg_part_destroy(struct agg_part *a)
 {
@@ -1102,8 +1112,9 @@ __attribute__((noinline)) static void key_facts(struct agg_part *a, const uint8_
 static inline __attribute__((always_inline)) int64_t
 group_of(struct agg_part *a, const uint8_t *key, size_t klen, uint64_t h)
 {
-    bool ins;
-    int64_t g = hashtab_upsert(a->ht, key, klen, h, &ins);
+    bool ins = true;
+    int64_t g = a->append ? hashtab_append(a->ht, key, klen, h)
+                          : hashtab_upsert(a->ht, key, klen, h, &ins);
     if (g < 0 || (ins && ensure_groups(a, (size_t)g + 1) < 0))
         return -1;
     if (ins) /* here, not at a reset: its line is about to be written */
@@ -1184,7 +1195,8 @@ batch_keys(struct agg_part *a, const uint8_t *data, uint8_t quote, const struct 
             continue;
         }
         a->kh[r] = hashtab_hash(a->kp[r], a->kl[r]);
-        hashtab_prefetch(a->ht, a->kh[r]);
+        if (!a->append)
+            hashtab_prefetch(a->ht, a->kh[r]);
     }
     return 0;
 }

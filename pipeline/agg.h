@@ -167,6 +167,13 @@ size_t agg_part_bytes(const struct agg_part *p);
 uint64_t agg_part_rows(const struct agg_part *p);
 /* Room for n groups without growing. -1 on ENOMEM. */
 int agg_part_reserve(struct agg_part *p, size_t n);
+/* On an empty p: whether each row added from here on becomes a group of
+ * its own, without looking for its key, until the next reset (a partial
+ * that is only encoded, when almost every row has a new key: decoding
+ * merges records with equal keys). Not for plans with distinct. Returns
+ * whether p is now so. */
+bool agg_part_set_append(struct agg_part *p, bool on);
+bool agg_part_appending(const struct agg_part *p);
 /* Forget every group (after they were written out with aggstate_encode),
  * keeping the memory and the whole-input facts: column scales, whether
  * reals or text were seen, and which key columns are all numbers. */

@@ -108,6 +108,9 @@ struct agg_part {
      * input's answer before any partition is printed) */
     uint8_t *knum;
     int knum_left; /* key columns still 1 in knum */
+    /* every row a group of its own, not looked up (agg_part_set_append) */
+    bool append;
+    unsigned append_left; /* aggradix's: flushes to go so (not reset) */
 };
 
 /* The kind of a kept median/pN value (struct qval.kind). */

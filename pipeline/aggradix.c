@@ -34,10 +34,15 @@
 #define FLUSH_GROUPS ((size_t)2 << 20)
 /* (a batch's rows short of 32K: a table is checked after each batch of
  * SCAN_BATCH_ROWS, and its index doubles past half full, so 32K would
- * flush at up to 32K + 255 groups from a 4 MiB index that every flush
- * clears; below it, the index stays at 2 MiB) */
+ * flush at up to 32K + 255 groups from a 1 MiB index that every flush
+ * clears; below it, the index stays at 512 KiB, in L2) */
 #define FLUSH_SMALL (((size_t)32 << 10) - SCAN_BATCH_ROWS)
 #define PROBE_GROUPS ((size_t)256 << 10)
+/* A worker whose flushed table had found fewer hits than one row in
+ * APPEND_HITS gathers its rows without a look-up for the next APPEND_RUN
+ * - 1 flushes (flush). */
+#define APPEND_HITS 64
+#define APPEND_RUN 16
 /* Workers' tables this large are finished through the partitions even if
  * none was flushed (aggradix_wanted). */
 #define FINISH_GROUPS ((size_t)256 << 10)
@@ -316,7 +321,12 @@ struct aggradix {
     bool bucketed;
     int nb;
     struct split *spl;
-    uint64_t *sp0;      /* [nb - 1]: their first keys' images */
+    uint64_t *sp0; /* [nb - 1]: their first keys' images */
+    /* the images' range [blo, bhi] cut in bins of 2^bshift: bin k's
+     * splitters are sp0[btab[k], btab[k + 1]) (see below_one) */
+    uint16_t *btab;
+    uint64_t blo, bhi;
+    int bshift;
     struct bset *bsets; /* [nsets]: one a finishing thread, and the first partition's */
     int nsets;
 };
@@ -456,9 +466,15 @@ static int spill_blocks(struct aggradix *r)
     return rc;
 }
 
-/* Encode a's groups into the partitions and reset a. */
+/* Encode a's groups into the partitions and reset a; then, when its rows
+ * found almost no groups again, the partial only gathers them (each row a
+ * group, agg_part_set_append) until the next flush, but one in APPEND_RUN,
+ * which looks its keys up again to measure. */
 static int flush(struct aggradix *r, struct agg_part *a)
 {
+    uint64_t rows = agg_part_rows(a);
+    size_t ng = agg_part_groups(a);
+    bool was = agg_part_appending(a);
     pthread_mutex_lock(&r->fbufs_mu);
     struct fbufs *fb = r->fbufs;
     if (fb)
@@ -474,6 +490,12 @@ static int flush(struct aggradix *r, struct agg_part *a)
         return nomem(r);
     }
     agg_part_reset(a);
+    if (!was) /* measured: fewer hits than one row in APPEND_HITS? */
+        a->append_left = ng && (uint64_t)ng * APPEND_HITS >= rows * (APPEND_HITS - 1) ? APPEND_RUN
+                                                                                      : 0;
+    if (a->append_left)
+        a->append_left--;
+    agg_part_set_append(a, a->append_left > 0);
     atomic_store(&r->used, true);
     size_t total = 0;
     int rc = 0;
@@ -554,6 +576,7 @@ static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
 
 struct fin;
 static int choose_splits(struct aggradix *r, const struct fin *f);
+static int bins_make(struct aggradix *r);
 static int bset_drain(struct aggradix *r, struct bset *s);
 static int bset_feed(struct aggradix *r, struct bset *s, const struct fin *f);
 
@@ -1457,6 +1480,8 @@ static void splits_free(struct aggradix *r)
     }
     free(r->spl);
     free(r->sp0);
+    free(r->btab);
+    r->btab = NULL;
     r->spl = NULL;
     r->sp0 = NULL;
 }
@@ -1559,31 +1584,57 @@ static int choose_splits(struct aggradix *r, const struct fin *f)
             if (o->key_numeric[k] && s->h.kl[k])
                 key_parse(&s->h, k);
     }
+    return bins_make(r);
+}
+
+/* Bins over the splitters' images (2^BIN_BITS of them at most: 16 KiB of
+ * uint16_t, in L1 beside sp0), so that finding how many images are below
+ * a row's is a table look-up and a step or two, not a binary search of
+ * ten dependent loads a row. */
+#define BIN_BITS 13
+
+static int bins_make(struct aggradix *r)
+{
+    size_t ns = (size_t)r->nb - 1;
+    if (!ns)
+        return 0;
+    r->blo = r->sp0[0];
+    r->bhi = r->sp0[ns - 1];
+    uint64_t range = r->bhi - r->blo;
+    int bits = range ? 64 - __builtin_clzll(range) : 0;
+    r->bshift = bits > BIN_BITS ? bits - BIN_BITS : 0;
+    size_t nbins = (size_t)(range >> r->bshift) + 1;
+    if (!(r->btab = malloc((nbins + 1) * sizeof *r->btab)))
+        return -1;
+    size_t j = 0;
+    for (size_t k = 0; k <= nbins; k++) { /* btab[k]: the splitters in bins below k */
+        while (j < ns && (r->sp0[j] - r->blo) >> r->bshift < k)
+            j++;
+        r->btab[k] = (uint16_t)j;
+    }
     return 0;
 }
 
-/* How many of a[0, n) (ascending) are below each of key[0, m), m <= 8,
- * without a branch a step: the m searches go in step, so their dependent
- * loads overlap (one search alone waits on each of its ~10 loads). */
-static inline __attribute__((always_inline)) void
-below_each(const uint64_t *a, size_t n, const uint64_t *key, size_t *out, int m)
+/* How many splitters' images are below p0. */
+static inline size_t below_one(const struct aggradix *r, uint64_t p0)
 {
-    const uint64_t *b[8];
-    for (int j = 0; j < m; j++)
-        b[j] = a;
-    if (n) {
-        while (n > 1) {
-            size_t half = n / 2;
-            for (int j = 0; j < m; j++)
-                b[j] = b[j][half] < key[j] ? b[j] + half : b[j];
-            n -= half;
-        }
-        for (int j = 0; j < m; j++)
-            out[j] = (size_t)(b[j] - a) + (*b[j] < key[j]);
-    } else {
-        for (int j = 0; j < m; j++)
-            out[j] = 0;
+    size_t ns = (size_t)r->nb - 1;
+    if (!ns || p0 <= r->blo)
+        return 0;
+    if (p0 > r->bhi)
+        return ns;
+    size_t k = (size_t)((p0 - r->blo) >> r->bshift);
+    size_t lo = r->btab[k], hi = r->btab[k + 1]; /* (below lo: smaller bins) */
+    while (hi - lo > 8) {                        /* a crowded bin (equal prefixes) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->sp0[mid] < p0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    while (lo < hi && r->sp0[lo] < p0)
+        lo++;
+    return lo;
 }
 
 /* The bucket of the record at q, whose first key's image p0 has b
@@ -1641,16 +1692,10 @@ static struct seg *bset_block(struct bset *s, size_t len)
 /* Records q[0, m), m <= 8, appended to their buckets' chains. */
 static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *const *q, int m)
 {
-    uint64_t p0[BSET_PEND];
-    size_t below[BSET_PEND];
-    for (int j = 0; j < m; j++)
-        memcpy(&p0[j], q[j] + 5, 8); /* (a record: a 5-byte length first) */
-    if (m == BSET_PEND)              /* (a constant count: the steps unrolled, in registers) */
-        below_each(r->sp0, (size_t)r->nb - 1, p0, below, BSET_PEND);
-    else
-        below_each(r->sp0, (size_t)r->nb - 1, p0, below, m);
     for (int j = 0; j < m; j++) {
-        struct bchain *c = &s->c[bucket_of(r, q[j], p0[j], below[j], s->t)];
+        uint64_t p0;
+        memcpy(&p0, q[j] + 5, 8); /* (a record: a 5-byte length first) */
+        struct bchain *c = &s->c[bucket_of(r, q[j], p0, below_one(r, p0), s->t)];
         size_t len = rec_size(q[j]);
         if ((size_t)(c->end - c->w) < len) {
             struct seg *g = bset_block(s, len);

@@ -33,6 +33,7 @@ struct hashtab {
     size_t ngroups, capgroups;
     uint8_t *arena;
     size_t used, cap;
+    size_t indexed; /* groups put in the index since it was cleared */
 };
 
 struct hashtab *hashtab_create(void)
@@ -80,6 +81,7 @@ static int reindex(struct hashtab *t, size_t n)
     bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     t->slots = s;
     t->mask = n - 1;
+    t->indexed = t->ngroups;
     return 0;
 }
 
@@ -116,6 +118,8 @@ static inline bool key_is(const struct hashtab *t, const struct group *g, const 
     return !len || (a[0] == key[0] && a[len / 2] == key[len / 2] && a[len - 1] == key[len - 1]);
 }
 
+static int64_t add_group(struct hashtab *t, const void *key, size_t len, uint64_t hash);
+
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
                        bool *inserted)
 {
@@ -134,7 +138,25 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
         }
         i = (i + 1) & t->mask;
     }
-    /* insert */
+    int64_t g = add_group(t, key, len, hash);
+    if (g < 0)
+        return -1;
+    t->slots[i] = (struct slot){.tag = tag, .group = (uint32_t)g + 1};
+    t->indexed++;
+    *inserted = true;
+    if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
+        return -1;
+    return g;
+}
+
+int64_t hashtab_append(struct hashtab *t, const void *key, size_t len, uint64_t hash)
+{
+    return add_group(t, key, len, hash);
+}
+
+/* Group ngroups: its key into the arena. -1 on ENOMEM. */
+static int64_t add_group(struct hashtab *t, const void *key, size_t len, uint64_t hash)
+{
     if (t->ngroups == t->capgroups) {
         size_t nc = t->capgroups ? t->capgroups * 2 : 64;
         struct group *g = realloc(t->groups, nc * sizeof *g);
@@ -158,10 +180,6 @@ int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t 
     uint32_t g = (uint32_t)t->ngroups++;
     t->groups[g] = (struct group){.off = t->used, .hash = hash, .len = (uint32_t)len};
     t->used += len;
-    t->slots[i] = (struct slot){.tag = tag, .group = g + 1};
-    *inserted = true;
-    if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
-        return -1;
     return g;
 }
 
@@ -208,11 +226,12 @@ void hashtab_clear(struct hashtab *t)
             t->arena = NULL;
             t->capgroups = t->cap = 0;
         }
-    } else if (t->slots) {
+    } else if (t->slots && t->indexed) { /* (appended groups left it clear) */
         memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
     }
     t->ngroups = 0;
     t->used = 0;
+    t->indexed = 0;
 }
 
 size_t hashtab_bytes(const struct hashtab *t)

@@ -37,6 +37,12 @@ void hashtab_destroy(struct hashtab *t);
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
                        bool *inserted);
 
+/* A new group for key, not looked for and not put in the index: a table
+ * that only gathers groups to be written out (their keys may repeat).
+ * Until the next hashtab_clear, a table takes only appends or only
+ * upserts, and is searched only after upserts. -1 on ENOMEM. */
+int64_t hashtab_append(struct hashtab *t, const void *key, size_t len, uint64_t hash);
+
 /* The group of key, or -1 when it has none. */
 int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash);
 

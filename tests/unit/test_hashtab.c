@@ -184,3 +184,66 @@ Test(hashtab, million_keys_survive_growth)
 }
 
 Test(hashtab, destroy_null_is_harmless) { hashtab_destroy(NULL); }
+
+/* Keys of every length up to 20 that differ in one byte only, at every
+ * place, under one forced hash: a slot's tag agrees for all of them, so
+ * the key comparison alone (two overlapping loads from each end for keys
+ * of up to 16 bytes) must tell them apart. */
+Test(hashtab, keys_differing_in_one_byte_share_a_hash)
+{
+    struct hashtab *t = hashtab_create();
+    cr_assert_not_null(t);
+    const uint64_t h = 0xfeedfacecafebeefull;
+    uint8_t k[20];
+    int64_t next = 0;
+    for (size_t len = 1; len <= 20; len++) {
+        int64_t first = next;
+        for (size_t p = 0; p <= len; p++) { /* p == len: the unchanged key */
+            memset(k, 'k', len);
+            if (p < len)
+                k[p] = 'x';
+            bool ins;
+            int64_t g = hashtab_upsert(t, k, len, h, &ins);
+            cr_assert(ins, "len %zu, byte %zu: taken for an earlier key", len, p);
+            cr_assert_eq(g, next++);
+        }
+        for (size_t p = 0; p <= len; p++) { /* and each found again */
+            memset(k, 'k', len);
+            if (p < len)
+                k[p] = 'x';
+            cr_assert_eq(hashtab_find(t, k, len, h), first + (int64_t)p, "len %zu, byte %zu",
+                         len, p);
+        }
+    }
+    hashtab_destroy(t);
+}
+
+/* Appended groups are not looked up: a repeated key is a new group each
+ * time, with its key and hash kept; after a clear the table takes
+ * upserts and finds none of them. */
+Test(hashtab, append_makes_a_group_per_call)
+{
+    struct hashtab *t = hashtab_create();
+    cr_assert_not_null(t);
+    const char *keys[] = {"a", "bb", "a", "", "a long key of thirty-two bytes!!"};
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < 5; i++) {
+            uint64_t h = hashtab_hash(keys[i], strlen(keys[i]));
+            cr_assert_eq(hashtab_append(t, keys[i], strlen(keys[i]), h), (int64_t)i);
+        }
+        cr_assert_eq(hashtab_size(t), 5);
+        for (uint32_t g = 0; g < 5; g++)
+            expect_key(t, g, keys[g], strlen(keys[g]));
+        hashtab_clear(t);
+        cr_assert_eq(hashtab_size(t), 0);
+    }
+    bool ins;
+    cr_assert_eq(upsert(t, "a", 1, &ins), 0);
+    cr_assert(ins);
+    cr_assert_eq(upsert(t, "bb", 2, &ins), 1);
+    cr_assert(ins);
+    cr_assert_eq(upsert(t, "a", 1, &ins), 0);
+    cr_assert(!ins);
+    cr_assert_eq(hashtab_find(t, "", 0, hashtab_hash("", 0)), -1);
+    hashtab_destroy(t);
+}
