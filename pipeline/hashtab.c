@@ -10,15 +10,42 @@
 #define HASHTAB_INITIAL 256
 #endif
 
-/* 8 bytes: eight slots a cache line, so that a table of 32K groups (a
- * worker's, flushed at that size when groups are many) has an index of
- * 512 KiB, which stays in a core's L2 and is cheap to clear. A slot keeps
- * the hash's high 32 bits (its low bits are the slot's place) and the
- * group; the full hash, the length and the key are the group's. */
+/* 16 bytes: four slots a cache line. A slot keeps the group, the key's
+ * length, 16 more bits of the hash (its low bits are the slot's place)
+ * and the key's first 8 bytes: a hit on a key of up to 8 bytes (a number,
+ * a code) reads the slot alone, and a table of 32K groups (a worker's,
+ * flushed at that size when groups are many) has a 1 MiB index, in L2. */
 struct slot {
-    uint32_t tag;   /* hash >> 32 */
     uint32_t group; /* + 1; 0: empty */
+    uint16_t len;   /* the key's length, SLOT_LONG if more */
+    uint16_t tag;   /* hash >> 48 */
+    uint64_t k0;    /* the key's first 8 bytes, zero-padded */
 };
+#define SLOT_LONG 0xffff
+
+static inline uint16_t slot_len(size_t len) { return len < SLOT_LONG ? (uint16_t)len : SLOT_LONG; }
+
+/* The first 8 bytes of k[0, len), zero-padded: loads from each end that
+ * overlap (a memcpy of unknown size is a call; bytes read twice are the
+ * same bytes in the same places). */
+static inline uint64_t first8(const uint8_t *k, size_t len)
+{
+    uint64_t w;
+    if (len >= 8) {
+        memcpy(&w, k, 8);
+        return w;
+    }
+    if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, k, 4);
+        memcpy(&hi, k + len - 4, 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (len - 4));
+    }
+    if (!len)
+        return 0;
+    return (uint64_t)k[0] | (uint64_t)k[len / 2] << (8 * (len / 2)) |
+           (uint64_t)k[len - 1] << (8 * (len - 1));
+}
 
 struct group {
     uint64_t off; /* of the key in the arena */
@@ -62,12 +89,16 @@ void hashtab_destroy(struct hashtab *t)
 }
 
 /* Put group g (hash h) in the first empty slot of its run. */
-static inline void place(struct slot *s, size_t mask, uint64_t h, uint32_t g)
+static inline void place(const struct hashtab *t, struct slot *s, size_t mask, uint32_t g)
 {
-    size_t j = h & mask;
+    const struct group *gr = &t->groups[g];
+    size_t j = gr->hash & mask;
     while (s[j].group)
         j = (j + 1) & mask;
-    s[j] = (struct slot){.tag = (uint32_t)(h >> 32), .group = g + 1};
+    s[j] = (struct slot){.group = g + 1,
+                         .len = slot_len(gr->len),
+                         .tag = (uint16_t)(gr->hash >> 48),
+                         .k0 = first8(t->arena + gr->off, gr->len)};
 }
 
 /* An index of n slots for the groups there are (the old one freed). */
@@ -77,7 +108,7 @@ static int reindex(struct hashtab *t, size_t n)
     if (!s)
         return -1;
     for (size_t g = 0; g < t->ngroups; g++)
-        place(s, n - 1, t->groups[g].hash, (uint32_t)g);
+        place(t, s, n - 1, (uint32_t)g);
     bigmem_free(t->slots, (t->mask + 1) * sizeof *t->slots);
     t->slots = s;
     t->mask = n - 1;
@@ -87,35 +118,26 @@ static int reindex(struct hashtab *t, size_t n)
 
 static int grow(struct hashtab *t) { return reindex(t, (t->mask + 1) * 2); }
 
-/* Whether group g's key is key[0, len). (Its hash need not be compared:
- * the slot's tag agreed, and the key decides.) */
-static inline bool key_is(const struct hashtab *t, const struct group *g, const uint8_t *key,
-                          size_t len)
+/* Whether group g's key, of a slot that agreed on the length, the tag and
+ * the first 8 bytes, is key[0, len) with len > 8. */
+static inline bool rest_is(const struct hashtab *t, const struct group *g, const uint8_t *key,
+                           size_t len)
 {
-    if (g->len != len)
+    if (g->len != len) /* (lengths from SLOT_LONG on) */
         return false;
     const uint8_t *a = t->arena + g->off;
-    if (len > 16)
-        return memcmp(a, key, len) == 0;
-    /* a short key in two loads from each end that overlap (a memcmp of
-     * unknown size is a call) */
-    if (len >= 8) {
-        uint64_t x0, y0, x1, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, key, 8);
-        memcpy(&x1, a + len - 8, 8);
-        memcpy(&y1, key + len - 8, 8);
-        return !((x0 ^ y0) | (x1 ^ y1));
-    }
-    if (len >= 4) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, key, 4);
-        memcpy(&x1, a + len - 4, 4);
-        memcpy(&y1, key + len - 4, 4);
-        return !((x0 ^ y0) | (x1 ^ y1));
-    }
-    return !len || (a[0] == key[0] && a[len / 2] == key[len / 2] && a[len - 1] == key[len - 1]);
+    if (len > 24)
+        return memcmp(a + 8, key + 8, len - 8) == 0;
+    /* bytes 8 to len in loads of 8 that may overlap (two keys of two
+     * short columns are 10 to 24 bytes) */
+    uint64_t x0, y0, x1, y1;
+    memcpy(&x1, a + len - 8, 8);
+    memcpy(&y1, key + len - 8, 8);
+    if (len <= 16)
+        return x1 == y1;
+    memcpy(&x0, a + 8, 8);
+    memcpy(&y0, key + 8, 8);
+    return !((x0 ^ y0) | (x1 ^ y1));
 }
 
 static int64_t add_group(struct hashtab *t, const void *key, size_t len, uint64_t hash);
@@ -123,25 +145,24 @@ static int64_t add_group(struct hashtab *t, const void *key, size_t len, uint64_
 int64_t hashtab_upsert(struct hashtab *t, const void *key, size_t len, uint64_t hash,
                        bool *inserted)
 {
-    uint32_t tag = (uint32_t)(hash >> 32);
+    uint16_t tag = (uint16_t)(hash >> 48), sl = slot_len(len);
+    uint64_t k0 = first8(key, len);
     size_t i = hash & t->mask;
     for (;;) {
         struct slot *s = &t->slots[i];
         if (!s->group)
             break;
-        if (s->tag == tag) {
-            const struct group *g = &t->groups[s->group - 1];
-            if (key_is(t, g, key, len)) {
-                *inserted = false;
-                return s->group - 1;
-            }
+        if (s->k0 == k0 && s->tag == tag && s->len == sl &&
+            (len <= 8 || rest_is(t, &t->groups[s->group - 1], key, len))) {
+            *inserted = false;
+            return s->group - 1;
         }
         i = (i + 1) & t->mask;
     }
     int64_t g = add_group(t, key, len, hash);
     if (g < 0)
         return -1;
-    t->slots[i] = (struct slot){.tag = tag, .group = (uint32_t)g + 1};
+    t->slots[i] = (struct slot){.group = (uint32_t)g + 1, .len = sl, .tag = tag, .k0 = k0};
     t->indexed++;
     *inserted = true;
     if (t->ngroups * 2 > t->mask + 1 && grow(t) < 0)
@@ -243,16 +264,15 @@ size_t hashtab_bytes(const struct hashtab *t)
 
 int64_t hashtab_find(const struct hashtab *t, const void *key, size_t len, uint64_t hash)
 {
-    uint32_t tag = (uint32_t)(hash >> 32);
+    uint16_t tag = (uint16_t)(hash >> 48), sl = slot_len(len);
+    uint64_t k0 = first8(key, len);
     for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
         const struct slot *s = &t->slots[i];
         if (!s->group)
             return -1;
-        if (s->tag == tag) {
-            const struct group *g = &t->groups[s->group - 1];
-            if (key_is(t, g, key, len))
-                return s->group - 1;
-        }
+        if (s->k0 == k0 && s->tag == tag && s->len == sl &&
+            (len <= 8 || rest_is(t, &t->groups[s->group - 1], key, len)))
+            return s->group - 1;
     }
 }
 

@@ -1,12 +1,12 @@
 /* hashtab.h - the group table: key bytes -> dense group number.
  *
- * Open addressing with linear probing over 8-byte (hash tag, group)
- * slots; the keys live once, in an append-only arena, in group order.
- * Group numbers are dense (0, 1, 2, ... in insertion order), so the
- * aggregate states of a group sit in plain arrays indexed by it. The hash
- * is XXH3-64 of the key bytes; a slot keeps its high 32 bits and the group
- * its whole, so a probe compares keys only when 64 hash bits agree. The
- * table doubles at half full.
+ * Open addressing with linear probing over 16-byte slots (group, key
+ * length, 16 bits of the hash, the key's first 8 bytes); the keys live
+ * once, in an append-only arena, in group order. Group numbers are dense
+ * (0, 1, 2, ... in insertion order), so the aggregate states of a group
+ * sit in plain arrays indexed by it. The hash is XXH3-64 of the key bytes;
+ * a key of up to 8 bytes is found in its slot alone, a longer one is
+ * compared whole when its slot agrees. The table doubles at half full.
  *
  * Threading: one table per thread; no internal locking.
  */

@@ -185,18 +185,18 @@ Test(hashtab, million_keys_survive_growth)
 
 Test(hashtab, destroy_null_is_harmless) { hashtab_destroy(NULL); }
 
-/* Keys of every length up to 20 that differ in one byte only, at every
+/* Keys of every length up to 30 that differ in one byte only, at every
  * place, under one forced hash: a slot's tag agrees for all of them, so
- * the key comparison alone (two overlapping loads from each end for keys
- * of up to 16 bytes) must tell them apart. */
+ * the key comparison alone (the first 8 bytes in the slot, loads that
+ * overlap up to 24, memcmp past that) must tell them apart. */
 Test(hashtab, keys_differing_in_one_byte_share_a_hash)
 {
     struct hashtab *t = hashtab_create();
     cr_assert_not_null(t);
     const uint64_t h = 0xfeedfacecafebeefull;
-    uint8_t k[20];
+    uint8_t k[30];
     int64_t next = 0;
-    for (size_t len = 1; len <= 20; len++) {
+    for (size_t len = 1; len <= 30; len++) {
         int64_t first = next;
         for (size_t p = 0; p <= len; p++) { /* p == len: the unchanged key */
             memset(k, 'k', len);
@@ -211,8 +211,8 @@ Test(hashtab, keys_differing_in_one_byte_share_a_hash)
             memset(k, 'k', len);
             if (p < len)
                 k[p] = 'x';
-            cr_assert_eq(hashtab_find(t, k, len, h), first + (int64_t)p, "len %zu, byte %zu",
-                         len, p);
+            cr_assert_eq(hashtab_find(t, k, len, h), first + (int64_t)p, "len %zu, byte %zu", len,
+                         p);
         }
     }
     hashtab_destroy(t);
@@ -245,5 +245,30 @@ Test(hashtab, append_makes_a_group_per_call)
     cr_assert_eq(upsert(t, "a", 1, &ins), 0);
     cr_assert(!ins);
     cr_assert_eq(hashtab_find(t, "", 0, hashtab_hash("", 0)), -1);
+    hashtab_destroy(t);
+}
+
+/* Keys too long for a slot's length field (65535 bytes and more) that
+ * share it, their first 8 bytes and a hash: told apart by their whole
+ * length and bytes. */
+Test(hashtab, keys_past_the_slot_length)
+{
+    struct hashtab *t = hashtab_create();
+    cr_assert_not_null(t);
+    const uint64_t h = 0x0123456789abcdefull;
+    size_t lens[] = {65535, 65536, 70000, 70000};
+    uint8_t *k = malloc(70000);
+    cr_assert_not_null(k);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 4; i++) {
+            memset(k, 'z', lens[i]);
+            if (i == 3)
+                k[69999] = 'y';
+            bool ins;
+            cr_assert_eq(hashtab_upsert(t, k, lens[i], h, &ins), i);
+            cr_assert_eq(ins, round == 0);
+        }
+    cr_assert_eq(hashtab_size(t), 4);
+    free(k);
     hashtab_destroy(t);
 }
