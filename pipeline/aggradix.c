@@ -34,8 +34,8 @@
 #define FLUSH_GROUPS ((size_t)2 << 20)
 /* (a batch's rows short of 32K: a table is checked after each batch of
  * SCAN_BATCH_ROWS, and its index doubles past half full, so 32K would
- * flush at up to 32K + 255 groups from a 1 MiB index that every flush
- * clears; below it, the index stays at 512 KiB, in L2) */
+ * flush at up to 32K + 255 groups from a 2 MiB index that every flush
+ * clears; below it, the index stays at 1 MiB, in L2) */
 #define FLUSH_SMALL (((size_t)32 << 10) - SCAN_BATCH_ROWS)
 #define PROBE_GROUPS ((size_t)256 << 10)
 /* A worker whose flushed table had found fewer hits than one row in
