@@ -51,9 +51,11 @@
  * (bucket_wanted; PCSV_AGG_BUCKET_ROWS overrides it, for tests). */
 #define BUCKET_ROWS ((size_t)1 << 20)
 #define NBUCKETS 1024
-/* The buckets' blocks (struct bset): between BLOCK_MIN and BLOCK_MAX
- * bytes, carved from arenas of BSET_ARENA in huge pages. */
+/* The buckets' blocks (struct bset): a chain's first BLOCK_FIRST bytes,
+ * doubling to a largest between BLOCK_MIN and BLOCK_MAX (by the result's
+ * size), carved from arenas of BSET_ARENA in huge pages. */
 #define BLOCK_MIN ((size_t)4 << 10)
+#define BLOCK_FIRST ((size_t)1 << 10) /* a chain's first block */
 #define BLOCK_MAX ((size_t)16 << 10)
 #define BSET_ARENA ((size_t)4 << 20)
 
@@ -243,11 +245,12 @@ struct run {
 };
 
 /* Bucketed, once the splitters are known: a finishing thread's rows by
- * bucket, each bucket a chain of blocks carved from arenas of huge pages.
- * A rendered row goes straight to its bucket's chain (a few at a time,
- * whose bucket searches overlap) and is read once more, when its bucket
- * is sorted: not written to a partition's run first and copied to its
- * bucket's place after. */
+ * bucket, each bucket a chain of blocks carved from arenas of huge pages
+ * (a chain's first block small, then doubling to blk: a thousand buckets
+ * on every thread do not hold a thousand full blocks each). A rendered row
+ * goes to its bucket's chain from a small pending buffer (in L1) and is
+ * read once more, when its bucket is sorted: not written to a partition's
+ * run and copied to its bucket's place after. */
 struct bchain {
     uint8_t *w, *end; /* where the next record goes, in tail (its len is
                        * brought up to date by bsets_close: a record
@@ -263,12 +266,12 @@ struct bset {
                                  * record past blk, is only in its chain) */
     uint8_t *room;                 /* the last arena's room not carved yet */
     size_t left;
-    size_t blk;    /* a block's bytes, its header included */
+    size_t blk;    /* a chain's largest block, its header included */
     uint8_t *pend; /* records waiting for their buckets */
     size_t pendlen, pendcap;
     size_t poff[BSET_PEND];
     int npend;
-    struct rec *t; /* scratch for bucket_of */
+    struct rec *t; /* scratch for bucket_of (made on the first tie) */
 };
 
 /* A partition's blocks: in memory as (u32 length, block) in segments;
@@ -490,9 +493,9 @@ static int flush(struct aggradix *r, struct agg_part *a)
         return nomem(r);
     }
     agg_part_reset(a);
-    if (!was) /* measured: fewer hits than one row in APPEND_HITS? */
-        a->append_left = ng && (uint64_t)ng * APPEND_HITS >= rows * (APPEND_HITS - 1) ? APPEND_RUN
-                                                                                      : 0;
+    if (!was)            /* measured: fewer hits than one row in APPEND_HITS? */
+        a->append_left = /* (rows: none when its groups came decoded, as in merge) */
+            ng && rows && (uint64_t)ng * APPEND_HITS >= rows * (APPEND_HITS - 1) ? APPEND_RUN : 0;
     if (a->append_left)
         a->append_left--;
     agg_part_set_append(a, a->append_left > 0);
@@ -848,7 +851,7 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
         run->sort_numeric = o.sort_numeric;
         outsink_abort(f.sink);
     }
-    /* (bucketed runs stay in memory: bucket_wanted saw room for them) */
+    /* (bucketed, the rows are in the sets, not the run) */
     if (!rc && run->mem.bytes &&
         atomic_fetch_add(&r->run_mem, run->mem.bytes) + run->mem.bytes > r->run_budget &&
         !r->bucketed)
@@ -1464,7 +1467,7 @@ static int merge_runs(struct aggradix *r, const struct order *o, struct outsink 
  * 256 comparisons a row, each a cache miss in another run). Its key range
  * is cut at splitters taken from the first partition finished; every
  * other partition's rows go, unsorted, to the bucket of their range (a
- * bisection over the splitters, mostly on the first key's image); each
+ * look-up in bins over the splitters' first-key images); each
  * bucket is then sorted alone, by a radix sort on the two key images,
  * and written. The order is the merge's (rec_cmp), so are the bytes. */
 struct split {
@@ -1565,9 +1568,7 @@ static int choose_splits(struct aggradix *r, const struct fin *f)
     for (int t = 0; t < r->nsets; t++) {
         struct bset *bs = &r->bsets[t];
         bs->blk = blk;
-        bs->c = calloc((size_t)nb, sizeof *bs->c);
-        bs->t = calloc(1, sizeof *bs->t);
-        if (!bs->c || !bs->t || rec_alloc(bs->t, o->plan->nkeys) < 0)
+        if (!(bs->c = calloc((size_t)nb, sizeof *bs->c)))
             return -1;
     }
     for (int b = 0; b < nb - 1; b++) {
@@ -1642,10 +1643,14 @@ static inline size_t below_one(const struct aggradix *r, uint64_t p0)
  * image decides, unless a splitter has the same; t is scratch for
  * decoding the record then. */
 static int bucket_of(const struct aggradix *r, const uint8_t *q, uint64_t p0, size_t b,
-                     struct rec *t)
+                     struct bset *s)
 {
     size_t ns = (size_t)r->nb - 1;
     if (b < ns && r->sp0[b] == p0) {
+        /* (made by the set's thread, on its first tie: its lines its own) */
+        if (!s->t && (!(s->t = calloc(1, sizeof *s->t)) || rec_alloc(s->t, r->plan->nkeys) < 0))
+            return -1;
+        struct rec *t = s->t;
         rec_at(r->ord, t, q);
         while (b < ns && r->sp0[b] == p0 && rec_cmp(r->ord, t, &r->spl[b].h) >= 0)
             b++;
@@ -1667,13 +1672,16 @@ static uint8_t *bset_room(struct bset *s, size_t n)
     return s->pend + s->pendlen;
 }
 
-/* A block for a record of len bytes: carved from the arena, or alone. */
-static struct seg *bset_block(struct bset *s, size_t len)
+/* A block of about want bytes (its header included) for a record of len
+ * bytes: carved from the arena, or mapped alone for a record too large
+ * for one (a row of megabytes). */
+static struct seg *bset_block(struct bset *s, size_t want, size_t len)
 {
-    if (sizeof(struct seg) + len > s->blk) {
-        return seg_map((sizeof(struct seg) + len + 4095) & ~(size_t)4095);
-    }
-    if (s->left < s->blk) {
+    size_t size = sizeof(struct seg) + len > want ? sizeof(struct seg) + len : want;
+    size = (size + 63) & ~(size_t)63;
+    if (size > BSET_ARENA / 4)
+        return seg_map((size + 4095) & ~(size_t)4095);
+    if (s->left < size) {
         struct seg *g = seg_map(BSET_ARENA);
         if (!g)
             return NULL;
@@ -1683,9 +1691,9 @@ static struct seg *bset_block(struct bset *s, size_t len)
         s->left = g->cap;
     }
     struct seg *g = (struct seg *)(void *)s->room;
-    s->room += s->blk;
-    s->left -= s->blk;
-    *g = (struct seg){.cap = s->blk - sizeof *g}; /* map 0: carved */
+    s->room += size;
+    s->left -= size;
+    *g = (struct seg){.cap = size - sizeof *g}; /* map 0: carved */
     return g;
 }
 
@@ -1695,10 +1703,14 @@ static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *c
     for (int j = 0; j < m; j++) {
         uint64_t p0;
         memcpy(&p0, q[j] + 5, 8); /* (a record: a 5-byte length first) */
-        struct bchain *c = &s->c[bucket_of(r, q[j], p0, below_one(r, p0), s->t)];
+        int bk = bucket_of(r, q[j], p0, below_one(r, p0), s);
+        if (bk < 0)
+            return -1;
+        struct bchain *c = &s->c[bk];
         size_t len = rec_size(q[j]);
         if ((size_t)(c->end - c->w) < len) {
-            struct seg *g = bset_block(s, len);
+            size_t want = c->tail ? 2 * (c->tail->cap + sizeof(struct seg)) : BLOCK_FIRST;
+            struct seg *g = bset_block(s, want < s->blk ? want : s->blk, len);
             if (!g)
                 return -1;
             if (c->tail) {
