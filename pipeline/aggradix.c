@@ -259,7 +259,6 @@ struct bchain {
     size_t n; /* records */
 };
 
-#define BSET_PEND 8
 struct bset {
     _Alignas(64) struct bchain *c; /* [nb] (a set's lines are its thread's alone) */
     struct seg *arenas;            /* (linked by next; a block mapped alone, for a
@@ -267,10 +266,8 @@ struct bset {
     uint8_t *room;                 /* the last arena's room not carved yet */
     size_t left;
     size_t blk;    /* a chain's largest block, its header included */
-    uint8_t *pend; /* records waiting for their buckets */
-    size_t pendlen, pendcap;
-    size_t poff[BSET_PEND];
-    int npend;
+    uint8_t *pend; /* a record being written, before its bucket is known */
+    size_t pendcap;
     struct rec *t; /* scratch for bucket_of (made on the first tie) */
 };
 
@@ -580,7 +577,6 @@ static uint64_t get_u(const uint8_t **pp, const uint8_t *end)
 struct fin;
 static int choose_splits(struct aggradix *r, const struct fin *f);
 static int bins_make(struct aggradix *r);
-static int bset_drain(struct aggradix *r, struct bset *s);
 static int bset_feed(struct aggradix *r, struct bset *s, const struct fin *f);
 
 struct fin {
@@ -596,7 +592,7 @@ struct fin {
 };
 
 static uint8_t *bset_room(struct bset *s, size_t n);
-static int bset_commit(struct aggradix *r, struct bset *s, size_t n);
+static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *q);
 
 static void begin_rows(void *ctx, size_t n)
 {
@@ -682,7 +678,7 @@ static void add_row(void *ctx, const struct agg_result_row *row)
         segs_commit(&f->scratch, b->len);
     } else {
         f->nrows++;
-        f->failed |= bset_commit(f->r, f->set, b->len) < 0;
+        f->failed |= bset_place(f->r, f->set, q) < 0; /* (q: the set's pend) */
     }
 }
 
@@ -823,7 +819,7 @@ static int finish_part(struct aggradix *r, int i, struct agg_part *a, const stru
         else
             rc = agg_result_rows(&a, 1, f.sink, &o, err);
         if (f.set && !rc && !f.failed) /* (every rank comes once) */
-            f.failed = bset_drain(r, f.set) < 0 || f.nrows != f.nslots;
+            f.failed = f.nrows != f.nslots;
         for (size_t k = 0; r->bucketed && !f.set && !rc && !f.failed && k < f.nslots; k++)
             f.failed = !f.slots[k];
         /* the first partition with rows: the splitters, then its rows */
@@ -1658,18 +1654,18 @@ static int bucket_of(const struct aggradix *r, const uint8_t *q, uint64_t p0, si
     return (int)b;
 }
 
-/* Room for a record of at most n bytes among s's pending ones. */
+/* Room for a record of at most n bytes, before its bucket is known. */
 static uint8_t *bset_room(struct bset *s, size_t n)
 {
-    if (s->pendcap - s->pendlen < n) {
-        size_t cap = 2 * (s->pendlen + n);
+    if (s->pendcap < n) {
+        size_t cap = 2 * n;
         uint8_t *p = realloc(s->pend, cap);
         if (!p)
             return NULL;
         s->pend = p;
         s->pendcap = cap;
     }
-    return s->pend + s->pendlen;
+    return s->pend;
 }
 
 /* A block of about want bytes (its header included) for a record of len
@@ -1697,36 +1693,34 @@ static struct seg *bset_block(struct bset *s, size_t want, size_t len)
     return g;
 }
 
-/* Records q[0, m), m <= 8, appended to their buckets' chains. */
-static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *const *q, int m)
+/* Record q appended to its bucket's chain. */
+static int bset_place(const struct aggradix *r, struct bset *s, const uint8_t *q)
 {
-    for (int j = 0; j < m; j++) {
-        uint64_t p0;
-        memcpy(&p0, q[j] + 5, 8); /* (a record: a 5-byte length first) */
-        int bk = bucket_of(r, q[j], p0, below_one(r, p0), s);
-        if (bk < 0)
+    uint64_t p0;
+    memcpy(&p0, q + 5, 8); /* (a record: a 5-byte length first) */
+    int bk = bucket_of(r, q, p0, below_one(r, p0), s);
+    if (bk < 0)
+        return -1;
+    struct bchain *c = &s->c[bk];
+    size_t len = rec_size(q);
+    if ((size_t)(c->end - c->w) < len) {
+        size_t want = c->tail ? 2 * (c->tail->cap + sizeof(struct seg)) : BLOCK_FIRST;
+        struct seg *g = bset_block(s, want < s->blk ? want : s->blk, len);
+        if (!g)
             return -1;
-        struct bchain *c = &s->c[bk];
-        size_t len = rec_size(q[j]);
-        if ((size_t)(c->end - c->w) < len) {
-            size_t want = c->tail ? 2 * (c->tail->cap + sizeof(struct seg)) : BLOCK_FIRST;
-            struct seg *g = bset_block(s, want < s->blk ? want : s->blk, len);
-            if (!g)
-                return -1;
-            if (c->tail) {
-                c->tail->len = (size_t)(c->w - c->tail->data);
-                c->tail->next = g;
-            } else {
-                c->head = g;
-            }
-            c->tail = g;
-            c->w = g->data;
-            c->end = g->data + g->cap;
+        if (c->tail) {
+            c->tail->len = (size_t)(c->w - c->tail->data);
+            c->tail->next = g;
+        } else {
+            c->head = g;
         }
-        memcpy(c->w, q[j], len);
-        c->w += len;
-        c->n++;
+        c->tail = g;
+        c->w = g->data;
+        c->end = g->data + g->cap;
     }
+    memcpy(c->w, q, len);
+    c->w += len;
+    c->n++;
     return 0;
 }
 
@@ -1741,35 +1735,12 @@ static void bsets_close(struct aggradix *r)
         }
 }
 
-/* The pending records to their buckets. */
-static int bset_drain(struct aggradix *r, struct bset *s)
-{
-    const uint8_t *q[BSET_PEND];
-    for (int j = 0; j < s->npend; j++)
-        q[j] = s->pend + s->poff[j];
-    int rc = s->npend ? bset_place(r, s, q, s->npend) : 0;
-    s->npend = 0;
-    s->pendlen = 0;
-    return rc;
-}
-
-/* Keep the record of n bytes written at bset_room; past BSET_PEND of
- * them, to their buckets. */
-static int bset_commit(struct aggradix *r, struct bset *s, size_t n)
-{
-    s->poff[s->npend++] = s->pendlen;
-    s->pendlen += n;
-    return s->npend == BSET_PEND ? bset_drain(r, s) : 0;
-}
-
 /* f's records (the first partition's, sorted) to their buckets. */
 static int bset_feed(struct aggradix *r, struct bset *s, const struct fin *f)
 {
-    for (size_t k = 0; k < f->nslots; k += BSET_PEND) {
-        int m = f->nslots - k < BSET_PEND ? (int)(f->nslots - k) : BSET_PEND;
-        if (bset_place(r, s, f->slots + k, m) < 0)
+    for (size_t k = 0; k < f->nslots; k++)
+        if (bset_place(r, s, f->slots[k]) < 0)
             return -1;
-    }
     return 0;
 }
 
